@@ -1,0 +1,43 @@
+// swift-tools-version: 6.0
+import PackageDescription
+
+// The kernels are compiled optimized for this CPU even in a debug build, so a plain
+// `swift run lesson lenet` trains at full speed. The later -O wins over the debug -Onone.
+let kernelFlags: [SwiftSetting] = [
+    .unsafeFlags(["-O", "-target-cpu", "native", "-enforce-exclusivity=unchecked"])
+]
+
+let package = Package(
+    name: "Convbook",
+    products: [
+        .executable(name: "lesson", targets: ["lesson"]),
+        .library(name: "Tensors", targets: ["Tensors"]),
+        .library(name: "NN", targets: ["NN"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2")
+    ],
+    targets: [
+        .systemLibrary(
+            name: "CZlib", path: "Sources/CZlib", pkgConfig: "zlib",
+            providers: [.apt(["zlib1g-dev"])]),
+        .target(name: "Tensors", swiftSettings: kernelFlags),
+        .target(name: "NN", dependencies: ["Tensors"]),
+        .target(name: "Datasets", dependencies: ["Tensors", "CZlib"], swiftSettings: kernelFlags),
+        .target(name: "Notebook", dependencies: ["NN", "Datasets"]),
+        .target(name: "Lessons", dependencies: ["Notebook", "NN", "Datasets"], path: "Lessons"),
+        .executableTarget(
+            name: "lesson",
+            dependencies: [
+                "Lessons", "Notebook",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]),
+        .target(name: "TestSupport", dependencies: ["Tensors"], path: "Tests/TestSupport"),
+        .testTarget(name: "TensorsTests", dependencies: ["Tensors", "TestSupport"]),
+        .testTarget(name: "NNTests", dependencies: ["NN", "TestSupport"]),
+        .testTarget(name: "DatasetsTests", dependencies: ["Datasets"]),
+        .testTarget(name: "NotebookTests", dependencies: ["Notebook"]),
+        .testTarget(name: "LessonsTests", dependencies: ["Lessons"]),
+    ],
+    swiftLanguageModes: [.v5]
+)

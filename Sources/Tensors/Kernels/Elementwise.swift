@@ -1,0 +1,71 @@
+import Foundation
+
+/// Element-by-element loops. Simple loops over unsafe pointers, which the compiler vectorizes;
+/// large ones are split over the threads.
+extension Kernels {
+    /// Below this many elements a loop stays on one thread: waking another costs more.
+    static let elementwiseGrain = 1 << 15
+
+    @inline(__always)
+    static func forChunks(_ count: Int, threads: Int, _ body: (Range<Int>) -> Void) {
+        Parallel.forRanges(count, threads: threads, grain: elementwiseGrain, alignment: 16, body)
+    }
+
+    public static func add(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>,
+                           into out: UnsafeMutablePointer<Float>, count: Int,
+                           threads: Int = Parallel.threadCount) {
+        forChunks(count, threads: threads) { r in for i in r { out[i] = a[i] + b[i] } }
+    }
+
+    /// out = a · s
+    public static func scale(_ a: UnsafePointer<Float>, by s: Float, into out: UnsafeMutablePointer<Float>,
+                             count: Int, threads: Int = Parallel.threadCount) {
+        forChunks(count, threads: threads) { r in for i in r { out[i] = a[i] * s } }
+    }
+
+    /// The sum of `count` floats, in a fixed order: 16 running sums added pairwise at the end.
+    public static func sum(_ x: UnsafePointer<Float>, count: Int) -> Float {
+        var acc = SIMD16<Float>()
+        var i = 0
+        while i + 16 <= count {
+            acc += UnsafeRawPointer(x + i).loadUnaligned(as: SIMD16<Float>.self)
+            i += 16
+        }
+        var total = acc.sum()
+        while i < count { total += x[i]; i += 1 }
+        return total
+    }
+
+    // MARK: ReLU — y = max(x, 0); dx = dy where y > 0
+
+    public static func reluForward(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, count: Int,
+                                   threads: Int = Parallel.threadCount) {
+        forChunks(count, threads: threads) { r in for i in r { y[i] = max(x[i], 0) } }
+    }
+
+    public static func reluBackward(_ y: UnsafePointer<Float>, _ dy: UnsafePointer<Float>,
+                                    _ dx: UnsafeMutablePointer<Float>, count: Int,
+                                    threads: Int = Parallel.threadCount) {
+        forChunks(count, threads: threads) { r in for i in r { dx[i] = y[i] > 0 ? dy[i] : 0 } }
+    }
+
+    // MARK: Sigmoid — y = 1 / (1 + e^−x); dx = dy · y · (1 − y)
+
+    public static func sigmoidForward(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, count: Int,
+                                      threads: Int = Parallel.threadCount) {
+        forChunks(count, threads: threads) { r in for i in r { y[i] = 1 / (1 + Foundation.exp(-x[i])) } }
+    }
+
+    public static func sigmoidBackward(_ y: UnsafePointer<Float>, _ dy: UnsafePointer<Float>,
+                                       _ dx: UnsafeMutablePointer<Float>, count: Int,
+                                       threads: Int = Parallel.threadCount) {
+        forChunks(count, threads: threads) { r in for i in r { dx[i] = dy[i] * y[i] * (1 - y[i]) } }
+    }
+
+    // MARK: SGD — w −= lr · dw
+
+    public static func sgdStep(_ w: UnsafeMutablePointer<Float>, _ dw: UnsafePointer<Float>, lr: Float,
+                               count: Int, threads: Int = Parallel.threadCount) {
+        forChunks(count, threads: threads) { r in for i in r { w[i] -= lr * dw[i] } }
+    }
+}

@@ -1,0 +1,215 @@
+/// Matrix multiplication the way BLIS does it: five loops around a register-blocked microkernel.
+///
+///     C (+)= op(A) · op(B)        C is m×n, op(A) is m×k, op(B) is k×n, all row-major
+///
+/// op(A) is A (m×k, row stride lda) or, with `transA`, the transpose of a k×m A; likewise B.
+/// Transposes cost nothing extra: they only change how the panels are packed.
+///
+/// Loops, outermost first (blocks NC, KC, MC, NR, MR):
+///   jc: NC-wide column panels of B and C
+///   pc: KC-deep slices of the sum; the B panel is packed into NR-wide slivers (fits L2/L3)
+///   ic: MC-tall row blocks of A, packed into MR-tall slivers (fits L2)
+///   jr, ir: one MR×NR tile of C, computed by the microkernel in registers
+///
+/// Every element of C sums its k terms in the same order whatever the thread count, so the
+/// result does not depend on how many threads share the work.
+extension Kernels {
+    public static let gemmMR = 8
+    public static let gemmNR = 32
+    static let gemmKC = 256
+    static let gemmMC = 128
+    static let gemmNC = 2048
+
+    public static func gemm(
+        transA: Bool = false, transB: Bool = false, m: Int, n: Int, k: Int,
+        a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
+        c: UnsafeMutablePointer<Float>, ldc: Int, accumulate: Bool = false,
+        threads: Int = Parallel.threadCount
+    ) {
+        guard m > 0 && n > 0 else { return }
+        guard k > 0 else {
+            if !accumulate { for i in 0..<m { (c + i * ldc).update(repeating: 0, count: n) } }
+            return
+        }
+        // Threads take whole rows (or whole columns) of C: each packs its own panels, so they
+        // share nothing but the inputs. Small products stay on one thread.
+        let parts = m * n * k < 32 * 32 * 64 ? 1 : threads
+        if parts > 1 && m >= n {
+            let ranges = Parallel.split(m, parts: parts, alignment: gemmMR)
+            Parallel.run(ranges.count) { t in
+                let rows = ranges[t]
+                gemmSingleThread(
+                    transA: transA, transB: transB, m: rows.count, n: n, k: k,
+                    a: transA ? a + rows.lowerBound : a + rows.lowerBound * lda, lda: lda,
+                    b: b, ldb: ldb, c: c + rows.lowerBound * ldc, ldc: ldc, accumulate: accumulate)
+            }
+        } else if parts > 1 {
+            let ranges = Parallel.split(n, parts: parts, alignment: gemmNR)
+            Parallel.run(ranges.count) { t in
+                let cols = ranges[t]
+                gemmSingleThread(
+                    transA: transA, transB: transB, m: m, n: cols.count, k: k, a: a, lda: lda,
+                    b: transB ? b + cols.lowerBound * ldb : b + cols.lowerBound, ldb: ldb,
+                    c: c + cols.lowerBound, ldc: ldc, accumulate: accumulate)
+            }
+        } else {
+            gemmSingleThread(
+                transA: transA, transB: transB, m: m, n: n, k: k, a: a, lda: lda, b: b, ldb: ldb,
+                c: c, ldc: ldc, accumulate: accumulate)
+        }
+    }
+
+    public static func gemmSingleThread(
+        transA: Bool, transB: Bool, m: Int, n: Int, k: Int,
+        a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
+        c: UnsafeMutablePointer<Float>, ldc: Int, accumulate: Bool
+    ) {
+        let MR = gemmMR, NR = gemmNR, KC = gemmKC, MC = gemmMC, NC = gemmNC
+        let packedA = Storage(uninitializedCount: MC * KC)
+        let packedB = Storage(uninitializedCount: KC * min(NC, (n + NR - 1) / NR * NR))
+        let edgeTile = Storage(uninitializedCount: MR * NR)
+
+        for jc in stride(from: 0, to: n, by: NC) {
+            let nc = min(NC, n - jc)
+            for pc in stride(from: 0, to: k, by: KC) {
+                let kc = min(KC, k - pc)
+                packB(transB: transB, b: b, ldb: ldb, row: pc, col: jc, kc: kc, nc: nc, into: packedB.pointer)
+                // The first slice overwrites C unless the caller accumulates; later ones add.
+                let add = accumulate || pc > 0
+                for ic in stride(from: 0, to: m, by: MC) {
+                    let mc = min(MC, m - ic)
+                    packA(transA: transA, a: a, lda: lda, row: ic, col: pc, mc: mc, kc: kc, into: packedA.pointer)
+                    for jr in stride(from: 0, to: nc, by: NR) {
+                        let nr = min(NR, nc - jr)
+                        let bSliver = packedB.pointer + jr * kc
+                        for ir in stride(from: 0, to: mc, by: MR) {
+                            let mr = min(MR, mc - ir)
+                            let aSliver = packedA.pointer + ir * kc
+                            let cTile = c + (ic + ir) * ldc + jc + jr
+                            if mr == MR && nr == NR {
+                                microkernel8x32(kc: kc, a: aSliver, b: bSliver, c: cTile, ldc: ldc, accumulate: add)
+                            } else {
+                                // Ragged edge: compute the full tile aside, keep the part inside C.
+                                microkernel8x32(kc: kc, a: aSliver, b: bSliver, c: edgeTile.pointer, ldc: NR, accumulate: false)
+                                for r in 0..<mr {
+                                    let src = edgeTile.pointer + r * NR, dst = cTile + r * ldc
+                                    if add {
+                                        for j in 0..<nr { dst[j] += src[j] }
+                                    } else {
+                                        dst.update(from: src, count: nr)
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        withExtendedLifetime((packedA, packedB, edgeTile)) {}
+    }
+
+    /// Packs op(A)[row..<row+mc, col..<col+kc] into MR-tall slivers: sliver s holds rows
+    /// s*MR..<s*MR+MR, column by column (MR consecutive floats per column), zero-padded.
+    @inline(__always)
+    static func packA(transA: Bool, a: UnsafePointer<Float>, lda: Int, row: Int, col: Int,
+                      mc: Int, kc: Int, into dst: UnsafeMutablePointer<Float>) {
+        let MR = gemmMR
+        for ir in stride(from: 0, to: mc, by: MR) {
+            let mr = min(MR, mc - ir)
+            let sliver = dst + ir * kc
+            if transA {
+                // A is stored k×m: one column of op(A) is contiguous.
+                for p in 0..<kc {
+                    let src = a + (col + p) * lda + row + ir
+                    let out = sliver + p * MR
+                    for r in 0..<mr { out[r] = src[r] }
+                    for r in mr..<MR { out[r] = 0 }
+                }
+            } else {
+                for r in 0..<mr {
+                    let src = a + (row + ir + r) * lda + col
+                    for p in 0..<kc { sliver[p * MR + r] = src[p] }
+                }
+                if mr < MR {
+                    for p in 0..<kc { for r in mr..<MR { sliver[p * MR + r] = 0 } }
+                }
+            }
+        }
+    }
+
+    /// Packs op(B)[row..<row+kc, col..<col+nc] into NR-wide slivers: sliver s holds columns
+    /// s*NR..<s*NR+NR, row by row (NR consecutive floats per row), zero-padded.
+    @inline(__always)
+    static func packB(transB: Bool, b: UnsafePointer<Float>, ldb: Int, row: Int, col: Int,
+                      kc: Int, nc: Int, into dst: UnsafeMutablePointer<Float>) {
+        let NR = gemmNR
+        for jr in stride(from: 0, to: nc, by: NR) {
+            let nr = min(NR, nc - jr)
+            let sliver = dst + jr * kc
+            if transB {
+                // B is stored n×k: one column of op(B) is contiguous.
+                for j in 0..<nr {
+                    let src = b + (col + jr + j) * ldb + row
+                    for p in 0..<kc { sliver[p * NR + j] = src[p] }
+                }
+                if nr < NR {
+                    for p in 0..<kc { for j in nr..<NR { sliver[p * NR + j] = 0 } }
+                }
+            } else if nr == NR {
+                for p in 0..<kc {
+                    let src = UnsafeRawPointer(b + (row + p) * ldb + col + jr)
+                    let out = UnsafeMutableRawPointer(sliver + p * NR)
+                    out.storeBytes(of: src.loadUnaligned(as: SIMD16<Float>.self), as: SIMD16<Float>.self)
+                    out.storeBytes(of: src.loadUnaligned(fromByteOffset: 64, as: SIMD16<Float>.self),
+                                   toByteOffset: 64, as: SIMD16<Float>.self)
+                }
+            } else {
+                for p in 0..<kc {
+                    let src = b + (row + p) * ldb + col + jr
+                    let out = sliver + p * NR
+                    for j in 0..<nr { out[j] = src[j] }
+                    for j in nr..<NR { out[j] = 0 }
+                }
+            }
+        }
+    }
+
+    /// One 8×32 tile of C from an 8-row sliver of packed A and a 32-column sliver of packed B:
+    /// sixteen 16-lane accumulators stay in registers for the whole kc-long sum, and each step
+    /// is one broadcast of an A value and two fused multiply-adds per row.
+    @inline(__always)
+    static func microkernel8x32(kc: Int, a: UnsafePointer<Float>, b: UnsafePointer<Float>,
+                                c: UnsafeMutablePointer<Float>, ldc: Int, accumulate: Bool) {
+        typealias V = SIMD16<Float>
+        var c00 = V(), c01 = V(), c10 = V(), c11 = V(), c20 = V(), c21 = V(), c30 = V(), c31 = V()
+        var c40 = V(), c41 = V(), c50 = V(), c51 = V(), c60 = V(), c61 = V(), c70 = V(), c71 = V()
+        var ap = a
+        var bp = UnsafeRawPointer(b)
+        for _ in 0..<kc {
+            let b0 = bp.loadUnaligned(as: V.self)
+            let b1 = bp.loadUnaligned(fromByteOffset: 64, as: V.self)
+            var av = V(repeating: ap[0]); c00.addProduct(av, b0); c01.addProduct(av, b1)
+            av = V(repeating: ap[1]); c10.addProduct(av, b0); c11.addProduct(av, b1)
+            av = V(repeating: ap[2]); c20.addProduct(av, b0); c21.addProduct(av, b1)
+            av = V(repeating: ap[3]); c30.addProduct(av, b0); c31.addProduct(av, b1)
+            av = V(repeating: ap[4]); c40.addProduct(av, b0); c41.addProduct(av, b1)
+            av = V(repeating: ap[5]); c50.addProduct(av, b0); c51.addProduct(av, b1)
+            av = V(repeating: ap[6]); c60.addProduct(av, b0); c61.addProduct(av, b1)
+            av = V(repeating: ap[7]); c70.addProduct(av, b0); c71.addProduct(av, b1)
+            ap += 8
+            bp += 128
+        }
+        @inline(__always) func store(_ row: Int, _ lo: V, _ hi: V) {
+            let p = UnsafeMutableRawPointer(c + row * ldc)
+            if accumulate {
+                p.storeBytes(of: p.loadUnaligned(as: V.self) + lo, as: V.self)
+                p.storeBytes(of: p.loadUnaligned(fromByteOffset: 64, as: V.self) + hi, toByteOffset: 64, as: V.self)
+            } else {
+                p.storeBytes(of: lo, as: V.self)
+                p.storeBytes(of: hi, toByteOffset: 64, as: V.self)
+            }
+        }
+        store(0, c00, c01); store(1, c10, c11); store(2, c20, c21); store(3, c30, c31)
+        store(4, c40, c41); store(5, c50, c51); store(6, c60, c61); store(7, c70, c71)
+    }
+}

@@ -1,0 +1,143 @@
+/// Pooling over each channel plane separately; planes are split over the threads.
+///
+/// Max pooling pads with −∞ (padding never wins); average pooling counts padded cells as zeros
+/// and always divides by the full window, as PyTorch's `count_include_pad=True` default.
+extension Kernels {
+    /// x is (N, C, H, W), y is (N, C, OH, OW); `argmax` receives, for every output, the index
+    /// within its input plane of the winning input (for the backward pass).
+    public static func maxPoolForward(
+        _ x: UnsafePointer<Float>, _ input: ImageBatch, window: Window,
+        _ y: UnsafeMutablePointer<Float>, argmax: UnsafeMutablePointer<Int32>,
+        threads: Int = Parallel.threadCount
+    ) {
+        let (h, w, k, s, p) = (input.h, input.w, window.size, window.stride, window.padding)
+        let (oh, ow) = (window.outputSize(h), window.outputSize(w))
+        forPlanes(input.n * input.c, work: oh * ow * k * k, threads: threads) { plane in
+            let xp = x + plane * h * w, yp = y + plane * oh * ow, ap = argmax + plane * oh * ow
+            for oy in 0..<oh {
+                let y0 = max(oy * s - p, 0), y1 = min(oy * s - p + k, h)
+                for ox in 0..<ow {
+                    let x0 = max(ox * s - p, 0), x1 = min(ox * s - p + k, w)
+                    var best = -Float.infinity, bestIndex = y0 * w + x0
+                    for iy in y0..<y1 {
+                        for ix in x0..<x1 where xp[iy * w + ix] > best {
+                            best = xp[iy * w + ix]; bestIndex = iy * w + ix
+                        }
+                    }
+                    yp[oy * ow + ox] = best
+                    ap[oy * ow + ox] = Int32(bestIndex)
+                }
+            }
+        }
+    }
+
+    /// Routes each output gradient to the input that won its window; dx is cleared first.
+    public static func maxPoolBackward(
+        _ dy: UnsafePointer<Float>, argmax: UnsafePointer<Int32>, _ input: ImageBatch, window: Window,
+        _ dx: UnsafeMutablePointer<Float>, threads: Int = Parallel.threadCount
+    ) {
+        let outPlane = window.outputSize(input.h) * window.outputSize(input.w)
+        forPlanes(input.n * input.c, work: outPlane + input.plane, threads: threads) { plane in
+            let dxp = dx + plane * input.plane, dyp = dy + plane * outPlane, ap = argmax + plane * outPlane
+            dxp.update(repeating: 0, count: input.plane)
+            for o in 0..<outPlane { dxp[Int(ap[o])] += dyp[o] }
+        }
+    }
+
+    public static func avgPoolForward(
+        _ x: UnsafePointer<Float>, _ input: ImageBatch, window: Window,
+        _ y: UnsafeMutablePointer<Float>, threads: Int = Parallel.threadCount
+    ) {
+        let (h, w, k, s, p) = (input.h, input.w, window.size, window.stride, window.padding)
+        let (oh, ow) = (window.outputSize(h), window.outputSize(w))
+        let scale = 1 / Float(k * k)
+        forPlanes(input.n * input.c, work: oh * ow * k * k, threads: threads) { plane in
+            let xp = x + plane * h * w, yp = y + plane * oh * ow
+            for oy in 0..<oh {
+                let y0 = max(oy * s - p, 0), y1 = min(oy * s - p + k, h)
+                for ox in 0..<ow {
+                    let x0 = max(ox * s - p, 0), x1 = min(ox * s - p + k, w)
+                    var total: Float = 0
+                    for iy in y0..<y1 { for ix in x0..<x1 { total += xp[iy * w + ix] } }
+                    yp[oy * ow + ox] = total * scale
+                }
+            }
+        }
+    }
+
+    public static func avgPoolBackward(
+        _ dy: UnsafePointer<Float>, _ input: ImageBatch, window: Window,
+        _ dx: UnsafeMutablePointer<Float>, threads: Int = Parallel.threadCount
+    ) {
+        let (h, w, k, s, p) = (input.h, input.w, window.size, window.stride, window.padding)
+        let (oh, ow) = (window.outputSize(h), window.outputSize(w))
+        let scale = 1 / Float(k * k)
+        forPlanes(input.n * input.c, work: oh * ow * k * k, threads: threads) { plane in
+            let dxp = dx + plane * h * w, dyp = dy + plane * oh * ow
+            dxp.update(repeating: 0, count: h * w)
+            for oy in 0..<oh {
+                let y0 = max(oy * s - p, 0), y1 = min(oy * s - p + k, h)
+                for ox in 0..<ow {
+                    let x0 = max(ox * s - p, 0), x1 = min(ox * s - p + k, w)
+                    let g = dyp[oy * ow + ox] * scale
+                    for iy in y0..<y1 { for ix in x0..<x1 { dxp[iy * w + ix] += g } }
+                }
+            }
+        }
+    }
+
+    /// The input rows (or columns) that output cell `i` of `outputs` averages over, as PyTorch's
+    /// adaptive pooling: from ⌊i·n/outputs⌋ to ⌈(i+1)·n/outputs⌉.
+    @inline(__always)
+    public static func adaptiveBin(_ i: Int, outputs: Int, inputs n: Int) -> Range<Int> {
+        (i * n / outputs)..<(((i + 1) * n + outputs - 1) / outputs)
+    }
+
+    public static func adaptiveAvgPoolForward(
+        _ x: UnsafePointer<Float>, _ input: ImageBatch, outputHeight oh: Int, outputWidth ow: Int,
+        _ y: UnsafeMutablePointer<Float>, threads: Int = Parallel.threadCount
+    ) {
+        let (h, w) = (input.h, input.w)
+        forPlanes(input.n * input.c, work: h * w, threads: threads) { plane in
+            let xp = x + plane * h * w, yp = y + plane * oh * ow
+            for oy in 0..<oh {
+                let rows = adaptiveBin(oy, outputs: oh, inputs: h)
+                for ox in 0..<ow {
+                    let cols = adaptiveBin(ox, outputs: ow, inputs: w)
+                    var total: Float = 0
+                    for iy in rows { for ix in cols { total += xp[iy * w + ix] } }
+                    yp[oy * ow + ox] = total / Float(rows.count * cols.count)
+                }
+            }
+        }
+    }
+
+    public static func adaptiveAvgPoolBackward(
+        _ dy: UnsafePointer<Float>, _ input: ImageBatch, outputHeight oh: Int, outputWidth ow: Int,
+        _ dx: UnsafeMutablePointer<Float>, threads: Int = Parallel.threadCount
+    ) {
+        let (h, w) = (input.h, input.w)
+        forPlanes(input.n * input.c, work: h * w, threads: threads) { plane in
+            let dxp = dx + plane * h * w, dyp = dy + plane * oh * ow
+            dxp.update(repeating: 0, count: h * w)
+            for oy in 0..<oh {
+                let rows = adaptiveBin(oy, outputs: oh, inputs: h)
+                for ox in 0..<ow {
+                    let cols = adaptiveBin(ox, outputs: ow, inputs: w)
+                    let g = dyp[oy * ow + ox] / Float(rows.count * cols.count)
+                    for iy in rows { for ix in cols { dxp[iy * w + ix] += g } }
+                }
+            }
+        }
+    }
+
+    /// Runs `body(plane)` for every plane, splitting the planes over the threads when the total
+    /// work (`work` per plane) is worth it.
+    @inline(__always)
+    static func forPlanes(_ planes: Int, work: Int, threads: Int, _ body: (Int) -> Void) {
+        let grain = max(1, elementwiseGrain / max(work, 1))
+        Parallel.forRanges(planes, threads: threads, grain: grain) { range in
+            for plane in range { body(plane) }
+        }
+    }
+}

@@ -1,0 +1,54 @@
+/// max(x, 0), elementwise.
+public func relu(_ x: Tensor) -> Tensor {
+    let y = Tensor(uninitialized: x.shape)
+    Kernels.reluForward(x.data, y.data, count: x.count)
+    return y.recorded(from: [x]) { y in
+        let dx = Tensor(uninitialized: x.shape)
+        Kernels.reluBackward(y.data, y.grad!.data, dx.data, count: x.count)
+        x.accumulateGrad(dx)
+    }
+}
+
+/// 1 / (1 + e^−x), elementwise.
+public func sigmoid(_ x: Tensor) -> Tensor {
+    let y = Tensor(uninitialized: x.shape)
+    Kernels.sigmoidForward(x.data, y.data, count: x.count)
+    return y.recorded(from: [x]) { y in
+        let dx = Tensor(uninitialized: x.shape)
+        Kernels.sigmoidBackward(y.data, y.grad!.data, dx.data, count: x.count)
+        x.accumulateGrad(dx)
+    }
+}
+
+/// In training, zeroes each element with probability `p` and scales the rest by 1/(1 − p), so
+/// the expected value is unchanged; otherwise returns x.
+public func dropout(_ x: Tensor, p: Float, training: Bool,
+                    using generator: RandomGenerator = Random.generator) -> Tensor {
+    precondition(p >= 0 && p < 1, "dropout probability \(p) must be in [0, 1)")
+    guard training && p > 0 else { return x }
+    let mask = Tensor(uninitialized: x.shape)
+    generator.fillUniform(mask.data, count: x.count, 0, 1)
+    let keep = 1 / (1 - p)
+    for i in 0..<x.count { mask.data[i] = mask.data[i] < p ? 0 : keep }
+    return x * mask
+}
+
+/// Elementwise product of two tensors of the same shape.
+public func * (a: Tensor, b: Tensor) -> Tensor {
+    precondition(a.shape == b.shape, "elementwise product of \(a.shape) and \(b.shape)")
+    let y = Tensor(uninitialized: a.shape)
+    for i in 0..<a.count { y.data[i] = a.data[i] * b.data[i] }
+    return y.recorded(from: [a, b]) { y in
+        let dy = y.grad!
+        if a.requiresGrad {
+            let da = Tensor(uninitialized: a.shape)
+            for i in 0..<a.count { da.data[i] = dy.data[i] * b.data[i] }
+            a.accumulateGrad(da)
+        }
+        if b.requiresGrad {
+            let db = Tensor(uninitialized: b.shape)
+            for i in 0..<b.count { db.data[i] = dy.data[i] * a.data[i] }
+            b.accumulateGrad(db)
+        }
+    }
+}

@@ -1,0 +1,50 @@
+extension Tensor {
+    /// Checks that this tensor is an NCHW batch, for operation `op`.
+    func requireImages(_ op: String) throws -> ImageBatch {
+        guard shape.rank == 4 else {
+            throw ShapeError("\(op) expects a 4-d input (batch, channels, height, width), got \(shape)")
+        }
+        return ImageBatch(shape)
+    }
+}
+
+/// 2-d convolution (cross-correlation, as in PyTorch) of a batch x (N, C, H, W) with weight
+/// (O, C, K, K) and an optional bias (O). Output (N, O, OH, OW), OH = (H + 2·padding − K) / stride + 1.
+public func conv2d(_ x: Tensor, weight: Tensor, bias: Tensor? = nil, stride: Int = 1, padding: Int = 0) throws -> Tensor {
+    let input = try x.requireImages("conv2d")
+    guard weight.shape.rank == 4, weight.shape[2] == weight.shape[3] else {
+        throw ShapeError("conv2d expects a weight of shape [out, in, k, k], got \(weight.shape)")
+    }
+    let (o, k) = (weight.shape[0], weight.shape[2])
+    guard weight.shape[1] == input.c else {
+        throw ShapeError("conv2d with weight \(weight.shape) expects \(weight.shape[1]) input channels, got input \(x.shape)")
+    }
+    if let bias, bias.shape != [o] {
+        throw ShapeError("conv2d expects a bias of shape [\(o)], got \(bias.shape)")
+    }
+    let window = Window(size: k, stride: stride, padding: padding)
+    let (oh, ow) = (window.outputSize(input.h), window.outputSize(input.w))
+    guard oh > 0 && ow > 0 else {
+        throw ShapeError("conv2d: a \(k)x\(k) kernel with padding \(padding) does not fit input \(x.shape)")
+    }
+    let y = Tensor(uninitialized: [input.n, o, oh, ow])
+    Kernels.conv2dForward(x: x.data, input, weight: weight.data, bias: bias?.data, outChannels: o, window: window, y: y.data)
+    OpCounter.add(input.n * o * oh * ow * input.c * k * k)
+
+    return y.recorded(from: [x, weight] + (bias.map { [$0] } ?? [])) { y in
+        let dy = y.grad!
+        if x.requiresGrad {
+            let dx = Tensor(uninitialized: x.shape)
+            Kernels.conv2dBackwardInput(dy: dy.data, weight: weight.data, outChannels: o, window: window, dx: dx.data, input)
+            x.accumulateGrad(dx)
+        }
+        if weight.requiresGrad || bias?.requiresGrad == true {
+            let dweight = Tensor(uninitialized: weight.shape)
+            let dbias = bias.map { Tensor(uninitialized: $0.shape) }
+            Kernels.conv2dBackwardWeight(dy: dy.data, x: x.data, input, outChannels: o, window: window,
+                                         dweight: dweight.data, dbias: dbias?.data)
+            if weight.requiresGrad { weight.accumulateGrad(dweight) }
+            if let bias, let dbias, bias.requiresGrad { bias.accumulateGrad(dbias) }
+        }
+    }
+}

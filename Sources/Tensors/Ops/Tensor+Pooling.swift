@@ -1,0 +1,67 @@
+extension Tensor {
+    fileprivate func poolWindow(_ op: String, kernelSize: Int, stride: Int?, padding: Int) throws -> (ImageBatch, Window, Shape) {
+        let input = try requireImages(op)
+        guard kernelSize >= 1, (stride ?? 1) >= 1, padding >= 0 else {
+            throw ShapeError("\(op): kernel size \(kernelSize), stride \(stride ?? kernelSize), padding \(padding) must be positive")
+        }
+        guard padding * 2 <= kernelSize else {
+            throw ShapeError("\(op): padding \(padding) must be at most half the kernel size \(kernelSize)")
+        }
+        let window = Window(size: kernelSize, stride: stride ?? kernelSize, padding: padding)
+        let (oh, ow) = (window.outputSize(input.h), window.outputSize(input.w))
+        guard oh > 0 && ow > 0 else {
+            throw ShapeError("\(op): a \(kernelSize)x\(kernelSize) window with padding \(padding) does not fit input \(shape)")
+        }
+        return (input, window, [input.n, input.c, oh, ow])
+    }
+}
+
+/// Maximum over each `kernelSize`×`kernelSize` window, per channel. Stride defaults to the
+/// kernel size, as in PyTorch. Output (N, C, OH, OW), OH = (H + 2·padding − K) / stride + 1.
+public func maxPool2d(_ x: Tensor, kernelSize: Int, stride: Int? = nil, padding: Int = 0) throws -> Tensor {
+    let (input, window, outShape) = try x.poolWindow("max_pool2d", kernelSize: kernelSize, stride: stride, padding: padding)
+    let y = Tensor(uninitialized: outShape)
+    let argmax = UnsafeMutablePointer<Int32>.allocate(capacity: outShape.count)
+    Kernels.maxPoolForward(x.data, input, window: window, y.data, argmax: argmax)
+    guard GradMode.isEnabled && x.requiresGrad else { argmax.deallocate(); return y }
+    let winners = ArgmaxBuffer(argmax)
+    return y.recorded(from: [x]) { y in
+        let dx = Tensor(uninitialized: x.shape)
+        Kernels.maxPoolBackward(y.grad!.data, argmax: winners.pointer, input, window: window, dx.data)
+        x.accumulateGrad(dx)
+    }
+}
+
+/// Owns the winners' indices of a max-pooling forward pass until its backward pass is gone.
+private final class ArgmaxBuffer {
+    let pointer: UnsafeMutablePointer<Int32>
+    init(_ pointer: UnsafeMutablePointer<Int32>) { self.pointer = pointer }
+    deinit { pointer.deallocate() }
+}
+
+/// Mean over each window, per channel; padded cells count as zeros (PyTorch's default).
+public func avgPool2d(_ x: Tensor, kernelSize: Int, stride: Int? = nil, padding: Int = 0) throws -> Tensor {
+    let (input, window, outShape) = try x.poolWindow("avg_pool2d", kernelSize: kernelSize, stride: stride, padding: padding)
+    let y = Tensor(uninitialized: outShape)
+    Kernels.avgPoolForward(x.data, input, window: window, y.data)
+    return y.recorded(from: [x]) { y in
+        let dx = Tensor(uninitialized: x.shape)
+        Kernels.avgPoolBackward(y.grad!.data, input, window: window, dx.data)
+        x.accumulateGrad(dx)
+    }
+}
+
+/// Mean over bins chosen so the output is exactly `outputSize` (height, width), whatever the
+/// input size. With (1, 1) it is global average pooling.
+public func adaptiveAvgPool2d(_ x: Tensor, outputSize: (Int, Int)) throws -> Tensor {
+    let input = try x.requireImages("adaptive_avg_pool2d")
+    let (oh, ow) = outputSize
+    guard oh >= 1, ow >= 1 else { throw ShapeError("adaptive_avg_pool2d: output size (\(oh), \(ow)) must be positive") }
+    let y = Tensor(uninitialized: [input.n, input.c, oh, ow])
+    Kernels.adaptiveAvgPoolForward(x.data, input, outputHeight: oh, outputWidth: ow, y.data)
+    return y.recorded(from: [x]) { y in
+        let dx = Tensor(uninitialized: x.shape)
+        Kernels.adaptiveAvgPoolBackward(y.grad!.data, input, outputHeight: oh, outputWidth: ow, dx.data)
+        x.accumulateGrad(dx)
+    }
+}

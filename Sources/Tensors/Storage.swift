@@ -1,0 +1,75 @@
+import Foundation
+
+/// A 64-byte-aligned buffer of `Float`s, the memory behind a tensor.
+///
+/// Training repeats the same shapes every batch, so freed buffers go back to a pool keyed by
+/// their size and the next tensor of that size takes one: once warmed up, a training step asks
+/// the system for no memory at all.
+public final class Storage: @unchecked Sendable {
+    public let pointer: UnsafeMutablePointer<Float>
+    public let count: Int
+
+    /// Uninitialized memory for `count` floats.
+    public init(uninitializedCount count: Int) {
+        self.count = count
+        self.pointer = BufferPool.shared.take(count)
+    }
+
+    /// `count` zeros.
+    public convenience init(zeros count: Int) {
+        self.init(uninitializedCount: count)
+        pointer.update(repeating: 0, count: count)
+    }
+
+    deinit { BufferPool.shared.give(pointer, count) }
+
+    public var buffer: UnsafeMutableBufferPointer<Float> { .init(start: pointer, count: count) }
+}
+
+/// Free buffers by size. Thread-safe; sizes are exact, since a training loop asks for the same
+/// sizes again and again.
+final class BufferPool: @unchecked Sendable {
+    static let shared = BufferPool()
+    static let alignment = 64
+
+    private var free: [Int: [UnsafeMutablePointer<Float>]] = [:]
+    private var pooledBytes = 0
+    private let lock = NSLock()
+    /// Beyond this, freed buffers go back to the system instead of the pool.
+    private let limitBytes = 2 << 30
+
+    func take(_ count: Int) -> UnsafeMutablePointer<Float> {
+        lock.lock()
+        if let p = free[count]?.popLast() {
+            pooledBytes -= count * 4
+            lock.unlock()
+            return p
+        }
+        lock.unlock()
+        let raw = UnsafeMutableRawPointer.allocate(
+            byteCount: max(count, 1) * MemoryLayout<Float>.stride, alignment: Self.alignment)
+        return raw.bindMemory(to: Float.self, capacity: max(count, 1))
+    }
+
+    func give(_ pointer: UnsafeMutablePointer<Float>, _ count: Int) {
+        lock.lock()
+        if pooledBytes + count * 4 <= limitBytes {
+            free[count, default: []].append(pointer)
+            pooledBytes += count * 4
+            lock.unlock()
+        } else {
+            lock.unlock()
+            UnsafeMutableRawPointer(pointer).deallocate()
+        }
+    }
+
+    /// Returns every pooled buffer to the system.
+    func drain() {
+        lock.lock()
+        let all = free.values.flatMap { $0 }
+        free = [:]
+        pooledBytes = 0
+        lock.unlock()
+        for p in all { UnsafeMutableRawPointer(p).deallocate() }
+    }
+}

@@ -1,0 +1,64 @@
+import Testing
+import Tensors
+import TestSupport
+
+/// The packed GEMM against the triple loop. Tolerance: Float sums of up to ~600 terms of
+/// magnitude ≤ 1 against an exact Double sum: 1e-4 absolute plus 1e-5 relative.
+@Suite struct GEMMTests {
+    static let shapes: [(m: Int, n: Int, k: Int)] = [
+        (1, 1, 1), (8, 32, 1), (7, 31, 5), (9, 33, 17), (1, 300, 7), (300, 1, 7),
+        (13, 70, 257), (129, 65, 300), (64, 64, 64), (100, 3, 513), (6, 784, 25), (17, 2049, 3),
+    ]
+
+    @Test(arguments: shapes)
+    func matchesReferenceInEveryTransposition(_ shape: (m: Int, n: Int, k: Int)) {
+        let g = RandomGenerator(seed: UInt64(shape.m * 1000 + shape.n * 10 + shape.k))
+        let (m, n, k) = shape
+        let a = randomValues(m * k, using: g), b = randomValues(k * n, using: g)
+        let start = randomValues(m * n, using: g)
+        for transA in [false, true] {
+            for transB in [false, true] {
+                let expected = Reference.gemm(transA: transA, transB: transB, m: m, n: n, k: k,
+                                              a: a.map(Double.init), b: b.map(Double.init))
+                for accumulate in [false, true] {
+                    var c = start
+                    Kernels.gemm(transA: transA, transB: transB, m: m, n: n, k: k,
+                                 a: a, lda: transA ? m : k, b: b, ldb: transB ? k : n,
+                                 c: &c, ldc: n, accumulate: accumulate, threads: 2)
+                    let want = accumulate ? zip(expected, start).map { $0 + Double($1) } : expected
+                    let error = worstError(c, want, atol: 1e-4, rtol: 1e-5)
+                    #expect(error <= 1, "m \(m) n \(n) k \(k) transA \(transA) transB \(transB) accumulate \(accumulate)")
+                }
+            }
+        }
+    }
+
+    @Test func subMatricesRespectLeadingDimensions() {
+        let g = RandomGenerator(seed: 7)
+        let (m, n, k, lda, ldb, ldc) = (10, 40, 12, 15, 45, 50)
+        let a = randomValues(m * lda, using: g), b = randomValues(k * ldb, using: g)
+        var c = [Float](repeating: 99, count: m * ldc)
+        Kernels.gemm(m: m, n: n, k: k, a: a, lda: lda, b: b, ldb: ldb, c: &c, ldc: ldc, threads: 2)
+        let aDense = (0..<m).flatMap { i in a[(i * lda)..<(i * lda + k)] }.map(Double.init)
+        let bDense = (0..<k).flatMap { p in b[(p * ldb)..<(p * ldb + n)] }.map(Double.init)
+        let expected = Reference.gemm(m: m, n: n, k: k, a: aDense, b: bDense)
+        let inside = (0..<m).flatMap { i in c[(i * ldc)..<(i * ldc + n)] }
+        #expect(worstError(inside, expected, atol: 1e-4, rtol: 1e-5) <= 1)
+        let outside = (0..<m).flatMap { i in c[(i * ldc + n)..<(i * ldc + ldc)] }
+        #expect(outside.allSatisfy { $0 == 99 }, "columns past n must be left alone")
+    }
+
+    @Test func sameBitsForEveryThreadCount() {
+        let g = RandomGenerator(seed: 3)
+        for (m, n, k) in [(200, 90, 300), (40, 500, 700), (8, 2100, 9)] {
+            let a = randomValues(m * k, using: g), b = randomValues(k * n, using: g)
+            var results: [[Float]] = []
+            for threads in [1, 2, 3, 5] {
+                var c = [Float](repeating: 0, count: m * n)
+                Kernels.gemm(m: m, n: n, k: k, a: a, lda: k, b: b, ldb: n, c: &c, ldc: n, threads: threads)
+                results.append(c)
+            }
+            #expect(results.allSatisfy { $0 == results[0] }, "m \(m) n \(n) k \(k)")
+        }
+    }
+}

@@ -1,0 +1,161 @@
+import Testing
+import Tensors
+import TestSupport
+
+/// Every other operation: forward against the plain loops, gradients against central differences
+/// of the plain loops in Double.
+@Suite struct OperationTests {
+    /// Distinct values spaced far apart compared with the finite-difference step, so no max-pool
+    /// window has a near-tie that a nudge could flip.
+    static func distinctValues(_ count: Int, seed: UInt64) -> [Float] {
+        var values = (0..<count).map { Float($0) * 0.01 - Float(count) * 0.005 }
+        RandomGenerator(seed: seed).shuffle(&values)
+        return values
+    }
+
+    static let poolCases: [(shape: Shape, k: Int, stride: Int, padding: Int)] = [
+        ([1, 1, 4, 4], 2, 2, 0), ([2, 3, 7, 5], 3, 2, 1), ([1, 2, 9, 9], 3, 1, 1),
+        ([3, 1, 6, 7], 2, 1, 0), ([1, 2, 11, 11], 3, 2, 0), ([2, 1, 5, 5], 5, 3, 2),
+    ]
+
+    @Test(arguments: poolCases)
+    func maxPoolGradient(_ t: (shape: Shape, k: Int, stride: Int, padding: Int)) throws {
+        let window = Window(size: t.k, stride: t.stride, padding: t.padding)
+        let result = try gradientCheck(inputs: [CheckedInput(t.shape, Self.distinctValues(t.shape.count, seed: 3))]) {
+            try maxPool2d($0[0], kernelSize: t.k, stride: t.stride, padding: t.padding)
+        } reference: { Reference.maxPool2d($0[0], ImageBatch(t.shape), window: window) }
+        #expect(result.passed, "\(result)")
+    }
+
+    @Test(arguments: poolCases)
+    func avgPoolGradient(_ t: (shape: Shape, k: Int, stride: Int, padding: Int)) throws {
+        let window = Window(size: t.k, stride: t.stride, padding: t.padding)
+        let result = try gradientCheck(inputs: [CheckedInput(t.shape, using: RandomGenerator(seed: 4))]) {
+            try avgPool2d($0[0], kernelSize: t.k, stride: t.stride, padding: t.padding)
+        } reference: { Reference.avgPool2d($0[0], ImageBatch(t.shape), window: window) }
+        #expect(result.passed, "\(result)")
+    }
+
+    static let adaptiveCases: [(shape: Shape, oh: Int, ow: Int)] = [
+        ([1, 2, 5, 5], 1, 1), ([2, 3, 7, 9], 3, 2), ([1, 1, 6, 6], 4, 4), ([1, 2, 3, 3], 5, 5),
+    ]
+
+    @Test(arguments: adaptiveCases)
+    func adaptiveAvgPoolGradient(_ t: (shape: Shape, oh: Int, ow: Int)) throws {
+        let result = try gradientCheck(inputs: [CheckedInput(t.shape, using: RandomGenerator(seed: 5))]) {
+            try adaptiveAvgPool2d($0[0], outputSize: (t.oh, t.ow))
+        } reference: { Reference.adaptiveAvgPool2d($0[0], ImageBatch(t.shape), outputHeight: t.oh, outputWidth: t.ow) }
+        #expect(result.passed, "\(result)")
+    }
+
+    @Test func reluGradientAwayFromTheKink() {
+        // |x| ≥ 0.05, far from 0 compared with the finite-difference step.
+        let values = randomValues(60, 0.05, 1, using: RandomGenerator(seed: 6)).enumerated().map { $0.offset % 2 == 0 ? $0.element : -$0.element }
+        let result = gradientCheck(inputs: [CheckedInput([3, 20], values)]) { relu($0[0]) } reference: { Reference.relu($0[0]) }
+        #expect(result.passed, "\(result)")
+    }
+
+    @Test func sigmoidGradient() {
+        let result = gradientCheck(inputs: [CheckedInput([2, 3, 4, 5], low: -6, high: 6, using: RandomGenerator(seed: 7))]) {
+            sigmoid($0[0])
+        } reference: { Reference.sigmoid($0[0]) }
+        #expect(result.passed, "\(result)")
+    }
+
+    @Test(arguments: [(1, 1, 1), (5, 7, 3), (9, 33, 17), (3, 40, 12)])
+    func linearGradient(_ t: (n: Int, inFeatures: Int, outFeatures: Int)) throws {
+        let g = RandomGenerator(seed: 8)
+        let result = try gradientCheck(inputs: [
+            CheckedInput([t.n, t.inFeatures], using: g), CheckedInput([t.outFeatures, t.inFeatures], using: g),
+            CheckedInput([t.outFeatures], using: g),
+        ]) { try linear($0[0], weight: $0[1], bias: $0[2]) } reference: {
+            Reference.linear($0[0], rows: t.n, weight: $0[1], bias: $0[2], inFeatures: t.inFeatures, outFeatures: t.outFeatures)
+        }
+        #expect(result.passed, "\(result)")
+    }
+
+    @Test func matmulGradient() throws {
+        let g = RandomGenerator(seed: 9)
+        let result = try gradientCheck(inputs: [CheckedInput([7, 11], using: g), CheckedInput([11, 35], using: g)]) {
+            try matmul($0[0], $0[1])
+        } reference: { Reference.gemm(m: 7, n: 35, k: 11, a: $0[0], b: $0[1]) }
+        #expect(result.passed, "\(result)")
+    }
+
+    @Test func concatenationAlongChannels() throws {
+        let g = RandomGenerator(seed: 10)
+        let shapes: [Shape] = [[2, 1, 3, 4], [2, 3, 3, 4], [2, 2, 3, 4]]
+        let result = try gradientCheck(inputs: shapes.map { CheckedInput($0, using: g) }) { try cat($0) } reference: {
+            Reference.concatChannels($0, shapes.map(ImageBatch.init))
+        }
+        #expect(result.passed, "\(result)")
+        #expect(throws: ShapeError.self) { try cat([Tensor(zeros: [1, 2, 3, 3]), Tensor(zeros: [1, 2, 4, 3])]) }
+    }
+
+    @Test func additionAndReshapeAndReductions() throws {
+        let g = RandomGenerator(seed: 12)
+        let add = try gradientCheck(inputs: [CheckedInput([2, 3, 4], using: g), CheckedInput([2, 3, 4], using: g)]) {
+            try $0[0] + $0[1]
+        } reference: { zip($0[0], $0[1]).map(+) }
+        #expect(add.passed, "\(add)")
+
+        let reshape = try gradientCheck(inputs: [CheckedInput([2, 3, 4, 5], using: g)]) {
+            try $0[0].reshaped([-1, 20]).flattened(startDim: 0)
+        } reference: { $0[0] }
+        #expect(reshape.passed, "\(reshape)")
+
+        let sum = gradientCheck(inputs: [CheckedInput([3, 7], using: g)]) { $0[0].sum() } reference: { [$0[0].reduce(0, +)] }
+        #expect(sum.passed, "\(sum)")
+        let mean = gradientCheck(inputs: [CheckedInput([3, 7], using: g)]) { $0[0].mean() } reference: { [$0[0].reduce(0, +) / 21] }
+        #expect(mean.passed, "\(mean)")
+
+        #expect(throws: ShapeError("cannot add tensors of shapes [2, 3] and [3, 2]")) { try Tensor(zeros: [2, 3]) + Tensor(zeros: [3, 2]) }
+        #expect(throws: ShapeError.self) { try Tensor(zeros: [2, 3]).reshaped([4, -1]) }
+    }
+
+    @Test func crossEntropyIsStableAndDifferentiable() throws {
+        let g = RandomGenerator(seed: 13)
+        let labels: [Int32] = [3, 0, 9, 9, 5]
+        let result = try gradientCheck(inputs: [CheckedInput([5, 10], low: -4, high: 4, using: g)]) {
+            try crossEntropy($0[0], labels: labels)
+        } reference: { [Reference.softmaxCrossEntropy($0[0], labels: labels.map(Int.init), classes: 10)] }
+        #expect(result.passed, "\(result)")
+
+        // Logits far beyond exp's range still give the exact loss: log(1 + e^−1000) ≈ 0 and 1000.
+        let big = Tensor([1000, 0, 0, 1000], shape: [2, 2])
+        let loss = try crossEntropy(big, labels: [0, 1])
+        #expect(loss.item == 0)
+        #expect(try crossEntropy(big, labels: [1, 0]).item == 1000)
+        #expect(throws: ShapeError("cross_entropy: label 2 is outside 0..<2")) { try crossEntropy(big, labels: [0, 2]) }
+    }
+
+    @Test func argmaxTakesTheFirstOfTies() {
+        let t = Tensor([0, 2, 2, 1, -5, -1, -3, -1], shape: [2, 4])
+        #expect(t.argmax() == [1, 1])
+    }
+
+    @Test func dropoutKeepsTheExpectedValue() {
+        let x = Tensor(repeating: 1, shape: [100_000])
+        x.requiresGrad = true
+        let y = dropout(x, p: 0.3, training: true, using: RandomGenerator(seed: 14))
+        let zeros = y.scalars.filter { $0 == 0 }.count
+        #expect(abs(Double(zeros) / 100_000 - 0.3) < 0.01)
+        #expect(y.scalars.allSatisfy { $0 == 0 || abs($0 - 1 / 0.7) < 1e-6 })
+        y.sum().backward()
+        #expect(x.grad!.scalars == y.scalars, "the gradient passes exactly where the value did")
+        #expect(dropout(x, p: 0.3, training: false) === x)
+    }
+
+    @Test func gradientsAccumulateWhereATensorIsUsedTwice() throws {
+        let x = Tensor([1, -2, 3], shape: [3], requiresGrad: true)
+        let y = try (relu(x) + x) + x   // dy/dx = relu'(x) + 2
+        y.sum().backward()
+        #expect(x.grad!.scalars == [3, 2, 3])
+    }
+
+    @Test func noGradRecordsNothing() {
+        let x = Tensor([1, 2], shape: [2], requiresGrad: true)
+        let y = noGrad { sigmoid(x) }
+        #expect(!y.requiresGrad)
+    }
+}
