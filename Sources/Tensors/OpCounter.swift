@@ -3,7 +3,7 @@
 /// made of.
 public final class OpCounter: @unchecked Sendable {
     public private(set) var multiplyAdds = 0
-    @TaskLocal static var current: OpCounter?
+    @TaskLocal public static var current: OpCounter?
 
     static func add(_ n: Int) { current?.multiplyAdds += n }
 

@@ -8,7 +8,7 @@ import TestSupport
     /// Distinct values spaced far apart compared with the finite-difference step, so no max-pool
     /// window has a near-tie that a nudge could flip.
     static func distinctValues(_ count: Int, seed: UInt64) -> [Float] {
-        var values = (0..<count).map { Float($0) * 0.01 - Float(count) * 0.005 }
+        var values = (0..<count).map { Float($0) * 0.01 - Float(count) * 0.005 + 0.005 }
         RandomGenerator(seed: seed).shuffle(&values)
         return values
     }

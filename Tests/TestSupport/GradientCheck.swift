@@ -46,13 +46,28 @@ public func gradientCheck(
     inputs: [CheckedInput], seed: UInt64 = 1,
     valueTolerance: (atol: Double, rtol: Double) = (1e-5, 1e-4),
     gradientTolerance: (atol: Double, rtol: Double) = (1e-4, 1e-3),
-    step h: Double = 1e-5,
     _ op: ([Tensor]) throws -> Tensor,
     reference: ([[Double]]) -> [Double]
 ) rethrows -> GradientCheckResult {
     let tensors = inputs.map { Tensor($0.values, shape: $0.shape, requiresGrad: true) }
-    let y = try op(tensors)
-    let doubles = inputs.map { $0.values.map(Double.init) }
+    return try gradientCheck(of: tensors, seed: seed, valueTolerance: valueTolerance,
+                             gradientTolerance: gradientTolerance, { try op(tensors) }, reference: reference)
+}
+
+/// The same check for tensors that already exist, such as a layer's input and its own
+/// parameters: `compute` must use exactly `tensors` (their current values), and `reference`
+/// receives their values in the same order.
+public func gradientCheck(
+    of tensors: [Tensor], seed: UInt64 = 1,
+    valueTolerance: (atol: Double, rtol: Double) = (1e-5, 1e-4),
+    gradientTolerance: (atol: Double, rtol: Double) = (1e-4, 1e-3),
+    step h: Double = 1e-5,
+    _ compute: () throws -> Tensor,
+    reference: ([[Double]]) -> [Double]
+) rethrows -> GradientCheckResult {
+    for t in tensors { t.requiresGrad = true; t.zeroGrad() }
+    let y = try compute()
+    let doubles = tensors.map { $0.scalars.map(Double.init) }
     let expected = reference(doubles)
     let forward = worstError(y.scalars, expected, atol: valueTolerance.atol, rtol: valueTolerance.rtol)
 

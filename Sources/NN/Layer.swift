@@ -1,0 +1,159 @@
+import Tensors
+
+/// A building block of a network: something you call on a tensor to get a tensor.
+///
+///     let conv = Conv2d(1, 6, kernelSize: 5, padding: 2)
+///     let y = try conv(x)        // x [N, 1, 28, 28] -> y [N, 6, 28, 28]
+///
+/// A layer implements `forward`; callers use `layer(x)`, which also names the layer in any error
+/// and lets a summary or a feature-map capture watch every call (like PyTorch's `__call__`
+/// around `forward`). Parameters and sub-layers are found by looking at the layer's stored
+/// properties, so a new block only has to store them.
+public protocol Layer: AnyObject {
+    func forward(_ x: Tensor) throws -> Tensor
+
+    /// The layer with its settings, as PyTorch prints it: `Conv2d(1, 6, kernel_size=5, padding=2)`.
+    var description: String { get }
+    /// This layer's own parameters, by name (not those of its sub-layers).
+    var namedParameters: [(name: String, tensor: Tensor)] { get }
+    /// Sub-layers by name, in order.
+    var namedChildren: [(name: String, layer: any Layer)] { get }
+}
+
+extension Layer {
+    /// Runs `forward`, reporting the call to any tracer and naming this layer in errors.
+    public func callAsFunction(_ x: Tensor) throws -> Tensor {
+        let tracer = LayerTracer.current
+        let countBefore = OpCounter.current?.multiplyAdds ?? 0
+        let y: Tensor
+        do {
+            y = try forward(x)
+        } catch var error as LayerError {
+            error.path.insert(self, at: 0)
+            throw error
+        } catch {
+            throw LayerError(path: [self], underlying: error)
+        }
+        if let tracer {
+            let multiplyAdds = (OpCounter.current?.multiplyAdds ?? 0) - countBefore
+            tracer.record(LayerTracer.Call(layer: self, inputShape: x.shape, output: y, multiplyAdds: multiplyAdds))
+        }
+        return y
+    }
+
+    /// The type's name, as in PyTorch's summaries: `Conv2d`, `Sequential`, `Inception`.
+    public var typeName: String { String(describing: type(of: self)) }
+
+    public var description: String { typeName }
+
+    /// Every stored property that is a `Tensor`, by property name.
+    public var namedParameters: [(name: String, tensor: Tensor)] {
+        Mirror(reflecting: self).children.compactMap { child in
+            guard let label = child.label else { return nil }
+            if let tensor = child.value as? Tensor { return (label, tensor) }
+            if let optional = child.value as? Tensor?, let tensor = optional { return (label, tensor) }
+            return nil
+        }
+    }
+
+    /// Every stored property that is a layer (or an array of layers, named `name.0`, `name.1`, ...).
+    public var namedChildren: [(name: String, layer: any Layer)] {
+        Mirror(reflecting: self).children.flatMap { child -> [(name: String, layer: any Layer)] in
+            guard let label = child.label else { return [] }
+            if let layer = child.value as? any Layer { return [(label, layer)] }
+            if let layers = child.value as? [any Layer] {
+                return layers.enumerated().map { ("\(label).\($0.offset)", $0.element) }
+            }
+            return []
+        }
+    }
+
+    /// All parameters of this layer and its sub-layers, keyed as PyTorch's `state_dict`:
+    /// `0.weight`, `3.bias`, `b2.1.weight`, ...
+    public func parametersByPath() -> [(path: String, tensor: Tensor)] {
+        namedParameters.map { ($0.name, $0.tensor) } + namedChildren.flatMap { child in
+            child.layer.parametersByPath().map { ("\(child.name).\($0.path)", $0.tensor) }
+        }
+    }
+
+    public var parameters: [Tensor] { parametersByPath().map(\.tensor) }
+
+    /// Number of learnable scalars.
+    public var parameterCount: Int { parameters.reduce(0) { $0 + $1.count } }
+
+    /// This layer and every layer inside it, depth first.
+    public var allLayers: [any Layer] { [self] + namedChildren.flatMap { $0.layer.allLayers } }
+
+    /// Training mode: dropout drops, batch norm uses batch statistics.
+    public func train() { setTraining(true) }
+    /// Evaluation mode: dropout passes everything, batch norm uses running statistics.
+    public func eval() { setTraining(false) }
+
+    public func setTraining(_ training: Bool) {
+        for layer in allLayers { (layer as? any ModeDependent)?.isTraining = training }
+    }
+}
+
+/// A layer that behaves differently in training and in evaluation.
+public protocol ModeDependent: Layer {
+    var isTraining: Bool { get set }
+}
+
+/// A layer with no parameters and no sub-layers; saves the reflection.
+public protocol ParameterFree: Layer {}
+
+extension ParameterFree {
+    public var namedParameters: [(name: String, tensor: Tensor)] { [] }
+    public var namedChildren: [(name: String, layer: any Layer)] { [] }
+}
+
+/// An error inside a layer, with the chain of layers it happened in (outermost first).
+public struct LayerError: Error, CustomStringConvertible {
+    public var path: [any Layer]
+    public var underlying: any Error
+
+    /// "layer 7 (Linear(in_features=400, out_features=120))", naming each layer by its place in
+    /// its parent, as PyTorch's printout numbers them.
+    public var location: String {
+        var parts: [String] = []
+        for (i, layer) in path.enumerated() {
+            if i == 0 {
+                if path.count == 1 { parts.append(layer.description) }
+                continue
+            }
+            let parent = path[i - 1]
+            let name = parent.namedChildren.first { $0.layer === layer }?.name ?? "?"
+            let isLast = i == path.count - 1
+            parts.append("layer \(name)" + (isLast ? " (\(layer.description))" : ""))
+        }
+        return parts.joined(separator: " > ")
+    }
+
+    public var description: String { "in \(location): \(underlying)" }
+}
+
+/// Watches layer calls, for summaries and feature-map captures.
+public final class LayerTracer: @unchecked Sendable {
+    @TaskLocal public static var current: LayerTracer?
+
+    public struct Call {
+        public let layer: any Layer
+        public let inputShape: Shape
+        public let output: Tensor
+        /// Multiply-adds inside this call, when run under `OpCounter.countMultiplyAdds`.
+        public let multiplyAdds: Int
+    }
+    public private(set) var calls: [Call] = []
+
+    public init() {}
+
+    func record(_ call: Call) { calls.append(call) }
+
+    /// Runs `body` and returns what it computed with every layer call made inside it, innermost
+    /// calls first (a layer is recorded when it returns).
+    public static func trace<T>(_ body: () throws -> T) rethrows -> (T, [Call]) {
+        let tracer = LayerTracer()
+        let result = try $current.withValue(tracer, operation: body)
+        return (result, tracer.calls)
+    }
+}

@@ -1,0 +1,45 @@
+import Tensors
+
+/// Layers applied one after another, as PyTorch's `nn.Sequential`.
+///
+///     let net = Sequential {
+///         Conv2d(1, 6, kernelSize: 5, padding: 2); Sigmoid()
+///         AvgPool2d(kernelSize: 2, stride: 2)
+///         Flatten()
+///         Linear(1176, 10)
+///     }
+///
+/// or from an array, when a loop builds the layers: `Sequential(blocks)`. Sub-layers are named
+/// `0`, `1`, ... as in PyTorch.
+public final class Sequential: Layer {
+    public let layers: [any Layer]
+
+    public init(_ layers: [any Layer]) { self.layers = layers }
+
+    public init(@LayerBuilder _ build: () -> [any Layer]) { self.layers = build() }
+
+    public func forward(_ x: Tensor) throws -> Tensor {
+        try layers.reduce(x) { try $1($0) }
+    }
+
+    public var namedParameters: [(name: String, tensor: Tensor)] { [] }
+
+    public var namedChildren: [(name: String, layer: any Layer)] {
+        layers.enumerated().map { (String($0.offset), $0.element) }
+    }
+
+    public var description: String { "Sequential(\(layers.count) layers)" }
+}
+
+/// Collects the layers written inside a `Sequential { }` block; `if`, `for` and arrays of layers
+/// are allowed.
+@resultBuilder
+public enum LayerBuilder {
+    public static func buildExpression(_ layer: any Layer) -> [any Layer] { [layer] }
+    public static func buildExpression(_ layers: [any Layer]) -> [any Layer] { layers }
+    public static func buildBlock(_ parts: [any Layer]...) -> [any Layer] { parts.flatMap { $0 } }
+    public static func buildArray(_ parts: [[any Layer]]) -> [any Layer] { parts.flatMap { $0 } }
+    public static func buildOptional(_ part: [any Layer]?) -> [any Layer] { part ?? [] }
+    public static func buildEither(first: [any Layer]) -> [any Layer] { first }
+    public static func buildEither(second: [any Layer]) -> [any Layer] { second }
+}

@@ -1,0 +1,130 @@
+import Testing
+import Tensors
+import NN
+import TestSupport
+
+@Suite struct LayerTests {
+    @Test func conv2dLayerGradients() throws {
+        let g = RandomGenerator(seed: 21)
+        let conv = Random.$generator.withValue(g) { Conv2d(3, 4, kernelSize: 3, stride: 2, padding: 1) }
+        let x = Tensor.uniform([2, 3, 7, 6], -1, 1, using: g)
+        let input = ImageBatch(x.shape), window = Window(size: 3, stride: 2, padding: 1)
+        let result = try gradientCheck(of: [x, conv.weight, conv.bias!], { try conv(x) }) { xs in
+            Reference.conv2d(xs[0], input, weight: xs[1], bias: xs[2], outChannels: 4, window: window)
+        }
+        #expect(result.passed, "\(result)")
+    }
+
+    @Test func linearLayerGradients() throws {
+        let g = RandomGenerator(seed: 22)
+        let dense = Random.$generator.withValue(g) { Linear(13, 5) }
+        let x = Tensor.uniform([3, 13], -1, 1, using: g)
+        let result = try gradientCheck(of: [x, dense.weight, dense.bias!], { try dense(x) }) { xs in
+            Reference.linear(xs[0], rows: 3, weight: xs[1], bias: xs[2], inFeatures: 13, outFeatures: 5)
+        }
+        #expect(result.passed, "\(result)")
+    }
+
+    @Test func parameterFreeLayersMatchTheirReferences() throws {
+        let g = RandomGenerator(seed: 23)
+        let x = Tensor(OperationValues.distinct(2 * 3 * 8 * 8, seed: 23), shape: [2, 3, 8, 8])
+        let input = ImageBatch(x.shape)
+        let cases: [(any Layer, ([Double]) -> [Double])] = [
+            (MaxPool2d(kernelSize: 3, stride: 2, padding: 1), { Reference.maxPool2d($0, input, window: Window(size: 3, stride: 2, padding: 1)) }),
+            (AvgPool2d(kernelSize: 2), { Reference.avgPool2d($0, input, window: Window(size: 2, stride: 2)) }),
+            (AdaptiveAvgPool2d(1), { Reference.adaptiveAvgPool2d($0, input, outputHeight: 1, outputWidth: 1) }),
+            (Sigmoid(), { Reference.sigmoid($0) }),
+            (ReLU(), { Reference.relu($0) }),
+            (Flatten(), { $0 }),
+        ]
+        for (layer, reference) in cases {
+            let result = try gradientCheck(of: [x], { try layer(x) }) { reference($0[0]) }
+            #expect(result.passed, "\(layer.description): \(result)")
+        }
+        _ = g
+    }
+
+    @Test func dropoutOnlyDropsInTraining() throws {
+        let net = Sequential { Dropout(0.5) }
+        let x = Tensor(repeating: 1, shape: [1000])
+        let trained = try Random.$generator.withValue(RandomGenerator(seed: 1)) { try net(x) }
+        #expect(trained.scalars.contains(0) && trained.scalars.contains(2))
+        net.eval()
+        #expect(try net(x).scalars.allSatisfy { $0 == 1 })
+    }
+
+    @Test func sequentialNamesAndFindsParametersLikePyTorch() {
+        func block(_ convs: Int, _ inChannels: Int, _ outChannels: Int) -> Sequential {
+            var layers: [any Layer] = []
+            var channels = inChannels
+            for _ in 0..<convs {
+                layers.append(Conv2d(channels, outChannels, kernelSize: 3, padding: 1))
+                layers.append(ReLU())
+                channels = outChannels
+            }
+            layers.append(MaxPool2d(kernelSize: 2, stride: 2))
+            return Sequential(layers)
+        }
+        let net = Sequential {
+            block(1, 1, 4)
+            block(2, 4, 8)
+            Flatten()
+            for width in [16, 10] { Linear(width == 16 ? 8 : 16, width) }
+        }
+        #expect(net.parametersByPath().map(\.path) == [
+            "0.0.weight", "0.0.bias", "1.0.weight", "1.0.bias", "1.2.weight", "1.2.bias",
+            "3.weight", "3.bias", "4.weight", "4.bias",
+        ])
+        #expect(net.parameterCount == (36 + 4) + (288 + 8) + (576 + 8) + (128 + 16) + (160 + 10))
+    }
+
+    @Test func xavierUniformUsesTheFans() {
+        let conv = Conv2d(6, 16, kernelSize: 5), dense = Linear(400, 120)
+        xavierUniform(Sequential { conv; dense }, using: RandomGenerator(seed: 2))
+        let convBound = (6.0 / Float(6 * 25 + 16 * 25)).squareRoot()
+        let denseBound = (6.0 / Float(400 + 120)).squareRoot()
+        #expect(conv.weight.scalars.allSatisfy { abs($0) <= convBound })
+        #expect(conv.weight.scalars.contains { abs($0) > 0.9 * convBound })
+        #expect(dense.weight.scalars.allSatisfy { abs($0) <= denseBound })
+        #expect(dense.weight.scalars.contains { abs($0) > 0.9 * denseBound })
+    }
+
+    @Test func shapeMismatchNamesTheLayerAndBothShapes() {
+        let net = Sequential {
+            Conv2d(1, 6, kernelSize: 5); Sigmoid(); AvgPool2d(kernelSize: 2)
+            Flatten(); Linear(400, 120)
+        }
+        do {
+            _ = try net(Tensor(zeros: [1, 1, 28, 28]))
+            Issue.record("expected a shape error")
+        } catch let error as LayerError {
+            #expect(error.description == "in layer 4 (Linear(in_features=400, out_features=120)): expects input [batch, 400], got [1, 864] (864 features)")
+        } catch {
+            Issue.record("unexpected \(error)")
+        }
+    }
+
+    @Test func summaryCountsParametersAndMultiplyAdds() throws {
+        let net = Sequential {
+            Conv2d(1, 2, kernelSize: 3, padding: 1); ReLU()
+            Sequential { Conv2d(2, 3, kernelSize: 1); MaxPool2d(kernelSize: 2) }
+            Flatten(); Linear(48, 10)
+        }
+        let s = try summarize(net, input: [1, 1, 8, 8])
+        #expect(s.layers.map(\.outputShape) == [[1, 2, 8, 8], [1, 2, 8, 8], [1, 3, 4, 4], [1, 48], [1, 10]])
+        #expect(s.layers.map(\.params) == [20, 0, 9, 0, 490])
+        #expect(s.layers.map(\.macs) == [2 * 64 * 9, 0, 3 * 64 * 2, 0, 480])
+        #expect(s.layers[2].children?.map(\.outputShape) == [[1, 3, 8, 8], [1, 3, 4, 4]])
+        #expect(s.walkThrough.components(separatedBy: "\n").first == "Conv2d     output shape: [1, 2, 8, 8]")
+        #expect(s.table.contains("Total") && s.table.contains("519"))
+    }
+}
+
+enum OperationValues {
+    /// Distinct values 0.01 apart in random order: no max-pool window has a near-tie.
+    static func distinct(_ count: Int, seed: UInt64) -> [Float] {
+        var values = (0..<count).map { Float($0) * 0.01 - Float(count) * 0.005 + 0.005 }
+        RandomGenerator(seed: seed).shuffle(&values)
+        return values
+    }
+}
