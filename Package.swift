@@ -35,9 +35,9 @@ let package = Package(
         .target(name: "TestSupport", dependencies: ["Tensors"], path: "Tests/TestSupport"),
         .testTarget(name: "TensorsTests", dependencies: ["Tensors", "TestSupport"]),
         .testTarget(name: "NNTests", dependencies: ["NN", "TestSupport"]),
-        .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "CZlib"]),
-        .testTarget(name: "NotebookTests", dependencies: ["Notebook"]),
-        .testTarget(name: "LessonsTests", dependencies: ["Lessons"]),
+        .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "CZlib", "TestSupport"]),
+        .testTarget(name: "NotebookTests", dependencies: ["Notebook", "TestSupport"]),
+        .testTarget(name: "LessonsTests", dependencies: ["Lessons", "TestSupport"]),
     ],
     swiftLanguageModes: [.v5]
 )

@@ -30,6 +30,11 @@ public struct EpochRecord: Codable, Equatable, Sendable {
     public var examplesPerSecond: Double
     /// Wall time of the whole epoch, evaluation included.
     public var seconds: Double
+
+    enum CodingKeys: String, CodingKey {
+        case epoch, loss, trainAccuracy = "train_acc", testAccuracy = "test_acc"
+        case examplesPerSecond = "examples_per_sec", seconds
+    }
 }
 
 /// Where training stands after a batch.

@@ -1,6 +1,7 @@
 import CZlib
 import Foundation
 import Testing
+import TestSupport
 @testable import Datasets
 
 /// gzip-compresses `bytes` (the test writes its own files).
@@ -20,27 +21,7 @@ func gzipped(_ bytes: [UInt8]) -> [UInt8] {
     return Array(output[0..<Int(stream.total_out)])
 }
 
-/// An IDX file of unsigned bytes.
-func idx(_ dims: [Int], _ values: [UInt8]) -> [UInt8] {
-    var bytes: [UInt8] = [0, 0, 0x08, UInt8(dims.count)]
-    for d in dims { bytes += [UInt8(d >> 24 & 255), UInt8(d >> 16 & 255), UInt8(d >> 8 & 255), UInt8(d & 255)] }
-    return bytes + values
-}
-
-/// A fresh temporary folder, removed when the test ends.
-final class TemporaryFolder {
-    let path: String
-    init() {
-        path = FileManager.default.temporaryDirectory.appendingPathComponent("convbook-\(UUID().uuidString)").path
-        try! FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-    }
-    deinit { try? FileManager.default.removeItem(atPath: path) }
-    func write(_ name: String, _ bytes: [UInt8]) -> String {
-        let file = path + "/" + name
-        FileManager.default.createFile(atPath: file, contents: Data(bytes))
-        return file
-    }
-}
+func idx(_ dims: [Int], _ values: [UInt8]) -> [UInt8] { idxFile(dims, values) }
 
 @Suite struct IDXTests {
     let values: [UInt8] = (0..<24).map { UInt8($0 * 10) }

@@ -1,0 +1,91 @@
+import Foundation
+import NN
+
+/// The training knobs of a lesson; each has a flag of the same name.
+public struct LessonSettings: Codable, Equatable, Sendable {
+    public var epochs: Int
+    public var batchSize: Int
+    public var lr: Double
+    /// Training examples used (all 60,000 if nil).
+    public var trainSize: Int?
+    /// Test examples used (all 10,000 if nil).
+    public var testSize: Int?
+    /// Side the 28×28 images are resized to (kept at 28 if nil).
+    public var resize: Int?
+    public var seed: UInt64 = 42
+    public var threads: Int = 1
+
+    public init(epochs: Int, batchSize: Int, lr: Double, trainSize: Int? = nil, testSize: Int? = nil, resize: Int? = nil) {
+        (self.epochs, self.batchSize, self.lr, self.trainSize, self.testSize, self.resize) =
+            (epochs, batchSize, lr, trainSize, testSize, resize)
+    }
+
+    /// The knobs that differ from `book`, as "epochs 10 (here 2)".
+    public func differences(from book: LessonSettings) -> [String] {
+        func size(_ n: Int?, all: String) -> String { n.map { $0.grouped } ?? all }
+        var out: [String] = []
+        if epochs != book.epochs { out.append("epochs \(book.epochs) (here \(epochs))") }
+        if batchSize != book.batchSize { out.append("batch size \(book.batchSize) (here \(batchSize))") }
+        if lr != book.lr { out.append("lr \(book.lr) (here \(lr))") }
+        if trainSize != book.trainSize {
+            out.append("train size \(size(book.trainSize, all: "all")) (here \(size(trainSize, all: "all")))")
+        }
+        if testSize != book.testSize {
+            out.append("test size \(size(book.testSize, all: "all")) (here \(size(testSize, all: "all")))")
+        }
+        if resize != book.resize {
+            out.append("resize \(book.resize.map(String.init) ?? "none") (here \(resize.map(String.init) ?? "none"))")
+        }
+        return out
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case epochs, batchSize = "batch_size", lr, trainSize = "train_size", testSize = "test_size", resize, seed, threads
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        // Write nulls explicitly, so every key is always present for readers of metrics.json.
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(epochs, forKey: .epochs)
+        try c.encode(batchSize, forKey: .batchSize)
+        try c.encode(lr, forKey: .lr)
+        try c.encode(trainSize, forKey: .trainSize)
+        try c.encode(testSize, forKey: .testSize)
+        try c.encode(resize, forKey: .resize)
+        try c.encode(seed, forKey: .seed)
+        try c.encode(threads, forKey: .threads)
+    }
+}
+
+/// One chapter of the course, written as a literate Swift file in `Lessons/`.
+///
+///     public let leNetLesson = Lesson(
+///         name: "lenet", title: "LeNet", summary: "...",
+///         inClass: LessonSettings(epochs: 10, batchSize: 256, lr: 0.9),
+///         book: LessonSettings(epochs: 10, batchSize: 256, lr: 0.9)
+///     ) { nb in
+///         ...
+///     }
+///
+/// `#filePath` records the file, so the runner can show its prose and code cell by cell.
+public struct Lesson: Sendable {
+    public let name: String
+    public let title: String
+    /// One line for `lesson list`.
+    public let summary: String
+    /// The default: minutes on a two-core laptop.
+    public let inClass: LessonSettings
+    /// The book's settings (`--full`).
+    public let book: LessonSettings
+    /// What the in-class preset changes from the book, said on screen before training.
+    public let inClassNote: String?
+    public let sourceFile: String
+    let body: @Sendable (LessonRun) throws -> Void
+
+    public init(name: String, title: String, summary: String, inClass: LessonSettings, book: LessonSettings,
+                inClassNote: String? = nil, sourceFile: String = #filePath,
+                _ body: @escaping @Sendable (LessonRun) throws -> Void) {
+        (self.name, self.title, self.summary, self.inClass, self.book, self.inClassNote, self.sourceFile, self.body) =
+            (name, title, summary, inClass, book, inClassNote, sourceFile, body)
+    }
+}

@@ -1,0 +1,257 @@
+import Datasets
+import Foundation
+import NN
+import Tensors
+
+/// How a lesson is run: the flags that are not training knobs.
+public struct RunOptions: Sendable {
+    /// `--full`: the book's settings instead of the in-class preset.
+    public var full = false
+    /// `--no-train`: walk-through and pictures of the untrained net only.
+    public var noTrain = false
+    /// `--step`: wait for Enter before each cell.
+    public var step = false
+    /// `--data`: the Fashion-MNIST folder (else $FASHION_MNIST, else the system folder).
+    public var dataDirectory: String?
+    /// `--output`: where `<lesson>/` goes.
+    public var outputRoot = "output"
+
+    public init() {}
+}
+
+/// Something a cell printed or drew, kept for the notebook export.
+public enum CellOutput: Equatable, Sendable {
+    case text(String)
+    case image(path: String)
+}
+
+/// The lesson asked to stop: `q` in step mode.
+struct LessonQuit: Error {}
+
+/// A lesson being run: what the lesson's code talks to (`nb` in the lesson files). Every call
+/// takes the caller's `#line`, so its output lands under the cell that made it, and the cells
+/// before it are shown first.
+public final class LessonRun {
+    public let lesson: Lesson
+    public let settings: LessonSettings
+    public let options: RunOptions
+    /// `output/<lesson>/`.
+    public let directory: URL
+    public private(set) var metrics: Metrics
+    /// Every output so far, with the index of its cell in `source` (nil without a source).
+    public private(set) var outputs: [(cell: Int?, output: CellOutput)] = []
+    public let source: LiterateSource?
+    /// Set when Ctrl-C stopped training; later training calls return at once.
+    public private(set) var interrupted = false
+
+    let terminal: Terminal
+    let write: (String) -> Void
+    let interruptRequested: () -> Bool
+    private var shownCells = 0
+    private var stepping: Bool
+    /// Whether the last thing printed was an output (so the next cell needs a blank line first).
+    private var afterOutput = false
+    /// `output/lenet`, as the user gave it, for messages.
+    var displayDirectory: String { (options.outputRoot as NSString).appendingPathComponent(lesson.name) }
+
+    public init(lesson: Lesson, settings: LessonSettings, options: RunOptions, terminal: Terminal,
+                write: @escaping (String) -> Void = { FileHandle.standardOutput.write(Data($0.utf8)) },
+                interruptRequested: @escaping () -> Bool = { Interrupt.shared.requested }) throws {
+        (self.lesson, self.settings, self.options, self.terminal, self.write, self.interruptRequested) =
+            (lesson, settings, options, terminal, write, interruptRequested)
+        directory = URL(fileURLWithPath: options.outputRoot).appendingPathComponent(lesson.name)
+        metrics = Metrics(lesson: lesson.name, settings: settings, device: "cpu (\(settings.threads) thread\(settings.threads == 1 ? "" : "s"))")
+        if let text = try? String(contentsOfFile: lesson.sourceFile, encoding: .utf8) {
+            source = try LiterateSource(text: text, file: lesson.sourceFile)
+        } else {
+            source = nil
+        }
+        stepping = options.step
+        try OutputFiles.prepare(directory)
+    }
+
+    // MARK: Running
+
+    /// Runs the lesson with its seed and thread count; writes metrics.json at the end, also after
+    /// an interrupt or an error in a later cell.
+    public func run() throws {
+        if source == nil {
+            emit(terminal.dim("(The lesson's source \(lesson.sourceFile) is not here, so only its outputs are shown.)") + "\n\n")
+        }
+        if stepping && isatty(STDIN_FILENO) != 1 {
+            stepping = false
+            emit(terminal.dim("(--step needs a terminal on standard input; running straight through.)") + "\n\n")
+        }
+        defer { try? writeMetrics() }
+        do {
+            try Parallel.$threadCount.withValue(settings.threads) {
+                try Random.$generator.withValue(RandomGenerator(seed: settings.seed)) {
+                    try lesson.body(self)
+                }
+            }
+            try showCells(through: source?.cells.count ?? 0)
+        } catch is LessonQuit {
+            emit("\n" + terminal.dim("Stopped at your request; what ran so far is saved in \(displayDirectory)/.") + "\n")
+        }
+        try writeMetrics()
+        emit("\n" + terminal.dim("Wrote \(displayDirectory)/metrics.json") + "\n")
+    }
+
+    func writeMetrics() throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        try OutputFiles.writeAtomically(try encoder.encode(metrics), to: directory.appendingPathComponent("metrics.json"))
+    }
+
+    // MARK: Cells
+
+    /// Shows every cell up to and including the one holding `line`.
+    func reach(_ line: Int) throws {
+        guard let source, let index = source.cellIndex(containing: line) else { return }
+        try showCells(through: index + 1)
+    }
+
+    private func showCells(through end: Int) throws {
+        guard let source else { return }
+        while shownCells < min(end, source.cells.count) {
+            let cell = source.cells[shownCells]
+            if afterOutput { emit("\n"); afterOutput = false }
+            if stepping && cell.kind == .code { try waitForEnter() }
+            emit(render(cell) + "\n\n")
+            shownCells += 1
+        }
+    }
+
+    private func waitForEnter() throws {
+        emit(terminal.dim("[Enter: run the next cell · q: quit]"))
+        let answer = readLine()
+        emit("\u{1B}[1A\r\u{1B}[2K")
+        if answer == nil || answer?.trimmingCharacters(in: .whitespaces).lowercased() == "q" { throw LessonQuit() }
+    }
+
+    func render(_ cell: LiterateSource.Cell) -> String {
+        switch cell.kind {
+        case .prose:
+            return MarkdownRenderer(terminal: terminal).render(cell.text)
+        case .code:
+            let numberWidth = String(cell.lines.upperBound).count
+            return cell.text.split(separator: "\n", omittingEmptySubsequences: false).enumerated().map { offset, line in
+                let number = String(cell.lines.lowerBound + offset)
+                let gutter = String(repeating: " ", count: numberWidth - number.count) + number + " │ "
+                return terminal.dim(gutter) + highlight(String(line))
+            }.joined(separator: "\n")
+        }
+    }
+
+    private func highlight(_ line: String) -> String {
+        guard terminal.useColor else { return line }
+        return SwiftHighlighter.tokens(line).map { token in
+            switch token.kind {
+            case .keyword: return terminal.style(token.text, "35")
+            case .type: return terminal.style(token.text, "33")
+            case .number: return terminal.style(token.text, "36")
+            case .string: return terminal.style(token.text, "32")
+            case .comment: return terminal.style(token.text, "2;3")
+            case .plain: return token.text
+            }
+        }.joined()
+    }
+
+    func emit(_ text: String) { write(text) }
+
+    /// Records and prints an output of the cell holding `line`.
+    func output(_ output: CellOutput, line: Int) {
+        outputs.append((source?.cellIndex(containing: line), output))
+        if case .text(let text) = output { emit(text + "\n"); afterOutput = true }
+    }
+
+    // MARK: What lessons call
+
+    /// Prints `text` as an output of the calling cell.
+    public func say(_ text: String, line: Int = #line) throws {
+        try reach(line)
+        output(.text(text), line: line)
+    }
+
+    /// The book's walk-through: a random input of `input` shape through each top-level layer,
+    /// one line per layer, then a table of shapes, parameters and multiply-adds.
+    @discardableResult
+    public func walkThrough(_ net: any Layer, input: Shape, line: Int = #line) throws -> NetworkSummary {
+        try reach(line)
+        let summary = try summarize(net, input: input)
+        output(.text(summary.walkThrough + "\n\n" + summary.table), line: line)
+        metrics.shapeInput = input.dims
+        metrics.layers = summary.layers
+        metrics.params = summary.params
+        metrics.macs = summary.macs
+        return summary
+    }
+
+    /// Fashion-MNIST as this run's settings ask: batch size, subset sizes, resize, seed.
+    public func fashionMNIST(line: Int = #line) throws -> (train: DataLoader, test: DataLoader) {
+        try reach(line)
+        let folder = FashionMNIST.directory(explicit: options.dataDirectory)
+        let data = try FashionMNIST.load(from: folder)
+        let train = DataLoader(data.train.prefix(settings.trainSize), batchSize: settings.batchSize, shuffle: true,
+                               seed: settings.seed, resize: settings.resize)
+        let test = DataLoader(data.test.prefix(settings.testSize), batchSize: settings.batchSize, shuffle: false,
+                              resize: settings.resize)
+        let size = "\(train.imageHeight)×\(train.imageWidth)" + (settings.resize != nil ? " (resized from 28×28)" : "")
+        output(.text("Fashion-MNIST from \(folder): \(train.exampleCount.grouped) training and \(test.exampleCount.grouped) test images, \(size), "
+            + "in batches of \(settings.batchSize)."), line: line)
+        return (train, test)
+    }
+
+    /// Trains `net` as the book's `train_ch6`: Xavier-initialized weights, SGD on cross-entropy,
+    /// per epoch the mean loss, training and test accuracy. Shows progress, and ends with the
+    /// book's two summary lines. With `--no-train`, only initializes the weights.
+    @discardableResult
+    public func train(_ net: any Layer, on data: (train: DataLoader, test: DataLoader), line: Int = #line) throws -> [EpochRecord] {
+        try reach(line)
+        xavierUniform(net)
+        guard !options.noTrain else {
+            output(.text("Not training (--no-train): the network keeps its initial random weights."), line: line)
+            return []
+        }
+        guard !interrupted else { return [] }
+        var plan = "Training for \(settings.epochs) epoch\(settings.epochs == 1 ? "" : "s") on \(data.train.exampleCount.grouped) images, "
+            + "lr \(settings.lr), batch size \(settings.batchSize), seed \(settings.seed), \(metrics.device)."
+        let changes = settings.differences(from: lesson.book)
+        if changes.isEmpty {
+            plan += "\nThese are the book's settings."
+        } else {
+            if !options.full, let note = lesson.inClassNote { plan += "\n" + note }
+            plan += "\nThe book differs: " + changes.joined(separator: ", ")
+                + ". For its settings: swift run lesson \(lesson.name) --full"
+        }
+        output(.text(plan), line: line)
+
+        let trainer = Trainer(net: net, learningRate: Float(settings.lr), epochs: settings.epochs)
+        trainer.shouldStop = interruptRequested
+        let progress = ProgressDisplay(terminal: terminal, write: emit) { [self] record, _ in
+            output(.text(epochLine(record)), line: line)
+            metrics.history.append(record)
+            metrics.trainingSeconds += record.seconds
+            try? writeMetrics()
+        }
+        trainer.observers = [progress]
+        let result = try trainer.fit(train: data.train, test: data.test)
+        if result.interrupted {
+            interrupted = true
+            metrics.interrupted = true
+            output(.text("Interrupted (Ctrl-C): stopped after the current batch; \(result.history.count) full epoch(s) recorded."), line: line)
+        }
+        if let last = result.history.last {
+            let rate = result.history.map(\.examplesPerSecond).reduce(0, +) / Double(result.history.count)
+            metrics.final = .init(loss: last.loss, trainAccuracy: last.trainAccuracy, testAccuracy: last.testAccuracy, examplesPerSecond: rate)
+            output(.text(String(format: "loss %.3f, train acc %.3f, test acc %.3f\n%.1f examples/sec on %@",
+                                last.loss, last.trainAccuracy, last.testAccuracy, rate, metrics.device)), line: line)
+        }
+        return result.history
+    }
+
+    func epochLine(_ r: EpochRecord) -> String {
+        String(format: "epoch %d/%d  loss %.3f  train acc %.3f  test acc %.3f  %@ examples/sec  %.1f s",
+               r.epoch, settings.epochs, r.loss, r.trainAccuracy, r.testAccuracy, Int(r.examplesPerSecond).grouped, r.seconds)
+    }
+}

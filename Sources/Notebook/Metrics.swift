@@ -1,0 +1,52 @@
+import NN
+
+/// What a lesson run leaves in `output/<lesson>/metrics.json`, for the comparison lesson and for
+/// anyone who wants the numbers. Keys are stable: later lessons read them.
+public struct Metrics: Codable, Equatable, Sendable {
+    public struct Final: Codable, Equatable, Sendable {
+        public var loss: Double
+        public var trainAccuracy: Double
+        public var testAccuracy: Double
+        public var examplesPerSecond: Double
+        enum CodingKeys: String, CodingKey {
+            case loss, trainAccuracy = "train_acc", testAccuracy = "test_acc", examplesPerSecond = "examples_per_sec"
+        }
+    }
+
+    public var lesson: String
+    public var settings: LessonSettings
+    public var shapeInput: [Int]?
+    public var layers: [LayerSummary] = []
+    public var params: Int = 0
+    public var macs: Int = 0
+    public var history: [EpochRecord] = []
+    public var final: Final?
+    /// True when Ctrl-C stopped training early.
+    public var interrupted = false
+    public var trainingSeconds: Double = 0
+    public var device: String
+
+    public init(lesson: String, settings: LessonSettings, device: String) {
+        (self.lesson, self.settings, self.device) = (lesson, settings, device)
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case lesson, settings, shapeInput = "shape_input", layers, params, macs, history, final, interrupted
+        case trainingSeconds = "training_seconds", device
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(lesson, forKey: .lesson)
+        try c.encode(settings, forKey: .settings)
+        try c.encode(shapeInput, forKey: .shapeInput)
+        try c.encode(layers, forKey: .layers)
+        try c.encode(params, forKey: .params)
+        try c.encode(macs, forKey: .macs)
+        try c.encode(history, forKey: .history)
+        try c.encode(final, forKey: .final)
+        try c.encode(interrupted, forKey: .interrupted)
+        try c.encode(trainingSeconds, forKey: .trainingSeconds)
+        try c.encode(device, forKey: .device)
+    }
+}

@@ -1,0 +1,127 @@
+import Foundation
+import NN
+import Testing
+import TestSupport
+@testable import Notebook
+
+/// A lesson written in this file, so its cells are this file's lines.
+let sampleLesson = Lesson(
+    name: "sample", title: "Sample", summary: "a test lesson",
+    inClass: LessonSettings(epochs: 2, batchSize: 16, lr: 0.5, trainSize: 64, testSize: 32),
+    book: LessonSettings(epochs: 3, batchSize: 16, lr: 0.5)
+) { nb in
+    let net = Sequential { Flatten(); Linear(784, 10) }
+/*:
+ The walk-through.
+ */
+    try nb.walkThrough(net, input: [1, 1, 28, 28])
+/*:
+ Training.
+ */
+    let data = try nb.fashionMNIST()
+    try nb.train(net, on: data)
+}
+/*:
+ The end of the sample lesson: what follows is not part of it.
+ */
+
+@Suite struct LessonRunTests {
+    func run(_ options: (inout RunOptions) -> Void = { _ in }) throws -> (LessonRun, String, TemporaryFolder) {
+        let folder = TemporaryFolder()
+        let data = folder.path + "/data"
+        try FileManager.default.createDirectory(atPath: data, withIntermediateDirectories: true)
+        let dataFolder = TemporaryFolder()
+        dataFolder.writeFashionMNIST(train: 80, test: 40)
+        var o = RunOptions()
+        o.outputRoot = folder.path + "/out"
+        o.dataDirectory = dataFolder.path
+        options(&o)
+        var settings = sampleLesson.inClass
+        settings.threads = 2
+        var printed = ""
+        let run = try LessonRun(lesson: sampleLesson, settings: settings, options: o, terminal: .plain, write: { printed += $0 })
+        try run.run()
+        return (run, printed, folder)
+    }
+
+    @Test func outputsLandUnderTheCellsThatMadeThem() throws {
+        let (run, printed, _) = try run()
+        let source = try #require(run.source)
+        let code = { (i: Int?) in i.map { source.cells[$0].text } ?? "" }
+        #expect(run.outputs.count >= 4)
+        #expect(code(run.outputs[0].cell) == "try nb.walkThrough(net, input: [1, 1, 28, 28])")
+        #expect(run.outputs.dropFirst().allSatisfy { code($0.cell).hasPrefix("let data = try nb.fashionMNIST()") })
+        // The console shows each cell before its outputs.
+        let walk = try #require(printed.range(of: "try nb.walkThrough"))
+        let shapes = try #require(printed.range(of: "Linear  output shape: [1, 10]"))
+        let training = try #require(printed.range(of: "Training."))
+        #expect(walk.lowerBound < shapes.lowerBound && shapes.lowerBound < training.lowerBound)
+        #expect(printed.contains("epoch 2/2"))
+        #expect(printed.contains("The book differs: epochs 3 (here 2), train size all (here 64), test size all (here 32)"))
+    }
+
+    @Test func metricsFileHasTheAgreedKeys() throws {
+        let (_, _, folder) = try run()
+        let data = try Data(contentsOf: URL(fileURLWithPath: folder.path + "/out/sample/metrics.json"))
+        let json = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
+        for key in ["lesson", "settings", "shape_input", "layers", "params", "history", "final"] {
+            #expect(json[key] != nil, "missing \(key)")
+        }
+        let settings = try #require(json["settings"] as? [String: Any])
+        #expect(Set(settings.keys) == ["epochs", "batch_size", "lr", "train_size", "test_size", "resize", "seed", "threads"])
+        let history = try #require(json["history"] as? [[String: Any]])
+        #expect(history.count == 2)
+        #expect(Set(history[0].keys) == ["epoch", "loss", "train_acc", "test_acc", "examples_per_sec", "seconds"])
+        let layers = try #require(json["layers"] as? [[String: Any]])
+        #expect(layers.map { $0["name"] as? String } == ["Flatten", "Linear"])
+        #expect(layers[1]["output_shape"] as? [Int] == [1, 10] && layers[1]["params"] as? Int == 7850)
+        #expect(json["shape_input"] as? [Int] == [1, 1, 28, 28])
+    }
+
+    @Test func noTrainSkipsTraining() throws {
+        let (run, printed, _) = try run { $0.noTrain = true }
+        #expect(run.metrics.history.isEmpty)
+        #expect(printed.contains("Not training (--no-train)"))
+    }
+
+    @Test func interruptStopsAfterTheBatchAndKeepsTheRecord() throws {
+        let folder = TemporaryFolder(), dataFolder = TemporaryFolder()
+        dataFolder.writeFashionMNIST(train: 80, test: 40)
+        var o = RunOptions()
+        o.outputRoot = folder.path
+        o.dataDirectory = dataFolder.path
+        var batches = 0
+        var printed = ""
+        let run = try LessonRun(lesson: sampleLesson, settings: sampleLesson.inClass, options: o, terminal: .plain,
+                                write: { printed += $0 }, interruptRequested: { batches += 1; return batches >= 6 })
+        try run.run()
+        #expect(run.interrupted && run.metrics.interrupted)
+        #expect(run.metrics.history.count == 1, "the first epoch (4 batches) finished; the second stopped mid-way")
+        #expect(FileManager.default.fileExists(atPath: folder.path + "/sample/metrics.json"))
+        #expect(printed.contains("Interrupted (Ctrl-C)"))
+    }
+
+    @Test func unwritableOutputFolderFailsBeforeAnythingRuns() throws {
+        let folder = TemporaryFolder()
+        let blocker = folder.write("file", [1])  // a file where the output folder should go
+        var o = RunOptions()
+        o.outputRoot = blocker
+        #expect(throws: OutputError.self) {
+            try LessonRun(lesson: sampleLesson, settings: sampleLesson.inClass, options: o, terminal: .plain, write: { _ in })
+        }
+    }
+
+    @Test func missingDataSaysHowToInstallIt() throws {
+        let folder = TemporaryFolder()
+        var o = RunOptions()
+        o.outputRoot = folder.path
+        o.dataDirectory = folder.path + "/nowhere"
+        let run = try LessonRun(lesson: sampleLesson, settings: sampleLesson.inClass, options: o, terminal: .plain, write: { _ in })
+        do {
+            try run.run()
+            Issue.record("expected an error")
+        } catch {
+            #expect("\(error)".contains("apt-get install dataset-fashion-mnist"))
+        }
+    }
+}
