@@ -23,6 +23,10 @@ public final class Storage: @unchecked Sendable {
 
     deinit { BufferPool.shared.give(pointer, count) }
 
+    /// How many buffers have come from the system rather than the pool, since the start: a
+    /// training step that adds none reuses all its memory.
+    public static var systemAllocations: Int { BufferPool.shared.systemAllocationCount }
+
     public var buffer: UnsafeMutableBufferPointer<Float> { .init(start: pointer, count: count) }
 }
 
@@ -34,6 +38,8 @@ final class BufferPool: @unchecked Sendable {
 
     private var free: [Int: [UnsafeMutablePointer<Float>]] = [:]
     private var pooledBytes = 0
+    /// Buffers requested from the system so far (not served from the pool).
+    private(set) var systemAllocations = 0
     private let lock = NSLock()
     /// Beyond this, freed buffers go back to the system instead of the pool.
     private let limitBytes = 2 << 30
@@ -45,10 +51,16 @@ final class BufferPool: @unchecked Sendable {
             lock.unlock()
             return p
         }
+        systemAllocations += 1
         lock.unlock()
         let raw = UnsafeMutableRawPointer.allocate(
             byteCount: max(count, 1) * MemoryLayout<Float>.stride, alignment: Self.alignment)
         return raw.bindMemory(to: Float.self, capacity: max(count, 1))
+    }
+
+    var systemAllocationCount: Int {
+        lock.lock(); defer { lock.unlock() }
+        return systemAllocations
     }
 
     func give(_ pointer: UnsafeMutablePointer<Float>, _ count: Int) {

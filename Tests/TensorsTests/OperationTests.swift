@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 import Tensors
 import TestSupport
@@ -157,5 +158,29 @@ import TestSupport
         let x = Tensor([1, 2], shape: [2], requiresGrad: true)
         let y = noGrad { sigmoid(x) }
         #expect(!y.requiresGrad)
+    }
+}
+
+@Suite struct VectorMathTests {
+    /// Against the C library's exp in Double, over the whole float range that does not
+    /// overflow, and beyond it (saturation).
+    @Test func expIsAccurateEverywhere() {
+        var worst = 0.0
+        var x: Float = -87
+        while x < 88.3 {
+            var v = SIMD16<Float>()
+            for j in 0..<16 { v[j] = x + Float(j) * 0.0037 }
+            let e = Kernels.exp(v)
+            for j in 0..<16 {
+                let want = Foundation.exp(Double(v[j]))
+                worst = max(worst, abs(Double(e[j]) - want) / want)
+            }
+            x += 0.0599
+        }
+        #expect(worst < 2e-7, "worst relative error \(worst)")
+        let extremes = Kernels.exp(SIMD16<Float>(repeating: 1000))
+        #expect(extremes[0].isFinite && extremes[0] > 2e38)
+        #expect(Kernels.exp(SIMD16<Float>(repeating: -1000))[0] < 1e-37)
+        #expect(Kernels.sigmoid(SIMD16<Float>(repeating: -1000))[0] >= 0)
     }
 }

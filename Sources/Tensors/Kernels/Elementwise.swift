@@ -53,7 +53,9 @@ extension Kernels {
 
     public static func sigmoidForward(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, count: Int,
                                       threads: Int = Parallel.threadCount) {
-        forChunks(count, threads: threads) { r in for i in r { y[i] = 1 / (1 + Foundation.exp(-x[i])) } }
+        forChunks(count, threads: threads) { r in
+            map16(x + r.lowerBound, y + r.lowerBound, count: r.count, sigmoid)
+        }
     }
 
     public static func sigmoidBackward(_ y: UnsafePointer<Float>, _ dy: UnsafePointer<Float>,

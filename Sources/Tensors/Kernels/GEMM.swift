@@ -64,33 +64,56 @@ extension Kernels {
         a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
         c: UnsafeMutablePointer<Float>, ldc: Int, accumulate: Bool
     ) {
+        let packedA = Storage(uninitializedCount: gemmMC * gemmKC)
+        blockedGEMM(
+            m: m, n: n, k: k,
+            packA: { row, col, mc, kc in
+                packA(transA: transA, a: a, lda: lda, row: row, col: col, mc: mc, kc: kc, into: packedA.pointer)
+                return UnsafePointer(packedA.pointer)
+            },
+            packB: { row, col, kc, nc, dst in
+                packB(transB: transB, b: b, ldb: ldb, row: row, col: col, kc: kc, nc: nc, into: dst)
+            },
+            c: c, ldc: ldc, accumulate: accumulate)
+        withExtendedLifetime(packedA) {}
+    }
+
+    /// The five loops, with the packing left to the caller:
+    /// `packA(row, col, mc, kc)` returns the MR-sliver packing of A[row..<row+mc, col..<col+kc]
+    /// (packing it, or pointing into a copy packed once); `packB(row, col, kc, nc, into:)` packs
+    /// B[row..<row+kc, col..<col+nc] into NR slivers. Convolution packs straight from images.
+    @inline(__always)
+    static func blockedGEMM(
+        m: Int, n: Int, k: Int,
+        packA: (_ row: Int, _ col: Int, _ mc: Int, _ kc: Int) -> UnsafePointer<Float>,
+        packB: (_ row: Int, _ col: Int, _ kc: Int, _ nc: Int, _ into: UnsafeMutablePointer<Float>) -> Void,
+        c: UnsafeMutablePointer<Float>, ldc: Int, accumulate: Bool
+    ) {
         let MR = gemmMR, NR = gemmNR, KC = gemmKC, MC = gemmMC, NC = gemmNC
-        let packedA = Storage(uninitializedCount: MC * KC)
         let packedB = Storage(uninitializedCount: KC * min(NC, (n + NR - 1) / NR * NR))
         let edgeTile = Storage(uninitializedCount: MR * NR)
 
-        for jc in stride(from: 0, to: n, by: NC) {
+        for jc in stride(from: 0, to: n, by: NC) {                 // 5th loop: NC-wide panels of B and C
             let nc = min(NC, n - jc)
-            for pc in stride(from: 0, to: k, by: KC) {
+            for pc in stride(from: 0, to: k, by: KC) {             // 4th loop: KC-deep slices of the sum
                 let kc = min(KC, k - pc)
-                packB(transB: transB, b: b, ldb: ldb, row: pc, col: jc, kc: kc, nc: nc, into: packedB.pointer)
+                packB(pc, jc, kc, nc, packedB.pointer)
                 // The first slice overwrites C unless the caller accumulates; later ones add.
                 let add = accumulate || pc > 0
-                for ic in stride(from: 0, to: m, by: MC) {
+                for ic in stride(from: 0, to: m, by: MC) {         // 3rd loop: MC-tall blocks of A
                     let mc = min(MC, m - ic)
-                    packA(transA: transA, a: a, lda: lda, row: ic, col: pc, mc: mc, kc: kc, into: packedA.pointer)
-                    for jr in stride(from: 0, to: nc, by: NR) {
+                    let aBlock = packA(ic, pc, mc, kc)
+                    for jr in stride(from: 0, to: nc, by: NR) {    // 2nd loop: NR-wide slivers of B
                         let nr = min(NR, nc - jr)
-                        let bSliver = packedB.pointer + jr * kc
-                        for ir in stride(from: 0, to: mc, by: MR) {
+                        let bSliver = UnsafePointer(packedB.pointer + jr * kc)
+                        for ir in stride(from: 0, to: mc, by: MR) {  // 1st loop: MR-tall slivers of A
                             let mr = min(MR, mc - ir)
-                            let aSliver = packedA.pointer + ir * kc
                             let cTile = c + (ic + ir) * ldc + jc + jr
                             if mr == MR && nr == NR {
-                                microkernel8x32(kc: kc, a: aSliver, b: bSliver, c: cTile, ldc: ldc, accumulate: add)
+                                microkernel8x32(kc: kc, a: aBlock + ir * kc, b: bSliver, c: cTile, ldc: ldc, accumulate: add)
                             } else {
                                 // Ragged edge: compute the full tile aside, keep the part inside C.
-                                microkernel8x32(kc: kc, a: aSliver, b: bSliver, c: edgeTile.pointer, ldc: NR, accumulate: false)
+                                microkernel8x32(kc: kc, a: aBlock + ir * kc, b: bSliver, c: edgeTile.pointer, ldc: NR, accumulate: false)
                                 for r in 0..<mr {
                                     let src = edgeTile.pointer + r * NR, dst = cTile + r * ldc
                                     if add {
@@ -105,7 +128,30 @@ extension Kernels {
                 }
             }
         }
-        withExtendedLifetime((packedA, packedB, edgeTile)) {}
+        withExtendedLifetime((packedB, edgeTile)) {}
+    }
+
+    /// All of op(A) packed once, in the order `blockedGEMM` reads it: KC-deep slices one after
+    /// another, each holding every MR-sliver of rows. For a matrix used many times, such as a
+    /// convolution's weights over a whole batch.
+    public struct PackedMatrix {
+        let storage: Storage
+        let paddedRows: Int
+
+        public init(transposed: Bool, rows m: Int, columns k: Int, _ a: UnsafePointer<Float>, ld: Int) {
+            paddedRows = (m + gemmMR - 1) / gemmMR * gemmMR
+            storage = Storage(uninitializedCount: max(paddedRows * k, 1))
+            for pc in stride(from: 0, to: k, by: gemmKC) {
+                let kc = min(gemmKC, k - pc)
+                packA(transA: transposed, a: a, lda: ld, row: 0, col: pc, mc: m, kc: kc, into: storage.pointer + pc * paddedRows)
+            }
+        }
+
+        /// The packed block of rows row..<row+mc (row a multiple of MC) and columns pc..<pc+kc.
+        @inline(__always)
+        func block(row: Int, col pc: Int, kc: Int) -> UnsafePointer<Float> {
+            UnsafePointer(storage.pointer + pc * paddedRows + row * kc)
+        }
     }
 
     /// Packs op(A)[row..<row+mc, col..<col+kc] into MR-tall slivers: sliver s holds rows

@@ -1,0 +1,69 @@
+import ArgumentParser
+import Foundation
+import Lessons
+import NN
+import Tensors
+
+@main
+struct Bench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bench",
+        abstract: "Speed of the kernels and the networks on this machine (run with -c release).",
+        discussion: "Sections: peak, gemm, conv, nets. Figures are medians of repeated runs after a warm-up.")
+
+    @Option(help: "Threads for the kernels (default: all cores).") var threads = ProcessInfo.processInfo.activeProcessorCount
+    @Option(help: "Also write the results to this JSON file.") var json: String?
+    @Argument(help: "Run only the cases whose name contains one of these words.") var filter: [String] = []
+
+    func wanted(_ name: String) -> Bool { filter.isEmpty || filter.contains { name.lowercased().contains($0.lowercased()) } }
+
+    func run() throws {
+        var results = Results(threads: threads, cores: ProcessInfo.processInfo.activeProcessorCount)
+        print("Convbook bench: \(results.cores) cores, \(threads) thread\(threads == 1 ? "" : "s")")
+        #if DEBUG
+        print("warning: a debug build; the kernels are optimized, everything around them is not. Use -c release.")
+        #endif
+        Parallel.$threadCount.withValue(threads) {
+            if wanted("peak") || !filter.isEmpty {
+                results.peakGFLOPS = measuredPeakGFLOPS(threads: threads)
+                print(String(format: "FP32 FMA peak measured: %.0f GFLOP/s (%d thread%@)\n", results.peakGFLOPS, threads, threads == 1 ? "" : "s"))
+            }
+            for benchmark in gemmBenchmarks + convolutionBenchmarks + networkBenchmarks where wanted(benchmark.name) {
+                let rows = benchmark.run()
+                for row in rows { print(row.line(peak: results.peakGFLOPS)) }
+                results.rows += rows
+            }
+        }
+        if let json {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+            try encoder.encode(results).write(to: URL(fileURLWithPath: json))
+        }
+    }
+}
+
+struct Results: Codable {
+    var threads: Int
+    var cores: Int
+    var peakGFLOPS = 0.0
+    var rows: [Row] = []
+}
+
+/// One measured figure.
+struct Row: Codable {
+    var name: String
+    var unit: String
+    var value: Double
+    var note: String = ""
+
+    func line(peak: Double) -> String {
+        var text = name.padding(toLength: 58, withPad: " ", startingAt: 0) + String(format: "%10.1f ", value) + unit
+        if unit == "GFLOP/s" && peak > 0 { text += String(format: "  (%.0f%% of peak)", 100 * value / peak) }
+        return text + (note.isEmpty ? "" : "  " + note)
+    }
+}
+
+struct Benchmark {
+    var name: String
+    var run: () -> [Row]
+}

@@ -1,0 +1,82 @@
+#!/usr/bin/env python3
+"""PyTorch's figures on this machine, for comparison with `swift run -c release bench`.
+
+Same cases, same method (medians after warm-up). Needs torch (CPU build):
+    pip install filelock fsspec sympy networkx jinja2
+    pip install --no-deps torch --index-url https://download.pytorch.org/whl/cpu
+Usage: scripts/pytorch_bench.py [--threads N] [filter words...]
+"""
+import argparse, statistics, time
+import torch
+from torch import nn
+
+def median_seconds(fn, warmups=2, runs=7, minimum=0.5):
+    for _ in range(warmups):
+        fn()
+    times, total = [], 0.0
+    while len(times) < runs or (total < minimum and len(times) < 200):
+        t = time.perf_counter(); fn(); d = time.perf_counter() - t
+        times.append(d); total += d
+    return statistics.median(times)
+
+def lenet():
+    return nn.Sequential(
+        nn.Conv2d(1, 6, kernel_size=5, padding=2), nn.Sigmoid(), nn.AvgPool2d(kernel_size=2, stride=2),
+        nn.Conv2d(6, 16, kernel_size=5), nn.Sigmoid(), nn.AvgPool2d(kernel_size=2, stride=2),
+        nn.Flatten(), nn.Linear(16 * 5 * 5, 120), nn.Sigmoid(), nn.Linear(120, 84), nn.Sigmoid(), nn.Linear(84, 10))
+
+NETS = {"LeNet": (lenet, 28, 256)}
+
+CONVS = [
+    ("LeNet conv2 256x6->16 14^2 5x5", 256, 6, 16, 14, 5, 0),
+    ("AlexNet conv2 128x96->256 26^2 5x5", 128, 96, 256, 26, 5, 2),
+    ("VGG 128x32->64 56^2 3x3", 128, 32, 64, 56, 3, 1),
+    ("VGG 128x64->128 28^2 3x3", 128, 64, 128, 28, 3, 1),
+    ("Inception 128x96->128 12^2 3x3", 128, 96, 128, 12, 3, 1),
+    ("NiN 128x96->96 54^2 1x1", 128, 96, 96, 54, 1, 0),
+]
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--threads", type=int, default=torch.get_num_threads())
+    parser.add_argument("filter", nargs="*")
+    args = parser.parse_args()
+    torch.set_num_threads(args.threads)
+    wanted = lambda name: not args.filter or any(f.lower() in name.lower() for f in args.filter)
+    print(f"PyTorch {torch.__version__}, {args.threads} threads")
+    for n in [256, 512, 1024, 2048]:
+        if not wanted(f"gemm {n}"): continue
+        a, b = torch.rand(n, n), torch.rand(n, n)
+        s = median_seconds(lambda: torch.mm(a, b))
+        print(f"gemm {n}: {2 * n**3 / s / 1e9:.1f} GFLOP/s")
+    for name, n, c, o, size, k, p in CONVS:
+        if not wanted("conv " + name): continue
+        conv = nn.Conv2d(c, o, k, padding=p)
+        x = torch.rand(n, c, size, size, requires_grad=True)
+        y = conv(x)
+        dy = torch.rand_like(y)
+        flops = 2 * y.numel() * c * k * k
+        with torch.no_grad():
+            f = median_seconds(lambda: conv(x))
+        def backward():
+            conv.zero_grad(); x.grad = None
+            torch.autograd.grad(conv(x), [x, conv.weight, conv.bias], dy)
+        bwd = median_seconds(backward) - f
+        print(f"conv {name}: forward {flops / f / 1e9:.1f} GFLOP/s, backward {2 * flops / bwd / 1e9:.1f} GFLOP/s")
+    for name, (make, size, batch) in NETS.items():
+        if not wanted("net " + name): continue
+        net = make()
+        x = torch.rand(batch, 1, size, size)
+        labels = torch.arange(batch) % 10
+        opt = torch.optim.SGD(net.parameters(), lr=0.01)
+        loss_fn = nn.CrossEntropyLoss()
+        def step():
+            opt.zero_grad(); loss_fn(net(x), labels).backward(); opt.step()
+        s = median_seconds(step, warmups=3, runs=10, minimum=2)
+        net.eval()
+        with torch.no_grad():
+            i = median_seconds(lambda: net(x), warmups=3, runs=10, minimum=2)
+        print(f"net {name}: training {batch / s:.0f} examples/s, inference {batch / i:.0f} examples/s (batch {batch})")
+
+if __name__ == "__main__":
+    main()
