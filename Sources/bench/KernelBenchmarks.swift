@@ -58,10 +58,13 @@ let convolutionBenchmarks: [Benchmark] = convolutionCases.map { t in
         let forward = medianSeconds {
             Kernels.conv2dForward(x: x, input, weight: w, bias: b, outChannels: t.o, window: window, y: &y)
         }
-        let backward = medianSeconds {
+        let backwardInput = medianSeconds {
             Kernels.conv2dBackwardInput(dy: dy, weight: w, outChannels: t.o, window: window, dx: &dx, input)
+        }
+        let backwardWeight = medianSeconds {
             Kernels.conv2dBackwardWeight(dy: dy, x: x, input, outChannels: t.o, window: window, dweight: &dw, dbias: &db)
         }
+        let backward = backwardInput + backwardWeight
         // The plain loops, on one image (Double), for scale.
         let one = ImageBatch(n: 1, c: t.c, h: t.size, w: t.size)
         let xd = x.prefix(one.image).map(Double.init), wd = w.map(Double.init)
@@ -73,6 +76,8 @@ let convolutionBenchmarks: [Benchmark] = convolutionCases.map { t in
                 note: String(format: "PyTorch %.0f", t.pytorch.forward)),
             Row(name: "conv \(t.name) backward", unit: "GFLOP/s", value: 2 * flops / backward / 1e9,
                 note: String(format: "PyTorch %.0f", t.pytorch.backward)),
+            Row(name: "conv \(t.name) backward input", unit: "GFLOP/s", value: flops / backwardInput / 1e9),
+            Row(name: "conv \(t.name) backward weight", unit: "GFLOP/s", value: flops / backwardWeight / 1e9),
             Row(name: "conv \(t.name) reference loop, 1 image", unit: "GFLOP/s", value: flops / Double(t.n) / reference / 1e9),
         ]
     }

@@ -25,10 +25,11 @@ import TestSupport
         Case(n: 2, c: 1, h: 23, w: 23, o: 4, k: 11, stride: 4, padding: 1),
         Case(n: 9, c: 2, h: 5, w: 5, o: 3, k: 3, stride: 1, padding: 1),
         // Wide rows (tiles of 32 outputs along a row), a long flat 1×1 plane, more than one
-        // KC-deep slice of the sum (C·K·K = 270 > 256), channels not a multiple of 8.
+        // KC-deep slice of the sum (C·K·K = 270 > 256) with a weight large enough for the GEMM
+        // weight gradient, channels not a multiple of 8.
         Case(n: 2, c: 3, h: 9, w: 40, o: 9, k: 3, stride: 1, padding: 1),
         Case(n: 1, c: 2, h: 5, w: 33, o: 17, k: 1, stride: 1, padding: 0),
-        Case(n: 2, c: 30, h: 6, w: 19, o: 10, k: 3, stride: 1, padding: 1),
+        Case(n: 2, c: 30, h: 6, w: 19, o: 70, k: 3, stride: 1, padding: 1),
         Case(n: 3, c: 3, h: 6, w: 20, o: 5, k: 5, stride: 1, padding: 2),
         Case(n: 2, c: 4, h: 17, w: 17, o: 6, k: 3, stride: 2, padding: 1),
     ]

@@ -17,6 +17,8 @@ import TestSupport
     static let poolCases: [(shape: Shape, k: Int, stride: Int, padding: Int)] = [
         ([1, 1, 4, 4], 2, 2, 0), ([2, 3, 7, 5], 3, 2, 1), ([1, 2, 9, 9], 3, 1, 1),
         ([3, 1, 6, 7], 2, 1, 0), ([1, 2, 11, 11], 3, 2, 0), ([2, 1, 5, 5], 5, 3, 2),
+        // 2×2 stride 2 on odd sizes, and rows long enough for whole 16-output vectors.
+        ([2, 3, 7, 9], 2, 2, 0), ([1, 2, 5, 70], 2, 2, 0), ([1, 1, 4, 33], 2, 2, 0),
     ]
 
     @Test(arguments: poolCases)

@@ -97,24 +97,28 @@ extension Kernels {
         let slices = Parallel.split(input.n, parts: weightGradientSlices(batch: input.n))
         // Slice 0 sums straight into dweight; the others into partials added afterwards in order.
         let partials = Storage(uninitializedCount: max(slices.count - 1, 0) * weightCount)
-        let perThread = Parallel.split(slices.count, parts: threads)
-        Parallel.run(perThread.count) { t in
-            let packedRows = Storage(uninitializedCount: gemmMC * gemmKC)
-            for s in perThread[t] {
-                let out = s == 0 ? dweight : partials.pointer + (s - 1) * weightCount
-                let start = slices[s].lowerBound * g.outputPlane
-                blockedGEMM(
-                    m: o, n: g.patch, k: slices[s].count * g.outputPlane,
-                    packA: { row, col, mc, kc in
-                        packOutputColumns(dy, g, channel: row, column: start + col, mc: mc, kc: kc, into: packedRows.pointer)
-                        return UnsafePointer(packedRows.pointer)
-                    },
-                    packB: { row, col, kc, nc, dst in
-                        packImageRows(x, g, column: start + row, patchIndex: col, kc: kc, nc: nc, into: dst)
-                    },
-                    c: out, ldc: g.patch, accumulate: false)
+        let output = { (s: Int) in s == 0 ? dweight : partials.pointer + (s - 1) * weightCount }
+        if usesDirectWeightGradient(g) {
+            conv2dBackwardWeightDirect(dy: dy, x: x, g, slices: slices, outputs: output, threads: threads)
+        } else {
+            let perThread = Parallel.split(slices.count, parts: threads)
+            Parallel.run(perThread.count) { t in
+                let packedRows = Storage(uninitializedCount: gemmMC * gemmKC)
+                for s in perThread[t] {
+                    let start = slices[s].lowerBound * g.outputPlane
+                    blockedGEMM(
+                        m: o, n: g.patch, k: slices[s].count * g.outputPlane,
+                        packA: { row, col, mc, kc in
+                            packOutputColumns(dy, g, channel: row, column: start + col, mc: mc, kc: kc, into: packedRows.pointer)
+                            return UnsafePointer(packedRows.pointer)
+                        },
+                        packB: { row, col, kc, nc, dst in
+                            packImageRows(x, g, column: start + row, patchIndex: col, kc: kc, nc: nc, into: dst)
+                        },
+                        c: output(s), ldc: g.patch, accumulate: false)
+                }
+                withExtendedLifetime(packedRows) {}
             }
-            withExtendedLifetime(packedRows) {}
         }
         if slices.count > 1 {
             Parallel.forRanges(weightCount, threads: threads, grain: 4096) { range in

@@ -51,6 +51,13 @@ extension Kernels {
         let (h, w, k, s, p) = (input.h, input.w, window.size, window.stride, window.padding)
         let (oh, ow) = (window.outputSize(h), window.outputSize(w))
         let scale = 1 / Float(k * k)
+        if k == 2 && s == 2 && p == 0 {
+            return forPlanes(input.n * input.c, work: h * w, threads: threads) { plane in
+                pool2x2(x + plane * h * w, width: w, y + plane * oh * ow, outputHeight: oh, outputWidth: ow) { a, b, c, d in
+                    (a + b + c + d) * 0.25
+                }
+            }
+        }
         forPlanes(input.n * input.c, work: oh * ow * k * k, threads: threads) { plane in
             let xp = x + plane * h * w, yp = y + plane * oh * ow
             for oy in 0..<oh {
@@ -72,6 +79,11 @@ extension Kernels {
         let (h, w, k, s, p) = (input.h, input.w, window.size, window.stride, window.padding)
         let (oh, ow) = (window.outputSize(h), window.outputSize(w))
         let scale = 1 / Float(k * k)
+        if k == 2 && s == 2 && p == 0 {
+            return forPlanes(input.n * input.c, work: h * w, threads: threads) { plane in
+                unpool2x2(dy + plane * oh * ow, outputHeight: oh, outputWidth: ow, dx + plane * h * w, height: h, width: w, scale: 0.25)
+            }
+        }
         forPlanes(input.n * input.c, work: oh * ow * k * k, threads: threads) { plane in
             let dxp = dx + plane * h * w, dyp = dy + plane * oh * ow
             dxp.update(repeating: 0, count: h * w)
@@ -84,6 +96,61 @@ extension Kernels {
                 }
             }
         }
+    }
+
+    /// 2×2 windows with stride 2 and no padding, the most common pooling, 16 outputs at a time:
+    /// two rows of 32 inputs are split into even and odd columns and combined by `f`.
+    @inline(__always)
+    static func pool2x2(_ x: UnsafePointer<Float>, width w: Int, _ y: UnsafeMutablePointer<Float>,
+                        outputHeight oh: Int, outputWidth ow: Int,
+                        _ f: (SIMD16<Float>, SIMD16<Float>, SIMD16<Float>, SIMD16<Float>) -> SIMD16<Float>) {
+        for oy in 0..<oh {
+            let top = UnsafeRawPointer(x + 2 * oy * w), bottom = UnsafeRawPointer(x + (2 * oy + 1) * w)
+            let out = y + oy * ow
+            var ox = 0
+            while ox + 16 <= ow {
+                let t = top.loadUnaligned(fromByteOffset: 8 * ox, as: SIMD32<Float>.self)
+                let b = bottom.loadUnaligned(fromByteOffset: 8 * ox, as: SIMD32<Float>.self)
+                UnsafeMutableRawPointer(out + ox).storeBytes(of: f(t.evenHalf, t.oddHalf, b.evenHalf, b.oddHalf), as: SIMD16<Float>.self)
+                ox += 16
+            }
+            if ox < ow {
+                // The tail: the same arithmetic on lanes gathered one by one.
+                var t0 = SIMD16<Float>(), t1 = SIMD16<Float>(), b0 = SIMD16<Float>(), b1 = SIMD16<Float>()
+                let tr = x + 2 * oy * w, br = x + (2 * oy + 1) * w
+                for e in 0..<(ow - ox) {
+                    let i = 2 * (ox + e)
+                    (t0[e], t1[e], b0[e], b1[e]) = (tr[i], tr[i + 1], br[i], br[i + 1])
+                }
+                let r = f(t0, t1, b0, b1)
+                for e in 0..<(ow - ox) { out[ox + e] = r[e] }
+            }
+        }
+    }
+
+    /// The gradient of 2×2 average pooling with stride 2: each input of a window receives
+    /// `scale` times its output's gradient; inputs past the last whole window receive zero.
+    @inline(__always)
+    static func unpool2x2(_ dy: UnsafePointer<Float>, outputHeight oh: Int, outputWidth ow: Int,
+                          _ dx: UnsafeMutablePointer<Float>, height h: Int, width w: Int, scale: Float) {
+        for oy in 0..<oh {
+            let g = dy + oy * ow
+            for line in 0..<2 {
+                let row = dx + (2 * oy + line) * w
+                var ox = 0
+                while ox + 16 <= ow {
+                    let v = UnsafeRawPointer(g + ox).loadUnaligned(as: SIMD16<Float>.self) * scale
+                    var pair = SIMD32<Float>()
+                    pair.evenHalf = v
+                    pair.oddHalf = v
+                    UnsafeMutableRawPointer(row + 2 * ox).storeBytes(of: pair, as: SIMD32<Float>.self)
+                    ox += 16
+                }
+                for o in ox..<ow { row[2 * o] = g[o] * scale; row[2 * o + 1] = g[o] * scale }
+                for i in (2 * ow)..<w { row[i] = 0 }
+            }
+        }
+        for iy in (2 * oh)..<h { (dx + iy * w).update(repeating: 0, count: w) }
     }
 
     /// The input rows (or columns) that output cell `i` of `outputs` averages over, as PyTorch's
