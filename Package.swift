@@ -21,10 +21,17 @@ let package = Package(
         .systemLibrary(
             name: "CZlib", path: "Sources/CZlib", pkgConfig: "zlib",
             providers: [.apt(["zlib1g-dev"])]),
+        .systemLibrary(
+            name: "CCairo", path: "Sources/CCairo", pkgConfig: "cairo",
+            providers: [.apt(["libcairo2-dev"])]),
+        .systemLibrary(
+            name: "CPNG", path: "Sources/CPNG", pkgConfig: "libpng",
+            providers: [.apt(["libpng-dev"])]),
         .target(name: "Tensors", swiftSettings: kernelFlags),
+        .target(name: "Plot", dependencies: ["Tensors", "CCairo", "CPNG"]),
         .target(name: "NN", dependencies: ["Tensors"]),
         .target(name: "Datasets", dependencies: ["Tensors", "CZlib"], swiftSettings: kernelFlags),
-        .target(name: "Notebook", dependencies: ["NN", "Datasets"]),
+        .target(name: "Notebook", dependencies: ["NN", "Datasets", "Plot"]),
         .target(name: "Lessons", dependencies: ["Notebook", "NN", "Datasets"], path: "Lessons"),
         .executableTarget(
             name: "lesson",
@@ -43,7 +50,8 @@ let package = Package(
         .testTarget(name: "TensorsTests", dependencies: ["Tensors", "TestSupport"]),
         .testTarget(name: "NNTests", dependencies: ["NN", "TestSupport"]),
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "CZlib", "TestSupport"]),
-        .testTarget(name: "NotebookTests", dependencies: ["Notebook", "TestSupport"]),
+        .testTarget(name: "PlotTests", dependencies: ["Plot", "TestSupport"]),
+        .testTarget(name: "NotebookTests", dependencies: ["Notebook", "Plot", "TestSupport"]),
         .testTarget(name: "LessonsTests", dependencies: ["Lessons", "TestSupport"]),
     ],
     swiftLanguageModes: [.v5]

@@ -14,6 +14,8 @@ public protocol Layer: AnyObject {
 
     /// The layer with its settings, as PyTorch prints it: `Conv2d(1, 6, kernel_size=5, padding=2)`.
     var description: String { get }
+    /// The settings in a few characters, for diagrams: `1→6, 5×5, pad 2`.
+    var hyperparameters: String { get }
     /// This layer's own parameters, by name (not those of its sub-layers).
     var namedParameters: [(name: String, tensor: Tensor)] { get }
     /// Sub-layers by name, in order.
@@ -45,6 +47,8 @@ extension Layer {
     public var typeName: String { String(describing: type(of: self)) }
 
     public var description: String { typeName }
+
+    public var hyperparameters: String { "" }
 
     /// Every stored property that is a `Tensor`, by property name.
     public var namedParameters: [(name: String, tensor: Tensor)] {
@@ -97,6 +101,14 @@ extension Layer {
 /// A layer that behaves differently in training and in evaluation.
 public protocol ModeDependent: Layer {
     var isTraining: Bool { get set }
+}
+
+/// A layer whose input flows through several branches that are then joined: an Inception block
+/// concatenates them, a residual block adds them. Diagrams draw the branches side by side.
+public protocol Branching: Layer {
+    var branches: [any Layer] { get }
+    /// How the branches are joined, in words: "concatenate channels", "add".
+    var merge: String { get }
 }
 
 /// A layer with no parameters and no sub-layers; saves the reflection.

@@ -91,16 +91,3 @@ private func summary(of layer: any Layer, in calls: [LayerTracer.Call]) -> Layer
         name: layer.typeName, description: layer.description, outputShape: call?.output.shape.dims ?? [],
         params: layer.parameterCount, macs: call?.multiplyAdds ?? 0, children: children.isEmpty ? nil : children)
 }
-
-extension Int {
-    /// 61706 → "61,706".
-    public var grouped: String {
-        let digits = String(abs(self))
-        var out = ""
-        for (i, ch) in digits.enumerated() {
-            if i > 0 && (digits.count - i) % 3 == 0 { out.append(",") }
-            out.append(ch)
-        }
-        return (self < 0 ? "-" : "") + out
-    }
-}

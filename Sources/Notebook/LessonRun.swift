@@ -1,6 +1,7 @@
 import Datasets
 import Foundation
 import NN
+import Plot
 import Tensors
 
 /// How a lesson is run: the flags that are not training knobs.
@@ -15,6 +16,8 @@ public struct RunOptions: Sendable {
     public var dataDirectory: String?
     /// `--output`: where `<lesson>/` goes.
     public var outputRoot = "output"
+    /// `--scale`: pixels per logical pixel in the pictures (2 for HiDPI screens).
+    public var scale = 1.0
 
     public init() {}
 }
@@ -100,7 +103,7 @@ public final class LessonRun {
     func writeMetrics() throws {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        try OutputFiles.writeAtomically(try encoder.encode(metrics), to: directory.appendingPathComponent("metrics.json"))
+        try AtomicFile.write(try encoder.encode(metrics), to: directory.appendingPathComponent("metrics.json"))
     }
 
     // MARK: Cells
@@ -184,6 +187,8 @@ public final class LessonRun {
         metrics.layers = summary.layers
         metrics.params = summary.params
         metrics.macs = summary.macs
+        let diagram = try Pictures.architecture(net, title: "\(lesson.title): layer by layer", inputShape: input)
+        try picture("architecture.png", line: line) { try diagram.render(scale: options.scale) }
         return summary
     }
 
@@ -234,8 +239,14 @@ public final class LessonRun {
             metrics.trainingSeconds += record.seconds
             try? writeMetrics()
         }
-        trainer.observers = [progress]
+        let curves = TrainingCurves(title: "\(lesson.title) on Fashion-MNIST", epochs: settings.epochs,
+                                    url: directory.appendingPathComponent("training.png"), scale: options.scale)
+        curves.draw()
+        trainer.observers = [progress, curves]
+        output(.image(path: displayPath("training.png")), line: line)
+        emit(terminal.dim("[picture: \(displayPath("training.png")), redrawn as training goes]") + "\n")
         let result = try trainer.fit(train: data.train, test: data.test)
+        if let failure = curves.failure { throw failure }
         if result.interrupted {
             interrupted = true
             metrics.interrupted = true
@@ -249,6 +260,70 @@ public final class LessonRun {
         }
         return result.history
     }
+
+    /// The kernels of every convolution at the top level of `net` (or of its first one, if none
+    /// is at the top), as `filters-<layer>.png`.
+    public func showFilters(_ net: any Layer, line: Int = #line) throws {
+        try reach(line)
+        let top = (net as? Sequential)?.namedChildren ?? []
+        var convolutions = top.compactMap { child in (child.layer as? Conv2d).map { (child.name, $0) } }
+        if convolutions.isEmpty, let first = net.allLayers.compactMap({ $0 as? Conv2d }).first { convolutions = [("first", first)] }
+        for (name, conv) in convolutions {
+            let grid = Pictures.filters(conv, title: "Layer \(name): \(conv.description), weights")
+            try picture("filters-\(name)-conv2d.png", line: line) { try grid.render(scale: options.scale) }
+        }
+    }
+
+    /// One test image through the net, and what each top-level layer makes of it, as
+    /// `feature-maps-<layer>.png`. A convolution followed by its activation is shown after the
+    /// activation.
+    public func showFeatureMaps(_ net: any Layer, on data: (train: DataLoader, test: DataLoader), image index: Int = 0,
+                                line: Int = #line) throws {
+        try reach(line)
+        let sample = data.test.batch([index])
+        let className = FashionMNIST.classNames[Int(sample.labels[0])]
+        net.eval()
+        defer { net.train() }
+        let layers = (net as? Sequential)?.layers ?? [net]
+        var x = sample.images
+        let input = Pictures.featureMaps(x, title: "Input: test image \(index), \(className), \(x.shape)", note: "The image every picture below starts from.")
+        try picture("feature-maps-input.png", line: line) { try input.render(scale: options.scale) }
+        try noGrad {
+            for (i, layer) in layers.enumerated() {
+                x = try layer(x)
+                guard x.shape.rank == 4 else { continue }
+                let nextIsActivation = i + 1 < layers.count && (layers[i + 1] is ReLU || layers[i + 1] is Sigmoid)
+                if nextIsActivation { continue }
+                let after = i > 0 && (layer is ReLU || layer is Sigmoid) ? " after \(layers[i - 1].typeName) \(layers[i - 1].hyperparameters)" : ""
+                let grid = Pictures.featureMaps(x, title: "Layer \(i): \(layer.typeName)\(after), output \(x.shape)",
+                                                note: "Test image \(index) (\(className)).")
+                try picture("feature-maps-\(i)-\(layer.typeName.lowercased()).png", line: line) { try grid.render(scale: options.scale) }
+            }
+        }
+    }
+
+    /// The first `count` test images with the net's predictions, as `predictions.png`.
+    public func showPredictions(_ net: any Layer, on data: (train: DataLoader, test: DataLoader), count: Int = 32,
+                                line: Int = #line) throws {
+        try reach(line)
+        let batch = data.test.batch(Array(0..<min(count, data.test.exampleCount)))
+        net.eval()
+        defer { net.train() }
+        let predicted = try noGrad { try net(batch.images).argmax() }
+        let grid = Pictures.predictions(batch, predicted: predicted, classNames: FashionMNIST.classNames,
+                                        title: "\(lesson.title): predictions on the first \(batch.labels.count) test images")
+        try picture("predictions.png", line: line) { try grid.render(scale: options.scale) }
+    }
+
+    /// Renders a picture to `<lesson>/<name>` and records it as an output of the calling cell.
+    func picture(_ name: String, line: Int, _ render: () throws -> Canvas) throws {
+        try render().writePNG(to: directory.appendingPathComponent(name))
+        output(.image(path: displayPath(name)), line: line)
+        emit(terminal.dim("[picture: \(displayPath(name))]") + "\n")
+        afterOutput = true
+    }
+
+    func displayPath(_ name: String) -> String { (displayDirectory as NSString).appendingPathComponent(name) }
 
     func epochLine(_ r: EpochRecord) -> String {
         String(format: "epoch %d/%d  loss %.3f  train acc %.3f  test acc %.3f  %@ examples/sec  %.1f s",

@@ -25,6 +25,7 @@ struct LessonCommand: ParsableCommand {
     @Option(help: "Seed for initialization, shuffling and dropout.") var seed: UInt64?
     @Option(help: "Fashion-MNIST folder (default: $FASHION_MNIST, else \(defaultDataFolder)).") var data: String?
     @Option(help: "Where to write <lesson>/ with pictures, metrics and the notebook.") var output = "output"
+    @Option(help: "Pixels per point in the pictures (2 for HiDPI screens and projectors).") var scale = 1.0
     @Flag(help: "Use the book's training settings.") var full = false
     @Flag(help: "Show the walk-through of the untrained network; skip training.") var noTrain = false
     @Flag(help: "Wait for Enter before each cell (for teaching).") var step = false
@@ -54,6 +55,7 @@ struct LessonCommand: ParsableCommand {
             throw ValidationError("--resize \(resize): the image side must be between 1 and 1024 pixels")
         }
         if let threads, threads > 256 { throw ValidationError("--threads \(threads): at most 256") }
+        if !(scale >= 0.5 && scale <= 4) { throw ValidationError("--scale \(scale): must be between 0.5 and 4") }
     }
 
     func run() throws {
@@ -78,6 +80,7 @@ struct LessonCommand: ParsableCommand {
         options.step = step
         options.dataDirectory = data
         options.outputRoot = output
+        options.scale = scale
 
         Interrupt.shared.install {
             FileHandle.standardError.write(Data("\nCtrl-C: stopping after this batch and saving what was done (press again to quit at once).\n".utf8))

@@ -1,5 +1,6 @@
 import Foundation
 import NN
+import Plot
 import Testing
 import TestSupport
 @testable import Notebook
@@ -20,6 +21,7 @@ let sampleLesson = Lesson(
  */
     let data = try nb.fashionMNIST()
     try nb.train(net, on: data)
+    try nb.showPredictions(net, on: data, count: 8)
 }
 /*:
  The end of the sample lesson: what follows is not part of it.
@@ -49,8 +51,9 @@ let sampleLesson = Lesson(
         let source = try #require(run.source)
         let code = { (i: Int?) in i.map { source.cells[$0].text } ?? "" }
         #expect(run.outputs.count >= 4)
-        #expect(code(run.outputs[0].cell) == "try nb.walkThrough(net, input: [1, 1, 28, 28])")
-        #expect(run.outputs.dropFirst().allSatisfy { code($0.cell).hasPrefix("let data = try nb.fashionMNIST()") })
+        // The walk-through's table and diagram, then everything from the training cell.
+        #expect(run.outputs.prefix(2).allSatisfy { code($0.cell) == "try nb.walkThrough(net, input: [1, 1, 28, 28])" })
+        #expect(run.outputs.dropFirst(2).allSatisfy { code($0.cell).hasPrefix("let data = try nb.fashionMNIST()") })
         // The console shows each cell before its outputs.
         let walk = try #require(printed.range(of: "try nb.walkThrough"))
         let shapes = try #require(printed.range(of: "Linear  output shape: [1, 10]"))
@@ -76,6 +79,16 @@ let sampleLesson = Lesson(
         #expect(layers.map { $0["name"] as? String } == ["Flatten", "Linear"])
         #expect(layers[1]["output_shape"] as? [Int] == [1, 10] && layers[1]["params"] as? Int == 7850)
         #expect(json["shape_input"] as? [Int] == [1, 1, 28, 28])
+    }
+
+    @Test func picturesAreWrittenAndRecorded() throws {
+        let (run, _, folder) = try run()
+        for name in ["architecture.png", "training.png", "predictions.png"] {
+            let image = try PNGImage(contentsOf: URL(fileURLWithPath: folder.path + "/out/sample/" + name))
+            #expect(image.width > 100 && image.height > 100, "\(name)")
+        }
+        let pictures = run.outputs.compactMap { if case .image(let path) = $0.output { return path } else { return nil } }
+        #expect(pictures.map { ($0 as NSString).lastPathComponent } == ["architecture.png", "training.png", "predictions.png"])
     }
 
     @Test func noTrainSkipsTraining() throws {

@@ -34,4 +34,9 @@ public final class Conv2d: Layer {
             + (stride != 1 ? ", stride=\(stride)" : "") + (padding != 0 ? ", padding=\(padding)" : "")
             + (bias == nil ? ", bias=False" : "") + ")"
     }
+
+    public var hyperparameters: String {
+        "\(inChannels)→\(outChannels), \(kernelSize)×\(kernelSize)" + (stride != 1 ? ", stride \(stride)" : "")
+            + (padding != 0 ? ", pad \(padding)" : "")
+    }
 }

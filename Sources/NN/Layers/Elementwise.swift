@@ -27,6 +27,7 @@ public final class Dropout: ParameterFree, ModeDependent {
 
     public func forward(_ x: Tensor) throws -> Tensor { dropout(x, p: p, training: isTraining) }
     public var description: String { "Dropout(p=\(p))" }
+    public var hyperparameters: String { "p = \(p)" }
 }
 
 /// Folds every dimension after the first into one: (N, C, H, W) → (N, C·H·W).

@@ -30,4 +30,6 @@ public final class Linear: Layer {
     public var description: String {
         "Linear(in_features=\(inFeatures), out_features=\(outFeatures)" + (bias == nil ? ", bias=False" : "") + ")"
     }
+
+    public var hyperparameters: String { "\(inFeatures)→\(outFeatures)" }
 }

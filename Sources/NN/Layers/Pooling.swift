@@ -18,6 +18,8 @@ public final class MaxPool2d: ParameterFree {
     public var description: String {
         "MaxPool2d(kernel_size=\(kernelSize), stride=\(stride)" + (padding != 0 ? ", padding=\(padding)" : "") + ")"
     }
+
+    public var hyperparameters: String { poolingHyperparameters(kernelSize, stride, padding) }
 }
 
 /// Mean over each window, per channel, as PyTorch's `nn.AvgPool2d` (padding counts as zeros).
@@ -37,6 +39,8 @@ public final class AvgPool2d: ParameterFree {
     public var description: String {
         "AvgPool2d(kernel_size=\(kernelSize), stride=\(stride)" + (padding != 0 ? ", padding=\(padding)" : "") + ")"
     }
+
+    public var hyperparameters: String { poolingHyperparameters(kernelSize, stride, padding) }
 }
 
 /// Averages each channel down to a fixed (height, width), whatever the input size, as PyTorch's
@@ -52,4 +56,11 @@ public final class AdaptiveAvgPool2d: ParameterFree {
     }
 
     public var description: String { "AdaptiveAvgPool2d(output_size=(\(outputHeight), \(outputWidth)))" }
+
+    public var hyperparameters: String { "to \(outputHeight)×\(outputWidth)" }
+}
+
+/// "3×3, stride 2" (and the padding, if any).
+func poolingHyperparameters(_ k: Int, _ stride: Int, _ padding: Int) -> String {
+    "\(k)×\(k), stride \(stride)" + (padding != 0 ? ", pad \(padding)" : "")
 }

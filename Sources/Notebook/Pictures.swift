@@ -1,0 +1,157 @@
+import Datasets
+import Foundation
+import NN
+import Plot
+import Tensors
+
+/// Turns networks and tensors into the pictures `Plot` draws. `Plot` knows pixels and charts;
+/// this file knows what a convolution's weights or a layer's output look like as pixels.
+enum Pictures {
+    /// The net as boxes, with every layer's output shape for an input of `inputShape`.
+    static func architecture(_ net: any Layer, title: String, inputShape: Shape) throws -> ArchitectureDiagram {
+        let (_, calls) = try noGrad { try LayerTracer.trace { try net(Tensor(zeros: inputShape)) } }
+        var shapes: [ObjectIdentifier: Shape] = [:]
+        for call in calls where shapes[ObjectIdentifier(call.layer)] == nil { shapes[ObjectIdentifier(call.layer)] = call.output.shape }
+        func shape(_ layer: any Layer) -> String { shapes[ObjectIdentifier(layer)]?.description ?? "" }
+        func node(_ layer: any Layer) -> ArchitectureDiagram.Node {
+            if let branching = layer as? any Branching {
+                return .branches(layer.description, branching.branches.map(column), merge: branching.merge, shape: shape(layer))
+            }
+            if let sequential = layer as? Sequential {
+                return .block(layer.typeName, sequential.layers.map(node), shape: shape(layer))
+            }
+            return .layer(layer.typeName, detail: layer.hyperparameters, shape: shape(layer))
+        }
+        func column(_ layer: any Layer) -> [ArchitectureDiagram.Node] {
+            (layer as? Sequential)?.layers.map(node) ?? [node(layer)]
+        }
+        var diagram = ArchitectureDiagram(title: title, input: inputShape.description)
+        diagram.nodes = column(net)
+        return diagram
+    }
+
+    /// The kernels of a convolution, on a diverging scale centred on zero. With few input
+    /// channels, one row per output channel and one column per input channel; otherwise each
+    /// output channel's kernels averaged over its inputs.
+    static func filters(_ conv: Conv2d, title: String, limit: Int = 64) -> ImageGrid {
+        let (o, c, k) = (conv.outChannels, conv.inChannels, conv.kernelSize)
+        let w = conv.weight.scalars
+        var grid = ImageGrid(title: title)
+        grid.colormap = .diverging
+        grid.scaling = .symmetric
+        grid.tileSide = 64
+        if c == 1 {
+            grid.notes = ["One tile per output channel: its \(k)×\(k) weights on the input image."]
+            for oc in 0..<o {
+                grid.tiles.append(.init(values: Array(w[(oc * k * k)..<((oc + 1) * k * k)]), width: k, height: k, caption: ["out \(oc)"]))
+            }
+            grid.columns = min(o, 8)
+        } else if c <= 8 && o * c <= 160 {
+            grid.columns = c
+            grid.tileSide = 48
+            grid.notes = ["One row per output channel, one column per input channel: \(k)×\(k) weights each."]
+            grid.columnLabels = (0..<c).map { "in \($0)" }
+            grid.rowLabels = (0..<o).map { "out \($0)" }
+            for oc in 0..<o {
+                for ic in 0..<c {
+                    let start = (oc * c + ic) * k * k
+                    grid.tiles.append(.init(values: Array(w[start..<(start + k * k)]), width: k, height: k))
+                }
+            }
+        } else {
+            let shown = min(o, limit)
+            grid.notes = ["Each tile: one output channel's \(k)×\(k) kernels averaged over its \(c) input channels."
+                          + (shown < o ? " First \(shown) of \(o) output channels." : "")]
+            for oc in 0..<shown {
+                var mean = [Float](repeating: 0, count: k * k)
+                for ic in 0..<c { for e in 0..<(k * k) { mean[e] += w[(oc * c + ic) * k * k + e] / Float(c) } }
+                grid.tiles.append(.init(values: mean, width: k, height: k, caption: ["\(oc)"]))
+            }
+            grid.columns = min(shown, 8)
+        }
+        return grid
+    }
+
+    /// The channels of one image's activation (1, C, H, W), each a tile on one shared scale.
+    static func featureMaps(_ activation: Tensor, title: String, note: String, limit: Int = 32) -> ImageGrid {
+        let images = ImageBatch(activation.shape)
+        let shown = min(images.c, limit)
+        var grid = ImageGrid(title: title)
+        grid.notes = [note + (shown < images.c ? " First \(shown) of \(images.c) channels." : "")]
+        let values = activation.scalars
+        for ch in 0..<shown {
+            let start = ch * images.plane
+            grid.tiles.append(.init(values: Array(values[start..<(start + images.plane)]), width: images.w, height: images.h,
+                                    caption: ["\(ch)"]))
+        }
+        grid.columns = min(shown, 8)
+        return grid
+    }
+
+    /// Test images with their true and predicted classes; wrong ones in red.
+    static func predictions(_ batch: Batch, predicted: [Int], classNames: [String], title: String) -> ImageGrid {
+        let images = ImageBatch(batch.images.shape)
+        let values = batch.images.scalars
+        var grid = ImageGrid(title: title)
+        grid.colormap = .gray
+        grid.scaling = .fixed(0...1)
+        grid.columns = 8
+        grid.tileSide = 72
+        let wrong = zip(predicted, batch.labels).filter { $0 != Int($1) }.count
+        grid.notes = ["\(images.n - wrong) of \(images.n) right; wrong predictions are framed in red."]
+        for i in 0..<images.n {
+            let truth = Int(batch.labels[i]), guess = predicted[i]
+            let start = i * images.image  // first channel only (grayscale)
+            grid.tiles.append(.init(values: Array(values[start..<(start + images.plane)]), width: images.w, height: images.h,
+                                    caption: [classNames[truth], "→ " + classNames[guess]],
+                                    captionColor: truth == guess ? .ink : .alarm, frame: truth == guess ? nil : .alarm))
+        }
+        return grid
+    }
+}
+
+/// Draws the training curves as the book's `Animator` does: train loss and accuracy five times
+/// an epoch, test accuracy once an epoch, redrawn to the same file each time.
+final class TrainingCurves: TrainingObserver {
+    var chart: LineChart
+    let url: URL
+    let scale: Double
+    private var loss: [(x: Double, y: Double)] = [], trainAccuracy: [(x: Double, y: Double)] = []
+    private var testAccuracy: [(x: Double, y: Double)] = []
+    /// The first failure to write, reported once by the lesson.
+    private(set) var failure: (any Error)?
+
+    init(title: String, epochs: Int, url: URL, scale: Double) {
+        chart = LineChart(title: title, xLabel: "epoch")
+        chart.xRange = 0...Double(epochs)
+        (self.url, self.scale) = (url, scale)
+    }
+
+    func batchDidEnd(_ p: BatchProgress) {
+        let every = max(p.batchCount / 5, 1)
+        guard p.batch % every == 0 || p.batch == p.batchCount else { return }
+        loss.append((p.epochPosition, p.loss))
+        trainAccuracy.append((p.epochPosition, p.accuracy))
+        draw()
+    }
+
+    func epochDidEnd(_ record: EpochRecord) {
+        testAccuracy.append((Double(record.epoch), record.testAccuracy))
+        draw()
+    }
+
+    func draw() {
+        chart.series = [
+            .init(name: "train loss", points: loss, color: Color.series[0]),
+            .init(name: "train acc", points: trainAccuracy, color: Color.series[1], dash: [7, 4]),
+            .init(name: "test acc", points: testAccuracy, color: Color.series[2], dash: [7, 3, 2, 3], markers: true),
+        ]
+        let top = max(1, (loss + trainAccuracy).map(\.y).filter(\.isFinite).max() ?? 1)
+        chart.yRange = 0...((top * 2).rounded(.up) / 2)
+        do {
+            try chart.render(scale: scale).writePNG(to: url)
+        } catch {
+            if failure == nil { failure = error }
+        }
+    }
+}
