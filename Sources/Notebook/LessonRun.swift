@@ -25,6 +25,8 @@ public struct RunOptions: Sendable {
 /// Something a cell printed or drew, kept for the notebook export.
 public enum CellOutput: Equatable, Sendable {
     case text(String)
+    /// What stopped the lesson.
+    case error(String)
     case image(path: String)
 }
 
@@ -75,8 +77,8 @@ public final class LessonRun {
 
     // MARK: Running
 
-    /// Runs the lesson with its seed and thread count; writes metrics.json at the end, also after
-    /// an interrupt or an error in a later cell.
+    /// Runs the lesson with its seed and thread count. Whatever happens (the end, `q` in step
+    /// mode, Ctrl-C, an error in a cell), metrics.json and the notebook are written for what ran.
     public func run() throws {
         if source == nil {
             emit(terminal.dim("(The lesson's source \(lesson.sourceFile) is not here, so only its outputs are shown.)") + "\n\n")
@@ -85,7 +87,7 @@ public final class LessonRun {
             stepping = false
             emit(terminal.dim("(--step needs a terminal on standard input; running straight through.)") + "\n\n")
         }
-        defer { try? writeMetrics() }
+        var failure: (any Error)?
         do {
             try Parallel.$threadCount.withValue(settings.threads) {
                 try Random.$generator.withValue(RandomGenerator(seed: settings.seed)) {
@@ -95,9 +97,14 @@ public final class LessonRun {
             try showCells(through: source?.cells.count ?? 0)
         } catch is LessonQuit {
             emit("\n" + terminal.dim("Stopped at your request; what ran so far is saved in \(displayDirectory)/.") + "\n")
+        } catch {
+            failure = error
+            outputs.append((lastReachedCell, .error("error: \(error)")))
         }
         try writeMetrics()
-        emit("\n" + terminal.dim("Wrote \(displayDirectory)/metrics.json") + "\n")
+        try writeNotebook()
+        emit("\n" + terminal.dim("Wrote \(displayDirectory)/: metrics.json, \(lesson.name).ipynb, \(lesson.name).html and the pictures.") + "\n")
+        if let failure { throw failure }
     }
 
     func writeMetrics() throws {
@@ -105,6 +112,17 @@ public final class LessonRun {
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
         try AtomicFile.write(try encoder.encode(metrics), to: directory.appendingPathComponent("metrics.json"))
     }
+
+    /// The cells shown so far with their outputs, as `<lesson>.ipynb` and `<lesson>.html`.
+    func writeNotebook() throws {
+        let export = NotebookExport(title: lesson.title, lessonName: lesson.name,
+                                    cells: Array((source?.cells ?? []).prefix(shownCells)), outputs: outputs)
+        try AtomicFile.write(try export.ipynb(), to: directory.appendingPathComponent("\(lesson.name).ipynb"))
+        try AtomicFile.write(Data(try export.html().utf8), to: directory.appendingPathComponent("\(lesson.name).html"))
+    }
+
+    /// The last cell shown, where an error belongs.
+    var lastReachedCell: Int? { source == nil ? nil : max(shownCells - 1, 0) }
 
     // MARK: Cells
 
@@ -125,8 +143,8 @@ public final class LessonRun {
         }
     }
 
-    private func waitForEnter() throws {
-        emit(terminal.dim("[Enter: run the next cell · q: quit]"))
+    private func waitForEnter(_ prompt: String = "run the next cell") throws {
+        emit(terminal.dim("[Enter: \(prompt) · q: quit]"))
         let answer = readLine()
         emit("\u{1B}[1A\r\u{1B}[2K")
         if answer == nil || answer?.trimmingCharacters(in: .whitespaces).lowercased() == "q" { throw LessonQuit() }
@@ -181,6 +199,7 @@ public final class LessonRun {
     @discardableResult
     public func walkThrough(_ net: any Layer, input: Shape, line: Int = #line) throws -> NetworkSummary {
         try reach(line)
+        if stepping { try stepThrough(net, input: input, line: line) }
         let summary = try summarize(net, input: input)
         output(.text(summary.walkThrough + "\n\n" + summary.table), line: line)
         metrics.shapeInput = input.dims
@@ -192,11 +211,49 @@ public final class LessonRun {
         return summary
     }
 
+    /// In step mode, the walk-through one Enter per layer: a test image (or, without the data
+    /// set, random pixels) goes through one more top-level layer each time, and the class sees
+    /// its shape and its feature maps (`step-<n>-<layer>.png`) change.
+    func stepThrough(_ net: any Layer, input: Shape, line: Int) throws {
+        var x: Tensor
+        var what = "random pixels"
+        if input.rank == 4, input[0] == 1, input[1] == 1, let data = try? loadData() {
+            let loader = DataLoader(data.test, batchSize: 1, shuffle: false, resize: input[2] == data.test.height ? nil : input[2])
+            x = loader.batch([0]).images
+            what = "test image 0 (\(FashionMNIST.classNames[Int(data.test.labels[0])]))"
+        } else {
+            x = Tensor.uniform(input, 0, 1, using: RandomGenerator(seed: 0))
+        }
+        output(.text("Stepping through the network with \(what), \(x.shape): Enter passes it through the next layer."), line: line)
+        let layers = (net as? Sequential)?.layers ?? [net]
+        net.eval()
+        defer { net.train() }
+        for (i, layer) in layers.enumerated() {
+            try waitForEnter("through layer \(i), \(layer.typeName)")
+            x = try noGrad { try layer(x) }
+            output(.text("\(layer.typeName) output shape: \(x.shape)"), line: line)
+            let title = "Step \(i + 1): after layer \(i), \(layer.description), \(x.shape)"
+            let grid = x.shape.rank == 4 ? Pictures.featureMaps(x, title: title, note: "The sample after \(i + 1) of \(layers.count) layers.")
+                : Pictures.vector(x, title: title)
+            try picture("step-\(i + 1)-\(layer.typeName.lowercased()).png", line: line) { try grid.render(scale: options.scale) }
+        }
+    }
+
+    private var loadedData: (train: LabeledImages, test: LabeledImages)?
+
+    /// Fashion-MNIST from the folder the options name, read once per run.
+    func loadData() throws -> (train: LabeledImages, test: LabeledImages) {
+        if let loadedData { return loadedData }
+        let data = try FashionMNIST.load(from: FashionMNIST.directory(explicit: options.dataDirectory))
+        loadedData = data
+        return data
+    }
+
     /// Fashion-MNIST as this run's settings ask: batch size, subset sizes, resize, seed.
     public func fashionMNIST(line: Int = #line) throws -> (train: DataLoader, test: DataLoader) {
         try reach(line)
         let folder = FashionMNIST.directory(explicit: options.dataDirectory)
-        let data = try FashionMNIST.load(from: folder)
+        let data = try loadData()
         let train = DataLoader(data.train.prefix(settings.trainSize), batchSize: settings.batchSize, shuffle: true,
                                seed: settings.seed, resize: settings.resize)
         let test = DataLoader(data.test.prefix(settings.testSize), batchSize: settings.batchSize, shuffle: false,
@@ -286,7 +343,7 @@ public final class LessonRun {
         defer { net.train() }
         let layers = (net as? Sequential)?.layers ?? [net]
         var x = sample.images
-        let input = Pictures.featureMaps(x, title: "Input: test image \(index), \(className), \(x.shape)", note: "The image every picture below starts from.")
+        let input = Pictures.featureMaps(x, title: "Input: test image \(index), \(className), \(x.shape)", note: "The image every picture below starts from.", colormap: .gray)
         try picture("feature-maps-input.png", line: line) { try input.render(scale: options.scale) }
         try noGrad {
             for (i, layer) in layers.enumerated() {

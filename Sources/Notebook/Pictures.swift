@@ -73,10 +73,12 @@ enum Pictures {
     }
 
     /// The channels of one image's activation (1, C, H, W), each a tile on one shared scale.
-    static func featureMaps(_ activation: Tensor, title: String, note: String, limit: Int = 32) -> ImageGrid {
+    static func featureMaps(_ activation: Tensor, title: String, note: String, limit: Int = 32,
+                            colormap: Colormap = .viridis) -> ImageGrid {
         let images = ImageBatch(activation.shape)
         let shown = min(images.c, limit)
         var grid = ImageGrid(title: title)
+        grid.colormap = colormap
         grid.notes = [note + (shown < images.c ? " First \(shown) of \(images.c) channels." : "")]
         let values = activation.scalars
         for ch in 0..<shown {
@@ -85,6 +87,18 @@ enum Pictures {
                                     caption: ["\(ch)"]))
         }
         grid.columns = min(shown, 8)
+        return grid
+    }
+
+    /// The values of one example's activation (1, N) as one tile, N laid out as the most nearly
+    /// square rectangle that holds exactly N (400 as 20×20, 84 as 7×12).
+    static func vector(_ activation: Tensor, title: String) -> ImageGrid {
+        let n = activation.count
+        let rows = (1...max(1, Int(Double(n).squareRoot()))).last { n % $0 == 0 } ?? 1
+        var grid = ImageGrid(title: title)
+        grid.notes = ["\(n) numbers, \(n / rows) per row."]
+        grid.tileSide = 160
+        grid.tiles = [.init(values: activation.scalars, width: n / rows, height: rows)]
         return grid
     }
 

@@ -25,7 +25,7 @@ public struct Terminal: Sendable {
 }
 
 /// Markdown drawn for a terminal: headings, paragraphs wrapped to the width, lists with hanging
-/// indents, code blocks, and inline emphasis and code.
+/// indents, code blocks, and inline emphasis and code (as styles when colour is on).
 public struct MarkdownRenderer {
     public var terminal: Terminal
 
@@ -33,100 +33,44 @@ public struct MarkdownRenderer {
 
     public func render(_ markdown: String) -> String {
         var out: [String] = []
-        var paragraph: [String] = []
-        var inFence = false
-        func flushParagraph() {
-            guard !paragraph.isEmpty else { return }
-            let text = paragraph.joined(separator: " ")
-            paragraph = []
-            if let item = listItem(text) {
-                out += wrap(inline(item.body), width: terminal.width - item.marker.count)
-                    .enumerated().map { ($0.offset == 0 ? item.marker : String(repeating: " ", count: item.marker.count)) + $0.element }
-            } else {
-                out += wrap(inline(text), width: terminal.width)
-            }
-        }
-        for line in markdown.split(separator: "\n", omittingEmptySubsequences: false).map(String.init) {
-            if line.hasPrefix("```") {
-                flushParagraph()
-                inFence.toggle()
-                continue
-            }
-            if inFence { out.append("    " + terminal.style(line, "36")); continue }
-            let trimmed = line.trimmingCharacters(in: .whitespaces)
-            if trimmed.isEmpty {
-                flushParagraph()
-                if out.last != "" { out.append("") }
-            } else if let level = headingLevel(trimmed) {
-                flushParagraph()
-                let title = inline(String(trimmed.dropFirst(level + 1)), plain: !terminal.useColor)
+        for block in Markdown.parse(markdown) {
+            if !out.isEmpty { out.append("") }
+            switch block {
+            case let .heading(level, inlines):
+                let text = Markdown.plainText(inlines)
                 if terminal.useColor {
-                    out.append(terminal.style(title, level == 1 ? "1;4" : "1"))
+                    out.append(terminal.style(text, level == 1 ? "1;4" : "1"))
                 } else {
-                    let text = String(trimmed.dropFirst(level + 1))
                     out.append(text)
                     if level <= 2 { out.append(String(repeating: level == 1 ? "=" : "-", count: text.count)) }
                 }
-            } else if listItem(trimmed) != nil {
-                flushParagraph()
-                paragraph = [trimmed]
-            } else {
-                paragraph.append(trimmed)
+            case let .paragraph(inlines):
+                out += wrap(styled(inlines), width: terminal.width)
+            case let .list(ordered, start, items):
+                for (i, item) in items.enumerated() {
+                    let marker = ordered ? "  \(start + i). " : "  • "
+                    out += wrap(styled(item), width: terminal.width - marker.count).enumerated().map {
+                        ($0.offset == 0 ? marker : String(repeating: " ", count: marker.count)) + $0.element
+                    }
+                }
+            case let .code(text):
+                out += text.split(separator: "\n", omittingEmptySubsequences: false).map { "    " + terminal.style(String($0), "36") }
             }
         }
-        flushParagraph()
-        while out.last == "" { out.removeLast() }
         return out.joined(separator: "\n")
     }
 
-    func headingLevel(_ line: String) -> Int? {
-        let hashes = line.prefix { $0 == "#" }.count
-        return (1...6).contains(hashes) && line.dropFirst(hashes).first == " " ? hashes : nil
-    }
-
-    func listItem(_ line: String) -> (marker: String, body: String)? {
-        for bullet in ["- ", "* ", "+ "] where line.hasPrefix(bullet) { return ("  • ", String(line.dropFirst(2))) }
-        let digits = line.prefix { $0.isNumber }
-        if !digits.isEmpty, line.dropFirst(digits.count).hasPrefix(". ") {
-            return ("  \(digits). ", String(line.dropFirst(digits.count + 2)))
-        }
-        return nil
-    }
-
-    /// `**bold**`, `*emphasis*`, `` `code` `` and [links](url) for the terminal; markers are
-    /// dropped (or drawn as styles when colour is on).
-    func inline(_ text: String, plain: Bool = false) -> String {
-        var out = ""
-        var i = text.startIndex
-        func find(_ marker: String, from: String.Index) -> Range<String.Index>? {
-            text.range(of: marker, range: from..<text.endIndex)
-        }
-        while i < text.endIndex {
-            let rest = text[i...]
-            if rest.hasPrefix("`"), let close = find("`", from: text.index(after: i)) {
-                let code = String(text[text.index(after: i)..<close.lowerBound])
-                out += plain || !terminal.useColor ? code : terminal.style(code, "36")
-                i = close.upperBound
-            } else if rest.hasPrefix("**"), let close = find("**", from: text.index(i, offsetBy: 2)) {
-                let inner = inline(String(text[text.index(i, offsetBy: 2)..<close.lowerBound]), plain: plain)
-                out += plain ? inner : terminal.bold(inner)
-                i = close.upperBound
-            } else if (rest.hasPrefix("*") || rest.hasPrefix("_")), rest.count > 1, !rest.dropFirst().hasPrefix(" "),
-                      let close = find(String(rest.first!), from: text.index(after: i)) {
-                let inner = inline(String(text[text.index(after: i)..<close.lowerBound]), plain: plain)
-                out += plain ? inner : terminal.style(inner, "3")
-                i = close.upperBound
-            } else if rest.hasPrefix("["), let mid = find("](", from: i), let close = find(")", from: mid.upperBound) {
-                let label = inline(String(text[text.index(after: i)..<mid.lowerBound]), plain: plain)
-                let url = String(text[mid.upperBound..<close.lowerBound])
-                out += label + " (" + url + ")"
-                i = close.upperBound
-            } else {
-                out.append(text[i])
-                i = text.index(after: i)
+    /// Inline markup as terminal styles; plain text when colour is off.
+    func styled(_ inlines: [Markdown.Inline]) -> String {
+        inlines.map { piece in
+            switch piece {
+            case .text(let s): return s
+            case .code(let s): return terminal.style(s, "36")
+            case .strong(let inner): return terminal.bold(styled(inner))
+            case .emphasis(let inner): return terminal.style(styled(inner), "3")
+            case .link(let inner, let url): return styled(inner) + " (" + url + ")"
             }
-        }
-        return out
+        }.joined()
     }
 
     /// Greedy word wrap; escape sequences do not count towards the width.

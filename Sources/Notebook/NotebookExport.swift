@@ -1,0 +1,197 @@
+import Foundation
+
+/// A lesson run as a notebook a student can open later: the cells shown, each code cell with its
+/// outputs, written as Jupyter's `.ipynb` (nbformat 4.5) and as one self-contained `.html` page.
+struct NotebookExport {
+    let title: String
+    let lessonName: String
+    let cells: [LiterateSource.Cell]
+    /// Outputs by cell index; `nil` when the lesson's source was not available.
+    let outputs: [(cell: Int?, output: CellOutput)]
+
+    /// Each cell with the outputs it made. Outputs that belong to no code cell (no source, or a
+    /// prose cell) follow the last code cell before them, or a code cell of their own.
+    func grouped() -> [(cell: LiterateSource.Cell, outputs: [CellOutput])] {
+        var result: [(cell: LiterateSource.Cell, outputs: [CellOutput])] = cells.map { ($0, []) }
+        var orphans: [CellOutput] = []
+        for (index, output) in outputs {
+            let target = index.flatMap { i in (0...min(i, cells.count - 1)).reversed().first { cells[$0].kind == .code } }
+            if let target { result[target].outputs.append(output) } else { orphans.append(output) }
+        }
+        if !orphans.isEmpty {
+            result.append((LiterateSource.Cell(kind: .code, text: "// Outputs of the run (the lesson's source was not available).",
+                                               lines: 0...0), orphans))
+        }
+        return result
+    }
+
+    // MARK: ipynb
+
+    func ipynb() throws -> Data {
+        var notebookCells: [[String: Any]] = []
+        var executionCount = 0
+        for (i, (cell, outputs)) in grouped().enumerated() {
+            let source = Self.lines(cell.text)
+            switch cell.kind {
+            case .prose:
+                notebookCells.append(["cell_type": "markdown", "id": "cell-\(i)", "metadata": [String: Any](), "source": source])
+            case .code:
+                executionCount += 1
+                notebookCells.append([
+                    "cell_type": "code", "id": "cell-\(i)", "metadata": [String: Any](), "source": source,
+                    "execution_count": executionCount, "outputs": try outputs.map(Self.jupyterOutput),
+                ])
+            }
+        }
+        let notebook: [String: Any] = [
+            "nbformat": 4, "nbformat_minor": 5,
+            "metadata": [
+                "kernelspec": ["name": "swift", "display_name": "Swift", "language": "swift"],
+                "language_info": ["name": "swift", "file_extension": ".swift", "mimetype": "text/x-swift"],
+                "convbook": ["lesson": lessonName, "note": "Written by `swift run lesson \(lessonName)`; the code runs there, not in Jupyter."],
+            ],
+            "cells": notebookCells,
+        ]
+        return try JSONSerialization.data(withJSONObject: notebook, options: [.prettyPrinted, .sortedKeys])
+    }
+
+    static func jupyterOutput(_ output: CellOutput) throws -> [String: Any] {
+        switch output {
+        case .text(let text):
+            return ["output_type": "stream", "name": "stdout", "text": lines(text + "\n")]
+        case .error(let text):
+            return ["output_type": "stream", "name": "stderr", "text": lines(text + "\n")]
+        case .image(let path):
+            return ["output_type": "display_data", "metadata": [String: Any](),
+                    "data": ["image/png": try pngBase64(path), "text/plain": [(path as NSString).lastPathComponent]]]
+        }
+    }
+
+    /// Lines with their newlines, as nbformat stores multi-line strings.
+    static func lines(_ text: String) -> [String] {
+        var parts = text.split(separator: "\n", omittingEmptySubsequences: false).map { String($0) + "\n" }
+        if let last = parts.last {
+            parts[parts.count - 1] = String(last.dropLast())
+            if parts[parts.count - 1].isEmpty { parts.removeLast() }
+        }
+        return parts
+    }
+
+    static func pngBase64(_ path: String) throws -> String {
+        try Data(contentsOf: URL(fileURLWithPath: path)).base64EncodedString()
+    }
+
+    // MARK: HTML
+
+    func html() throws -> String {
+        var body = ""
+        for (cell, outputs) in grouped() {
+            switch cell.kind {
+            case .prose:
+                body += "<section class=\"prose\">\n" + Self.html(Markdown.parse(cell.text)) + "</section>\n"
+            case .code:
+                body += "<section class=\"cell\">\n<pre class=\"code\"><code>"
+                let numbers = cell.lines.lowerBound > 0
+                for (offset, line) in cell.text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+                    if numbers { body += "<span class=\"ln\">\(cell.lines.lowerBound + offset)</span>" }
+                    body += Self.highlighted(String(line)) + "\n"
+                }
+                body += "</code></pre>\n"
+                for output in outputs {
+                    switch output {
+                    case .text(let text): body += "<pre class=\"output\">\(Self.escape(text))</pre>\n"
+                    case .error(let text): body += "<pre class=\"output error\">\(Self.escape(text))</pre>\n"
+                    case .image(let path):
+                        let name = Self.escape((path as NSString).lastPathComponent)
+                        body += "<figure><img src=\"data:image/png;base64,\(try Self.pngBase64(path))\" alt=\"\(name)\">"
+                            + "<figcaption>\(name)</figcaption></figure>\n"
+                    }
+                }
+                body += "</section>\n"
+            }
+        }
+        return """
+        <!doctype html>
+        <html lang="en">
+        <head>
+        <meta charset="utf-8">
+        <meta name="viewport" content="width=device-width, initial-scale=1">
+        <title>\(Self.escape(title)) · Convbook</title>
+        <style>\(Self.style)</style>
+        </head>
+        <body>
+        <main>
+        <p class="banner">Convbook · <code>swift run lesson \(Self.escape(lessonName))</code></p>
+        \(body)</main>
+        </body>
+        </html>
+
+        """
+    }
+
+    static let style = """
+
+    body { margin: 0; background: #fafafa; color: #1d1d1f; font: 17px/1.6 Georgia, "DejaVu Serif", serif; }
+    main { max-width: 860px; margin: 0 auto; padding: 24px 28px 80px; background: #fff; }
+    .banner { font: 13px/1.4 system-ui, "DejaVu Sans", sans-serif; color: #777; margin: 0 0 8px; }
+    h1, h2, h3 { font-family: system-ui, "DejaVu Sans", sans-serif; line-height: 1.25; }
+    h1 { font-size: 2em; margin: 0.4em 0; } h2 { font-size: 1.45em; margin-top: 1.6em; } h3 { font-size: 1.15em; }
+    code { font: 0.88em/1.45 "DejaVu Sans Mono", Menlo, Consolas, monospace; background: #f2f2f4; padding: 0 3px; border-radius: 3px; }
+    pre { margin: 0; overflow-x: auto; }
+    .cell { margin: 18px 0; }
+    .code { background: #f6f8fa; border: 1px solid #e1e4e8; border-radius: 6px; padding: 10px 12px; }
+    .code code { background: none; padding: 0; font-size: 14px; }
+    .ln { display: inline-block; width: 2.6em; margin-right: 10px; color: #a0a6ad; text-align: right; user-select: none; }
+    .k { color: #a626a4; } .t { color: #b26b00; } .n { color: #0b7285; } .s { color: #2b8a3e; } .c { color: #868e96; font-style: italic; }
+    .output { font: 13.5px/1.45 "DejaVu Sans Mono", Menlo, Consolas, monospace; padding: 8px 12px; border-left: 3px solid #d0d7de; margin-top: 6px; white-space: pre; }
+    .error { color: #c92a2a; border-left-color: #c92a2a; }
+    figure { margin: 10px 0; } figure img { max-width: 100%; height: auto; border: 1px solid #eee; }
+    figcaption { font: 12px system-ui, "DejaVu Sans", sans-serif; color: #888; }
+
+    """
+
+    static func highlighted(_ line: String) -> String {
+        SwiftHighlighter.tokens(line).map { token in
+            let text = escape(token.text)
+            switch token.kind {
+            case .plain: return text
+            case .keyword: return "<span class=\"k\">\(text)</span>"
+            case .type: return "<span class=\"t\">\(text)</span>"
+            case .number: return "<span class=\"n\">\(text)</span>"
+            case .string: return "<span class=\"s\">\(text)</span>"
+            case .comment: return "<span class=\"c\">\(text)</span>"
+            }
+        }.joined()
+    }
+
+    static func html(_ blocks: [Markdown.Block]) -> String {
+        blocks.map { block in
+            switch block {
+            case let .heading(level, inlines): return "<h\(level)>\(html(inlines))</h\(level)>\n"
+            case let .paragraph(inlines): return "<p>\(html(inlines))</p>\n"
+            case let .list(ordered, start, items):
+                let tag = ordered ? "ol" : "ul"
+                let open = ordered && start != 1 ? "<ol start=\"\(start)\">" : "<\(tag)>"
+                return open + items.map { "<li>\(html($0))</li>" }.joined() + "</\(tag)>\n"
+            case let .code(text): return "<pre class=\"code\"><code>\(escape(text))</code></pre>\n"
+            }
+        }.joined()
+    }
+
+    static func html(_ inlines: [Markdown.Inline]) -> String {
+        inlines.map { piece in
+            switch piece {
+            case .text(let s): return escape(s)
+            case .code(let s): return "<code>\(escape(s))</code>"
+            case .strong(let inner): return "<strong>\(html(inner))</strong>"
+            case .emphasis(let inner): return "<em>\(html(inner))</em>"
+            case .link(let inner, let url): return "<a href=\"\(escape(url))\">\(html(inner))</a>"
+            }
+        }.joined()
+    }
+
+    static func escape(_ s: String) -> String {
+        s.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
+            .replacingOccurrences(of: ">", with: "&gt;").replacingOccurrences(of: "\"", with: "&quot;")
+    }
+}
