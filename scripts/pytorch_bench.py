@@ -6,7 +6,8 @@ Same cases, same method (medians after warm-up). Needs torch (CPU build):
     pip install --no-deps torch --index-url https://download.pytorch.org/whl/cpu
 Usage: scripts/pytorch_bench.py [--threads N] [filter words...]
 """
-import argparse, statistics, time
+import argparse, os, statistics, sys, time
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import torch
 from torch import nn
 
@@ -19,13 +20,16 @@ def median_seconds(fn, warmups=2, runs=7, minimum=0.5):
         times.append(d); total += d
     return statistics.median(times)
 
-def lenet():
-    return nn.Sequential(
-        nn.Conv2d(1, 6, kernel_size=5, padding=2), nn.Sigmoid(), nn.AvgPool2d(kernel_size=2, stride=2),
-        nn.Conv2d(6, 16, kernel_size=5), nn.Sigmoid(), nn.AvgPool2d(kernel_size=2, stride=2),
-        nn.Flatten(), nn.Linear(16 * 5 * 5, 120), nn.Sigmoid(), nn.Linear(120, 84), nn.Sigmoid(), nn.Linear(84, 10))
+from pytorch_models import alexnet, googlenet, lenet, nin, vgg
 
-NETS = {"LeNet": (lenet, 28, 256)}
+# The networks at the sizes and batches of `swift run -c release bench`.
+NETS = {
+    "LeNet": (lenet, 28, 256),
+    "AlexNet": (alexnet, 224, 128),
+    "VGG-11 channels/4": (lambda: vgg(((1, 16), (1, 32), (2, 64), (2, 128), (2, 128))), 224, 128),
+    "NiN": (nin, 224, 128),
+    "GoogLeNet": (googlenet, 96, 128),
+}
 
 CONVS = [
     ("LeNet conv2 256x6->16 14^2 5x5", 256, 6, 16, 14, 5, 0),

@@ -106,7 +106,8 @@ public protocol ModeDependent: Layer {
 /// A layer whose input flows through several branches that are then joined: an Inception block
 /// concatenates them, a residual block adds them. Diagrams draw the branches side by side.
 public protocol Branching: Layer {
-    var branches: [any Layer] { get }
+    /// Each branch's layers, in the order the input flows through them.
+    var branches: [[any Layer]] { get }
     /// How the branches are joined, in words: "concatenate channels", "add".
     var merge: String { get }
 }

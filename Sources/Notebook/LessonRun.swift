@@ -318,13 +318,14 @@ public final class LessonRun {
         return result.history
     }
 
-    /// The kernels of every convolution at the top level of `net` (or of its first one, if none
-    /// is at the top), as `filters-<layer>.png`.
-    public func showFilters(_ net: any Layer, line: Int = #line) throws {
+    /// The kernels of every convolution at the top level of `net` (or only the first, or the first
+    /// inside a block if none is at the top), as `filters-<layer>.png`.
+    public func showFilters(_ net: any Layer, firstOnly: Bool = false, line: Int = #line) throws {
         try reach(line)
         let top = (net as? Sequential)?.namedChildren ?? []
         var convolutions = top.compactMap { child in (child.layer as? Conv2d).map { (child.name, $0) } }
         if convolutions.isEmpty, let first = net.allLayers.compactMap({ $0 as? Conv2d }).first { convolutions = [("first", first)] }
+        if firstOnly { convolutions = Array(convolutions.prefix(1)) }
         for (name, conv) in convolutions {
             let grid = Pictures.filters(conv, title: "Layer \(name): \(conv.description), weights")
             try picture("filters-\(name)-conv2d.png", line: line) { try grid.render(scale: options.scale) }

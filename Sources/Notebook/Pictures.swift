@@ -15,7 +15,8 @@ enum Pictures {
         func shape(_ layer: any Layer) -> String { shapes[ObjectIdentifier(layer)]?.description ?? "" }
         func node(_ layer: any Layer) -> ArchitectureDiagram.Node {
             if let branching = layer as? any Branching {
-                return .branches(layer.description, branching.branches.map(column), merge: branching.merge, shape: shape(layer))
+                return .branches(layer.description, branching.branches.map { $0.flatMap(column) }, merge: branching.merge,
+                                 shape: shape(layer))
             }
             if let sequential = layer as? Sequential {
                 return .block(layer.typeName, sequential.layers.map(node), shape: shape(layer))

@@ -9,12 +9,18 @@ struct NetworkCase {
     var make: () -> any Layer
     var input: Int
     var batch: Int
-    /// PyTorch's training examples/sec on this machine.
+    /// PyTorch's training examples/sec as the issue measured it (on a Zen 5 machine; run
+    /// scripts/pytorch_bench.py for this machine's).
     var pytorchTraining: Double
 }
 
 let networkCases = [
     NetworkCase(name: "LeNet", make: leNet, input: 28, batch: 256, pytorchTraining: 29_300),
+    NetworkCase(name: "AlexNet", make: alexNet, input: 224, batch: 128, pytorchTraining: 68),
+    NetworkCase(name: "VGG-11 channels/4", make: { vgg(vgg11Architecture.map { ($0.0, $0.1 / 4) }) }, input: 224, batch: 128,
+                pytorchTraining: 77),
+    NetworkCase(name: "NiN", make: nin, input: 224, batch: 128, pytorchTraining: 73),
+    NetworkCase(name: "GoogLeNet", make: googLeNet, input: 96, batch: 128, pytorchTraining: 143),
 ]
 
 let networkBenchmarks: [Benchmark] = networkCases.map { t in
@@ -30,12 +36,12 @@ let networkBenchmarks: [Benchmark] = networkCases.map { t in
             loss.backward()
             optimizer.step()
         }
-        let training = medianSeconds(warmups: 3, runs: 10, minimumSeconds: 2, step)
+        let training = medianSeconds(warmups: 2, runs: 5, minimumSeconds: 2, step)
         let before = Storage.systemAllocations
-        for _ in 0..<5 { step() }
-        let allocations = Double(Storage.systemAllocations - before) / 5
+        for _ in 0..<3 { step() }
+        let allocations = Double(Storage.systemAllocations - before) / 3
         net.eval()
-        let inference = medianSeconds(warmups: 3, runs: 10, minimumSeconds: 2) { _ = try! noGrad { try net(x) } }
+        let inference = medianSeconds(warmups: 2, runs: 5, minimumSeconds: 2) { _ = try! noGrad { try net(x) } }
         return [
             Row(name: "net \(t.name) training, batch \(t.batch)", unit: "examples/s", value: Double(t.batch) / training,
                 note: String(format: "PyTorch %.0f", t.pytorchTraining)),

@@ -1,0 +1,73 @@
+import NN
+import Tensors
+import Testing
+@testable import Lessons
+
+/// The chapter's networks against the book's printouts and PyTorch's parameter counts (the same
+/// nets defined in PyTorch: scripts/pytorch_models.py).
+@Suite struct ChapterNetworkTests {
+    @Test func alexNetShapesAndParameters() throws {
+        let s = try summarize(alexNet(), input: [1, 1, 224, 224])
+        #expect(s.layers.map(\.outputShape) == [
+            [1, 96, 54, 54], [1, 96, 54, 54], [1, 96, 26, 26], [1, 256, 26, 26], [1, 256, 26, 26], [1, 256, 12, 12],
+            [1, 384, 12, 12], [1, 384, 12, 12], [1, 384, 12, 12], [1, 384, 12, 12], [1, 256, 12, 12], [1, 256, 12, 12],
+            [1, 256, 5, 5], [1, 6400], [1, 4096], [1, 4096], [1, 4096], [1, 4096], [1, 4096], [1, 4096], [1, 10],
+        ])
+        #expect(s.params == 46_764_746)
+    }
+
+    @Test func vggShapesAndParameters() throws {
+        let full = try summarize(vgg(vgg11Architecture), input: [1, 1, 224, 224])
+        #expect(full.layers.map(\.outputShape) == [
+            [1, 64, 112, 112], [1, 128, 56, 56], [1, 256, 28, 28], [1, 512, 14, 14], [1, 512, 7, 7],
+            [1, 25088], [1, 4096], [1, 4096], [1, 4096], [1, 4096], [1, 4096], [1, 4096], [1, 10],
+        ])
+        #expect(full.params == 128_806_154)
+        let narrow = try summarize(vgg(vgg11Architecture.map { ($0.0, $0.1 / 4) }), input: [1, 1, 224, 224])
+        #expect(narrow.layers.prefix(6).map(\.outputShape) == [
+            [1, 16, 112, 112], [1, 32, 56, 56], [1, 64, 28, 28], [1, 128, 14, 14], [1, 128, 7, 7], [1, 6272],
+        ])
+    }
+
+    @Test func ninShapesAndParameters() throws {
+        let s = try summarize(nin(), input: [1, 1, 224, 224])
+        #expect(s.layers.map(\.outputShape) == [
+            [1, 96, 54, 54], [1, 96, 26, 26], [1, 256, 26, 26], [1, 256, 12, 12], [1, 384, 12, 12], [1, 384, 5, 5],
+            [1, 384, 5, 5], [1, 10, 5, 5], [1, 10, 1, 1], [1, 10],
+        ])
+        #expect(s.params == 1_992_166)
+    }
+
+    @Test func googLeNetShapesAndParameters() throws {
+        let s = try summarize(googLeNet(), input: [1, 1, 96, 96])
+        #expect(s.layers.map(\.outputShape) == [[1, 64, 24, 24], [1, 192, 12, 12], [1, 480, 6, 6], [1, 832, 3, 3], [1, 1024], [1, 10]])
+        #expect(s.params == 5_977_530)
+        // The first Inception block concatenates 64 + 128 + 32 + 32 channels.
+        let block = Inception(192, 64, (96, 128), (16, 32), 32)
+        #expect(try block(Tensor(zeros: [2, 192, 12, 12])).shape == [2, 256, 12, 12])
+        #expect(block.parametersByPath().map(\.path).prefix(4) == ["b1_1.weight", "b1_1.bias", "b2_1.weight", "b2_1.bias"])
+    }
+
+    /// One SGD step on a batch of two lowers that batch's loss (in evaluation mode, so dropout
+    /// does not make the two losses differ by chance).
+    @Test(arguments: ["lenet", "alexnet", "vgg", "nin", "googlenet"])
+    func oneStepLowersTheLoss(_ name: String) throws {
+        let (net, side): (Sequential, Int) = switch name {
+        case "lenet": (leNet(), 28)
+        case "alexnet": (alexNet(), 224)
+        case "vgg": (vgg(vgg11Architecture.map { ($0.0, $0.1 / 8) }), 224)
+        case "nin": (nin(), 96)
+        default: (googLeNet(), 96)
+        }
+        let g = RandomGenerator(seed: 3)
+        xavierUniform(net, using: g)
+        net.eval()
+        let x = Tensor.uniform([2, 1, side, side], 0, 1, using: g)
+        let labels: [Int32] = [3, 7]
+        let before = try crossEntropy(try net(x), labels: labels)
+        before.backward()
+        SGD(net.parameters, learningRate: 0.01).step()
+        let after = try crossEntropy(try net(x), labels: labels)
+        #expect(after.item < before.item, "\(name): \(before.item) → \(after.item)")
+    }
+}
