@@ -49,7 +49,7 @@ let package = Package(
         .target(name: "TestSupport", dependencies: ["Tensors"], path: "Tests/TestSupport"),
         .testTarget(name: "TensorsTests", dependencies: ["Tensors", "TestSupport"]),
         .testTarget(name: "NNTests", dependencies: ["NN", "TestSupport"]),
-        .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "CZlib", "TestSupport"]),
+        .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "Tensors", "CZlib", "TestSupport"]),
         .testTarget(name: "PlotTests", dependencies: ["Plot", "TestSupport"]),
         .testTarget(name: "NotebookTests", dependencies: ["Notebook", "Plot", "TestSupport"]),
         .testTarget(name: "LessonsTests", dependencies: ["Lessons", "TestSupport"]),

@@ -84,12 +84,79 @@ def googlenet():
                        nn.AdaptiveAvgPool2d((1, 1)), nn.Flatten())
     return nn.Sequential(b1, b2, b3, b4, b5, nn.Linear(1024, 10))
 
-MODELS = {"lenet": (lenet, 28), "alexnet": (alexnet, 224), "vgg": (vgg, 224), "nin": (nin, 224), "googlenet": (googlenet, 96)}
+def bn_lenet():
+    return nn.Sequential(
+        nn.Conv2d(1, 6, kernel_size=5), nn.BatchNorm2d(6), nn.Sigmoid(), nn.AvgPool2d(kernel_size=2, stride=2),
+        nn.Conv2d(6, 16, kernel_size=5), nn.BatchNorm2d(16), nn.Sigmoid(), nn.AvgPool2d(kernel_size=2, stride=2),
+        nn.Flatten(), nn.Linear(16 * 4 * 4, 120), nn.BatchNorm1d(120), nn.Sigmoid(),
+        nn.Linear(120, 84), nn.BatchNorm1d(84), nn.Sigmoid(), nn.Linear(84, 10))
+
+class Residual(nn.Module):
+    def __init__(self, input_channels, num_channels, use_1x1conv=False, strides=1):
+        super().__init__()
+        self.conv1 = nn.Conv2d(input_channels, num_channels, kernel_size=3, padding=1, stride=strides)
+        self.conv2 = nn.Conv2d(num_channels, num_channels, kernel_size=3, padding=1)
+        self.conv3 = nn.Conv2d(input_channels, num_channels, kernel_size=1, stride=strides) if use_1x1conv else None
+        self.bn1 = nn.BatchNorm2d(num_channels)
+        self.bn2 = nn.BatchNorm2d(num_channels)
+
+    def forward(self, X):
+        Y = F.relu(self.bn1(self.conv1(X)))
+        Y = self.bn2(self.conv2(Y))
+        if self.conv3:
+            X = self.conv3(X)
+        return F.relu(Y + X)
+
+def resnet_block(input_channels, num_channels, num_residuals, first_block=False):
+    return [Residual(input_channels, num_channels, use_1x1conv=True, strides=2) if i == 0 and not first_block
+            else Residual(num_channels, num_channels) for i in range(num_residuals)]
+
+def stem():
+    return nn.Sequential(nn.Conv2d(1, 64, kernel_size=7, stride=2, padding=3), nn.BatchNorm2d(64), nn.ReLU(),
+                         nn.MaxPool2d(kernel_size=3, stride=2, padding=1))
+
+def resnet18():
+    return nn.Sequential(stem(), nn.Sequential(*resnet_block(64, 64, 2, first_block=True)),
+                         nn.Sequential(*resnet_block(64, 128, 2)), nn.Sequential(*resnet_block(128, 256, 2)),
+                         nn.Sequential(*resnet_block(256, 512, 2)), nn.AdaptiveAvgPool2d((1, 1)), nn.Flatten(),
+                         nn.Linear(512, 10))
+
+def conv_block(input_channels, num_channels):
+    return nn.Sequential(nn.BatchNorm2d(input_channels), nn.ReLU(),
+                         nn.Conv2d(input_channels, num_channels, kernel_size=3, padding=1))
+
+class DenseBlock(nn.Module):
+    def __init__(self, num_convs, input_channels, num_channels):
+        super().__init__()
+        self.net = nn.Sequential(*[conv_block(num_channels * i + input_channels, num_channels) for i in range(num_convs)])
+
+    def forward(self, X):
+        for blk in self.net:
+            X = torch.cat((X, blk(X)), dim=1)
+        return X
+
+def transition_block(input_channels, num_channels):
+    return nn.Sequential(nn.BatchNorm2d(input_channels), nn.ReLU(),
+                         nn.Conv2d(input_channels, num_channels, kernel_size=1), nn.AvgPool2d(kernel_size=2, stride=2))
+
+def densenet():
+    num_channels, growth_rate, blocks = 64, 32, []
+    for i, num_convs in enumerate([4, 4, 4, 4]):
+        blocks.append(DenseBlock(num_convs, num_channels, growth_rate))
+        num_channels += num_convs * growth_rate
+        if i != 3:
+            blocks.append(transition_block(num_channels, num_channels // 2))
+            num_channels //= 2
+    return nn.Sequential(stem(), *blocks, nn.BatchNorm2d(num_channels), nn.ReLU(), nn.AdaptiveAvgPool2d((1, 1)),
+                         nn.Flatten(), nn.Linear(num_channels, 10))
+
+MODELS = {"lenet": (lenet, 28), "alexnet": (alexnet, 224), "vgg": (vgg, 224), "nin": (nin, 224), "googlenet": (googlenet, 96),
+          "batchnorm": (bn_lenet, 28), "resnet": (resnet18, 224), "densenet": (densenet, 96)}
 
 if __name__ == "__main__":
     for name in sys.argv[1:] or MODELS:
         make, size = MODELS[name]
-        net = make()
+        net = make().eval()
         print(f"{name}: {sum(p.numel() for p in net.parameters()):,} parameters")
         x = torch.rand(1, 1, size, size)
         for layer in net:

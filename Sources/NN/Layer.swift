@@ -18,6 +18,9 @@ public protocol Layer: AnyObject {
     var hyperparameters: String { get }
     /// This layer's own parameters, by name (not those of its sub-layers).
     var namedParameters: [(name: String, tensor: Tensor)] { get }
+    /// This layer's own state that is not learned by gradient descent (batch norm's running
+    /// statistics), by name; saved in checkpoints with the parameters, as PyTorch's buffers.
+    var namedBuffers: [(name: String, tensor: Tensor)] { get }
     /// Sub-layers by name, in order.
     var namedChildren: [(name: String, layer: any Layer)] { get }
 }
@@ -60,6 +63,8 @@ extension Layer {
         }
     }
 
+    public var namedBuffers: [(name: String, tensor: Tensor)] { [] }
+
     /// Every stored property that is a layer (or an array of layers, named `name.0`, `name.1`, ...).
     public var namedChildren: [(name: String, layer: any Layer)] {
         Mirror(reflecting: self).children.flatMap { child -> [(name: String, layer: any Layer)] in
@@ -81,6 +86,13 @@ extension Layer {
     }
 
     public var parameters: [Tensor] { parametersByPath().map(\.tensor) }
+
+    /// Parameters and buffers, keyed and ordered as PyTorch's `state_dict`: each layer's
+    /// parameters, then its buffers, then its sub-layers'.
+    public func stateByPath() -> [(path: String, tensor: Tensor)] {
+        namedParameters.map { ($0.name, $0.tensor) } + namedBuffers.map { ($0.name, $0.tensor) }
+            + namedChildren.flatMap { child in child.layer.stateByPath().map { ("\(child.name).\($0.path)", $0.tensor) } }
+    }
 
     /// Number of learnable scalars.
     public var parameterCount: Int { parameters.reduce(0) { $0 + $1.count } }

@@ -11,8 +11,9 @@ public final class Interrupt: Sendable {
 
     public var requested: Bool { presses.load(ordering: .relaxed) > 0 }
 
-    /// Starts listening for SIGINT.
-    public func install(onFirst: @escaping @Sendable () -> Void) {
+    /// Starts listening for SIGINT, unless already listening.
+    public func installOnce(onFirst: @escaping @Sendable () -> Void) {
+        guard source.withLock({ $0 == nil }) else { return }
         signal(SIGINT, SIG_IGN)
         let s = DispatchSource.makeSignalSource(signal: SIGINT, queue: .global())
         s.setEventHandler { [self] in

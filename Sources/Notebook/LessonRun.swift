@@ -18,6 +18,10 @@ public struct RunOptions: Sendable {
     public var outputRoot = "output"
     /// `--scale`: pixels per logical pixel in the pictures (2 for HiDPI screens).
     public var scale = 1.0
+    /// `--checkpoint`: weights to load instead of initializing (and not train, unless `--epochs`).
+    public var checkpoint: String?
+    /// Whether `--epochs` was given (with a checkpoint, it means: train further).
+    public var epochsGiven = false
 
     public init() {}
 }
@@ -32,6 +36,12 @@ public enum CellOutput: Equatable, Sendable {
 
 /// The lesson asked to stop: `q` in step mode.
 struct LessonQuit: Error {}
+
+/// The images are a size the network cannot take.
+public struct ResizeError: Error, CustomStringConvertible {
+    public var message: String
+    public var description: String { message }
+}
 
 /// A lesson being run: what the lesson's code talks to (`nb` in the lesson files). Every call
 /// takes the caller's `#line`, so its output lands under the cell that made it, and the cells
@@ -270,7 +280,21 @@ public final class LessonRun {
     @discardableResult
     public func train(_ net: any Layer, on data: (train: DataLoader, test: DataLoader), line: Int = #line) throws -> [EpochRecord] {
         try reach(line)
-        xavierUniform(net)
+        try checkFits(net, size: data.train.imageHeight, line: line)
+        if let path = options.checkpoint {
+            let bytes: Data
+            do { bytes = try Data(contentsOf: URL(fileURLWithPath: path)) } catch {
+                throw Checkpoint.Mismatch(file: path, problem: "cannot be read (\(AtomicFile.reason(error)))")
+            }
+            try Checkpoint.load(bytes, file: path, into: net)
+            output(.text("Loaded the weights from \(path)."), line: line)
+            guard options.epochsGiven && !options.noTrain else {
+                output(.text("Not training: the pictures below show the loaded network. (Add --epochs N to train it further.)"), line: line)
+                return []
+            }
+        } else {
+            xavierUniform(net)
+        }
         guard !options.noTrain else {
             output(.text("Not training (--no-train): the network keeps its initial random weights."), line: line)
             return []
@@ -309,6 +333,9 @@ public final class LessonRun {
             metrics.interrupted = true
             output(.text("Interrupted (Ctrl-C): stopped after the current batch; \(result.history.count) full epoch(s) recorded."), line: line)
         }
+        let checkpoint = directory.appendingPathComponent("\(lesson.name).safetensors")
+        try AtomicFile.write(try Checkpoint.encode(net, metadata: ["lesson": lesson.name, "format": "pt"]), to: checkpoint)
+        output(.text("Saved the weights to \(displayPath(checkpoint.lastPathComponent)) (safetensors, named as PyTorch's state_dict)."), line: line)
         if let last = result.history.last {
             let rate = result.history.map(\.examplesPerSecond).reduce(0, +) / Double(result.history.count)
             metrics.final = .init(loss: last.loss, trainAccuracy: last.trainAccuracy, testAccuracy: last.testAccuracy, examplesPerSecond: rate)
@@ -373,6 +400,37 @@ public final class LessonRun {
         try picture("predictions.png", line: line) { try grid.render(scale: options.scale) }
     }
 
+    /// This run's training curves beside those of the last run of lesson `other` (read from its
+    /// metrics.json), as `comparison-<other>.png`; says so if `other` has not been run.
+    public func compareTraining(with other: String, line: Int = #line) throws {
+        try reach(line)
+        let url = URL(fileURLWithPath: options.outputRoot).appendingPathComponent(other).appendingPathComponent("metrics.json")
+        guard let data = try? Data(contentsOf: url), let theirs = try? JSONDecoder().decode(Metrics.self, from: data),
+              !theirs.history.isEmpty else {
+            output(.text("No finished run of `\(other)` in \(url.deletingLastPathComponent().path) to compare with: "
+                + "run `swift run lesson \(other)` first."), line: line)
+            return
+        }
+        var chart = LineChart(title: "\(lesson.title) against \(other)", xLabel: "epoch")
+        let mine = metrics.history, epochs = max(mine.count, theirs.history.count)
+        chart.xRange = 0...Double(max(epochs, 1))
+        chart.yRange = 0...((max(mine.map(\.loss).max() ?? 1, theirs.history.map(\.loss).max() ?? 1, 1) * 2).rounded(.up) / 2)
+        func points(_ h: [EpochRecord], _ value: (EpochRecord) -> Double) -> [(x: Double, y: Double)] {
+            h.map { (Double($0.epoch), value($0)) }
+        }
+        chart.series = [
+            .init(name: "\(lesson.name): train loss", points: points(mine, \.loss), color: Color.series[0], markers: true),
+            .init(name: "\(lesson.name): test acc", points: points(mine, \.testAccuracy), color: Color.series[2], markers: true),
+            .init(name: "\(other): train loss", points: points(theirs.history, \.loss), color: Color.series[0], dash: [6, 4], markers: true),
+            .init(name: "\(other): test acc", points: points(theirs.history, \.testAccuracy), color: Color.series[2], dash: [6, 4], markers: true),
+        ]
+        try picture("comparison-\(other).png", line: line) { try chart.render(scale: options.scale) }
+        if let a = mine.last, let b = theirs.history.last {
+            output(.text(String(format: "after %d epochs: %@ test acc %.3f; %@ after %d epochs: test acc %.3f",
+                                a.epoch, lesson.name, a.testAccuracy, other, b.epoch, b.testAccuracy)), line: line)
+        }
+    }
+
     /// Renders a picture to `<lesson>/<name>` and records it as an output of the calling cell.
     func picture(_ name: String, line: Int, _ render: () throws -> Canvas) throws {
         try render().writePNG(to: directory.appendingPathComponent(name))
@@ -382,6 +440,30 @@ public final class LessonRun {
     }
 
     func displayPath(_ name: String) -> String { (displayDirectory as NSString).appendingPathComponent(name) }
+
+    /// Checks that `net` takes images of `size`×`size` before anything trains; if not, says which
+    /// sizes nearby work (networks that end in a dense layer of fixed width take one size only).
+    func checkFits(_ net: any Layer, size: Int, line: Int) throws {
+        func fits(_ side: Int) -> Bool {
+            (try? noGrad { try LayerTracer.$current.withValue(nil) { try net(Tensor(zeros: [1, 1, side, side])) } }) != nil
+        }
+        net.eval()
+        defer { net.train() }
+        do {
+            _ = try noGrad { try net(Tensor(zeros: [1, 1, size, size])) }
+        } catch {
+            let larger = (size + 1...1024).first(where: fits)
+            let smaller = stride(from: size - 1, through: 8, by: -1).first(where: fits)
+            var hint = "Images of \(size)×\(size) do not fit this network (\(error))."
+            switch (smaller, larger) {
+            case (nil, let larger?): hint += " The smallest size that works is \(larger): --resize \(larger)."
+            case (let smaller?, let larger?): hint += " The nearest sizes that work are \(smaller) and \(larger) (--resize)."
+            case (let smaller?, nil): hint += " The largest size that works is \(smaller): --resize \(smaller)."
+            case (nil, nil): break
+            }
+            throw ResizeError(message: hint)
+        }
+    }
 
     func epochLine(_ r: EpochRecord) -> String {
         String(format: "epoch %d/%d  loss %.3f  train acc %.3f  test acc %.3f  %@ examples/sec  %.1f s",

@@ -15,8 +15,9 @@ enum Pictures {
         func shape(_ layer: any Layer) -> String { shapes[ObjectIdentifier(layer)]?.description ?? "" }
         func node(_ layer: any Layer) -> ArchitectureDiagram.Node {
             if let branching = layer as? any Branching {
-                return .branches(layer.description, branching.branches.map { $0.flatMap(column) }, merge: branching.merge,
-                                 shape: shape(layer))
+                // An empty branch is the identity (a residual block's plain shortcut).
+                let branches = branching.branches.map { $0.isEmpty ? [.layer("identity", detail: "", shape: "")] : $0.flatMap(column) }
+                return .branches(layer.description, branches, merge: branching.merge, shape: shape(layer))
             }
             if let sequential = layer as? Sequential {
                 return .block(layer.typeName, sequential.layers.map(node), shape: shape(layer))

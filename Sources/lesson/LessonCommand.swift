@@ -12,7 +12,7 @@ struct LessonCommand: ParsableCommand {
             + "\n\nWithout flags a lesson uses its in-class preset (a few minutes on a laptop); --full uses the book's settings;"
             + " any flag below overrides either.")
 
-    @Argument(help: "The lesson to run, or `list`.")
+    @Argument(help: "The lesson to run, `all` (every lesson, then `compare`), or `list`.")
     var name: String?
 
     @Option(help: "Training epochs.") var epochs: Int?
@@ -26,6 +26,8 @@ struct LessonCommand: ParsableCommand {
     @Option(help: "Fashion-MNIST folder (default: $FASHION_MNIST, else \(defaultDataFolder)).") var data: String?
     @Option(help: "Where to write <lesson>/ with pictures, metrics and the notebook.") var output = "output"
     @Option(help: "Pixels per point in the pictures (2 for HiDPI screens and projectors).") var scale = 1.0
+    @Option(help: "Load weights from a safetensors file (ours or PyTorch's) instead of training; with --epochs, train them further.")
+    var checkpoint: String?
     @Flag(help: "Use the book's training settings.") var full = false
     @Flag(help: "Show the walk-through of the untrained network; skip training.") var noTrain = false
     @Flag(help: "Wait for Enter before each cell (for teaching).") var step = false
@@ -39,7 +41,7 @@ struct LessonCommand: ParsableCommand {
     }
 
     func validate() throws {
-        if let name, name != "list", lesson(named: name) == nil {
+        if let name, name != "list", name != "all", lesson(named: name) == nil {
             throw ValidationError("unknown lesson '\(name)'. The lessons are:\n" + Self.lessonList(indent: "  "))
         }
         func positive(_ value: Int?, _ flag: String, _ meaning: String) throws {
@@ -59,11 +61,23 @@ struct LessonCommand: ParsableCommand {
     }
 
     func run() throws {
-        guard let name, name != "list", let chosen = lesson(named: name) else {
-            print(Self.lessonList())
-            print("\nRun one with: swift run lesson <name>   (see --help for the options)")
+        if name == "all" {
+            // Every lesson in the chapter's order (the comparison last, so it finds their results).
+            for chosen in allLessons {
+                print("\n" + String(repeating: "=", count: 88) + "\nLesson \(chosen.name): \(chosen.title)\n" + String(repeating: "=", count: 88) + "\n")
+                try run(chosen)
+            }
             return
         }
+        guard let name, name != "list", let chosen = lesson(named: name) else {
+            print(Self.lessonList())
+            print("\nRun one with: swift run lesson <name>, or all of them with: swift run lesson all   (see --help for the options)")
+            return
+        }
+        try run(chosen)
+    }
+
+    func run(_ chosen: Lesson) throws {
         var settings = full ? chosen.book : chosen.inClass
         settings.epochs = epochs ?? settings.epochs
         settings.batchSize = batchSize ?? settings.batchSize
@@ -81,8 +95,10 @@ struct LessonCommand: ParsableCommand {
         options.dataDirectory = data
         options.outputRoot = output
         options.scale = scale
+        options.checkpoint = checkpoint
+        options.epochsGiven = epochs != nil
 
-        Interrupt.shared.install {
+        Interrupt.shared.installOnce {
             FileHandle.standardError.write(Data("\nCtrl-C: stopping after this batch and saving what was done (press again to quit at once).\n".utf8))
         }
         do {

@@ -1,5 +1,6 @@
 import CZlib
 import Foundation
+import Tensors
 import Testing
 import TestSupport
 @testable import Datasets
@@ -156,5 +157,32 @@ func idx(_ dims: [Int], _ values: [UInt8]) -> [UInt8] { idxFile(dims, values) }
             for label in set.labels { counts[Int(label)] += 1 }
             #expect(counts == [Int](repeating: each, count: 10))
         }
+    }
+}
+
+@Suite struct IDXFuzzTests {
+    /// Thousands of mutated IDX files, plain and gzip'd: each is read or refused with a
+    /// `DatasetError`, never a crash, and nothing reads past the end. (Longer: scripts/fuzz.)
+    @Test func mutatedFilesNeverCrash() throws {
+        let good = idx([3, 4, 5], (0..<60).map { UInt8($0) })
+        let zipped = gzipped(good)
+        let g = RandomGenerator(seed: 78)
+        var refused = 0
+        for round in 0..<6000 {
+            var bytes = round % 2 == 0 ? good : zipped
+            switch round / 2 % 4 {
+            case 0: for _ in 0..<(1 + g.int(below: 6)) { bytes[g.int(below: bytes.count)] = UInt8(g.int(below: 256)) }
+            case 1: bytes = Array(bytes.prefix(g.int(below: bytes.count)))
+            case 2: bytes.insert(contentsOf: (0..<(1 + g.int(below: 12))).map { _ in UInt8(g.int(below: 256)) }, at: g.int(below: bytes.count))
+            default: bytes = (0..<g.int(below: 200)).map { _ in UInt8(g.int(below: 256)) }
+            }
+            do {
+                let array = try IDXArray(data: Data(bytes), file: "fuzz")
+                #expect(array.values.count == array.dimensions.reduce(1, *))
+            } catch is DatasetError {
+                refused += 1
+            }
+        }
+        #expect(refused > 3000)
     }
 }

@@ -48,16 +48,53 @@ import Testing
         #expect(block.parametersByPath().map(\.path).prefix(4) == ["b1_1.weight", "b1_1.bias", "b2_1.weight", "b2_1.bias"])
     }
 
+    @Test func batchNormLeNetShapesAndParameters() throws {
+        let s = try summarize(batchNormLeNet(), input: [1, 1, 28, 28])
+        #expect(s.layers.map(\.outputShape) == [
+            [1, 6, 24, 24], [1, 6, 24, 24], [1, 6, 24, 24], [1, 6, 12, 12], [1, 16, 8, 8], [1, 16, 8, 8], [1, 16, 8, 8],
+            [1, 16, 4, 4], [1, 256], [1, 120], [1, 120], [1, 120], [1, 84], [1, 84], [1, 84], [1, 10],
+        ])
+        #expect(s.params == 44_878)
+    }
+
+    @Test func resNetShapesParametersAndBlocks() throws {
+        let s = try summarize(resNet18(), input: [1, 1, 224, 224])
+        #expect(s.layers.map(\.outputShape) == [
+            [1, 64, 56, 56], [1, 64, 56, 56], [1, 128, 28, 28], [1, 256, 14, 14], [1, 512, 7, 7], [1, 512, 1, 1], [1, 512], [1, 10],
+        ])
+        #expect(s.params == 11_178_378)
+        #expect(try Residual(3, 3)(Tensor(zeros: [4, 3, 6, 6])).shape == [4, 3, 6, 6])
+        #expect(try Residual(3, 6, use1x1Conv: true, strides: 2)(Tensor(zeros: [4, 3, 6, 6])).shape == [4, 6, 3, 3])
+        #expect(Residual(3, 6, use1x1Conv: true).stateByPath().map(\.path).prefix(8) == [
+            "conv1.weight", "conv1.bias", "conv2.weight", "conv2.bias", "conv3.weight", "conv3.bias", "bn1.weight", "bn1.bias",
+        ])
+    }
+
+    @Test func denseNetShapesParametersAndBlocks() throws {
+        let s = try summarize(denseNet(), input: [1, 1, 96, 96])
+        #expect(s.layers.map(\.outputShape) == [
+            [1, 64, 24, 24], [1, 192, 24, 24], [1, 96, 12, 12], [1, 224, 12, 12], [1, 112, 6, 6], [1, 240, 6, 6],
+            [1, 120, 3, 3], [1, 248, 3, 3], [1, 248, 3, 3], [1, 248, 3, 3], [1, 248, 1, 1], [1, 248], [1, 10],
+        ])
+        #expect(s.params == 758_226)
+        let dense = try DenseBlock(2, 3, 10)(Tensor(zeros: [4, 3, 8, 8]))
+        #expect(dense.shape == [4, 23, 8, 8])
+        #expect(try transitionBlock(23, 10)(dense).shape == [4, 10, 4, 4])
+    }
+
     /// One SGD step on a batch of two lowers that batch's loss (in evaluation mode, so dropout
     /// does not make the two losses differ by chance).
-    @Test(arguments: ["lenet", "alexnet", "vgg", "nin", "googlenet"])
+    @Test(arguments: ["lenet", "alexnet", "vgg", "nin", "googlenet", "batchnorm", "resnet", "densenet"])
     func oneStepLowersTheLoss(_ name: String) throws {
         let (net, side): (Sequential, Int) = switch name {
         case "lenet": (leNet(), 28)
         case "alexnet": (alexNet(), 224)
         case "vgg": (vgg(vgg11Architecture.map { ($0.0, $0.1 / 8) }), 224)
         case "nin": (nin(), 96)
-        default: (googLeNet(), 96)
+        case "googlenet": (googLeNet(), 96)
+        case "batchnorm": (batchNormLeNet(), 28)
+        case "resnet": (resNet18(), 64)
+        default: (denseNet(), 64)
         }
         let g = RandomGenerator(seed: 3)
         xavierUniform(net, using: g)

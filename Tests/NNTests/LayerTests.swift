@@ -128,3 +128,25 @@ enum OperationValues {
         return values
     }
 }
+
+@Suite struct BatchNormLayerTests {
+    @Test func layerKeepsPyTorchsStateAndModes() throws {
+        let bn = BatchNorm2d(3)
+        #expect(bn.parametersByPath().map(\.path) == ["weight", "bias"])
+        #expect(bn.stateByPath().map(\.path) == ["weight", "bias", "running_mean", "running_var"])
+        let x = Tensor.uniform([4, 3, 2, 2], -1, 1, using: RandomGenerator(seed: 1))
+        let trained = try bn(x)
+        #expect(bn.numBatchesTracked == 1 && bn.runningMean.scalars != [0, 0, 0])
+        // In training each channel comes out with mean 0.
+        for ch in 0..<3 {
+            var total: Float = 0
+            for i in 0..<4 { for e in 0..<4 { total += trained.data[(i * 3 + ch) * 4 + e] } }
+            #expect(abs(total / 16) < 1e-5)
+        }
+        bn.eval()
+        let single = try bn(Tensor(zeros: [1, 3, 2, 2]))
+        #expect(single.shape == [1, 3, 2, 2], "evaluation works on a batch of one")
+        #expect(bn.numBatchesTracked == 1)
+        #expect(throws: LayerError.self) { try BatchNorm1d(4)(Tensor(zeros: [2, 3])) }
+    }
+}

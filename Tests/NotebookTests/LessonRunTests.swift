@@ -22,6 +22,8 @@ let sampleLesson = Lesson(
     let data = try nb.fashionMNIST()
     try nb.train(net, on: data)
     try nb.showPredictions(net, on: data, count: 8)
+    let logits = try net(data.test.batch([0]).images).scalars
+    try nb.say("logits of test image 0: " + logits.map { String(format: "%.6f", $0) }.joined(separator: " "))
 }
 /*:
  The end of the sample lesson: what follows is not part of it.
@@ -136,5 +138,54 @@ let sampleLesson = Lesson(
         } catch {
             #expect("\(error)".contains("apt-get install dataset-fashion-mnist"))
         }
+    }
+}
+
+@Suite struct ReproducibilityTests {
+    /// The same seed and thread count give the same losses and accuracies, bit for bit; so
+    /// does another thread count.
+    @Test func sameSeedSameNumbers() throws {
+        let data = TemporaryFolder()
+        data.writeFashionMNIST(train: 80, test: 40)
+        func history(threads: Int) throws -> [[Double]] {
+            let folder = TemporaryFolder()
+            var options = RunOptions()
+            options.outputRoot = folder.path
+            options.dataDirectory = data.path
+            var settings = sampleLesson.inClass
+            settings.threads = threads
+            let run = try LessonRun(lesson: sampleLesson, settings: settings, options: options, terminal: .plain, write: { _ in })
+            try run.run()
+            return run.metrics.history.map { [$0.loss, $0.trainAccuracy, $0.testAccuracy] }
+        }
+        let first = try history(threads: 2)
+        #expect(first.count == 2)
+        #expect(try history(threads: 2) == first)
+        #expect(try history(threads: 1) == first)
+    }
+
+    @Test func checkpointIsSavedAndLoadsBack() throws {
+        let data = TemporaryFolder()
+        data.writeFashionMNIST(train: 80, test: 40)
+        let folder = TemporaryFolder()
+        var options = RunOptions()
+        options.outputRoot = folder.path
+        options.dataDirectory = data.path
+        var first = ""
+        try LessonRun(lesson: sampleLesson, settings: sampleLesson.inClass, options: options, terminal: .plain,
+                      write: { first += $0 }).run()
+        let saved = folder.path + "/sample/sample.safetensors"
+        #expect(FileManager.default.fileExists(atPath: saved))
+
+        // Loading it skips training and predicts exactly as the saved network did.
+        options.checkpoint = saved
+        options.outputRoot = folder.path + "/again"
+        var printed = ""
+        let run = try LessonRun(lesson: sampleLesson, settings: sampleLesson.inClass, options: options, terminal: .plain,
+                                write: { printed += $0 })
+        try run.run()
+        #expect(run.metrics.history.isEmpty && printed.contains("Loaded the weights from \(saved)"))
+        let logits = { (text: String) in text.components(separatedBy: "\n").first { $0.hasPrefix("logits of test image 0") } }
+        #expect(logits(first) != nil && logits(first) == logits(printed))
     }
 }

@@ -168,6 +168,24 @@ public enum Reference {
         return total / T(labels.count)
     }
 
+    /// Batch normalization of x viewed as (N, C, S), per channel: with the batch's mean and
+    /// biased variance when `running` is nil, else with the given (mean, variance) per channel.
+    public static func batchNorm<T: BinaryFloatingPoint>(
+        _ x: [T], n: Int, c: Int, s: Int, gamma: [T], beta: [T], running: (mean: [T], variance: [T])? = nil,
+        epsilon: T = 1e-5
+    ) -> [T] {
+        var y = x
+        for ch in 0..<c {
+            var values: [T] = []
+            for i in 0..<n { for e in 0..<s { values.append(x[(i * c + ch) * s + e]) } }
+            let mean = running?.mean[ch] ?? values.reduce(0, +) / T(values.count)
+            let variance = running?.variance[ch] ?? values.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / T(values.count)
+            let std = T(Double(variance + epsilon).squareRoot())
+            for i in 0..<n { for e in 0..<s { let k = (i * c + ch) * s + e; y[k] = gamma[ch] * (x[k] - mean) / std + beta[ch] } }
+        }
+        return y
+    }
+
     /// Concatenation of NCHW tensors along channels.
     public static func concatChannels<T>(_ parts: [[T]], _ inputs: [ImageBatch]) -> [T] {
         var y: [T] = []

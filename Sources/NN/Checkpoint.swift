@@ -1,0 +1,78 @@
+import Foundation
+import Tensors
+
+/// A network's weights and statistics in a safetensors file, named as PyTorch's `state_dict`
+/// for the same `nn.Sequential` (`0.weight`, `3.bias`, `1.0.bn1.running_mean`, ...), so either
+/// side can load what the other saved:
+///
+///     let bytes = try Checkpoint.encode(net)      // write it to lenet.safetensors; then in PyTorch:
+///     // net.load_state_dict(safetensors.torch.load_file("lenet.safetensors"))
+///     try Checkpoint.load(bytes, file: "lenet.safetensors", into: net)
+public enum Checkpoint {
+    public struct Mismatch: Error, CustomStringConvertible, Equatable {
+        public var file: String
+        public var problem: String
+        public init(file: String, problem: String) { (self.file, self.problem) = (file, problem) }
+        public var description: String { "\(file): \(problem)" }
+    }
+
+    /// Every named piece of state in PyTorch's order: a layer's parameters, its buffers, then its
+    /// sub-layers'. Batch norm's `num_batches_tracked` is an integer, as in PyTorch.
+    static func entries(_ net: any Layer, prefix: String = "") -> [SafeTensors.Entry] {
+        func tensor(_ name: String, _ t: Tensor) -> SafeTensors.Entry {
+            SafeTensors.Entry(name: prefix + name, floats: t.scalars, shape: t.shape.dims)
+        }
+        var out = net.namedParameters.map { tensor($0.name, $0.tensor) } + net.namedBuffers.map { tensor($0.name, $0.tensor) }
+        if let bn = net as? BatchNorm {
+            let count = Int64(bn.numBatchesTracked)
+            out.append(SafeTensors.Entry(name: prefix + "num_batches_tracked", dtype: .i64, shape: [],
+                                         bytes: withUnsafeBytes(of: count.littleEndian) { Data($0) }))
+        }
+        return out + net.namedChildren.flatMap { entries($0.layer, prefix: prefix + $0.name + ".") }
+    }
+
+    /// The safetensors bytes of `net`'s state.
+    public static func encode(_ net: any Layer, metadata: [String: String] = [:]) throws -> Data {
+        try SafeTensors.encode(entries(net), metadata: metadata)
+    }
+
+    /// Copies the file's tensors into `net`. Every tensor the network has must be in the file
+    /// with the same shape, and the file may hold nothing else; the first that does not fit is
+    /// named, with both shapes. Nothing is changed unless everything fits.
+    public static func load(_ data: Data, file: String, into net: any Layer) throws {
+        let stored = try SafeTensors.decode(data, file: file)
+        var byName: [String: SafeTensors.Entry] = [:]
+        for entry in stored { byName[entry.name] = entry }
+        let expected = entries(net)
+        for want in expected {
+            guard let have = byName[want.name] else {
+                throw Mismatch(file: file, problem: "has no tensor '\(want.name)' (the network expects shape \(Shape(want.shape))). "
+                    + "Was it saved from a different network?")
+            }
+            guard have.shape == want.shape else {
+                throw Mismatch(file: file, problem: "tensor '\(want.name)' has shape \(Shape(have.shape)) in the file, "
+                    + "the network's is \(Shape(want.shape))")
+            }
+            guard have.dtype == want.dtype else {
+                throw Mismatch(file: file, problem: "tensor '\(want.name)' is \(have.dtype.rawValue) in the file, the network's is \(want.dtype.rawValue)")
+            }
+        }
+        let names = Set(expected.map(\.name))
+        if let extra = stored.first(where: { !names.contains($0.name) }) {
+            throw Mismatch(file: file, problem: "has a tensor '\(extra.name)' \(Shape(extra.shape)) that the network does not have")
+        }
+        apply(byName, to: net)
+    }
+
+    static func apply(_ byName: [String: SafeTensors.Entry], to net: any Layer, prefix: String = "") {
+        for (name, t) in net.namedParameters + net.namedBuffers {
+            byName[prefix + name]!.bytes.withUnsafeBytes { raw in
+                t.data.update(from: raw.bindMemory(to: Float.self).baseAddress!, count: t.count)
+            }
+        }
+        if let bn = net as? BatchNorm, let count = byName[prefix + "num_batches_tracked"]?.int64s.first {
+            bn.numBatchesTracked = Int(count)
+        }
+        for child in net.namedChildren { apply(byName, to: child.layer, prefix: prefix + child.name + ".") }
+    }
+}

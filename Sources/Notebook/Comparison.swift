@@ -1,0 +1,140 @@
+import Foundation
+import NN
+import Plot
+import Tensors
+
+/// One network of the chapter, for the comparison lesson.
+public struct ChapterNetwork {
+    public var name: String
+    public var year: Int
+    /// The idea it added, in a few words.
+    public var idea: String
+    /// The lesson that trains it (its metrics.json holds the last run).
+    public var lesson: String
+    /// Side of the square images it trains on.
+    public var inputSize: Int
+    public var make: () -> any Layer
+
+    public init(_ name: String, year: Int, idea: String, lesson: String, inputSize: Int, make: @escaping () -> any Layer) {
+        (self.name, self.year, self.idea, self.lesson, self.inputSize, self.make) = (name, year, idea, lesson, inputSize, make)
+    }
+}
+
+/// What the comparison measured of one network.
+struct NetworkFigures {
+    var network: ChapterNetwork
+    var params: Int
+    var macs: Int
+    /// Bytes of every layer output of a training batch: what backward needs kept.
+    var activationBytes: Int
+    var trainingPerSecond: Double
+    var inferencePerSecond: Double
+    var lastRun: Metrics?
+}
+
+extension LessonRun {
+    /// Every network side by side: parameters, multiply-adds, activation memory for a batch of
+    /// `batch`, speed measured here and now (a few steps each), and accuracy and time from each
+    /// lesson's last run. A table, and charts: `parameters.png`, `multiply-adds.png`,
+    /// `accuracy-vs-time.png`.
+    public func compareNetworks(_ networks: [ChapterNetwork], batch: Int = 16, line: Int = #line) throws {
+        try reach(line)
+        var rows: [NetworkFigures] = []
+        for network in networks {
+            emit(terminal.dim("measuring \(network.name)…") + "\r")
+            rows.append(try measure(network, batch: batch))
+        }
+        emit("\u{1B}[2K")
+        output(.text(comparisonTable(rows, batch: batch)), line: line)
+
+        var params = BarChart(title: "Parameters", valueLabel: "learned numbers")
+        params.logScale = true
+        params.bars = rows.enumerated().map { .init(label: $1.network.name, value: Double($1.params), color: Color.series[$0 % Color.series.count]) }
+        try picture("parameters.png", line: line) { try params.render(scale: options.scale) }
+
+        var macs = BarChart(title: "Multiply-adds per image, at each network's training size", valueLabel: "multiply-adds")
+        macs.logScale = true
+        macs.bars = rows.enumerated().map { .init(label: $1.network.name, value: Double($1.macs), color: Color.series[$0 % Color.series.count]) }
+        try picture("multiply-adds.png", line: line) { try macs.render(scale: options.scale) }
+
+        var scatter = LineChart(title: "Test accuracy against training time, last run of each lesson", xLabel: "training time (s)",
+                                yLabel: "test accuracy")
+        scatter.yRange = 0...1
+        scatter.series = rows.enumerated().compactMap { i, row in
+            guard let run = row.lastRun, let last = run.history.last else { return nil }
+            return .init(name: row.network.name, points: [(run.trainingSeconds, last.testAccuracy)],
+                         color: Color.series[i % Color.series.count], markers: true)
+        }
+        let ran = scatter.series.count
+        if ran > 0 {
+            try picture("accuracy-vs-time.png", line: line) { try scatter.render(scale: options.scale) }
+        }
+        output(.text(ran == networks.count ? "Every lesson has been run; accuracies are from each lesson's last run."
+            : "\(networks.count - ran) lesson\(networks.count - ran == 1 ? " has" : "s have") not been run yet: `swift run lesson all` runs them all (in-class presets)."), line: line)
+    }
+
+    private func measure(_ network: ChapterNetwork, batch: Int) throws -> NetworkFigures {
+        let net = try Random.$generator.withValue(RandomGenerator(seed: 0)) { network.make() }
+        let shape: Shape = [1, 1, network.inputSize, network.inputSize]
+        net.eval()
+        let ((_, calls), macs) = try noGrad {
+            try OpCounter.countMultiplyAdds { try LayerTracer.trace { try net(Tensor(zeros: shape)) } }
+        }
+        let activations = calls.reduce(0) { $0 + $1.output.count } * batch * MemoryLayout<Float>.size
+
+        let x = Tensor.uniform([batch, 1, network.inputSize, network.inputSize], 0, 1, using: RandomGenerator(seed: 1))
+        let labels = (0..<batch).map { Int32($0 % 10) }
+        let clock = ContinuousClock()
+        func time(_ runs: Int, _ body: () throws -> Void) rethrows -> Double {
+            try body()  // warm-up
+            var best = Double.infinity
+            for _ in 0..<runs {
+                let start = clock.now
+                try body()
+                best = min(best, (clock.now - start).seconds)
+            }
+            return best
+        }
+        let inference = try time(2) { _ = try noGrad { try net(x) } }
+        net.train()
+        let optimizer = SGD(net.parameters, learningRate: 0.01)
+        let training = try time(2) {
+            let loss = try crossEntropy(try net(x), labels: labels)
+            optimizer.zeroGrad()
+            loss.backward()
+            optimizer.step()
+        }
+        let url = URL(fileURLWithPath: options.outputRoot).appendingPathComponent(network.lesson).appendingPathComponent("metrics.json")
+        let lastRun = (try? Data(contentsOf: url)).flatMap { try? JSONDecoder().decode(Metrics.self, from: $0) }
+        return NetworkFigures(network: network, params: net.parameterCount, macs: macs, activationBytes: activations,
+                              trainingPerSecond: Double(batch) / training, inferencePerSecond: Double(batch) / inference,
+                              lastRun: lastRun?.history.isEmpty == false ? lastRun : nil)
+    }
+
+    private func comparisonTable(_ rows: [NetworkFigures], batch: Int) -> String {
+        func megabytes(_ bytes: Int) -> String { String(format: "%.0f MB", Double(bytes) / 1_048_576) }
+        func millions(_ n: Int) -> String { n >= 1_000_000 ? String(format: "%.1f M", Double(n) / 1e6) : n.grouped }
+        var table: [[String]] = [["Network", "Year", "Idea", "Input", "Params", "Mult-adds", "Activations", "Train/s", "Infer/s", "Last run"]]
+        for r in rows {
+            let last: String
+            if let run = r.lastRun, let epoch = run.history.last {
+                last = String(format: "test acc %.3f, %d ep, %@", epoch.testAccuracy, epoch.epoch, clock(run.trainingSeconds))
+            } else {
+                last = "not run yet"
+            }
+            table.append([r.network.name, String(r.network.year), r.network.idea, "\(r.network.inputSize)²", millions(r.params),
+                          millions(r.macs), megabytes(r.activationBytes), String(format: "%.0f", r.trainingPerSecond),
+                          String(format: "%.0f", r.inferencePerSecond), last])
+        }
+        let widths = (0..<table[0].count).map { c in table.map { $0[c].count }.max()! }
+        let lines = table.map { row in
+            row.enumerated().map { c, cell in
+                (3...8).contains(c) ? String(repeating: " ", count: widths[c] - cell.count) + cell
+                    : cell.padding(toLength: widths[c], withPad: " ", startingAt: 0)
+            }.joined(separator: "  ")
+        }
+        return ([lines[0], String(repeating: "-", count: lines[0].count)] + lines.dropFirst()).joined(separator: "\n")
+            + "\nMult-adds per image at the input size; activations: every layer's output for a training batch of \(batch); "
+            + "Train/s and Infer/s: examples per second measured just now (batch \(batch), \(settings.threads) threads)."
+    }
+}

@@ -1,0 +1,59 @@
+import Testing
+import Tensors
+import TestSupport
+
+/// Batch normalization against the plain loops, gradients by central differences in Double.
+@Suite struct BatchNormTests {
+    static let shapes: [Shape] = [[4, 3, 5, 5], [2, 2, 3, 7], [7, 5], [3, 1, 1, 9]]
+
+    @Test(arguments: shapes)
+    func trainingModeGradients(_ shape: Shape) throws {
+        let g = RandomGenerator(seed: 31)
+        let c = shape[1], n = shape[0], s = shape.count / (n * c)
+        let running = RunningStatistics(mean: Tensor(zeros: [c]), variance: Tensor(repeating: 1, shape: [c]), momentum: 0.1)
+        let result = try gradientCheck(inputs: [
+            CheckedInput(shape, low: -2, high: 3, using: g), CheckedInput([c], low: 0.5, high: 1.5, using: g),
+            CheckedInput([c], using: g),
+        ], valueTolerance: (1e-4, 1e-4), gradientTolerance: (2e-4, 2e-3)) { xs in
+            try batchNorm(xs[0], gamma: xs[1], beta: xs[2], running: running, training: true)
+        } reference: { xs in
+            Reference.batchNorm(xs[0], n: n, c: c, s: s, gamma: xs[1], beta: xs[2])
+        }
+        #expect(result.passed, "\(result)")
+    }
+
+    @Test(arguments: shapes)
+    func evaluationModeUsesRunningStatistics(_ shape: Shape) throws {
+        let g = RandomGenerator(seed: 32)
+        let c = shape[1], n = shape[0], s = shape.count / (n * c)
+        let mean = Tensor.uniform([c], -1, 1, using: g), variance = Tensor.uniform([c], 0.5, 2, using: g)
+        let running = RunningStatistics(mean: mean, variance: variance, momentum: 0.1)
+        let result = try gradientCheck(inputs: [
+            CheckedInput(shape, low: -2, high: 3, using: g), CheckedInput([c], low: 0.5, high: 1.5, using: g),
+            CheckedInput([c], using: g),
+        ]) { xs in
+            try batchNorm(xs[0], gamma: xs[1], beta: xs[2], running: running, training: false)
+        } reference: { xs in
+            Reference.batchNorm(xs[0], n: n, c: c, s: s, gamma: xs[1], beta: xs[2],
+                                running: (mean.scalars.map(Double.init), variance.scalars.map(Double.init)))
+        }
+        #expect(result.passed, "\(result)")
+        #expect(mean.scalars == Tensor(mean.scalars, shape: [c]).scalars, "evaluation leaves the statistics alone")
+    }
+
+    @Test func runningStatisticsFollowPyTorchsRule() throws {
+        // Channel 0 holds 1, 2, 3, 4: mean 2.5, unbiased variance 5/3.
+        let x = Tensor([1, 2, 3, 4], shape: [4, 1])
+        let running = RunningStatistics(mean: Tensor([10], shape: [1]), variance: Tensor([2], shape: [1]), momentum: 0.1)
+        _ = try batchNorm(x, gamma: Tensor([1], shape: [1]), beta: Tensor([0], shape: [1]), running: running, training: true)
+        #expect(abs(running.mean.item - (0.9 * 10 + 0.1 * 2.5)) < 1e-6)
+        #expect(abs(running.variance.item - (0.9 * 2 + 0.1 * 5.0 / 3)) < 1e-6)
+    }
+
+    @Test func oneValuePerChannelIsRefusedInTraining() {
+        let running = RunningStatistics(mean: Tensor(zeros: [3]), variance: Tensor(repeating: 1, shape: [3]), momentum: 0.1)
+        #expect(throws: ShapeError.self) {
+            try batchNorm(Tensor(zeros: [1, 3]), gamma: Tensor(zeros: [3]), beta: Tensor(zeros: [3]), running: running, training: true)
+        }
+    }
+}
