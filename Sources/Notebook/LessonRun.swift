@@ -398,6 +398,18 @@ public final class LessonRun {
         let grid = Pictures.predictions(batch, predicted: predicted, classNames: FashionMNIST.classNames,
                                         title: "\(lesson.title): predictions on the first \(batch.labels.count) test images")
         try picture("predictions.png", line: line) { try grid.render(scale: options.scale) }
+
+        // The raw scores behind the first prediction, and what softmax makes of them.
+        let logits = try noGrad { try net(data.test.batch([0]).images) }.scalars
+        let top = logits.max() ?? 0
+        let exps = logits.map { Foundation.exp(Double($0 - top)) }
+        let total = exps.reduce(0, +)
+        let truth = FashionMNIST.classNames[Int(batch.labels[0])]
+        let rows = zip(FashionMNIST.classNames, zip(logits, exps)).map { name, pair in
+            name.padding(toLength: 12, withPad: " ", startingAt: 0) + String(format: "%10.5f   %5.3f", pair.0, pair.1 / total)
+        }
+        output(.text("Test image 0 (\(truth)): the network's scores (logits) and their softmax probabilities\n"
+            + rows.joined(separator: "\n")), line: line)
     }
 
     /// This run's training curves beside those of the last run of lesson `other` (read from its
