@@ -69,10 +69,10 @@ public func vgg(_ convArch: [(convs: Int, channels: Int)]) -> Sequential {
 public let vggLesson = Lesson(
     name: "vgg", title: "VGG",
     summary: "VGG (2014): the same block of 3×3 convolutions repeated; VGG-11 with channels / 4",
-    inClass: LessonSettings(epochs: 2, batchSize: 128, lr: 0.05, trainSize: 3000, testSize: 1000, resize: 224),
+    inClass: LessonSettings(epochs: 2, batchSize: 64, lr: 0.05, trainSize: 3000, testSize: 1000, resize: 224),
     book: LessonSettings(epochs: 10, batchSize: 128, lr: 0.05, resize: 224),
-    inClassNote: "In class: 3,000 training and 1,000 test images for 2 epochs, a few minutes on two cores; "
-        + "the book's run is 60,000 images for 10 epochs."
+    inClassNote: "In class: 3,000 training and 1,000 test images for 2 epochs in batches of 64 (more steps for the "
+        + "little data), about 3 minutes on two cores; the book's run is 60,000 images for 10 epochs."
 ) { nb in
 
 /*:

@@ -41,10 +41,10 @@ extension LessonRun {
         try reach(line)
         var rows: [NetworkFigures] = []
         for network in networks {
-            emit(terminal.dim("measuring \(network.name)…") + "\r")
+            if terminal.isInteractive { emit(terminal.dim("measuring \(network.name)…") + "\r") }
             rows.append(try measure(network, batch: batch))
         }
-        emit("\u{1B}[2K")
+        if terminal.isInteractive { emit("\u{1B}[2K") }
         output(.text(comparisonTable(rows, batch: batch)), line: line)
 
         var params = BarChart(title: "Parameters", valueLabel: "learned numbers")

@@ -41,8 +41,9 @@ final class BufferPool: @unchecked Sendable {
     /// Buffers requested from the system so far (not served from the pool).
     private(set) var systemAllocations = 0
     private let lock = NSLock()
-    /// Beyond this, freed buffers go back to the system instead of the pool.
-    private let limitBytes = 2 << 30
+    /// Beyond this, freed buffers go back to the system instead of the pool: a quarter of the
+    /// machine's memory, enough for a training step of the chapter's largest nets at batch 128.
+    private let limitBytes = Int(ProcessInfo.processInfo.physicalMemory / 4)
 
     func take(_ count: Int) -> UnsafeMutablePointer<Float> {
         lock.lock()
@@ -73,15 +74,5 @@ final class BufferPool: @unchecked Sendable {
             lock.unlock()
             UnsafeMutableRawPointer(pointer).deallocate()
         }
-    }
-
-    /// Returns every pooled buffer to the system.
-    func drain() {
-        lock.lock()
-        let all = free.values.flatMap { $0 }
-        free = [:]
-        pooledBytes = 0
-        lock.unlock()
-        for p in all { UnsafeMutableRawPointer(p).deallocate() }
     }
 }

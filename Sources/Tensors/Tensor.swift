@@ -72,13 +72,6 @@ public final class Tensor: @unchecked Sendable {
         }
         return offset
     }
-
-    /// A copy that shares nothing with this tensor and records no history.
-    public func detached() -> Tensor {
-        let copy = Tensor(uninitialized: shape)
-        copy.data.update(from: data, count: count)
-        return copy
-    }
 }
 
 extension Tensor: CustomStringConvertible {

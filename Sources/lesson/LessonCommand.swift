@@ -44,27 +44,18 @@ struct LessonCommand: ParsableCommand {
         if let name, name != "list", name != "all", lesson(named: name) == nil {
             throw ValidationError("unknown lesson '\(name)'. The lessons are:\n" + Self.lessonList(indent: "  "))
         }
-        func positive(_ value: Int?, _ flag: String, _ meaning: String) throws {
-            if let value, value < 1 { throw ValidationError("--\(flag) \(value): \(meaning) must be at least 1") }
+        if let problem = FlagChecks.problem(epochs: epochs, batchSize: batchSize, lr: lr, trainSize: trainSize, testSize: testSize,
+                                            resize: resize, threads: threads, scale: scale) {
+            throw ValidationError(problem)
         }
-        try positive(epochs, "epochs", "the number of epochs")
-        try positive(batchSize, "batch-size", "the batch size")
-        try positive(trainSize, "train-size", "the number of training images")
-        try positive(testSize, "test-size", "the number of test images")
-        try positive(threads, "threads", "the number of threads")
-        if let lr, !(lr > 0 && lr.isFinite) { throw ValidationError("--lr \(lr): the learning rate must be a positive number") }
-        if let resize, resize < 1 || resize > 1024 {
-            throw ValidationError("--resize \(resize): the image side must be between 1 and 1024 pixels")
-        }
-        if let threads, threads > 256 { throw ValidationError("--threads \(threads): at most 256") }
-        if !(scale >= 0.5 && scale <= 4) { throw ValidationError("--scale \(scale): must be between 0.5 and 4") }
     }
 
     func run() throws {
         if name == "all" {
             // Every lesson in the chapter's order (the comparison last, so it finds their results).
             for chosen in allLessons {
-                print("\n" + String(repeating: "=", count: 88) + "\nLesson \(chosen.name): \(chosen.title)\n" + String(repeating: "=", count: 88) + "\n")
+                let rule = String(repeating: "=", count: 88)
+                FileHandle.standardOutput.write(Data("\n\(rule)\nLesson \(chosen.name): \(chosen.title)\n\(rule)\n\n".utf8))
                 try run(chosen)
             }
             return

@@ -189,3 +189,44 @@ let sampleLesson = Lesson(
         #expect(logits(first) != nil && logits(first) == logits(printed))
     }
 }
+
+@Suite struct FlagCheckTests {
+    func problem(epochs: Int? = nil, batchSize: Int? = nil, lr: Double? = nil, resize: Int? = nil, threads: Int? = nil,
+                 scale: Double = 1) -> String? {
+        FlagChecks.problem(epochs: epochs, batchSize: batchSize, lr: lr, trainSize: nil, testSize: nil, resize: resize,
+                           threads: threads, scale: scale)
+    }
+
+    @Test func badValuesSayWhatIsAllowed() {
+        #expect(problem() == nil)
+        #expect(problem(epochs: 0) == "--epochs 0: the number of epochs must be at least 1")
+        #expect(problem(batchSize: -3) == "--batch-size -3: the batch size must be at least 1")
+        #expect(problem(lr: 0) == "--lr 0.0: the learning rate must be a positive number")
+        #expect(problem(lr: .nan) == "--lr nan: the learning rate must be a positive number")
+        #expect(problem(lr: .infinity) == "--lr inf: the learning rate must be a positive number")
+        #expect(problem(resize: 0) == "--resize 0: the image side must be between 1 and 1024 pixels")
+        #expect(problem(threads: 0) != nil && problem(threads: 1000) != nil)
+        #expect(problem(scale: 10) == "--scale 10.0: must be between 0.5 and 4")
+    }
+}
+
+@Suite struct ResizeCheckTests {
+    @Test func aResizeTheNetworkCannotTakeNamesOneThatWorks() throws {
+        let data = TemporaryFolder(), folder = TemporaryFolder()
+        data.writeFashionMNIST(train: 32, test: 16)
+        var options = RunOptions()
+        options.outputRoot = folder.path
+        options.dataDirectory = data.path
+        var settings = sampleLesson.inClass
+        settings.resize = 20
+        let run = try LessonRun(lesson: sampleLesson, settings: settings, options: options, terminal: .plain, write: { _ in })
+        do {
+            try run.run()
+            Issue.record("a 20×20 input was accepted by Linear(784, 10)")
+        } catch let error as ResizeError {
+            #expect(error.message.hasPrefix("Images of 20×20 do not fit this network"))
+            #expect(error.message.hasSuffix("The smallest size that works is 28: --resize 28."))
+        }
+        #expect(run.metrics.history.isEmpty, "nothing trained")
+    }
+}

@@ -32,6 +32,8 @@ import TestSupport
         Case(n: 2, c: 30, h: 6, w: 19, o: 70, k: 3, stride: 1, padding: 1),
         Case(n: 3, c: 3, h: 6, w: 20, o: 5, k: 5, stride: 1, padding: 2),
         Case(n: 2, c: 4, h: 17, w: 17, o: 6, k: 3, stride: 2, padding: 1),
+        // Stride 1 on a small map with many channels (the packed GEMM forward, as GoogLeNet's 6×6).
+        Case(n: 3, c: 8, h: 6, w: 6, o: 40, k: 3, stride: 1, padding: 1),
         // LeNet's two layers.
         Case(n: 3, c: 1, h: 28, w: 28, o: 6, k: 5, stride: 1, padding: 2),
         Case(n: 3, c: 6, h: 14, w: 14, o: 16, k: 5, stride: 1, padding: 0),

@@ -10,8 +10,14 @@
 /// Small channel counts (LeNet's 6 and 16) gain most: there packing B would cost more than the
 /// arithmetic it feeds.
 extension Kernels {
-    /// Whether `conv2dForward` takes this path.
-    static func usesDirectForward(_ g: ConvGeometry) -> Bool { g.window.stride == 1 }
+    /// Whether `conv2dForward` takes this path: stride 1, and rows long enough to fill the
+    /// vectors (a 1×1 convolution's plane is one long row), unless the channels are too few for
+    /// packing to pay (LeNet's 10-wide rows of 16 channels). A 6×6 map of 256 channels fills 12
+    /// of a tile's 32 lanes; the packed GEMM, which runs across images, fills them all.
+    static func usesDirectForward(_ g: ConvGeometry) -> Bool {
+        let flat = g.window.size == 1 && g.window.padding == 0
+        return g.window.stride == 1 && (flat || g.outputWidth >= 10 || g.outChannels < 32)
+    }
 
     static func conv2dForwardDirect(
         x: UnsafePointer<Float>, _ g: ConvGeometry, weight: UnsafePointer<Float>, bias: UnsafePointer<Float>?,

@@ -17,12 +17,6 @@ extension Kernels {
         forChunks(count, threads: threads) { r in for i in r { out[i] = a[i] + b[i] } }
     }
 
-    /// out = a · s
-    public static func scale(_ a: UnsafePointer<Float>, by s: Float, into out: UnsafeMutablePointer<Float>,
-                             count: Int, threads: Int = Parallel.threadCount) {
-        forChunks(count, threads: threads) { r in for i in r { out[i] = a[i] * s } }
-    }
-
     /// The sum of `count` floats, in a fixed order: 16 running sums added pairwise at the end.
     public static func sum(_ x: UnsafePointer<Float>, count: Int) -> Float {
         var acc = SIMD16<Float>()
