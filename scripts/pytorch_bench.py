@@ -20,7 +20,7 @@ def median_seconds(fn, warmups=2, runs=7, minimum=0.5):
         times.append(d); total += d
     return statistics.median(times)
 
-from pytorch_models import alexnet, googlenet, lenet, nin, vgg
+from pytorch_models import alexnet, bn_lenet, densenet, googlenet, lenet, nin, resnet18, vgg
 
 # The networks at the sizes and batches of `swift run -c release bench`.
 NETS = {
@@ -29,6 +29,9 @@ NETS = {
     "VGG-11 channels/4": (lambda: vgg(((1, 16), (1, 32), (2, 64), (2, 128), (2, 128))), 224, 128),
     "NiN": (nin, 224, 128),
     "GoogLeNet": (googlenet, 96, 128),
+    "BN-LeNet": (bn_lenet, 28, 256),
+    "ResNet-18": (resnet18, 96, 256),
+    "DenseNet": (densenet, 96, 256),
 }
 
 CONVS = [

@@ -21,6 +21,9 @@ let networkCases = [
                 pytorchTraining: 77),
     NetworkCase(name: "NiN", make: nin, input: 224, batch: 128, pytorchTraining: 73),
     NetworkCase(name: "GoogLeNet", make: googLeNet, input: 96, batch: 128, pytorchTraining: 143),
+    NetworkCase(name: "BN-LeNet", make: batchNormLeNet, input: 28, batch: 256, pytorchTraining: 32_200),
+    NetworkCase(name: "ResNet-18", make: resNet18, input: 96, batch: 256, pytorchTraining: 161),
+    NetworkCase(name: "DenseNet", make: denseNet, input: 96, batch: 256, pytorchTraining: 233),
 ]
 
 let networkBenchmarks: [Benchmark] = networkCases.map { t in
