@@ -60,6 +60,7 @@ extension LessonRun {
         var scatter = LineChart(title: "Test accuracy against training time, last run of each lesson", xLabel: "training time (s)",
                                 yLabel: "test accuracy")
         scatter.yRange = 0...1
+        scatter.labelsAtPoints = true
         scatter.series = rows.enumerated().compactMap { i, row in
             guard let run = row.lastRun, let last = run.history.last else { return nil }
             return .init(name: row.network.name, points: [(run.trainingSeconds, last.testAccuracy)],

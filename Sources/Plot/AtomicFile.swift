@@ -6,7 +6,8 @@ public struct OutputError: Error, CustomStringConvertible {
     public var problem: String
     public init(path: String, problem: String) { (self.path, self.problem) = (path, problem) }
     public var description: String {
-        "cannot write \(path): \(problem). Choose another output folder with --output DIR, or free some space."
+        let reason = problem.hasSuffix(".") ? String(problem.dropLast()) : problem
+        return "cannot write \(path): \(reason). Choose another output folder with --output DIR, or free some space."
     }
 }
 

@@ -33,6 +33,9 @@ public struct LineChart {
     public var yRange: ClosedRange<Double>?
     public var width: Double = 640
     public var height: Double = 420
+    /// Write each series' name beside its last point instead of in a legend (for scatter
+    /// plots of one point per series).
+    public var labelsAtPoints = false
 
     public init(title: String, xLabel: String, yLabel: String = "") {
         (self.title, self.xLabel, self.yLabel) = (title, xLabel, yLabel)
@@ -74,12 +77,19 @@ public struct LineChart {
             for points in pieces {
                 let pixels = points.map { (xAxis.pixel(min(max($0.x, x0), x1)), yAxis.pixel(min(max($0.y, y0), y1))) }
                 canvas.line(pixels, color: s.color, width: 2, dash: s.dash)
-                if s.markers || pixels.count == 1 { for p in pixels { canvas.circle(x: p.0, y: p.1, radius: 3, color: s.color) } }
+                if s.markers || pixels.count == 1 {
+                    for p in pixels { canvas.circle(x: p.0, y: p.1, radius: labelsAtPoints ? 5 : 3, color: s.color) }
+                }
+                if labelsAtPoints, let last = pixels.last {
+                    let rightHalf = last.0 > (left + right) / 2
+                    canvas.text(s.name, x: last.0 + (rightHalf ? -9 : 9), y: last.1 - 7, size: 12, color: s.color,
+                                align: rightHalf ? .right : .left)
+                }
             }
         }
 
         // Legend, top right inside the plot.
-        let named = series.filter { !$0.name.isEmpty }
+        let named = labelsAtPoints ? [] : series.filter { !$0.name.isEmpty }
         if !named.isEmpty {
             let rowHeight = 20.0
             let legendWidth = (named.map { canvas.textWidth($0.name, size: 13) }.max() ?? 0) + 52
