@@ -23,60 +23,40 @@ extension Kernels {
         x: UnsafePointer<Float>, _ g: ConvGeometry, weight: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
         y: UnsafeMutablePointer<Float>, threads: Int
     ) {
-        let (o, k, p) = (g.outChannels, g.window.size, g.window.padding)
-        // A 1×1 convolution without padding treats the whole plane as one long row.
-        let flat = k == 1 && p == 0
-        let (oh, ow) = flat ? (1, g.outputPlane) : (g.outputHeight, g.outputWidth)
-        let (ih, iw) = flat ? (1, g.input.plane) : (g.input.h, g.input.w)
-        // The padded copy: p zero rows and columns around each plane, plus slack so that full
-        // 16-lane loads past the end of a row or of the last row stay inside the buffer.
-        let paddedWidth = iw + 2 * p + 32
-        let paddedHeight = ih + 2 * p + 2
-        let paddedPlane = paddedWidth * paddedHeight
+        let o = g.outChannels
+        let layout = PaddedImages(g)
+        let (oh, ow) = (layout.outputHeight, layout.outputWidth)
         let twoRows = ow <= 16
         // Tiles per image: (first output row, first output column) of each 8×32 tile.
         let tilesPerRow = twoRows ? 1 : (ow + 31) / 32
         let tileRows = twoRows ? (oh + 1) / 2 : oh
         let tilesPerImage = tileRows * tilesPerRow
-
         let packedWeight = PackedMatrix(transposed: false, rows: o, columns: g.patch, weight, ld: g.patch)
-        // Offset of every kernel tap (c, ki, kj) in the padded image, in GEMM's k order.
-        let tapOffsets = UnsafeMutablePointer<Int>.allocate(capacity: g.patch)
-        defer { tapOffsets.deallocate() }
-        for c in 0..<g.input.c {
-            for ki in 0..<k { for kj in 0..<k { tapOffsets[(c * k + ki) * k + kj] = c * paddedPlane + ki * paddedWidth + kj } }
-        }
-        let second = twoRows ? paddedWidth : 16
+        // The second 16 outputs of a tile: the next row (narrow images) or the next 16 columns.
+        let secondHalf = (twoRows ? layout.paddedWidth : 16) * MemoryLayout<Float>.stride
 
         let work = g.input.n * tilesPerImage
         let ranges = Parallel.split(work, parts: min(threads, max(1, work * o * g.patch / 50_000)))
         Parallel.run(ranges.count) { t in
-            let padded = Storage(zeros: g.input.c * paddedPlane)
+            let padded = Storage(zeros: layout.image)
             let tile = Storage(uninitializedCount: gemmMR * gemmNR)
             var paddedImage = -1
             for item in ranges[t] {
                 let image = item / tilesPerImage, tileIndex = item % tilesPerImage
                 if image != paddedImage {
-                    // Copy the image inside the zero border (the border and slack stay zero).
-                    let source = x + image * g.input.image
-                    for c in 0..<g.input.c {
-                        for r in 0..<ih {
-                            (padded.pointer + c * paddedPlane + (r + p) * paddedWidth + p)
-                                .update(from: source + (c * ih + r) * iw, count: iw)
-                        }
-                    }
+                    layout.copy(x + image * g.input.image, into: padded.pointer)
                     paddedImage = image
                 }
                 let oy = (tileIndex / tilesPerRow) * (twoRows ? 2 : 1)
                 let ox = (tileIndex % tilesPerRow) * 32
-                let base = UnsafePointer(padded.pointer + oy * paddedWidth + ox)
+                let base = UnsafeRawPointer(padded.pointer + oy * layout.paddedWidth + ox)
                 let out = y + image * g.outputImage
                 for ic in stride(from: 0, to: o, by: gemmMR) {
                     for pc in stride(from: 0, to: g.patch, by: gemmKC) {
                         let kc = min(gemmKC, g.patch - pc)
-                        microkernel8x32Direct(kc: kc, a: packedWeight.block(row: ic, col: pc, kc: kc),
-                                              offsets: tapOffsets + pc, base: base, second: second,
-                                              c: tile.pointer, accumulate: pc > 0)
+                        let taps = layout.tapOffsets.pointer + pc
+                        microkernel8x32(kc: kc, a: packedWeight.block(row: ic, col: pc, kc: kc), c: tile.pointer,
+                                        ldc: gemmNR, accumulate: pc > 0, secondHalf: secondHalf) { base + taps[$0] &* 4 }
                     }
                     // Keep the tile's valid rows (channels) and lanes (outputs), plus the bias.
                     for r in 0..<min(gemmMR, o - ic) {
@@ -99,47 +79,6 @@ extension Kernels {
         }
         withExtendedLifetime(packedWeight) {}
     }
-
-    /// The 8×32 microkernel with B read in place: step q multiplies the 8 packed weights of tap
-    /// `pc + q` by 16 floats at `base + offsets[q]` and 16 at `base + offsets[q] + second`.
-    /// Writes (or adds to) the 8×32 tile `c`.
-    @inline(__always)
-    static func microkernel8x32Direct(kc: Int, a: UnsafePointer<Float>, offsets: UnsafePointer<Int>,
-                                      base: UnsafePointer<Float>, second: Int,
-                                      c: UnsafeMutablePointer<Float>, accumulate: Bool) {
-        typealias V = SIMD16<Float>
-        var c00 = V(), c01 = V(), c10 = V(), c11 = V(), c20 = V(), c21 = V(), c30 = V(), c31 = V()
-        var c40 = V(), c41 = V(), c50 = V(), c51 = V(), c60 = V(), c61 = V(), c70 = V(), c71 = V()
-        var ap = a
-        let raw = UnsafeRawPointer(base)
-        let secondBytes = second &* 4
-        for q in 0..<kc {
-            let bp = raw + offsets[q] &* 4
-            let b0 = bp.loadUnaligned(as: V.self)
-            let b1 = bp.loadUnaligned(fromByteOffset: secondBytes, as: V.self)
-            var av = V(repeating: ap[0]); c00.addProduct(av, b0); c01.addProduct(av, b1)
-            av = V(repeating: ap[1]); c10.addProduct(av, b0); c11.addProduct(av, b1)
-            av = V(repeating: ap[2]); c20.addProduct(av, b0); c21.addProduct(av, b1)
-            av = V(repeating: ap[3]); c30.addProduct(av, b0); c31.addProduct(av, b1)
-            av = V(repeating: ap[4]); c40.addProduct(av, b0); c41.addProduct(av, b1)
-            av = V(repeating: ap[5]); c50.addProduct(av, b0); c51.addProduct(av, b1)
-            av = V(repeating: ap[6]); c60.addProduct(av, b0); c61.addProduct(av, b1)
-            av = V(repeating: ap[7]); c70.addProduct(av, b0); c71.addProduct(av, b1)
-            ap += 8
-        }
-        @inline(__always) func store(_ row: Int, _ lo: V, _ hi: V) {
-            let p = UnsafeMutableRawPointer(c + row * 32)
-            if accumulate {
-                p.storeBytes(of: p.loadUnaligned(as: V.self) + lo, as: V.self)
-                p.storeBytes(of: p.loadUnaligned(fromByteOffset: 64, as: V.self) + hi, toByteOffset: 64, as: V.self)
-            } else {
-                p.storeBytes(of: lo, as: V.self)
-                p.storeBytes(of: hi, toByteOffset: 64, as: V.self)
-            }
-        }
-        store(0, c00, c01); store(1, c10, c11); store(2, c20, c21); store(3, c30, c31)
-        store(4, c40, c41); store(5, c50, c51); store(6, c60, c61); store(7, c70, c71)
-    }
 }
 
 /// The stride-1 weight gradient without im2col, for small weight matrices.
@@ -158,21 +97,13 @@ extension Kernels {
 
     static func conv2dBackwardWeightDirect(dy: UnsafePointer<Float>, x: UnsafePointer<Float>, _ g: ConvGeometry,
                                            slices: [Range<Int>], outputs: (Int) -> UnsafeMutablePointer<Float>, threads: Int) {
-        let (o, k, p) = (g.outChannels, g.window.size, g.window.padding)
-        let flat = k == 1 && p == 0
-        let (oh, ow) = flat ? (1, g.outputPlane) : (g.outputHeight, g.outputWidth)
-        let (ih, iw) = flat ? (1, g.input.plane) : (g.input.h, g.input.w)
-        let paddedWidth = iw + 2 * p + 32, paddedPlane = paddedWidth * (ih + 2 * p + 1)
-        let paddedImage = g.input.c * paddedPlane
+        let o = g.outChannels, taps = g.patch
+        let layout = PaddedImages(g)
+        let (oh, ow) = (layout.outputHeight, layout.outputWidth)
+        let paddedImage = layout.image
         // dy rows padded with zeros to whole vectors, so lanes past the row end add nothing.
         let vectorsPerRow = (ow + 15) / 16
         let dyRow = vectorsPerRow * 16, dyPlane = oh * dyRow, dyImage = o * dyPlane
-        let taps = g.patch
-        let tapOffsets = UnsafeMutablePointer<Int>.allocate(capacity: taps)
-        defer { tapOffsets.deallocate() }
-        for ch in 0..<g.input.c {
-            for ki in 0..<k { for kj in 0..<k { tapOffsets[(ch * k + ki) * k + kj] = ch * paddedPlane + ki * paddedWidth + kj } }
-        }
         // Images padded together: as many as fit in about 1 MB (at least one).
         let groupSize = max(1, (1 << 18) / (paddedImage + dyImage))
 
@@ -186,13 +117,7 @@ extension Kernels {
                 for first in stride(from: slices[s].lowerBound, to: slices[s].upperBound, by: groupSize) {
                     let images = min(groupSize, slices[s].upperBound - first)
                     for j in 0..<images {
-                        let source = x + (first + j) * g.input.image
-                        for ch in 0..<g.input.c {
-                            for r in 0..<ih {
-                                (padded.pointer + j * paddedImage + ch * paddedPlane + (r + p) * paddedWidth + p)
-                                    .update(from: source + (ch * ih + r) * iw, count: iw)
-                            }
-                        }
+                        layout.copy(x + (first + j) * g.input.image, into: padded.pointer + j * paddedImage)
                         let gradient = dy + (first + j) * g.outputImage
                         for oc in 0..<o {
                             for r in 0..<oh {
@@ -207,14 +132,15 @@ extension Kernels {
                                 images: images, channels: min(4, o - ob), taps: min(4, taps - tb),
                                 dy: dyPadded.pointer + ob * dyPlane, dyImage: dyImage, dyPlane: dyPlane, dyRow: dyRow,
                                 rows: oh, vectorsPerRow: vectorsPerRow,
-                                x: padded.pointer, xImage: paddedImage, paddedWidth: paddedWidth,
-                                tapOffsets: tapOffsets + tb, out: out + ob * taps + tb, outStride: taps)
+                                x: padded.pointer, xImage: paddedImage, paddedWidth: layout.paddedWidth,
+                                tapOffsets: layout.tapOffsets.pointer + tb, out: out + ob * taps + tb, outStride: taps)
                         }
                     }
                 }
             }
             withExtendedLifetime((padded, dyPadded)) {}
         }
+        withExtendedLifetime(layout) {}
     }
 
     /// Adds Σ over `images` and positions of dy[channel] · xpad[tap] to out[channel, tap], for up
@@ -264,4 +190,53 @@ extension Kernels {
         }
         add(0, (s00, s01, s02, s03)); add(1, (s10, s11, s12, s13)); add(2, (s20, s21, s22, s23)); add(3, (s30, s31, s32, s33))
     }
+}
+
+/// Images copied into zero-padded planes for the direct kernels, so that every kernel tap of
+/// every output reads memory without a bounds check: p zero rows and columns around each plane,
+/// plus slack so that full 16-lane loads past the end of a row (or two rows on) stay inside.
+/// A 1×1 convolution without padding treats each whole plane as one long row.
+struct PaddedImages {
+    let geometry: ConvGeometry
+    let inputHeight: Int, inputWidth: Int, outputHeight: Int, outputWidth: Int
+    let paddedWidth: Int, paddedPlane: Int
+    /// Offset of every kernel tap (c, ki, kj) in a padded image, in GEMM's k order.
+    let tapOffsets: IntBuffer
+
+    init(_ g: ConvGeometry) {
+        geometry = g
+        let (k, p) = (g.window.size, g.window.padding)
+        let flat = k == 1 && p == 0
+        (outputHeight, outputWidth) = flat ? (1, g.outputPlane) : (g.outputHeight, g.outputWidth)
+        (inputHeight, inputWidth) = flat ? (1, g.input.plane) : (g.input.h, g.input.w)
+        paddedWidth = inputWidth + 2 * p + 32
+        paddedPlane = paddedWidth * (inputHeight + 2 * p + 2)
+        tapOffsets = IntBuffer(count: g.patch)
+        for c in 0..<g.input.c {
+            for ki in 0..<k {
+                for kj in 0..<k { tapOffsets.pointer[(c * k + ki) * k + kj] = c * paddedPlane + ki * paddedWidth + kj }
+            }
+        }
+    }
+
+    /// Floats in one padded image.
+    var image: Int { geometry.input.c * paddedPlane }
+
+    /// Copies one (C, H, W) image inside the zero border of `padded` (the border stays zero).
+    func copy(_ source: UnsafePointer<Float>, into padded: UnsafeMutablePointer<Float>) {
+        let p = geometry.window.padding
+        for c in 0..<geometry.input.c {
+            for r in 0..<inputHeight {
+                (padded + c * paddedPlane + (r + p) * paddedWidth + p)
+                    .update(from: source + (c * inputHeight + r) * inputWidth, count: inputWidth)
+            }
+        }
+    }
+}
+
+/// Integers in memory that their owner frees.
+final class IntBuffer {
+    let pointer: UnsafeMutablePointer<Int>
+    init(count: Int) { pointer = .allocate(capacity: max(count, 1)) }
+    deinit { pointer.deallocate() }
 }

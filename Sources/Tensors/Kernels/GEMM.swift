@@ -226,14 +226,24 @@ extension Kernels {
     @inline(__always)
     static func microkernel8x32(kc: Int, a: UnsafePointer<Float>, b: UnsafePointer<Float>,
                                 c: UnsafeMutablePointer<Float>, ldc: Int, accumulate: Bool) {
+        let packed = UnsafeRawPointer(b)
+        microkernel8x32(kc: kc, a: a, c: c, ldc: ldc, accumulate: accumulate, secondHalf: 64) { packed + $0 &* 128 }
+    }
+
+    /// The microkernel with B wherever it is: step q reads 16 floats at `b(q)` and 16 more
+    /// `secondHalf` bytes further. Packed panels put them side by side; the direct convolution
+    /// reads them from the image itself.
+    @inline(__always)
+    static func microkernel8x32(kc: Int, a: UnsafePointer<Float>, c: UnsafeMutablePointer<Float>, ldc: Int,
+                                accumulate: Bool, secondHalf: Int, b: (Int) -> UnsafeRawPointer) {
         typealias V = SIMD16<Float>
         var c00 = V(), c01 = V(), c10 = V(), c11 = V(), c20 = V(), c21 = V(), c30 = V(), c31 = V()
         var c40 = V(), c41 = V(), c50 = V(), c51 = V(), c60 = V(), c61 = V(), c70 = V(), c71 = V()
         var ap = a
-        var bp = UnsafeRawPointer(b)
-        for _ in 0..<kc {
+        for q in 0..<kc {
+            let bp = b(q)
             let b0 = bp.loadUnaligned(as: V.self)
-            let b1 = bp.loadUnaligned(fromByteOffset: 64, as: V.self)
+            let b1 = bp.loadUnaligned(fromByteOffset: secondHalf, as: V.self)
             var av = V(repeating: ap[0]); c00.addProduct(av, b0); c01.addProduct(av, b1)
             av = V(repeating: ap[1]); c10.addProduct(av, b0); c11.addProduct(av, b1)
             av = V(repeating: ap[2]); c20.addProduct(av, b0); c21.addProduct(av, b1)
@@ -243,7 +253,6 @@ extension Kernels {
             av = V(repeating: ap[6]); c60.addProduct(av, b0); c61.addProduct(av, b1)
             av = V(repeating: ap[7]); c70.addProduct(av, b0); c71.addProduct(av, b1)
             ap += 8
-            bp += 128
         }
         @inline(__always) func store(_ row: Int, _ lo: V, _ hi: V) {
             let p = UnsafeMutableRawPointer(c + row * ldc)
