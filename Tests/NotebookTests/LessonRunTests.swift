@@ -29,23 +29,35 @@ let sampleLesson = Lesson(
  The end of the sample lesson: what follows is not part of it.
  */
 
-@Suite struct LessonRunTests {
-    func run(_ options: (inout RunOptions) -> Void = { _ in }) throws -> (LessonRun, String, TemporaryFolder) {
-        let folder = TemporaryFolder()
-        let data = folder.path + "/data"
-        try FileManager.default.createDirectory(atPath: data, withIntermediateDirectories: true)
-        let dataFolder = TemporaryFolder()
-        dataFolder.writeFashionMNIST(train: 80, test: 40)
-        var o = RunOptions()
-        o.outputRoot = folder.path + "/out"
-        o.dataDirectory = dataFolder.path
-        options(&o)
+/// A miniature Fashion-MNIST and an empty output folder, with options that point at them.
+final class Fixture {
+    let data = TemporaryFolder(), output = TemporaryFolder()
+    var options = RunOptions()
+
+    init() {
+        data.writeFashionMNIST(train: 80, test: 40)
+        options.outputRoot = output.path
+        options.dataDirectory = data.path
+    }
+
+    /// The sample lesson, run; with what it printed.
+    func run(threads: Int = 2, interruptRequested: @escaping () -> Bool = { false }) throws -> (LessonRun, String) {
         var settings = sampleLesson.inClass
-        settings.threads = 2
+        settings.threads = threads
         var printed = ""
-        let run = try LessonRun(lesson: sampleLesson, settings: settings, options: o, terminal: .plain, write: { printed += $0 })
+        let run = try LessonRun(lesson: sampleLesson, settings: settings, options: options, terminal: .plain,
+                                write: { printed += $0 }, interruptRequested: interruptRequested)
         try run.run()
-        return (run, printed, folder)
+        return (run, printed)
+    }
+}
+
+@Suite struct LessonRunTests {
+    func run(_ configure: (inout RunOptions) -> Void = { _ in }) throws -> (LessonRun, String, TemporaryFolder) {
+        let fixture = Fixture()
+        configure(&fixture.options)
+        let (run, printed) = try fixture.run()
+        return (run, printed, fixture.output)
     }
 
     @Test func outputsLandUnderTheCellsThatMadeThem() throws {
@@ -67,7 +79,7 @@ let sampleLesson = Lesson(
 
     @Test func metricsFileHasTheAgreedKeys() throws {
         let (_, _, folder) = try run()
-        let data = try Data(contentsOf: URL(fileURLWithPath: folder.path + "/out/sample/metrics.json"))
+        let data = try Data(contentsOf: URL(fileURLWithPath: folder.path + "/sample/metrics.json"))
         let json = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
         for key in ["lesson", "settings", "shape_input", "layers", "params", "history", "final"] {
             #expect(json[key] != nil, "missing \(key)")
@@ -86,7 +98,7 @@ let sampleLesson = Lesson(
     @Test func picturesAreWrittenAndRecorded() throws {
         let (run, _, folder) = try run()
         for name in ["architecture.png", "training.png", "predictions.png"] {
-            let image = try PNGImage(contentsOf: URL(fileURLWithPath: folder.path + "/out/sample/" + name))
+            let image = try PNGImage(contentsOf: URL(fileURLWithPath: folder.path + "/sample/" + name))
             #expect(image.width > 100 && image.height > 100, "\(name)")
         }
         let pictures = run.outputs.compactMap { if case .image(let path) = $0.output { return path } else { return nil } }
@@ -100,19 +112,12 @@ let sampleLesson = Lesson(
     }
 
     @Test func interruptStopsAfterTheBatchAndKeepsTheRecord() throws {
-        let folder = TemporaryFolder(), dataFolder = TemporaryFolder()
-        dataFolder.writeFashionMNIST(train: 80, test: 40)
-        var o = RunOptions()
-        o.outputRoot = folder.path
-        o.dataDirectory = dataFolder.path
+        let fixture = Fixture()
         var batches = 0
-        var printed = ""
-        let run = try LessonRun(lesson: sampleLesson, settings: sampleLesson.inClass, options: o, terminal: .plain,
-                                write: { printed += $0 }, interruptRequested: { batches += 1; return batches >= 6 })
-        try run.run()
+        let (run, printed) = try fixture.run(interruptRequested: { batches += 1; return batches >= 6 })
         #expect(run.interrupted && run.metrics.interrupted)
         #expect(run.metrics.history.count == 1, "the first epoch (4 batches) finished; the second stopped mid-way")
-        #expect(FileManager.default.fileExists(atPath: folder.path + "/sample/metrics.json"))
+        #expect(FileManager.default.fileExists(atPath: fixture.output.path + "/sample/metrics.json"))
         #expect(printed.contains("Interrupted (Ctrl-C)"))
     }
 
@@ -145,18 +150,8 @@ let sampleLesson = Lesson(
     /// The same seed and thread count give the same losses and accuracies, bit for bit; so
     /// does another thread count.
     @Test func sameSeedSameNumbers() throws {
-        let data = TemporaryFolder()
-        data.writeFashionMNIST(train: 80, test: 40)
         func history(threads: Int) throws -> [[Double]] {
-            let folder = TemporaryFolder()
-            var options = RunOptions()
-            options.outputRoot = folder.path
-            options.dataDirectory = data.path
-            var settings = sampleLesson.inClass
-            settings.threads = threads
-            let run = try LessonRun(lesson: sampleLesson, settings: settings, options: options, terminal: .plain, write: { _ in })
-            try run.run()
-            return run.metrics.history.map { [$0.loss, $0.trainAccuracy, $0.testAccuracy] }
+            try Fixture().run(threads: threads).0.metrics.history.map { [$0.loss, $0.trainAccuracy, $0.testAccuracy] }
         }
         let first = try history(threads: 2)
         #expect(first.count == 2)
@@ -165,25 +160,15 @@ let sampleLesson = Lesson(
     }
 
     @Test func checkpointIsSavedAndLoadsBack() throws {
-        let data = TemporaryFolder()
-        data.writeFashionMNIST(train: 80, test: 40)
-        let folder = TemporaryFolder()
-        var options = RunOptions()
-        options.outputRoot = folder.path
-        options.dataDirectory = data.path
-        var first = ""
-        try LessonRun(lesson: sampleLesson, settings: sampleLesson.inClass, options: options, terminal: .plain,
-                      write: { first += $0 }).run()
-        let saved = folder.path + "/sample/sample.safetensors"
+        let fixture = Fixture()
+        let (_, first) = try fixture.run()
+        let saved = fixture.output.path + "/sample/sample.safetensors"
         #expect(FileManager.default.fileExists(atPath: saved))
 
         // Loading it skips training and predicts exactly as the saved network did.
-        options.checkpoint = saved
-        options.outputRoot = folder.path + "/again"
-        var printed = ""
-        let run = try LessonRun(lesson: sampleLesson, settings: sampleLesson.inClass, options: options, terminal: .plain,
-                                write: { printed += $0 })
-        try run.run()
+        fixture.options.checkpoint = saved
+        fixture.options.outputRoot = fixture.output.path + "/again"
+        let (run, printed) = try fixture.run()
         #expect(run.metrics.history.isEmpty && printed.contains("Loaded the weights from \(saved)"))
         let logits = { (text: String) in text.components(separatedBy: "\n").first { $0.hasPrefix("logits of test image 0") } }
         #expect(logits(first) != nil && logits(first) == logits(printed))
@@ -212,14 +197,10 @@ let sampleLesson = Lesson(
 
 @Suite struct ResizeCheckTests {
     @Test func aResizeTheNetworkCannotTakeNamesOneThatWorks() throws {
-        let data = TemporaryFolder(), folder = TemporaryFolder()
-        data.writeFashionMNIST(train: 32, test: 16)
-        var options = RunOptions()
-        options.outputRoot = folder.path
-        options.dataDirectory = data.path
+        let fixture = Fixture()
         var settings = sampleLesson.inClass
         settings.resize = 20
-        let run = try LessonRun(lesson: sampleLesson, settings: settings, options: options, terminal: .plain, write: { _ in })
+        let run = try LessonRun(lesson: sampleLesson, settings: settings, options: fixture.options, terminal: .plain, write: { _ in })
         do {
             try run.run()
             Issue.record("a 20×20 input was accepted by Linear(784, 10)")
