@@ -27,16 +27,21 @@ let package = Package(
         .systemLibrary(
             name: "CPNG", path: "Sources/CPNG", pkgConfig: "libpng",
             providers: [.apt(["libpng-dev"])]),
+        .target(name: "Files"),
         .target(name: "Tensors", swiftSettings: kernelFlags),
-        .target(name: "Plot", dependencies: ["Tensors", "CCairo", "CPNG"]),
-        .target(name: "NN", dependencies: ["Tensors"]),
-        .target(name: "Datasets", dependencies: ["Tensors", "CZlib"], swiftSettings: kernelFlags),
-        .target(name: "Notebook", dependencies: ["NN", "Datasets", "Plot"]),
-        .target(name: "Lessons", dependencies: ["Notebook", "NN", "Datasets"], path: "Lessons"),
+        .target(name: "Plot", dependencies: ["Tensors", "Files", "CCairo", "CPNG"]),
+        .target(name: "NN", dependencies: ["Tensors", "Files"]),
+        .target(name: "Datasets", dependencies: ["Tensors", "NN", "Files", "CZlib"], swiftSettings: kernelFlags),
+        .target(name: "Notebook", dependencies: ["Tensors", "NN", "Datasets", "Plot", "Files"]),
+        // The lesson files, with their text built in (see Plugins/EmbedLessonSources).
+        .target(name: "Lessons", dependencies: ["Notebook", "NN", "Datasets", "Tensors"], path: "Lessons",
+                plugins: ["EmbedLessonSources"]),
+        .plugin(name: "EmbedLessonSources", capability: .buildTool(), dependencies: ["LessonSourceEmbedder"]),
+        .executableTarget(name: "LessonSourceEmbedder"),
         .executableTarget(
             name: "lesson",
             dependencies: [
-                "Lessons", "Notebook",
+                "Lessons", "Notebook", "Files",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         .executableTarget(
@@ -47,11 +52,12 @@ let package = Package(
             ],
             swiftSettings: kernelFlags),
         .target(name: "TestSupport", dependencies: ["Tensors"], path: "Tests/TestSupport"),
+        .testTarget(name: "FilesTests", dependencies: ["Files", "TestSupport"]),
         .testTarget(name: "TensorsTests", dependencies: ["Tensors", "TestSupport"]),
         .testTarget(name: "NNTests", dependencies: ["NN", "TestSupport"]),
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "Tensors", "CZlib", "TestSupport"]),
-        .testTarget(name: "PlotTests", dependencies: ["Plot", "TestSupport"]),
-        .testTarget(name: "NotebookTests", dependencies: ["Notebook", "Plot", "TestSupport"]),
+        .testTarget(name: "PlotTests", dependencies: ["Plot", "Files", "TestSupport"]),
+        .testTarget(name: "NotebookTests", dependencies: ["Notebook", "Plot", "NN", "Tensors", "Files", "TestSupport"]),
         .testTarget(name: "LessonsTests", dependencies: ["Lessons", "TestSupport"]),
     ],
     swiftLanguageModes: [.v5]

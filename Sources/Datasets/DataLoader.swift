@@ -34,9 +34,11 @@ public struct DataLoader: BatchSource {
         return indices
     }
 
-    public func batches(epoch: Int) -> AnySequence<Batch> {
+    public func batches(epoch: Int) -> AnySequence<Batch> { batches(epoch: epoch, from: 0) }
+
+    public func batches(epoch: Int, from first: Int) -> AnySequence<Batch> {
         let order = order(epoch: epoch)
-        return AnySequence((0..<batchCount).lazy.map { b in
+        return AnySequence((min(first, batchCount)..<batchCount).lazy.map { b in
             self.batch(Array(order[(b * batchSize)..<min(order.count, (b + 1) * batchSize)]))
         })
     }

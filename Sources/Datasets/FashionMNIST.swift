@@ -49,10 +49,16 @@ public enum FashionMNIST {
         guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory), isDirectory.boolValue else {
             throw DatasetError(file: directory, problem: "Fashion-MNIST folder not found", hint: installHint)
         }
-        return (try load(directory, split: "train"), try load(directory, split: "t10k"))
+        let train = try load(directory, split: "train"), test = try load(directory, split: "t10k")
+        guard (test.images.height, test.images.width) == (train.images.height, train.images.width) else {
+            throw DatasetError(file: test.file, problem: "holds images of \(test.images.height)×\(test.images.width) pixels, but the "
+                + "training images in \(train.file) are \(train.images.height)×\(train.images.width); both sets must have one size")
+        }
+        return (train.images, test.images)
     }
 
-    static func load(_ directory: String, split: String) throws -> LabeledImages {
+    /// One split's images, with the path of its image file (for messages).
+    static func load(_ directory: String, split: String) throws -> (images: LabeledImages, file: String) {
         let imagesPath = try locate(directory, "\(split)-images-idx3-ubyte")
         let labelsPath = try locate(directory, "\(split)-labels-idx1-ubyte")
         let images = try IDXArray(contentsOf: imagesPath)
@@ -67,12 +73,18 @@ public enum FashionMNIST {
             throw DatasetError(file: labelsPath,
                                problem: "holds \(labels.dimensions[0]) labels but \(imagesPath) holds \(images.dimensions[0]) images")
         }
+        guard images.dimensions[0] > 0 else {
+            throw DatasetError(file: imagesPath, problem: "holds no images (its dimensions are \(images.dimensions))")
+        }
+        guard images.dimensions[1] > 0, images.dimensions[2] > 0 else {
+            throw DatasetError(file: imagesPath, problem: "holds images of \(images.dimensions[1])×\(images.dimensions[2]) pixels")
+        }
         if let bad = labels.values.firstIndex(where: { Int($0) >= classNames.count }) {
             throw DatasetError(file: labelsPath,
                                problem: "label \(labels.values[bad]) at index \(bad) is not a class (expected 0 to \(classNames.count - 1))")
         }
-        return LabeledImages(count: images.dimensions[0], height: images.dimensions[1], width: images.dimensions[2],
-                             pixels: images.values, labels: labels.values)
+        return (LabeledImages(count: images.dimensions[0], height: images.dimensions[1], width: images.dimensions[2],
+                              pixels: images.values, labels: labels.values), imagesPath)
     }
 
     /// `name.gz` if present, else `name`.

@@ -1,3 +1,4 @@
+import Files
 import Foundation
 
 /// An array in the IDX format of MNIST and Fashion-MNIST, plain or gzip'd.
@@ -13,10 +14,9 @@ public struct IDXArray: Equatable {
     public init(contentsOf path: String) throws {
         let data: Data
         do {
-            data = try Data(contentsOf: URL(fileURLWithPath: path))
-        } catch {
-            throw DatasetError(file: path, problem: FileManager.default.fileExists(atPath: path)
-                ? "cannot be read (\(error.localizedDescription))" : "does not exist")
+            data = try ReadableFile.contents(of: path)
+        } catch let error as FileError {
+            throw DatasetError(file: path, problem: error.problem)
         }
         try self.init(data: data, file: path)
     }

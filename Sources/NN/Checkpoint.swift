@@ -1,3 +1,4 @@
+import Files
 import Foundation
 import Tensors
 
@@ -36,11 +37,25 @@ public enum Checkpoint {
         try SafeTensors.encode(entries(net), metadata: metadata)
     }
 
+    /// Loads the checkpoint at `path` into `net` (see `load(_:file:into:)`) and returns the file's
+    /// metadata. The file is mapped, not read: a file that is not a checkpoint is refused after
+    /// reading its first bytes, whatever its size.
+    @discardableResult
+    public static func load(path: String, into net: any Layer) throws -> [String: String] {
+        let contents = try SafeTensors.read(try ReadableFile.mapped(path), file: path)
+        try load(contents.entries, file: path, into: net)
+        return contents.metadata
+    }
+
     /// Copies the file's tensors into `net`. Every tensor the network has must be in the file
     /// with the same shape, and the file may hold nothing else; the first that does not fit is
-    /// named, with both shapes. Nothing is changed unless everything fits.
+    /// named, with both shapes, and so is the first that holds a NaN or an infinity. Nothing is
+    /// changed unless everything fits.
     public static func load(_ data: Data, file: String, into net: any Layer) throws {
-        let stored = try SafeTensors.decode(data, file: file)
+        try load(try SafeTensors.decode(data, file: file), file: file, into: net)
+    }
+
+    static func load(_ stored: [SafeTensors.Entry], file: String, into net: any Layer) throws {
         var byName: [String: SafeTensors.Entry] = [:]
         for entry in stored { byName[entry.name] = entry }
         let expected = entries(net)
@@ -61,13 +76,19 @@ public enum Checkpoint {
         if let extra = stored.first(where: { !names.contains($0.name) }) {
             throw Mismatch(file: file, problem: "has a tensor '\(extra.name)' \(Shape(extra.shape)) that the network does not have")
         }
+        for entry in stored {
+            if let index = entry.firstNonFinite {
+                throw Mismatch(file: file, problem: "tensor '\(entry.name)' holds a NaN or infinite value (at index \(index)): "
+                    + "these weights come from a run that diverged and cannot be used")
+            }
+        }
         apply(byName, to: net)
     }
 
     static func apply(_ byName: [String: SafeTensors.Entry], to net: any Layer, prefix: String = "") {
-        for (name, t) in net.namedParameters + net.namedBuffers {
+        for (name, t) in net.namedParameters + net.namedBuffers where t.count > 0 {
             byName[prefix + name]!.bytes.withUnsafeBytes { raw in
-                t.data.update(from: raw.bindMemory(to: Float.self).baseAddress!, count: t.count)
+                UnsafeMutableRawPointer(t.data).copyMemory(from: raw.baseAddress!, byteCount: t.count * MemoryLayout<Float>.stride)
             }
         }
         if let bn = net as? BatchNorm, let count = byName[prefix + "num_batches_tracked"]?.int64s.first {

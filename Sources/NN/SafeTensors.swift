@@ -29,14 +29,29 @@ public enum SafeTensors {
             self.init(name: name, dtype: .f32, shape: shape, bytes: floats.withUnsafeBytes { Data($0) })
         }
 
+        /// The values (the bytes may sit at any alignment in a mapped file).
         public var floats: [Float] {
             precondition(dtype == .f32)
-            return bytes.withUnsafeBytes { Array($0.bindMemory(to: Float.self)) }
+            return bytes.withUnsafeBytes { raw in
+                (0..<(raw.count / 4)).map { Float(bitPattern: UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: 4 * $0, as: UInt32.self))) }
+            }
         }
 
         public var int64s: [Int64] {
             precondition(dtype == .i64)
-            return bytes.withUnsafeBytes { Array($0.bindMemory(to: Int64.self)) }
+            return bytes.withUnsafeBytes { raw in
+                (0..<(raw.count / 8)).map { Int64(littleEndian: raw.loadUnaligned(fromByteOffset: 8 * $0, as: Int64.self)) }
+            }
+        }
+
+        /// The index of the first NaN or infinite value of an F32 tensor, if any.
+        public var firstNonFinite: Int? {
+            guard dtype == .f32 else { return nil }
+            return bytes.withUnsafeBytes { raw in
+                (0..<(raw.count / 4)).first { i in
+                    UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: 4 * i, as: UInt32.self)) & 0x7F80_0000 == 0x7F80_0000
+                }
+            }
         }
     }
 
@@ -70,21 +85,39 @@ public enum SafeTensors {
         return Int(exactly: number.doubleValue)
     }
 
+    /// What a file holds: its tensors, in the order of their offsets, and its metadata.
+    public struct Contents {
+        public var entries: [Entry]
+        public var metadata: [String: String]
+    }
+
     /// Every tensor in the file, in the order of their offsets.
     public static func decode(_ data: Data, file: String) throws -> [Entry] {
+        try read(data, file: file).entries
+    }
+
+    /// The file's tensors and metadata. Only the header is parsed and checked; each entry's bytes
+    /// are a slice of `data`, so a mapped file (`ReadableFile.mapped`) is read only where used,
+    /// and a file that is not safetensors costs nothing but its first bytes.
+    public static func read(_ data: Data, file: String) throws -> Contents {
         func fail(_ problem: String) -> Failure { Failure(file: file, problem: problem) }
         guard data.count >= 8 else { throw fail("is \(data.count) bytes long, too short for a safetensors header") }
-        let bytes = [UInt8](data)
-        let headerLength = (0..<8).reduce(UInt64(0)) { $0 | UInt64(bytes[$1]) << (8 * UInt64($1)) }
-        guard headerLength <= UInt64(bytes.count - 8), headerLength <= 100_000_000 else {
-            throw fail("declares a \(headerLength)-byte header but has only \(bytes.count - 8) bytes after the length: truncated or not safetensors")
+        let start = data.startIndex
+        let headerLength = (0..<8).reduce(UInt64(0)) { $0 | UInt64(data[start + $1]) << (8 * UInt64($1)) }
+        guard headerLength <= UInt64(data.count - 8), headerLength <= 100_000_000 else {
+            throw fail("declares a \(headerLength)-byte header but has only \(data.count - 8) bytes after the length: truncated or not safetensors")
         }
         let headerEnd = 8 + Int(headerLength)
-        let headerBytes = Data(bytes[8..<headerEnd])
+        let headerBytes = Data(data[(start + 8)..<(start + headerEnd)])
         guard let object = try? JSONSerialization.jsonObject(with: headerBytes), let header = object as? [String: Any] else {
             throw fail("its header is not a JSON object (not a safetensors file, or corrupt)")
         }
-        let dataSize = bytes.count - headerEnd
+        var metadata: [String: String] = [:]
+        if let raw = header["__metadata__"] {
+            guard let strings = raw as? [String: String] else { throw fail("its __metadata__ is not a map of strings to strings") }
+            metadata = strings
+        }
+        let dataSize = data.count - headerEnd
         var entries: [(entry: Entry, begin: Int, end: Int)] = []
         for (name, value) in header where name != "__metadata__" {
             guard let info = value as? [String: Any] else { throw fail("entry '\(name)' is not an object") }
@@ -123,10 +156,10 @@ public enum SafeTensors {
             position = e.end
         }
         guard position == dataSize else { throw fail("\(dataSize - position) bytes after the last tensor belong to none") }
-        return entries.map { item in
+        return Contents(entries: entries.map { item in
             var entry = item.entry
-            entry.bytes = Data(bytes[(headerEnd + item.begin)..<(headerEnd + item.end)])
+            entry.bytes = data[(start + headerEnd + item.begin)..<(start + headerEnd + item.end)]
             return entry
-        }
+        }, metadata: metadata)
     }
 }

@@ -16,6 +16,14 @@ public protocol BatchSource {
     var batchCount: Int { get }
     /// One pass over the data; `epoch` picks the shuffle, so every epoch is reproducible.
     func batches(epoch: Int) -> AnySequence<Batch>
+    /// The same pass from batch `first` on (0-based), for a run that continues where it stopped.
+    func batches(epoch: Int, from first: Int) -> AnySequence<Batch>
+}
+
+extension BatchSource {
+    public func batches(epoch: Int, from first: Int) -> AnySequence<Batch> {
+        AnySequence(batches(epoch: epoch).dropFirst(first))
+    }
 }
 
 /// One epoch's figures, as the book's `train_ch6` reports them.
@@ -60,14 +68,52 @@ public protocol TrainingObserver: AnyObject {
 }
 
 public enum TrainingError: Error, CustomStringConvertible {
-    case nonFiniteLoss(epoch: Int, batch: Int, loss: Float, learningRate: Float)
+    /// The loss became NaN or infinite, or grew far beyond the loss of guessing.
+    case diverged(epoch: Int, batch: Int, loss: Float, learningRate: Float, classes: Int)
+
+    /// A batch loss above this many times the loss of guessing (ln of the number of classes)
+    /// means training has diverged: a healthy run starts at about 1× and goes down.
+    public static let divergenceFactor = 100.0
 
     public var description: String {
         switch self {
-        case let .nonFiniteLoss(epoch, batch, loss, lr):
-            return "the loss became \(loss) at epoch \(epoch), batch \(batch): training diverged. "
-                + "Try a smaller learning rate, e.g. --lr \(lr / 10)."
+        case let .diverged(epoch, batch, loss, lr, classes):
+            let what = loss.isFinite
+                ? "the loss reached \(loss) at epoch \(epoch), batch \(batch), far above "
+                    + String(format: "%.2f", Foundation.log(Double(classes))) + ", the loss of guessing among \(classes) classes"
+                : "the loss became \(loss) at epoch \(epoch), batch \(batch)"
+            return what + ": training diverged. Try a smaller learning rate, e.g. --lr \(lr / 10)."
         }
+    }
+}
+
+/// Where a training run stands, with everything needed to continue it exactly: the epoch and
+/// batch reached, the epoch's running sums, the finished epochs, and the state of the random
+/// generator that dropout draws from. Together with the weights, a run continued from here ends
+/// bit for bit as one that never stopped.
+public struct TrainingState: Codable, Equatable, Sendable {
+    /// The epoch under way, from 1; one past the last when all are done.
+    public var epoch = 1
+    /// Batches of `epoch` trained so far.
+    public var batch = 0
+    public var lossSum = 0.0
+    public var correct = 0
+    public var seen = 0
+    /// Seconds of compute in `epoch` so far (forward, backward, update).
+    public var computeSeconds = 0.0
+    /// Wall time of `epoch` so far.
+    public var epochSeconds = 0.0
+    /// Seconds of compute in all epochs so far.
+    public var trainingSeconds = 0.0
+    public var history: [EpochRecord] = []
+    /// `Random.generator`'s state, as hexadecimal words.
+    public var random: [String] = []
+
+    public init() {}
+
+    enum CodingKeys: String, CodingKey {
+        case epoch, batch, lossSum = "loss_sum", correct, seen, computeSeconds = "compute_seconds"
+        case epochSeconds = "epoch_seconds", trainingSeconds = "training_seconds", history, random
     }
 }
 
@@ -75,83 +121,125 @@ public enum TrainingError: Error, CustomStringConvertible {
 /// one pass over the training data, then accuracy on the test data.
 ///
 ///     let trainer = Trainer(net: lenet, learningRate: 0.9, epochs: 10)
-///     let history = try trainer.fit(train: trainLoader, test: testLoader)
+///     let history = try trainer.fit(train: trainLoader, test: testLoader).history
+///
+/// A run can be stopped after any batch (`shouldStop`) and continued later from the state it
+/// hands to `saveState` (`fit(train:test:from:)`).
 public final class Trainer {
     public let net: any Layer
     public let learningRate: Float
     public let epochs: Int
     public var observers: [any TrainingObserver] = []
-    /// Asked after every batch; true stops training there (e.g. after Ctrl-C).
+    /// Asked after every batch of training and of evaluation; true stops training there (e.g.
+    /// after Ctrl-C).
     public var shouldStop: () -> Bool = { false }
+    /// Given the state to continue from after every epoch, when stopped, and every
+    /// `saveInterval` seconds in between.
+    public var saveState: ((TrainingState) throws -> Void)?
+    public var saveInterval = 300.0
 
     public init(net: any Layer, learningRate: Float, epochs: Int) {
         precondition(epochs >= 1 && learningRate > 0 && learningRate.isFinite)
         (self.net, self.learningRate, self.epochs) = (net, learningRate, epochs)
     }
 
-    /// The finished epochs, and whether training was stopped before the end.
+    /// The finished epochs, whether training was stopped before the end, and where it stood.
     public struct Result {
         public var history: [EpochRecord]
         public var interrupted: Bool
+        public var state: TrainingState
     }
 
-    public func fit(train: any BatchSource, test: any BatchSource) throws -> Result {
+    /// Trains from the start, or from `start` (whose weights the net must already hold).
+    public func fit(train: any BatchSource, test: any BatchSource, from start: TrainingState? = nil) throws -> Result {
         let optimizer = SGD(net.parameters, learningRate: learningRate)
+        let generator = Random.generator
+        var state = start ?? TrainingState()
+        if let words = start?.random.compactMap({ UInt64($0, radix: 16) }), words.count == 4 { generator.state = words }
         let clock = ContinuousClock()
-        var history: [EpochRecord] = []
-        var trainingSeconds = 0.0
-        for epoch in 1...epochs {
-            let epochStart = clock.now
+        var lastSave = clock.now
+        func save() throws {
+            state.random = generator.state.map { String($0, radix: 16) }
+            try saveState?(state)
+            lastSave = clock.now
+        }
+        while state.epoch <= epochs {
+            let epoch = state.epoch
+            let epochStart = clock.now - .seconds(state.epochSeconds)
             net.train()
-            var lossSum = 0.0, correct = 0, seen = 0, computeSeconds = 0.0
-            for (index, batch) in train.batches(epoch: epoch).enumerated() {
+            for batch in train.batches(epoch: epoch, from: state.batch) {
                 let start = clock.now
                 let logits = try net(batch.images)
                 let loss = try crossEntropy(logits, labels: batch.labels)
-                guard loss.item.isFinite else {
-                    throw TrainingError.nonFiniteLoss(epoch: epoch, batch: index + 1, loss: loss.item, learningRate: learningRate)
+                let value = loss.item
+                guard value.isFinite, Double(value) <= TrainingError.divergenceFactor * Foundation.log(Double(logits.shape[1])) else {
+                    throw TrainingError.diverged(epoch: epoch, batch: state.batch + 1, loss: value, learningRate: learningRate,
+                                                 classes: logits.shape[1])
                 }
                 optimizer.zeroGrad()
                 loss.backward()
                 optimizer.step()
                 let seconds = (clock.now - start).seconds
-                computeSeconds += seconds
-                trainingSeconds += seconds
+                state.computeSeconds += seconds
+                state.trainingSeconds += seconds
 
                 let n = batch.labels.count
-                lossSum += Double(loss.item) * Double(n)
-                correct += zip(logits.argmax(), batch.labels).filter { $0 == Int($1) }.count
-                seen += n
+                state.batch += 1
+                state.lossSum += Double(value) * Double(n)
+                state.correct += zip(logits.argmax(), batch.labels).filter { $0 == Int($1) }.count
+                state.seen += n
+                state.epochSeconds = (clock.now - epochStart).seconds
                 let progress = BatchProgress(
-                    epoch: epoch, epochs: epochs, batch: index + 1, batchCount: train.batchCount,
-                    loss: lossSum / Double(seen), accuracy: Double(correct) / Double(seen),
-                    examplesPerSecond: Double(seen) / computeSeconds, elapsed: trainingSeconds)
+                    epoch: epoch, epochs: epochs, batch: state.batch, batchCount: train.batchCount,
+                    loss: state.lossSum / Double(state.seen), accuracy: Double(state.correct) / Double(state.seen),
+                    examplesPerSecond: Double(state.seen) / state.computeSeconds, elapsed: state.trainingSeconds)
                 observers.forEach { $0.batchDidEnd(progress) }
-                if shouldStop() { return Result(history: history, interrupted: true) }
+                if shouldStop() {
+                    try save()
+                    return Result(history: state.history, interrupted: true, state: state)
+                }
+                if (clock.now - lastSave).seconds >= saveInterval { try save() }
             }
+            guard let testAccuracy = try accuracy(of: net, on: test, shouldStop: shouldStop) else {
+                state.epochSeconds = (clock.now - epochStart).seconds
+                try save()
+                return Result(history: state.history, interrupted: true, state: state)
+            }
+            let seen = Double(max(state.seen, 1))
             let record = EpochRecord(
-                epoch: epoch, loss: lossSum / Double(max(seen, 1)), trainAccuracy: Double(correct) / Double(max(seen, 1)),
-                testAccuracy: try accuracy(of: net, on: test), examplesPerSecond: Double(seen) / computeSeconds,
+                epoch: epoch, loss: state.lossSum / seen, trainAccuracy: Double(state.correct) / seen,
+                testAccuracy: testAccuracy, examplesPerSecond: Double(state.seen) / state.computeSeconds,
                 seconds: (clock.now - epochStart).seconds)
-            history.append(record)
+            state.history.append(record)
+            let trainingSeconds = state.trainingSeconds, history = state.history
+            state = TrainingState()
+            (state.epoch, state.trainingSeconds, state.history) = (epoch + 1, trainingSeconds, history)
+            try save()
             observers.forEach { $0.epochDidEnd(record) }
         }
-        return Result(history: history, interrupted: false)
+        return Result(history: state.history, interrupted: false, state: state)
     }
 }
 
 /// The fraction of examples whose highest-scoring class is the label, in evaluation mode.
 public func accuracy(of net: any Layer, on data: any BatchSource) throws -> Double {
+    try accuracy(of: net, on: data, shouldStop: { false }) ?? 0
+}
+
+/// The same, asking `shouldStop` after every batch: nil if it said stop.
+public func accuracy(of net: any Layer, on data: any BatchSource, shouldStop: () -> Bool) throws -> Double? {
     net.eval()
     defer { net.train() }
-    var correct = 0, seen = 0
+    var correct = 0, seen = 0, stopped = false
     try noGrad {
         for batch in data.batches(epoch: 0) {
             let predictions = try net(batch.images).argmax()
             correct += zip(predictions, batch.labels).filter { $0 == Int($1) }.count
             seen += batch.labels.count
+            if shouldStop() { stopped = true; return }
         }
     }
+    if stopped { return nil }
     return seen == 0 ? 0 : Double(correct) / Double(seen)
 }
 

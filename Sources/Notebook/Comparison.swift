@@ -1,3 +1,4 @@
+import Files
 import Foundation
 import NN
 import Plot
@@ -41,6 +42,7 @@ extension LessonRun {
         try reach(line)
         var rows: [NetworkFigures] = []
         for network in networks {
+            try checkInterrupt()
             if terminal.isInteractive { emit(terminal.dim("measuring \(network.name)…") + "\r") }
             rows.append(try measure(network, batch: batch))
         }
@@ -75,7 +77,7 @@ extension LessonRun {
     }
 
     private func measure(_ network: ChapterNetwork, batch: Int) throws -> NetworkFigures {
-        let net = try Random.$generator.withValue(RandomGenerator(seed: 0)) { network.make() }
+        let net = Random.$generator.withValue(RandomGenerator(seed: 0)) { network.make() }
         let shape: Shape = [1, 1, network.inputSize, network.inputSize]
         net.eval()
         let ((_, calls), macs) = try noGrad {
@@ -106,7 +108,7 @@ extension LessonRun {
             optimizer.step()
         }
         let url = URL(fileURLWithPath: options.outputRoot).appendingPathComponent(network.lesson).appendingPathComponent("metrics.json")
-        let lastRun = (try? Data(contentsOf: url)).flatMap { try? JSONDecoder().decode(Metrics.self, from: $0) }
+        let lastRun = (try? ReadableFile.contents(of: url.path)).flatMap { try? JSONDecoder().decode(Metrics.self, from: $0) }
         return NetworkFigures(network: network, params: net.parameterCount, macs: macs, activationBytes: activations,
                               trainingPerSecond: Double(batch) / training, inferencePerSecond: Double(batch) / inference,
                               lastRun: lastRun?.history.isEmpty == false ? lastRun : nil)

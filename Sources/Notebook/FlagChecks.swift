@@ -1,21 +1,66 @@
-/// The `lesson` command's checks of flag values, here so that they can be tested: each returns
-/// what is wrong and what is allowed, or nil.
+import Foundation
+import Tensors
+
+/// The `lesson` command's flag values, each parsed and checked before any work is done, here so
+/// that they can be tested. A bad value gets a message saying what is allowed ("the number of
+/// epochs must be a whole number from 1 to 10,000"), which the argument parser prints after
+/// the flag and the value.
 public enum FlagChecks {
-    public static func problem(epochs: Int?, batchSize: Int?, lr: Double?, trainSize: Int?, testSize: Int?,
-                               resize: Int?, threads: Int?, scale: Double) -> String? {
-        func atLeastOne(_ value: Int?, _ flag: String, _ meaning: String) -> String? {
-            guard let value, value < 1 else { return nil }
-            return "--\(flag) \(value): \(meaning) must be at least 1"
+    /// A flag that takes a whole number in a range.
+    public struct IntegerFlag: Sendable {
+        public let name: String
+        public let meaning: String
+        public let range: ClosedRange<Int>
+
+        init(_ name: String, _ meaning: String, _ range: ClosedRange<Int>) {
+            (self.name, self.meaning, self.range) = (name, meaning, range)
         }
-        if let p = atLeastOne(epochs, "epochs", "the number of epochs") { return p }
-        if let p = atLeastOne(batchSize, "batch-size", "the batch size") { return p }
-        if let p = atLeastOne(trainSize, "train-size", "the number of training images") { return p }
-        if let p = atLeastOne(testSize, "test-size", "the number of test images") { return p }
-        if let p = atLeastOne(threads, "threads", "the number of threads") { return p }
-        if let lr, !(lr > 0 && lr.isFinite) { return "--lr \(lr): the learning rate must be a positive number" }
-        if let resize, resize < 1 || resize > 1024 { return "--resize \(resize): the image side must be between 1 and 1024 pixels" }
-        if let threads, threads > 256 { return "--threads \(threads): at most 256" }
-        if !(scale >= 0.5 && scale <= 4) { return "--scale \(scale): must be between 0.5 and 4" }
-        return nil
+
+        public func parse(_ text: String) throws -> Int {
+            guard let value = Int(text.trimmingCharacters(in: .whitespaces)), range.contains(value) else {
+                throw FlagError("\(meaning) must be a whole number from \(range.lowerBound.grouped) to \(range.upperBound.grouped)")
+            }
+            return value
+        }
     }
+
+    public static let epochs = IntegerFlag("epochs", "the number of epochs", 1...10_000)
+    /// At most the training set: a larger batch is the whole set.
+    public static let batchSize = IntegerFlag("batch-size", "the batch size", 1...60_000)
+    /// Fashion-MNIST's 60,000 training and 10,000 test images.
+    public static let trainSize = IntegerFlag("train-size", "the number of training images", 1...60_000)
+    public static let testSize = IntegerFlag("test-size", "the number of test images", 1...10_000)
+    public static let resize = IntegerFlag("resize", "the image side in pixels", 1...1024)
+    public static let threads = IntegerFlag("threads", "the number of threads", 1...256)
+
+    /// A learning rate: a number above zero that stays finite and non-zero as a `Float`, the
+    /// type training computes in.
+    public static func learningRate(_ text: String) throws -> Double {
+        let allowed = "the learning rate must be a number from \(Float.leastNonzeroMagnitude) to \(Float.greatestFiniteMagnitude)"
+        guard let value = Double(text.trimmingCharacters(in: .whitespaces)), value > 0, value.isFinite,
+              Float(value).isFinite, Float(value) > 0 else {
+            throw FlagError(allowed)
+        }
+        return value
+    }
+
+    public static func seed(_ text: String) throws -> UInt64 {
+        guard let value = UInt64(text.trimmingCharacters(in: .whitespaces)) else {
+            throw FlagError("the seed must be a whole number from 0 to \(UInt64.max)")
+        }
+        return value
+    }
+
+    public static func scale(_ text: String) throws -> Double {
+        guard let value = Double(text.trimmingCharacters(in: .whitespaces)), value >= 0.5, value <= 4 else {
+            throw FlagError("the pixels per point must be a number from 0.5 to 4")
+        }
+        return value
+    }
+}
+
+/// A flag value that cannot be used, and why.
+public struct FlagError: Error, CustomStringConvertible, Equatable {
+    public var description: String
+    public init(_ description: String) { self.description = description }
 }

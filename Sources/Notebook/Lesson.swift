@@ -67,7 +67,9 @@ public struct LessonSettings: Codable, Equatable, Sendable {
 ///         ...
 ///     }
 ///
-/// `#filePath` records the file, so the runner can show its prose and code cell by cell.
+/// `#filePath` records the file, so the runner can show its prose and code cell by cell. The
+/// catalogue of lessons gives each its text as it was built (`withSourceText`), so what the runner
+/// shows is the code that runs; a lesson without it (one written in a test) is read from its file.
 public struct Lesson: Sendable {
     public let name: String
     public let title: String
@@ -80,6 +82,8 @@ public struct Lesson: Sendable {
     /// What the in-class preset changes from the book, said on screen before training.
     public let inClassNote: String?
     public let sourceFile: String
+    /// The text of `sourceFile` when the lesson was compiled, if the build recorded it.
+    public private(set) var sourceText: String?
     let body: @Sendable (LessonRun) throws -> Void
 
     public init(name: String, title: String, summary: String, inClass: LessonSettings, book: LessonSettings,
@@ -87,5 +91,12 @@ public struct Lesson: Sendable {
                 _ body: @escaping @Sendable (LessonRun) throws -> Void) {
         (self.name, self.title, self.summary, self.inClass, self.book, self.inClassNote, self.sourceFile, self.body) =
             (name, title, summary, inClass, book, inClassNote, sourceFile, body)
+    }
+
+    /// This lesson with its built-in text, looked up by file name in `texts`.
+    public func withSourceText(from texts: [String: String]) -> Lesson {
+        var lesson = self
+        lesson.sourceText = texts[(sourceFile as NSString).lastPathComponent]
+        return lesson
     }
 }

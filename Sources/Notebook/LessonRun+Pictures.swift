@@ -75,11 +75,12 @@ extension LessonRun {
 
     /// Renders a picture to `<lesson>/<name>` and records it as an output of the calling cell.
     func picture(_ name: String, line: Int, _ render: () throws -> Canvas) throws {
-        try render().writePNG(to: directory.appendingPathComponent(name))
+        try checkInterrupt()
+        try folder.write(try render().pngData(), to: name)
         output(.image(path: displayPath(name)), line: line)
         emit(terminal.dim("[picture: \(displayPath(name))]") + "\n")
         afterOutput = true
     }
 
-    func displayPath(_ name: String) -> String { (displayDirectory as NSString).appendingPathComponent(name) }
+    func displayPath(_ name: String) -> String { folder.displayPath(name) }
 }

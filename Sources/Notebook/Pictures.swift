@@ -131,43 +131,56 @@ enum Pictures {
 /// Draws the training curves as the book's `Animator` does: train loss and accuracy five times
 /// an epoch, test accuracy once an epoch, redrawn to the same file each time.
 final class TrainingCurves: TrainingObserver {
+    /// The points drawn so far, saved with a stopped run so that its continuation draws the same.
+    struct Points: Codable, Equatable {
+        var loss: [[Double]] = []
+        var trainAccuracy: [[Double]] = []
+        var testAccuracy: [[Double]] = []
+        enum CodingKeys: String, CodingKey { case loss, trainAccuracy = "train_acc", testAccuracy = "test_acc" }
+    }
+
     var chart: LineChart
-    let url: URL
+    let folder: RunFolder
+    let name: String
     let scale: Double
-    private var loss: [(x: Double, y: Double)] = [], trainAccuracy: [(x: Double, y: Double)] = []
-    private var testAccuracy: [(x: Double, y: Double)] = []
+    private(set) var points = Points()
     /// The first failure to write, reported once by the lesson.
     private(set) var failure: (any Error)?
 
-    init(title: String, epochs: Int, url: URL, scale: Double) {
+    init(title: String, epochs: Int, folder: RunFolder, name: String, scale: Double) {
         chart = LineChart(title: title, xLabel: "epoch")
         chart.xRange = 0...Double(epochs)
-        (self.url, self.scale) = (url, scale)
+        (self.folder, self.name, self.scale) = (folder, name, scale)
     }
+
+    /// Continues from the points of a stopped run.
+    func resume(from saved: Points) { points = saved }
 
     func batchDidEnd(_ p: BatchProgress) {
         let every = max(p.batchCount / 5, 1)
         guard p.batch % every == 0 || p.batch == p.batchCount else { return }
-        loss.append((p.epochPosition, p.loss))
-        trainAccuracy.append((p.epochPosition, p.accuracy))
+        points.loss.append([p.epochPosition, p.loss])
+        points.trainAccuracy.append([p.epochPosition, p.accuracy])
         draw()
     }
 
     func epochDidEnd(_ record: EpochRecord) {
-        testAccuracy.append((Double(record.epoch), record.testAccuracy))
+        points.testAccuracy.append([Double(record.epoch), record.testAccuracy])
         draw()
     }
 
     func draw() {
+        func pairs(_ p: [[Double]]) -> [(x: Double, y: Double)] { p.filter { $0.count == 2 }.map { ($0[0], $0[1]) } }
+        let (loss, trainAccuracy) = (pairs(points.loss), pairs(points.trainAccuracy))
         chart.series = [
             .init(name: "train loss", points: loss, color: Color.series[0]),
             .init(name: "train acc", points: trainAccuracy, color: Color.series[1], dash: [7, 4]),
-            .init(name: "test acc", points: testAccuracy, color: Color.series[2], dash: [7, 3, 2, 3], markers: true),
+            .init(name: "test acc", points: pairs(points.testAccuracy), color: Color.series[2], dash: [7, 3, 2, 3], markers: true),
         ]
         let top = max(1, (loss + trainAccuracy).map(\.y).filter(\.isFinite).max() ?? 1)
         chart.yRange = 0...((top * 2).rounded(.up) / 2)
         do {
-            try chart.render(scale: scale).writePNG(to: url)
+            try folder.write(try chart.render(scale: scale).pngData(), to: name)
         } catch {
             if failure == nil { failure = error }
         }

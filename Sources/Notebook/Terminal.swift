@@ -1,18 +1,28 @@
 import Foundation
 
-/// What the standard output is: a terminal (colours, width, a live progress line) or a pipe.
+/// What the standard output is: a terminal that can take colours and a live progress line, or
+/// anything else (a pipe, a file, `TERM=dumb`, a terminal too narrow for the progress line),
+/// which gets plain lines without a single escape sequence.
 public struct Terminal: Sendable {
+    /// Colours, styles and a progress line rewritten in place.
     public var isInteractive: Bool
     public var useColor: Bool
+    /// Columns to wrap prose to.
     public var width: Int
 
-    /// Read from the process: colour only on a terminal, never with NO_COLOR or TERM=dumb.
+    /// Narrower than this, the live progress line would wrap and could not be rewritten.
+    public static let narrowestLive = 60
+
+    /// Read from the process: escape sequences only on a terminal whose `TERM` knows them and that
+    /// is at least `narrowestLive` columns wide; colour also needs NO_COLOR unset.
     public static func current(environment: [String: String] = ProcessInfo.processInfo.environment) -> Terminal {
-        let interactive = isatty(STDOUT_FILENO) == 1
+        let tty = isatty(STDOUT_FILENO) == 1
         var size = winsize()
-        let columns = interactive && ioctl(STDOUT_FILENO, UInt(TIOCGWINSZ), &size) == 0 && size.ws_col > 0 ? Int(size.ws_col) : 88
-        let color = interactive && environment["NO_COLOR"] == nil && environment["TERM"] != "dumb"
-        return Terminal(isInteractive: interactive, useColor: color, width: max(40, min(columns, 100)))
+        let columns = tty && ioctl(STDOUT_FILENO, UInt(TIOCGWINSZ), &size) == 0 && size.ws_col > 0 ? Int(size.ws_col) : nil
+        let term = environment["TERM"] ?? ""
+        let capable = tty && !term.isEmpty && term != "dumb" && (columns ?? 80) >= narrowestLive
+        return Terminal(isInteractive: capable, useColor: capable && environment["NO_COLOR"] == nil,
+                        width: max(20, min(columns ?? 88, 100)))
     }
 
     public static let plain = Terminal(isInteractive: false, useColor: false, width: 88)

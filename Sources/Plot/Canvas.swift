@@ -1,4 +1,5 @@
 import CCairo
+import Files
 import Foundation
 
 /// A white drawing surface in logical pixels, backed by a Cairo image surface `scale` times
@@ -206,7 +207,7 @@ public final class Canvas {
         return sink.data
     }
 
-    /// Writes the PNG atomically (temporary file, then rename).
+    /// Writes the PNG atomically (see `AtomicFile`).
     public func writePNG(to url: URL) throws {
         try AtomicFile.write(try pngData(), to: url)
     }

@@ -1,4 +1,5 @@
 import CPNG
+import Files
 import Foundation
 
 /// A PNG decoded by libpng into 8-bit RGBA pixels: for tests that look at what was drawn, and
@@ -14,11 +15,7 @@ public struct PNGImage: Equatable {
     }
 
     public init(contentsOf url: URL) throws {
-        let data: Data
-        do { data = try Data(contentsOf: url) } catch {
-            throw Failure(description: "\(url.path): cannot be read (\(AtomicFile.reason(error)))")
-        }
-        try self.init(data: data, name: url.path)
+        try self.init(data: try ReadableFile.contents(of: url.path), name: url.path)
     }
 
     public init(data: Data, name: String = "PNG data") throws {

@@ -34,6 +34,16 @@ public final class RandomGenerator: @unchecked Sendable {
         return result
     }
 
+    /// The generator's four words: read them to save where it is, set them to continue from there.
+    public var state: [UInt64] {
+        get { lock.lock(); defer { lock.unlock() }; return [s.0, s.1, s.2, s.3] }
+        set {
+            precondition(newValue.count == 4, "a generator state has 4 words, not \(newValue.count)")
+            lock.lock(); defer { lock.unlock() }
+            s = (newValue[0], newValue[1], newValue[2], newValue[3])
+        }
+    }
+
     public func next() -> UInt64 {
         lock.lock(); defer { lock.unlock() }
         return nextUnlocked()

@@ -8,12 +8,25 @@ import Foundation
 public final class Storage: @unchecked Sendable {
     public let pointer: UnsafeMutablePointer<Float>
     public let count: Int
+    /// True for the storage of a shape-only tensor: `count` floats that are never allocated.
+    public let isShapeOnly: Bool
 
     /// Uninitialized memory for `count` floats.
     public init(uninitializedCount count: Int) {
         self.count = count
         self.pointer = BufferPool.shared.take(count)
+        self.isShapeOnly = false
     }
+
+    /// No memory at all, for a tensor that only has a shape (see `Tensor(shapeOnly:)`).
+    init(shapeOnlyCount count: Int) {
+        self.count = count
+        self.pointer = Storage.nowhere
+        self.isShapeOnly = true
+    }
+
+    /// What a shape-only storage points at; never read or written (`Tensor.data` refuses).
+    private static let nowhere = UnsafeMutablePointer<Float>.allocate(capacity: 1)
 
     /// `count` zeros.
     public convenience init(zeros count: Int) {
@@ -21,7 +34,7 @@ public final class Storage: @unchecked Sendable {
         pointer.update(repeating: 0, count: count)
     }
 
-    deinit { BufferPool.shared.give(pointer, count) }
+    deinit { if !isShapeOnly { BufferPool.shared.give(pointer, count) } }
 
     /// How many buffers have come from the system rather than the pool, since the start: a
     /// training step that adds none reuses all its memory.

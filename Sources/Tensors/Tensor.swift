@@ -48,7 +48,10 @@ public final class Tensor: @unchecked Sendable {
     }
 
     /// The elements, row-major.
-    public var data: UnsafeMutablePointer<Float> { storage.pointer }
+    public var data: UnsafeMutablePointer<Float> {
+        precondition(!storage.isShapeOnly, "the elements of a shape-only tensor \(shape) were asked for")
+        return storage.pointer
+    }
     public var count: Int { shape.count }
     public var scalars: [Float] { Array(storage.buffer) }
 

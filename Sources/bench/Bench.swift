@@ -9,15 +9,19 @@ struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Speed of the kernels and the networks on this machine (run with -c release).",
-        discussion: "Cases: gemm, conv, net (filter by any word of their names). Figures are medians of repeated runs after a warm-up.")
+        discussion: "Cases: gemm, conv, net, memory (filter by any word of their names). Figures are medians of repeated runs after a warm-up.")
 
     @Option(help: "Threads for the kernels (default: all cores).") var threads = ProcessInfo.processInfo.activeProcessorCount
     @Option(help: "Also write the results to this JSON file.") var json: String?
     @Argument(help: "Run only the cases whose name contains one of these words.") var filter: [String] = []
+    @Option(parsing: .upToNextOption, help: .hidden) var peakMemory: [String] = []
 
     func wanted(_ name: String) -> Bool { filter.isEmpty || filter.contains { name.lowercased().contains($0.lowercased()) } }
 
     func run() throws {
+        if peakMemory.count == 2, let batch = Int(peakMemory[1]) {
+            return try Parallel.$threadCount.withValue(threads) { try measurePeakMemory(name: peakMemory[0], batch: batch) }
+        }
         var results = Results(threads: threads, cores: ProcessInfo.processInfo.activeProcessorCount)
         print("Convbook bench: \(results.cores) cores, \(threads) thread\(threads == 1 ? "" : "s")")
         #if DEBUG
@@ -27,7 +31,7 @@ struct Bench: ParsableCommand {
             results.peakGFLOPS = measuredPeakGFLOPS(threads: threads)
             print(String(format: "FP32 FMA peak measured: %.0f GFLOP/s (%d thread%@, best of 5 probes)\n",
                          results.peakGFLOPS, threads, threads == 1 ? "" : "s"))
-            for benchmark in gemmBenchmarks + convolutionBenchmarks + networkBenchmarks where wanted(benchmark.name) {
+            for benchmark in gemmBenchmarks + convolutionBenchmarks + networkBenchmarks + memoryBenchmarks where wanted(benchmark.name) {
                 let rows = benchmark.run()
                 for row in rows { print(row.line(peak: results.peakGFLOPS)) }
                 results.rows += rows

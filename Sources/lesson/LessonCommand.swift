@@ -1,9 +1,18 @@
 import ArgumentParser
+import Files
 import Foundation
 import Lessons
 import Notebook
 
 @main
+enum Main {
+    static func main() {
+        // Before anything is printed: a closed or broken console must never crash a run.
+        ConsoleStream.prepareProcess()
+        LessonCommand.main()
+    }
+}
+
 struct LessonCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "lesson",
@@ -15,22 +24,38 @@ struct LessonCommand: ParsableCommand {
     @Argument(help: "The lesson to run, `all` (every lesson, then `compare`), or `list`.")
     var name: String?
 
-    @Option(help: "Training epochs.") var epochs: Int?
-    @Option(help: "Examples per minibatch.") var batchSize: Int?
-    @Option(help: "Learning rate of SGD.") var lr: Double?
-    @Option(help: "Train on the first N of the 60,000 training images.") var trainSize: Int?
-    @Option(help: "Test on the first N of the 10,000 test images.") var testSize: Int?
-    @Option(help: "Resize the 28×28 images to N×N.") var resize: Int?
-    @Option(help: "Threads for the kernels (default: all \(ProcessInfo.processInfo.activeProcessorCount) cores).") var threads: Int?
-    @Option(help: "Seed for initialization, shuffling and dropout.") var seed: UInt64?
+    // Every value is checked as it is parsed, before any work; `.unconditional` lets a value
+    // such as -1 reach the check (which says what is allowed) instead of reading as a flag.
+    @Option(parsing: .unconditional, help: "Training epochs.", transform: { try FlagChecks.epochs.parse($0) })
+    var epochs: Int?
+    @Option(parsing: .unconditional, help: "Examples per minibatch.", transform: { try FlagChecks.batchSize.parse($0) })
+    var batchSize: Int?
+    @Option(parsing: .unconditional, help: "Learning rate of SGD.", transform: { try FlagChecks.learningRate($0) })
+    var lr: Double?
+    @Option(parsing: .unconditional, help: "Train on the first N of the 60,000 training images.", transform: { try FlagChecks.trainSize.parse($0) })
+    var trainSize: Int?
+    @Option(parsing: .unconditional, help: "Test on the first N of the 10,000 test images.", transform: { try FlagChecks.testSize.parse($0) })
+    var testSize: Int?
+    @Option(parsing: .unconditional, help: "Resize the 28×28 images to N×N.", transform: { try FlagChecks.resize.parse($0) })
+    var resize: Int?
+    @Option(parsing: .unconditional, help: "Threads for the kernels (default: all \(ProcessInfo.processInfo.activeProcessorCount) cores).",
+            transform: { try FlagChecks.threads.parse($0) })
+    var threads: Int?
+    @Option(parsing: .unconditional, help: "Seed for initialization, shuffling and dropout.", transform: { try FlagChecks.seed($0) })
+    var seed: UInt64?
     @Option(help: "Fashion-MNIST folder (default: $FASHION_MNIST, else \(defaultDataFolder)).") var data: String?
     @Option(help: "Where to write <lesson>/ with pictures, metrics and the notebook.") var output = "output"
-    @Option(help: "Pixels per point in the pictures (2 for HiDPI screens and projectors).") var scale = 1.0
+    @Option(parsing: .unconditional, help: "Pixels per point in the pictures (2 for HiDPI screens and projectors).",
+            transform: { try FlagChecks.scale($0) })
+    var scale = 1.0
     @Option(help: "Load weights from a safetensors file (ours or PyTorch's) instead of training; with --epochs, train them further.")
     var checkpoint: String?
     @Flag(help: "Use the book's training settings.") var full = false
     @Flag(help: "Show the walk-through of the untrained network; skip training.") var noTrain = false
     @Flag(help: "Wait for Enter before each cell (for teaching).") var step = false
+    @Flag(help: ArgumentHelp("Continue the run that was stopped (Ctrl-C, kill, power loss) from where it was saved, with its "
+        + "settings; --epochs N also extends a finished run."))
+    var resume = false
 
     static let defaultDataFolder = "/usr/share/datasets/fashion-mnist"
 
@@ -44,63 +69,109 @@ struct LessonCommand: ParsableCommand {
         if let name, name != "list", name != "all", lesson(named: name) == nil {
             throw ValidationError("unknown lesson '\(name)'. The lessons are:\n" + Self.lessonList(indent: "  "))
         }
-        if let problem = FlagChecks.problem(epochs: epochs, batchSize: batchSize, lr: lr, trainSize: trainSize, testSize: testSize,
-                                            resize: resize, threads: threads, scale: scale) {
-            throw ValidationError(problem)
+        if resume && (noTrain || checkpoint != nil) {
+            throw ValidationError("--resume continues a stopped training run; it cannot be combined with "
+                + (noTrain ? "--no-train" : "--checkpoint"))
         }
+        if resume && name == "all" { throw ValidationError("--resume continues one lesson's run: name the lesson") }
     }
 
     func run() throws {
+        Interrupt.shared.install { signal in
+            ConsoleStream.error.write("\n\(Interrupt.name(signal)): stopping at the next safe point and saving what was done "
+                + "(press Ctrl-C again to quit at once).\n")
+        }
         if name == "all" {
-            // Every lesson in the chapter's order (the comparison last, so it finds their results).
+            // Every lesson in the chapter's order (the comparison last, so it finds their results);
+            // a stop request ends the whole series.
             for chosen in allLessons {
+                guard !Interrupt.shared.requested else { break }
                 let rule = String(repeating: "=", count: 88)
-                FileHandle.standardOutput.write(Data("\n\(rule)\nLesson \(chosen.name): \(chosen.title)\n\(rule)\n\n".utf8))
+                ConsoleStream.output.write("\n\(rule)\nLesson \(chosen.name): \(chosen.title)\n\(rule)\n\n")
                 try run(chosen)
             }
             return
         }
         guard let name, name != "list", let chosen = lesson(named: name) else {
-            print(Self.lessonList())
-            print("\nRun one with: swift run lesson <name>, or all of them with: swift run lesson all   (see --help for the options)")
+            ConsoleStream.output.write(Self.lessonList() + "\n\nRun one with: swift run lesson <name>, or all of them with: "
+                + "swift run lesson all   (see --help for the options)\n")
             return
         }
         try run(chosen)
     }
 
     func run(_ chosen: Lesson) throws {
-        var settings = full ? chosen.book : chosen.inClass
-        settings.epochs = epochs ?? settings.epochs
-        settings.batchSize = batchSize ?? settings.batchSize
-        settings.lr = lr ?? settings.lr
-        settings.trainSize = trainSize ?? settings.trainSize
-        settings.testSize = testSize ?? settings.testSize
-        settings.resize = resize ?? settings.resize
-        settings.seed = seed ?? settings.seed
-        settings.threads = threads ?? ProcessInfo.processInfo.activeProcessorCount
-
-        var options = RunOptions()
-        options.full = full
-        options.noTrain = noTrain
-        options.step = step
-        options.dataDirectory = data
-        options.outputRoot = output
-        options.scale = scale
-        options.checkpoint = checkpoint
-        options.epochsGiven = epochs != nil
-
-        Interrupt.shared.installOnce {
-            FileHandle.standardError.write(Data("\nCtrl-C: stopping after this batch and saving what was done (press again to quit at once).\n".utf8))
-        }
         do {
+            let settings = try settings(for: chosen)
+            var options = RunOptions()
+            options.full = full
+            options.noTrain = noTrain
+            options.step = step
+            options.dataDirectory = data
+            options.outputRoot = output
+            options.scale = scale
+            options.checkpoint = checkpoint
+            options.epochsGiven = epochs != nil
+            options.resume = resume
             let run = try LessonRun(lesson: chosen, settings: settings, options: options, terminal: .current())
             try run.run()
-            if run.interrupted { throw ExitCode(130) }
+            if let signal = run.interruptedBy { throw ExitCode(128 + signal) }
         } catch let exit as ExitCode {
             throw exit
+        } catch let stop as Interrupted {
+            throw ExitCode(128 + stop.signal)
         } catch {
-            FileHandle.standardError.write(Data("\nerror: \(error)\n".utf8))
+            ConsoleStream.error.write("\nerror: \(explained(error))\n")
             throw ExitCode.failure
         }
+    }
+
+    /// The lesson's preset, with the flags given; for `--resume`, the stopped run's settings.
+    func settings(for chosen: Lesson) throws -> LessonSettings {
+        var settings = full ? chosen.book : chosen.inClass
+        if resume {
+            let record = try ResumeRecord.read(folder: (output as NSString).appendingPathComponent(chosen.name))
+            settings = record.settings
+            let given: [(String, String?, String)] = [
+                ("batch-size", batchSize.map(String.init), String(settings.batchSize)), ("lr", lr.map { "\($0)" }, "\(settings.lr)"),
+                ("train-size", trainSize.map(String.init), settings.trainSize.map(String.init) ?? "all"),
+                ("test-size", testSize.map(String.init), settings.testSize.map(String.init) ?? "all"),
+                ("resize", resize.map(String.init), settings.resize.map(String.init) ?? "none"),
+                ("seed", seed.map(String.init), String(settings.seed)),
+            ]
+            for (flag, value, saved) in given where value != nil && value != saved {
+                throw ValidationError("--\(flag) \(value!): the stopped run used \(saved); a continued run keeps its settings "
+                    + "(drop --\(flag), or start a new run without --resume)")
+            }
+            let finished = record.state.history.count
+            settings.epochs = epochs ?? settings.epochs
+            guard settings.epochs > finished || (settings.epochs == finished && record.state.epoch <= finished) else {
+                throw ValidationError(settings.epochs < finished
+                    ? "--epochs \(settings.epochs): the stopped run has already finished \(finished) epochs"
+                    : "the run in \(output)/\(chosen.name) finished all \(finished) of its epochs; nothing to continue "
+                        + "(add --epochs N to train it further)")
+            }
+        } else {
+            settings.epochs = epochs ?? settings.epochs
+            settings.batchSize = batchSize ?? settings.batchSize
+            settings.lr = lr ?? settings.lr
+            settings.trainSize = trainSize ?? settings.trainSize
+            settings.testSize = testSize ?? settings.testSize
+            settings.resize = resize ?? settings.resize
+            settings.seed = seed ?? settings.seed
+        }
+        settings.threads = threads ?? ProcessInfo.processInfo.activeProcessorCount
+        return settings
+    }
+
+    /// The error, with what to do about it where the command line can say.
+    func explained(_ error: any Error) -> String {
+        if let held = error as? FolderLock.Held {
+            return "\(held), or choose another output folder with --output DIR."
+        }
+        if let file = error as? FileError, file.path.hasPrefix(output) {
+            return "\(file). Choose another output folder with --output DIR" + (file.problem.contains("space") ? ", or free some space." : ".")
+        }
+        return "\(error)"
     }
 }

@@ -21,7 +21,9 @@ import TestSupport
         let run = try LessonRun(lesson: chosen, settings: settings, options: options, terminal: .plain, write: { _ in })
         try run.run()
         #expect(!run.outputs.contains { if case .error = $0.output { true } else { false } })
-        let files = try FileManager.default.contentsOfDirectory(atPath: output.path + "/" + name)
+        // A run that trains nothing writes beside the last training run's files, not over them.
+        #expect(!FileManager.default.fileExists(atPath: output.path + "/\(name)/metrics.json"))
+        let files = try FileManager.default.contentsOfDirectory(atPath: output.path + "/\(name)/no-train")
         #expect(files.contains("\(name).ipynb") && files.contains("\(name).html") && files.contains("metrics.json"))
         #expect(files.filter { $0.hasSuffix(".png") }.count >= (name == "compare" ? 2 : 4), "\(files)")
     }

@@ -1,6 +1,8 @@
+import Files
 import Foundation
 import NN
 import Plot
+import Tensors
 import Testing
 import TestSupport
 @testable import Notebook
@@ -40,15 +42,30 @@ final class Fixture {
         options.dataDirectory = data.path
     }
 
-    /// The sample lesson, run; with what it printed.
-    func run(threads: Int = 2, interruptRequested: @escaping () -> Bool = { false }) throws -> (LessonRun, String) {
-        var settings = sampleLesson.inClass
+    /// `lesson` (the sample lesson by default), run; with what it printed. `stop` is asked at every
+    /// point where a real run asks whether Ctrl-C was pressed, and given the run.
+    func run(_ lesson: Lesson = sampleLesson, threads: Int = 2, settings change: (inout LessonSettings) -> Void = { _ in },
+             stop: @escaping (LessonRun) -> Bool = { _ in false }) throws -> (LessonRun, String) {
+        var settings = lesson.inClass
         settings.threads = threads
-        var printed = ""
-        let run = try LessonRun(lesson: sampleLesson, settings: settings, options: options, terminal: .plain,
-                                write: { printed += $0 }, interruptRequested: interruptRequested)
+        change(&settings)
+        final class Printed: @unchecked Sendable { var text = ""; weak var run: LessonRun? }
+        let printed = Printed()
+        let run = try LessonRun(lesson: lesson, settings: settings, options: options, terminal: .plain,
+                                write: { printed.text += $0 }, interruptRequested: { printed.run.map(stop) ?? false })
+        printed.run = run
         try run.run()
-        return (run, printed)
+        return (run, printed.text)
+    }
+
+    /// The lesson's folder: name → bytes of every file in it (hidden ones too, but not the lock).
+    func files(_ lesson: String = "sample") -> [String: Data] {
+        let folder = output.path + "/" + lesson
+        var out: [String: Data] = [:]
+        for name in (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? [] where name != ".lock" {
+            out[name] = FileManager.default.contents(atPath: folder + "/" + name)
+        }
+        return out
     }
 }
 
@@ -113,12 +130,18 @@ final class Fixture {
 
     @Test func interruptStopsAfterTheBatchAndKeepsTheRecord() throws {
         let fixture = Fixture()
-        var batches = 0
-        let (run, printed) = try fixture.run(interruptRequested: { batches += 1; return batches >= 6 })
-        #expect(run.interrupted && run.metrics.interrupted)
-        #expect(run.metrics.history.count == 1, "the first epoch (4 batches) finished; the second stopped mid-way")
-        #expect(FileManager.default.fileExists(atPath: fixture.output.path + "/sample/metrics.json"))
-        #expect(printed.contains("Interrupted (Ctrl-C)"))
+        let (run, printed) = try fixture.run(stop: { $0.metrics.history.count == 1 })
+        #expect(run.interruptedBy == SIGINT && run.metrics.interrupted)
+        #expect(run.metrics.history.count == 1, "the first epoch (4 batches) finished; the second stopped after its first batch")
+        let files = fixture.files()
+        for name in ["metrics.json", "sample.ipynb", "sample.html", "sample.safetensors", "resume.safetensors", "training.png"] {
+            #expect(files[name] != nil, "\(name) saved")
+        }
+        #expect(files["predictions.png"] == nil, "no picture after the stop")
+        #expect(printed.contains("Stopped in epoch 2, after batch 1 of 4; 1 full epoch recorded. To continue exactly where it stopped: "
+            + "swift run lesson sample --resume --output \(fixture.output.path) --data \(fixture.data.path)"))
+        let metrics = try JSONDecoder().decode(Metrics.self, from: try #require(files["metrics.json"]))
+        #expect(metrics.interrupted && metrics.history.count == 1)
     }
 
     @Test func unwritableOutputFolderFailsBeforeAnythingRuns() throws {
@@ -126,7 +149,7 @@ final class Fixture {
         let blocker = folder.write("file", [1])  // a file where the output folder should go
         var o = RunOptions()
         o.outputRoot = blocker
-        #expect(throws: OutputError.self) {
+        #expect(throws: FileError(path: blocker, problem: "is a file, not a folder")) {
             try LessonRun(lesson: sampleLesson, settings: sampleLesson.inClass, options: o, terminal: .plain, write: { _ in })
         }
     }
@@ -176,22 +199,26 @@ final class Fixture {
 }
 
 @Suite struct FlagCheckTests {
-    func problem(epochs: Int? = nil, batchSize: Int? = nil, lr: Double? = nil, resize: Int? = nil, threads: Int? = nil,
-                 scale: Double = 1) -> String? {
-        FlagChecks.problem(epochs: epochs, batchSize: batchSize, lr: lr, trainSize: nil, testSize: nil, resize: resize,
-                           threads: threads, scale: scale)
+    func problem(_ parse: (String) throws -> Any, _ text: String) -> String? {
+        do { _ = try parse(text); return nil } catch { return "\(error)" }
     }
 
     @Test func badValuesSayWhatIsAllowed() {
-        #expect(problem() == nil)
-        #expect(problem(epochs: 0) == "--epochs 0: the number of epochs must be at least 1")
-        #expect(problem(batchSize: -3) == "--batch-size -3: the batch size must be at least 1")
-        #expect(problem(lr: 0) == "--lr 0.0: the learning rate must be a positive number")
-        #expect(problem(lr: .nan) == "--lr nan: the learning rate must be a positive number")
-        #expect(problem(lr: .infinity) == "--lr inf: the learning rate must be a positive number")
-        #expect(problem(resize: 0) == "--resize 0: the image side must be between 1 and 1024 pixels")
-        #expect(problem(threads: 0) != nil && problem(threads: 1000) != nil)
-        #expect(problem(scale: 10) == "--scale 10.0: must be between 0.5 and 4")
+        #expect(problem(FlagChecks.epochs.parse, "3") == nil)
+        #expect(problem(FlagChecks.epochs.parse, "0") == "the number of epochs must be a whole number from 1 to 10,000")
+        #expect(problem(FlagChecks.epochs.parse, "-1") == "the number of epochs must be a whole number from 1 to 10,000")
+        #expect(problem(FlagChecks.batchSize.parse, "9223372036854775807") == "the batch size must be a whole number from 1 to 60,000")
+        #expect(problem(FlagChecks.batchSize.parse, "99999999999999999999") != nil, "beyond Int")
+        #expect(problem(FlagChecks.trainSize.parse, "70000") == "the number of training images must be a whole number from 1 to 60,000")
+        #expect(problem(FlagChecks.resize.parse, "1025") == "the image side in pixels must be a whole number from 1 to 1,024")
+        #expect(problem(FlagChecks.threads.parse, "0") != nil && problem(FlagChecks.threads.parse, "1000") != nil)
+        let lr = "the learning rate must be a number from 1e-45 to 3.4028235e+38"
+        for bad in ["0", "-0.1", "nan", "inf", "1e39", "1e-50", "fast"] {
+            #expect(problem(FlagChecks.learningRate, bad) == lr, "--lr \(bad)")
+        }
+        #expect(problem(FlagChecks.learningRate, "1e30") == nil, "finite as a Float: a diverging run says so itself")
+        #expect(problem(FlagChecks.seed, "-1") == "the seed must be a whole number from 0 to 18446744073709551615")
+        #expect(problem(FlagChecks.scale, "10") == "the pixels per point must be a number from 0.5 to 4")
     }
 }
 

@@ -1,3 +1,4 @@
+import Files
 import Foundation
 import Testing
 import TestSupport
@@ -106,7 +107,7 @@ import TestSupport
         let folder = TemporaryFolder()
         let canvas = try Canvas(width: 10, height: 10)
         let target = URL(fileURLWithPath: folder.path + "/missing-folder/x.png")
-        #expect(throws: OutputError.self) { try canvas.writePNG(to: target) }
+        #expect(throws: FileError.self) { try canvas.writePNG(to: target) }
         do { try canvas.writePNG(to: target) } catch { #expect("\(error)".contains(target.path)) }
         #expect(try FileManager.default.contentsOfDirectory(atPath: folder.path).isEmpty)
     }

@@ -21,7 +21,7 @@ public final class TemporaryFolder {
     @discardableResult
     public func write(_ name: String, _ bytes: [UInt8]) -> String {
         let file = (path as NSString).appendingPathComponent(name)
-        FileManager.default.createFile(atPath: file, contents: Data(bytes))
+        precondition(FileManager.default.createFile(atPath: file, contents: Data(bytes)), "cannot write \(file)")
         return file
     }
 

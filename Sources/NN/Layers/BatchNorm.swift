@@ -35,7 +35,7 @@ public class BatchNorm: ModeDependent {
         guard x.shape.rank == inputRank, x.shape[1] == numFeatures else {
             throw ShapeError("expects input [batch, \(numFeatures)\(inputRank == 4 ? ", height, width" : "")], got \(x.shape)")
         }
-        if isTraining { numBatchesTracked += 1 }
+        if isTraining && !x.isShapeOnly { numBatchesTracked += 1 }
         return try batchNorm(x, gamma: weight, beta: bias,
                              running: RunningStatistics(mean: runningMean, variance: runningVar, momentum: momentum),
                              training: isTraining, epsilon: epsilon)

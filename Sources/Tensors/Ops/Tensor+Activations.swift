@@ -1,5 +1,6 @@
 /// max(x, 0), elementwise.
 public func relu(_ x: Tensor) -> Tensor {
+    if let shapeOnly = Tensor.shapeOnlyResult(x.shape, of: x) { return shapeOnly }
     let y = Tensor(uninitialized: x.shape)
     Kernels.reluForward(x.data, y.data, count: x.count)
     return y.recorded(from: [x]) { y in
@@ -11,6 +12,7 @@ public func relu(_ x: Tensor) -> Tensor {
 
 /// 1 / (1 + e^−x), elementwise.
 public func sigmoid(_ x: Tensor) -> Tensor {
+    if let shapeOnly = Tensor.shapeOnlyResult(x.shape, of: x) { return shapeOnly }
     let y = Tensor(uninitialized: x.shape)
     Kernels.sigmoidForward(x.data, y.data, count: x.count)
     return y.recorded(from: [x]) { y in
@@ -26,6 +28,10 @@ public func dropout(_ x: Tensor, p: Float, training: Bool,
                     using generator: RandomGenerator = Random.generator) -> Tensor {
     precondition(p >= 0 && p < 1, "dropout probability \(p) must be in [0, 1)")
     guard training && p > 0 else { return x }
+    if let shapeOnly = Tensor.shapeOnlyResult(x.shape, of: x) {
+        _ = Tensor(shapeOnly: x.shape)  // the mask, kept for the backward pass
+        return shapeOnly
+    }
     let mask = Tensor(uninitialized: x.shape)
     generator.fillUniform(mask.data, count: x.count, 0, 1)
     let keep = 1 / (1 - p)
@@ -36,6 +42,7 @@ public func dropout(_ x: Tensor, p: Float, training: Bool,
 /// Elementwise product of two tensors of the same shape.
 public func * (a: Tensor, b: Tensor) -> Tensor {
     precondition(a.shape == b.shape, "elementwise product of \(a.shape) and \(b.shape)")
+    if let shapeOnly = Tensor.shapeOnlyResult(a.shape, of: a, b) { return shapeOnly }
     let y = Tensor(uninitialized: a.shape)
     for i in 0..<a.count { y.data[i] = a.data[i] * b.data[i] }
     return y.recorded(from: [a, b]) { y in

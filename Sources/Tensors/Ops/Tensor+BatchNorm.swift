@@ -22,10 +22,13 @@ public func batchNorm(_ x: Tensor, gamma: Tensor, beta: Tensor, running: Running
     guard gamma.shape == [c], beta.shape == [c], running.mean.shape == [c], running.variance.shape == [c] else {
         throw ShapeError("batch_norm over \(c) channels (input \(x.shape)) got parameters of shape \(gamma.shape)")
     }
+    if training && n * s <= 1 {
+        throw ShapeError("batch_norm in training needs more than one value per channel, got input \(x.shape)")
+    }
+    if let shapeOnly = Tensor.shapeOnlyResult(x.shape, of: x) { return shapeOnly }
     let y = Tensor(uninitialized: x.shape)
     let mean = Tensor(uninitialized: [c]), inverseStd = Tensor(uninitialized: [c])
     if training {
-        guard n * s > 1 else { throw ShapeError("batch_norm in training needs more than one value per channel, got input \(x.shape)") }
         let variance = Tensor(uninitialized: [c])
         Kernels.batchNormTrainingForward(x.data, n: n, c: c, s: s, gamma: gamma.data, beta: beta.data, epsilon: epsilon,
                                          y: y.data, mean: mean.data, variance: variance.data, inverseStd: inverseStd.data)

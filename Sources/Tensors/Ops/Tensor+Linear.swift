@@ -4,9 +4,10 @@ public func matmul(_ a: Tensor, _ b: Tensor) throws -> Tensor {
         throw ShapeError("matmul of \(a.shape) and \(b.shape): inner sizes must agree")
     }
     let (m, k, n) = (a.shape[0], a.shape[1], b.shape[1])
+    OpCounter.add(m * n * k)
+    if let shapeOnly = Tensor.shapeOnlyResult([m, n], of: a, b) { return shapeOnly }
     let y = Tensor(uninitialized: [m, n])
     Kernels.gemm(m: m, n: n, k: k, a: a.data, lda: k, b: b.data, ldb: n, c: y.data, ldc: n)
-    OpCounter.add(m * n * k)
     return y.recorded(from: [a, b]) { y in
         let dy = y.grad!
         if a.requiresGrad {  // da = dy · bᵀ
@@ -34,13 +35,14 @@ public func linear(_ x: Tensor, weight: Tensor, bias: Tensor? = nil) throws -> T
         throw ShapeError("linear expects a bias of shape [\(outFeatures)], got \(bias.shape)")
     }
     let n = x.shape[0]
+    OpCounter.add(n * outFeatures * inFeatures)
+    if let shapeOnly = Tensor.shapeOnlyResult([n, outFeatures], of: x, weight) { return shapeOnly }
     let y = Tensor(uninitialized: [n, outFeatures])
     if let bias {
         for i in 0..<n { (y.data + i * outFeatures).update(from: bias.data, count: outFeatures) }
     }
     Kernels.gemm(transB: true, m: n, n: outFeatures, k: inFeatures, a: x.data, lda: inFeatures,
                  b: weight.data, ldb: inFeatures, c: y.data, ldc: outFeatures, accumulate: bias != nil)
-    OpCounter.add(n * outFeatures * inFeatures)
 
     return y.recorded(from: [x, weight] + (bias.map { [$0] } ?? [])) { y in
         let dy = y.grad!

@@ -20,6 +20,10 @@ extension Tensor {
 /// kernel size, as in PyTorch. Output (N, C, OH, OW), OH = (H + 2·padding − K) / stride + 1.
 public func maxPool2d(_ x: Tensor, kernelSize: Int, stride: Int? = nil, padding: Int = 0) throws -> Tensor {
     let (input, window, outShape) = try x.poolWindow("max_pool2d", kernelSize: kernelSize, stride: stride, padding: padding)
+    if let shapeOnly = Tensor.shapeOnlyResult(outShape, of: x) {
+        _ = Tensor(shapeOnly: outShape)  // the winners' indices, kept for the backward pass
+        return shapeOnly
+    }
     let y = Tensor(uninitialized: outShape)
     let argmax = UnsafeMutablePointer<Int32>.allocate(capacity: outShape.count)
     Kernels.maxPoolForward(x.data, input, window: window, y.data, argmax: argmax)
@@ -42,6 +46,7 @@ private final class ArgmaxBuffer {
 /// Mean over each window, per channel; padded cells count as zeros (PyTorch's default).
 public func avgPool2d(_ x: Tensor, kernelSize: Int, stride: Int? = nil, padding: Int = 0) throws -> Tensor {
     let (input, window, outShape) = try x.poolWindow("avg_pool2d", kernelSize: kernelSize, stride: stride, padding: padding)
+    if let shapeOnly = Tensor.shapeOnlyResult(outShape, of: x) { return shapeOnly }
     let y = Tensor(uninitialized: outShape)
     Kernels.avgPoolForward(x.data, input, window: window, y.data)
     return y.recorded(from: [x]) { y in
@@ -57,6 +62,7 @@ public func adaptiveAvgPool2d(_ x: Tensor, outputSize: (Int, Int)) throws -> Ten
     let input = try x.requireImages("adaptive_avg_pool2d")
     let (oh, ow) = outputSize
     guard oh >= 1, ow >= 1 else { throw ShapeError("adaptive_avg_pool2d: output size (\(oh), \(ow)) must be positive") }
+    if let shapeOnly = Tensor.shapeOnlyResult([input.n, input.c, oh, ow], of: x) { return shapeOnly }
     let y = Tensor(uninitialized: [input.n, input.c, oh, ow])
     Kernels.adaptiveAvgPoolForward(x.data, input, outputHeight: oh, outputWidth: ow, y.data)
     return y.recorded(from: [x]) { y in

@@ -1,6 +1,7 @@
 extension Tensor {
     /// The sum of all elements, as a one-element tensor.
     public func sum() -> Tensor {
+        if let shapeOnly = Tensor.shapeOnlyResult([], of: self) { return shapeOnly }
         let y = Tensor(repeating: Kernels.sum(data, count: count), shape: [])
         return y.recorded(from: [self]) { y in
             self.accumulateGrad(Tensor(repeating: y.grad!.item, shape: self.shape))
@@ -9,6 +10,7 @@ extension Tensor {
 
     /// The mean of all elements, as a one-element tensor.
     public func mean() -> Tensor {
+        if let shapeOnly = Tensor.shapeOnlyResult([], of: self) { return shapeOnly }
         let y = Tensor(repeating: Kernels.sum(data, count: count) / Float(count), shape: [])
         return y.recorded(from: [self]) { y in
             self.accumulateGrad(Tensor(repeating: y.grad!.item / Float(self.count), shape: self.shape))
@@ -19,6 +21,7 @@ extension Tensor {
     public func argmax() -> [Int] {
         precondition(shape.rank == 2, "argmax expects [rows, classes], got \(shape)")
         let (n, c) = (shape[0], shape[1])
+        if isShapeOnly { return Array(repeating: 0, count: n) }
         return (0..<n).map { i in
             var best = 0
             for j in 1..<max(c, 1) where data[i * c + j] > data[i * c + best] { best = j }
@@ -39,6 +42,10 @@ public func crossEntropy(_ logits: Tensor, labels: [Int32]) throws -> Tensor {
     }
     if let bad = labels.first(where: { $0 < 0 || Int($0) >= c }) {
         throw ShapeError("cross_entropy: label \(bad) is outside 0..<\(c)")
+    }
+    if let shapeOnly = Tensor.shapeOnlyResult([], of: logits) {
+        _ = Tensor(shapeOnly: logits.shape)  // the probabilities kept for the backward pass
+        return shapeOnly
     }
     let probabilities = Tensor(uninitialized: logits.shape)
     let losses = Storage(uninitializedCount: n)

@@ -43,6 +43,7 @@ public func cat(_ tensors: [Tensor], axis: Int = 1) throws -> Tensor {
     let total = widths.reduce(0, +)
     var shape = first.shape
     shape[axis] = widths.reduce(0, +) / inner
+    if tensors.contains(where: \.isShapeOnly) { return Tensor(shapeOnly: shape) }
     let y = Tensor(uninitialized: shape)
     for o in 0..<outer {
         var offset = o * total
@@ -68,6 +69,7 @@ public func cat(_ tensors: [Tensor], axis: Int = 1) throws -> Tensor {
 /// Elementwise sum of two tensors of the same shape (a residual connection).
 public func + (a: Tensor, b: Tensor) throws -> Tensor {
     guard a.shape == b.shape else { throw ShapeError("cannot add tensors of shapes \(a.shape) and \(b.shape)") }
+    if let shapeOnly = Tensor.shapeOnlyResult(a.shape, of: a, b) { return shapeOnly }
     let y = Tensor(uninitialized: a.shape)
     Kernels.add(a.data, b.data, into: y.data, count: a.count)
     return y.recorded(from: [a, b]) { y in

@@ -1,0 +1,70 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// One writer per folder: a lock file (`.lock`) held with `flock` for as long as the process
+/// lives. The kernel releases it when the process ends, however it ends, so a killed run never
+/// leaves the folder locked; the file holds the holder's process id, for the message to others.
+public final class FolderLock: Sendable {
+    public let folder: String
+    private let fd: Int32
+
+    /// Another process holds the folder.
+    public struct Held: Error, CustomStringConvertible {
+        public var folder: String
+        public var holder: Int32?
+        public var description: String {
+            "\(folder) is being written by another run" + (holder.map { " (process \($0))" } ?? "")
+                + "; wait for it to finish, or stop it"
+        }
+    }
+
+    /// Creates `folder` if needed and takes its lock, or throws `Held` naming the process that has it.
+    public init(_ folder: String) throws {
+        self.folder = folder
+        try Folder.create(folder)
+        let path = (folder as NSString).appendingPathComponent(".lock")
+        let fd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0o644)
+        guard fd >= 0 else {
+            let code = errno
+            throw FileError(path: folder, errno: code, doing: code == ELOOP ? "be locked (its .lock is a symlink)" : "be written")
+        }
+        guard flock(fd, LOCK_EX | LOCK_NB) == 0 else {
+            let code = errno
+            var buffer = [UInt8](repeating: 0, count: 32)
+            let n = pread(fd, &buffer, buffer.count, 0)
+            close(fd)
+            guard code == EWOULDBLOCK else { throw FileError(path: folder, errno: code, doing: "be locked") }
+            let holder = n > 0 ? Int32(String(decoding: buffer[0..<n], as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)) : nil
+            throw Held(folder: folder, holder: holder)
+        }
+        let pid = Array("\(getpid())\n".utf8)
+        if ftruncate(fd, 0) != 0 || pwrite(fd, pid, pid.count, 0) != pid.count {
+            let code = errno
+            close(fd)
+            throw FileError(path: folder, errno: code, doing: "be written")
+        }
+        self.fd = fd
+    }
+
+    deinit { close(fd) }
+}
+
+public enum Folder {
+    /// Creates `path` and its parents if needed; a clear error if something else is in the way.
+    public static func create(_ path: String) throws {
+        var info = stat()
+        if stat(path, &info) == 0 {
+            guard info.st_mode & S_IFMT == S_IFDIR else {
+                throw FileError(path: path, problem: "is \(ReadableFile.kind(info.st_mode)), not a folder")
+            }
+            return
+        }
+        let parent = (path as NSString).deletingLastPathComponent
+        if !parent.isEmpty && parent != path { try create(parent) }
+        guard mkdir(path, 0o755) == 0 || errno == EEXIST else {
+            throw FileError(path: path, errno: errno, doing: "be created")
+        }
+    }
+}

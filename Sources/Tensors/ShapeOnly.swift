@@ -1,0 +1,42 @@
+/// Shape-only tensors: a shape and no elements, like PyTorch's "meta" device. Every operation
+/// checks its inputs' shapes as usual and returns a shape-only result without computing
+/// anything, so a whole network can be checked against an input size, or its memory for a
+/// batch counted, in microseconds and without allocating:
+///
+///     let y = try net(Tensor(shapeOnly: [256, 1, 224, 224]))    // throws if 224 does not fit
+///     let (_, bytes) = try ShapeOnly.countBytes { try net(Tensor(shapeOnly: [256, 1, 224, 224])) }
+///
+/// Asking a shape-only tensor for its elements (`data`) stops the program: an operation that
+/// forgot to check is a bug, never a silent wrong answer.
+extension Tensor {
+    public convenience init(shapeOnly shape: Shape) {
+        self.init(shape: shape, storage: Storage(shapeOnlyCount: shape.count))
+        ShapeOnly.tally?.add(shape.count)
+    }
+
+    /// Whether this tensor has a shape only, no elements.
+    public var isShapeOnly: Bool { storage.isShapeOnly }
+
+    /// The result of an operation on `inputs` with output `shape`, if any input is shape-only:
+    /// then the operation returns this instead of computing.
+    static func shapeOnlyResult(_ shape: Shape, of inputs: Tensor...) -> Tensor? {
+        inputs.contains(where: \.isShapeOnly) ? Tensor(shapeOnly: shape) : nil
+    }
+}
+
+public enum ShapeOnly {
+    /// Counts the elements of the shape-only tensors made inside `countBytes`.
+    final class Tally: @unchecked Sendable {
+        var elements = 0
+        func add(_ n: Int) { elements += n }
+    }
+    @TaskLocal static var tally: Tally?
+
+    /// Runs `body` and returns its result with the bytes of every shape-only tensor it made: for a
+    /// forward pass, the outputs of all its operations, which training keeps for the backward pass.
+    public static func countBytes<T>(_ body: () throws -> T) rethrows -> (T, Int) {
+        let counter = Tally()
+        let result = try $tally.withValue(counter, operation: body)
+        return (result, counter.elements * MemoryLayout<Float>.stride)
+    }
+}
