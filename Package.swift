@@ -58,7 +58,9 @@ let package = Package(
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "Tensors", "CZlib", "TestSupport"]),
         .testTarget(name: "PlotTests", dependencies: ["Plot", "Files", "TestSupport"]),
         .testTarget(name: "NotebookTests", dependencies: ["Notebook", "Plot", "NN", "Tensors", "Files", "TestSupport"]),
-        .testTarget(name: "LessonsTests", dependencies: ["Lessons", "TestSupport"]),
+        .testTarget(name: "LessonsTests", dependencies: ["Lessons", "Notebook", "NN", "Tensors", "Datasets", "TestSupport"]),
+        // Runs the built `lesson` binary as a process (signals, consoles, a second run).
+        .testTarget(name: "LessonCommandTests", dependencies: ["TestSupport"]),
     ],
     swiftLanguageModes: [.v5]
 )

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -8,7 +9,7 @@ import Glibc
 /// leaves the folder locked; the file holds the holder's process id, for the message to others.
 public final class FolderLock: Sendable {
     public let folder: String
-    private let fd: Int32
+    private let fd: Mutex<Int32>
 
     /// Another process holds the folder.
     public struct Held: Error, CustomStringConvertible {
@@ -45,10 +46,18 @@ public final class FolderLock: Sendable {
             close(fd)
             throw FileError(path: folder, errno: code, doing: "be written")
         }
-        self.fd = fd
+        self.fd = Mutex(fd)
     }
 
-    deinit { close(fd) }
+    /// Lets the next run in; also done when the lock is released from memory.
+    public func release() {
+        fd.withLock { fd in
+            if fd >= 0 { close(fd) }
+            fd = -1
+        }
+    }
+
+    deinit { release() }
 }
 
 public enum Folder {

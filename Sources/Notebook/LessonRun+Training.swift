@@ -186,11 +186,11 @@ extension LessonRun {
         }
     }
 
-    /// Refuses a batch whose training step cannot fit in the memory available now, before
-    /// anything is allocated, with the estimate and the largest batch that fits.
-    func checkMemory(_ net: any Layer, size: Int, batch: Int) throws {
+    /// Refuses a batch whose training step cannot fit in the memory available now (less a tenth,
+    /// for the data set, evaluation and the rest of the machine), before anything is allocated,
+    /// with the estimate and the largest batch that fits.
+    func checkMemory(_ net: any Layer, size: Int, batch: Int, available: Int = availableMemory() / 10 * 9) throws {
         let memory = try TrainingMemory(net, image: [1, size, size], batch: batch)
-        let available = availableMemory()
         guard memory.bytes > available else { return }
         func gigabytes(_ bytes: Int) -> String { String(format: "%.1f GB", Double(bytes) / 1e9) }
         var message = "A training step on batches of \(batch.grouped) images of \(size)×\(size) needs about \(gigabytes(memory.bytes)) "

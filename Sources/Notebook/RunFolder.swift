@@ -40,7 +40,7 @@ final class RunFolder: Sendable {
         TemporaryFiles.removeStale(in: path)
         Self.restoreKilledRun(in: path)
         if keepsPrevious {
-            let key = QuitCleanup.add { [self] in rollBack() }
+            let key = QuitCleanup.add { [weak self] in self?.rollBack() }
             cleanupKey.withLock { $0 = key }
         }
     }
@@ -75,10 +75,12 @@ final class RunFolder: Sendable {
         cleanupKey.withLock { key in if let k = key { QuitCleanup.remove(k) }; key = nil }
     }
 
-    /// Puts back the last run's files if the run did not commit; the end of the run.
+    /// The end of the run: puts back the last run's files if the run did not commit, and lets the
+    /// next run take the folder.
     func finish() {
         rollBack()
         cleanupKey.withLock { key in if let k = key { QuitCleanup.remove(k) }; key = nil }
+        lock.release()
     }
 
     // MARK: Keeping the last run's files

@@ -140,6 +140,40 @@ func idx(_ dims: [Int], _ values: [UInt8]) -> [UInt8] { idxFile(dims, values) }
         }
     }
 
+    /// Sets that parse but cannot be used are refused when loaded, naming the file.
+    @Test func emptySetsAndMismatchedSizesAreRefusedAtLoad() {
+        let empty = TemporaryFolder()
+        Self.writeMiniature(empty, test: 0)
+        #expect(throws: DatasetError(file: empty.path + "/t10k-images-idx3-ubyte.gz", problem: "holds no images (its dimensions are [0, 4, 4])")) {
+            try FashionMNIST.load(from: empty.path)
+        }
+        let mismatched = TemporaryFolder()
+        Self.writeMiniature(mismatched, zip: false)
+        mismatched.write("t10k-images-idx3-ubyte", idx([3, 5, 5], [UInt8](repeating: 1, count: 75)))
+        #expect(throws: DatasetError(file: mismatched.path + "/t10k-images-idx3-ubyte",
+                                     problem: "holds images of 5×5 pixels, but the training images in "
+                                        + "\(mismatched.path)/train-images-idx3-ubyte are 4×4; both sets must have one size")) {
+            try FashionMNIST.load(from: mismatched.path)
+        }
+    }
+
+    /// A named pipe where a data file should be would block a plain read forever; a folder would
+    /// give a system error in other words. Both are named for what they are.
+    @Test func notAFileIsNamedForWhatItIs() throws {
+        let folder = TemporaryFolder()
+        Self.writeMiniature(folder, zip: false)
+        try FileManager.default.removeItem(atPath: folder.path + "/train-labels-idx1-ubyte")
+        #expect(mkfifo(folder.path + "/train-labels-idx1-ubyte", 0o644) == 0)
+        #expect(throws: DatasetError(file: folder.path + "/train-labels-idx1-ubyte", problem: "is a named pipe (FIFO), not a file")) {
+            try FashionMNIST.load(from: folder.path)
+        }
+        try FileManager.default.removeItem(atPath: folder.path + "/train-labels-idx1-ubyte")
+        try FileManager.default.createDirectory(atPath: folder.path + "/train-labels-idx1-ubyte", withIntermediateDirectories: false)
+        #expect(throws: DatasetError(file: folder.path + "/train-labels-idx1-ubyte", problem: "is a folder, not a file")) {
+            try FashionMNIST.load(from: folder.path)
+        }
+    }
+
     @Test func directoryChoiceFollowsFlagThenEnvironment() {
         #expect(FashionMNIST.directory(explicit: "/a", environment: ["FASHION_MNIST": "/b"]) == "/a")
         #expect(FashionMNIST.directory(explicit: nil, environment: ["FASHION_MNIST": "/b"]) == "/b")

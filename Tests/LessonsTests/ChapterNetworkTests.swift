@@ -1,4 +1,6 @@
+import Foundation
 import NN
+import Notebook
 import Tensors
 import Testing
 @testable import Lessons
@@ -106,5 +108,36 @@ import Testing
         SGD(net.parameters, learningRate: 0.01).step()
         let after = try crossEntropy(try net(x), labels: labels)
         #expect(after.item < before.item, "\(name): \(before.item) → \(after.item)")
+    }
+}
+
+/// What the checks before training rely on: a shape-only pass through each network gives the
+/// shapes a real one does, in training and in evaluation, and its memory for a batch.
+@Suite struct ShapeOnlyNetworkTests {
+    @Test(arguments: chapterNetworks.map(\.name))
+    func shapeOnlyPassesAgreeWithRealOnes(_ name: String) throws {
+        let network = try #require(chapterNetworks.first { $0.name == name })
+        let net = network.make()
+        let side = network.inputSize
+        for training in [true, false] {
+            net.setTraining(training)
+            let real = try noGrad { try net(Tensor(zeros: [2, 1, side, side])) }.shape
+            #expect(try net(Tensor(shapeOnly: [2, 1, side, side])).shape == real, "\(name), training \(training)")
+        }
+        let memory = try TrainingMemory(net, image: [1, side, side], batch: 64)
+        #expect(memory.parameterBytes >= net.parameterCount * 4)
+        #expect(memory.bytes(batch: 128) > memory.bytes(batch: 64))
+        #expect(memory.largestBatch(fitting: memory.bytes(batch: 64)) == 64)
+    }
+}
+
+/// The lessons show the code they were built from: each carries its file's text, as it is now
+/// (the tests were built from the same files).
+@Suite struct BuiltLessonTextTests {
+    @Test(arguments: allLessons.map(\.name))
+    func eachLessonCarriesItsText(_ name: String) throws {
+        let chosen = try #require(lesson(named: name))
+        let built = try #require(chosen.sourceText, "\(name) has no built-in text")
+        #expect(built == (try String(contentsOfFile: chosen.sourceFile, encoding: .utf8)))
     }
 }

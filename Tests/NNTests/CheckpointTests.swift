@@ -2,6 +2,7 @@ import Foundation
 import NN
 import Tensors
 import Testing
+import TestSupport
 
 @Suite struct CheckpointTests {
     static func smallNet() -> Sequential {
@@ -20,6 +21,38 @@ import Testing
             "3.0.weight", "3.0.bias", "5.weight", "5.bias", "6.weight", "6.bias", "6.running_mean", "6.running_var",
             "6.num_batches_tracked",
         ])
+    }
+
+    /// Weights from a run that diverged are refused, naming the tensor; the network is untouched.
+    @Test func nonFiniteWeightsAreRefusedByName() throws {
+        let saved = Self.smallNet()
+        saved.parametersByPath().first { $0.path == "5.weight" }!.tensor.data[7] = .infinity
+        let data = try Checkpoint.encode(saved)
+        let other = Self.smallNet()
+        let before = other.parameters.map(\.scalars)
+        #expect(throws: Checkpoint.Mismatch(file: "x.safetensors", problem: "tensor '5.weight' holds a NaN or infinite value (at index 7): "
+            + "these weights come from a run that diverged and cannot be used")) {
+            try Checkpoint.load(data, file: "x.safetensors", into: other)
+        }
+        #expect(other.parameters.map(\.scalars) == before)
+    }
+
+    /// A file is mapped and its header checked first: a large file that is not a checkpoint is
+    /// refused without being read; a real one loads from the mapping, metadata and all.
+    @Test func filesAreMappedAndTheirHeaderReadFirst() throws {
+        let folder = TemporaryFolder()
+        let big = folder.path + "/big.safetensors"
+        #expect(FileManager.default.createFile(atPath: big, contents: Data("not a checkpoint".utf8)))
+        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: big))
+        try handle.truncate(atOffset: 1 << 30)  // 1 GB, sparse: costs no disk
+        try handle.close()
+        #expect(throws: SafeTensors.Failure.self) { try Checkpoint.load(path: big, into: Self.smallNet()) }
+
+        let net = Self.smallNet()
+        let path = folder.write("net.safetensors", [UInt8](try Checkpoint.encode(net, metadata: ["lesson": "x"])))
+        let copy = Random.$generator.withValue(RandomGenerator(seed: 9)) { Self.smallNet() }
+        #expect(try Checkpoint.load(path: path, into: copy) == ["lesson": "x"])
+        #expect(copy.parameters.map(\.scalars) == net.parameters.map(\.scalars))
     }
 
     @Test func roundTripGivesIdenticalOutputs() throws {

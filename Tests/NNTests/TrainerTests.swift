@@ -88,6 +88,53 @@ struct PatternData: BatchSource {
         }
     }
 
+    /// A loss far above the loss of guessing is a divergence, reported like a NaN, with the epoch,
+    /// the batch and a smaller learning rate.
+    @Test func anExplodingLossIsADivergence() throws {
+        let train = PatternData(count: 64, classes: 4, seed: 1)
+        let net = Sequential { Flatten(); Linear(64, 4) }
+        xavierUniform(net)
+        do {
+            _ = try Trainer(net: net, learningRate: 1e30, epochs: 2).fit(train: train, test: train)
+            Issue.record("a learning rate of 1e30 trained")
+        } catch let error as TrainingError {
+            #expect(error.description.contains("at epoch 1, batch 2, far above 1.39, the loss of guessing among 4 classes"), "\(error)")
+            #expect(error.description.hasSuffix("Try a smaller learning rate, e.g. --lr 1e+29."))
+        }
+    }
+
+    /// Continued from the state it saved when stopped, a run ends exactly as one never stopped,
+    /// dropout's random numbers included.
+    @Test func aStoppedRunContinuesExactly() throws {
+        let train = PatternData(count: 96, classes: 4, seed: 1), test = PatternData(count: 32, classes: 4, seed: 2)
+        func net() -> Sequential {
+            Random.$generator.withValue(RandomGenerator(seed: 4)) {
+                let net = Sequential { Flatten(); Linear(64, 16); ReLU(); Dropout(0.5); Linear(16, 4) }
+                xavierUniform(net)
+                return net
+            }
+        }
+        func fit(_ net: Sequential, stopAfter: Int? = nil, from state: TrainingState? = nil) throws -> Trainer.Result {
+            try Random.$generator.withValue(RandomGenerator(seed: 5)) {
+                let trainer = Trainer(net: net, learningRate: 0.3, epochs: 3)
+                var asked = 0
+                trainer.shouldStop = { asked += 1; return asked == stopAfter }
+                return try trainer.fit(train: train, test: test, from: state)
+            }
+        }
+        let whole = net()
+        let expected = try fit(whole)
+        for stop in [1, 2, 3, 4, 5, 7] {  // 3 training and 1 test batch an epoch: in training and in testing
+            let resumed = net()
+            let stopped = try fit(resumed, stopAfter: stop)
+            #expect(stopped.interrupted)
+            let finished = try fit(resumed, from: stopped.state)
+            #expect(finished.history.map(\.loss) == expected.history.map(\.loss), "stopped at \(stop)")
+            #expect(finished.history.map(\.testAccuracy) == expected.history.map(\.testAccuracy))
+            #expect(resumed.parameters.map(\.scalars) == whole.parameters.map(\.scalars), "stopped at \(stop)")
+        }
+    }
+
     @Test func stopRequestEndsAfterTheCurrentBatch() throws {
         let train = PatternData(count: 128, classes: 4, seed: 1)
         let trainer = Trainer(net: Sequential { Flatten(); Linear(64, 4) }, learningRate: 0.1, epochs: 5)

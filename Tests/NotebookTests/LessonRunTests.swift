@@ -43,16 +43,18 @@ final class Fixture {
     }
 
     /// `lesson` (the sample lesson by default), run; with what it printed. `stop` is asked at every
-    /// point where a real run asks whether Ctrl-C was pressed, and given the run.
+    /// point where a real run asks whether Ctrl-C was pressed, given the run and how many times it
+    /// has been asked (from 1); true stops the run there, as Ctrl-C would.
     func run(_ lesson: Lesson = sampleLesson, threads: Int = 2, settings change: (inout LessonSettings) -> Void = { _ in },
-             stop: @escaping (LessonRun) -> Bool = { _ in false }) throws -> (LessonRun, String) {
+             stop: @escaping (LessonRun, Int) -> Bool = { _, _ in false }) throws -> (LessonRun, String) {
         var settings = lesson.inClass
         settings.threads = threads
         change(&settings)
-        final class Printed: @unchecked Sendable { var text = ""; weak var run: LessonRun? }
+        final class Printed: @unchecked Sendable { var text = "", asked = 0; weak var run: LessonRun? }
         let printed = Printed()
         let run = try LessonRun(lesson: lesson, settings: settings, options: options, terminal: .plain,
-                                write: { printed.text += $0 }, interruptRequested: { printed.run.map(stop) ?? false })
+                                write: { printed.text += $0 },
+                                interruptRequested: { printed.asked += 1; return printed.run.map { stop($0, printed.asked) } ?? false })
         printed.run = run
         try run.run()
         return (run, printed.text)
@@ -130,7 +132,7 @@ final class Fixture {
 
     @Test func interruptStopsAfterTheBatchAndKeepsTheRecord() throws {
         let fixture = Fixture()
-        let (run, printed) = try fixture.run(stop: { $0.metrics.history.count == 1 })
+        let (run, printed) = try fixture.run(stop: { run, _ in run.metrics.history.count == 1 })
         #expect(run.interruptedBy == SIGINT && run.metrics.interrupted)
         #expect(run.metrics.history.count == 1, "the first epoch (4 batches) finished; the second stopped after its first batch")
         let files = fixture.files()
