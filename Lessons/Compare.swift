@@ -32,7 +32,8 @@ public let compareLesson = Lesson(
     name: "compare", title: "The chapter compared",
     summary: "Every network side by side: parameters, arithmetic, memory, speed here, accuracy of the last runs",
     inClass: LessonSettings(epochs: 1, batchSize: 16, lr: 0.01),
-    book: LessonSettings(epochs: 1, batchSize: 16, lr: 0.01)
+    book: LessonSettings(epochs: 1, batchSize: 16, lr: 0.01),
+    usesData: false
 ) { nb in
 
 /*:

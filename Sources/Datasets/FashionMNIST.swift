@@ -40,7 +40,7 @@ public enum FashionMNIST {
     /// The folder to read: `explicit` (from --data) if given, else $FASHION_MNIST, else the system
     /// folder.
     public static func directory(explicit: String?, environment: [String: String] = ProcessInfo.processInfo.environment) -> String {
-        explicit ?? environment[environmentVariable] ?? systemDirectory
+        explicit ?? environment[environmentVariable].flatMap { $0.isEmpty ? nil : $0 } ?? systemDirectory
     }
 
     /// Loads the training and test sets from `directory`.
@@ -90,7 +90,9 @@ public enum FashionMNIST {
     /// `name.gz` if present, else `name`.
     static func locate(_ directory: String, _ name: String) throws -> String {
         let base = URL(fileURLWithPath: directory).appendingPathComponent(name).path
-        for candidate in [base + ".gz", base] where FileManager.default.fileExists(atPath: candidate) {
+        // lstat: a symlink that leads nowhere (or in a loop) is there, and reading it will say why.
+        var info = stat()
+        for candidate in [base + ".gz", base] where lstat(candidate, &info) == 0 {
             return candidate
         }
         throw DatasetError(file: base + ".gz", problem: "does not exist", hint: installHint)

@@ -29,7 +29,7 @@ public final class FolderLock: Sendable {
         let fd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0o644)
         guard fd >= 0 else {
             let code = errno
-            throw FileError(path: folder, errno: code, doing: code == ELOOP ? "be locked (its .lock is a symlink)" : "be written")
+            throw FileError(path: path, errno: code, doing: code == ELOOP ? "be opened: it is a symbolic link, not the lock file" : "be opened as the folder's lock")
         }
         guard flock(fd, LOCK_EX | LOCK_NB) == 0 else {
             let code = errno
@@ -61,6 +61,32 @@ public final class FolderLock: Sendable {
 }
 
 public enum Folder {
+    /// Creates `root` (which may be a symlink the user chose) and then each folder of `path`
+    /// below it, refusing any of those that is a symbolic link: a link planted there would send
+    /// every file of a run somewhere else.
+    public static func createReal(_ path: String, below root: String) throws {
+        try create(root)
+        // Textually, not with standardizingPath, which would follow the very links to refuse.
+        let rootPath = root.hasSuffix("/") && root.count > 1 ? String(root.dropLast()) : root
+        guard path.hasPrefix(rootPath + "/") else { return try create(path) }
+        var current = rootPath
+        for component in path.dropFirst(rootPath.count + 1).split(separator: "/") where component != "." {
+            current = (current as NSString).appendingPathComponent(String(component))
+            if mkdir(current, 0o755) == 0 { continue }
+            let code = errno
+            var info = stat()
+            guard code == EEXIST, lstat(current, &info) == 0 else { throw FileError(path: current, errno: code, doing: "be created") }
+            switch info.st_mode & S_IFMT {
+            case S_IFDIR: continue
+            case S_IFLNK:
+                throw FileError(path: current, problem: "is a symbolic link; a run writes only into real folders (remove the link, "
+                    + "or choose the output folder itself with --output)")
+            default:
+                throw FileError(path: current, problem: "is \(ReadableFile.kind(info.st_mode)), not a folder")
+            }
+        }
+    }
+
     /// Creates `path` and its parents if needed; a clear error if something else is in the way.
     public static func create(_ path: String) throws {
         var info = stat()

@@ -104,7 +104,10 @@ public enum SafeTensors {
         guard data.count >= 8 else { throw fail("is \(data.count) bytes long, too short for a safetensors header") }
         let start = data.startIndex
         let headerLength = (0..<8).reduce(UInt64(0)) { $0 | UInt64(data[start + $1]) << (8 * UInt64($1)) }
-        guard headerLength <= UInt64(data.count - 8), headerLength <= 100_000_000 else {
+        guard headerLength <= 100_000_000 else {
+            throw fail("declares a header of \(headerLength) bytes, more than the 100 MB a safetensors header may have: not a checkpoint")
+        }
+        guard headerLength <= UInt64(data.count - 8) else {
             throw fail("declares a \(headerLength)-byte header but has only \(data.count - 8) bytes after the length: truncated or not safetensors")
         }
         let headerEnd = 8 + Int(headerLength)

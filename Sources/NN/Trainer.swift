@@ -82,7 +82,7 @@ public enum TrainingError: Error, CustomStringConvertible {
                 ? "the loss reached \(loss) at epoch \(epoch), batch \(batch), far above "
                     + String(format: "%.2f", Foundation.log(Double(classes))) + ", the loss of guessing among \(classes) classes"
                 : "the loss became \(loss) at epoch \(epoch), batch \(batch)"
-            return what + ": training diverged. Try a smaller learning rate, e.g. --lr \(lr / 10)."
+            return what + ": training diverged. Try a smaller learning rate, e.g. --lr \(min(lr / 10, 1))."
         }
     }
 }

@@ -107,8 +107,7 @@ extension LessonRun {
             loss.backward()
             optimizer.step()
         }
-        let url = URL(fileURLWithPath: options.outputRoot).appendingPathComponent(network.lesson).appendingPathComponent("metrics.json")
-        let lastRun = (try? ReadableFile.contents(of: url.path)).flatMap { try? JSONDecoder().decode(Metrics.self, from: $0) }
+        let lastRun = Metrics.read(in: (options.outputRoot as NSString).appendingPathComponent(network.lesson))
         return NetworkFigures(network: network, params: net.parameterCount, macs: macs, activationBytes: activations,
                               trainingPerSecond: Double(batch) / training, inferencePerSecond: Double(batch) / inference,
                               lastRun: lastRun?.history.isEmpty == false ? lastRun : nil)

@@ -81,14 +81,17 @@ public struct Lesson: Sendable {
     public let book: LessonSettings
     /// What the in-class preset changes from the book, said on screen before training.
     public let inClassNote: String?
+    /// Whether the lesson reads the data set (loaded, and checked, before its first cell).
+    public let usesData: Bool
     public let sourceFile: String
     /// The text of `sourceFile` when the lesson was compiled, if the build recorded it.
     public private(set) var sourceText: String?
     let body: @Sendable (LessonRun) throws -> Void
 
     public init(name: String, title: String, summary: String, inClass: LessonSettings, book: LessonSettings,
-                inClassNote: String? = nil, sourceFile: String = #filePath,
+                inClassNote: String? = nil, usesData: Bool = true, sourceFile: String = #filePath,
                 _ body: @escaping @Sendable (LessonRun) throws -> Void) {
+        self.usesData = usesData
         (self.name, self.title, self.summary, self.inClass, self.book, self.inClassNote, self.sourceFile, self.body) =
             (name, title, summary, inClass, book, inClassNote, sourceFile, body)
     }

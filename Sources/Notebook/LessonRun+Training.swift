@@ -65,7 +65,7 @@ extension LessonRun {
             output(.text("Not training (--no-train): the network keeps its initial random weights."), line: line)
             return []
         }
-        try checkMemory(net, size: side, batch: settings.batchSize)
+        try checkMemory(net, size: side, batch: min(settings.batchSize, data.train.exampleCount))
         output(.text(plan(data, continuing: start?.state)), line: line)
 
         let trainer = Trainer(net: net, learningRate: Float(settings.lr), epochs: settings.epochs)
@@ -211,10 +211,9 @@ extension LessonRun {
     /// metrics.json), as `comparison-<other>.png`; says so if `other` has not been run.
     public func compareTraining(with other: String, line: Int = #line) throws {
         try reach(line)
-        let url = URL(fileURLWithPath: options.outputRoot).appendingPathComponent(other).appendingPathComponent("metrics.json")
-        guard let data = try? ReadableFile.contents(of: url.path), let theirs = try? JSONDecoder().decode(Metrics.self, from: data),
-              !theirs.history.isEmpty else {
-            output(.text("No finished run of `\(other)` in \(url.deletingLastPathComponent().path) to compare with: "
+        let folder = (options.outputRoot as NSString).appendingPathComponent(other)
+        guard let theirs = Metrics.read(in: folder), !theirs.history.isEmpty else {
+            output(.text("No finished run of `\(other)` in \(folder) to compare with: "
                 + "run `swift run lesson \(other)` first."), line: line)
             return
         }

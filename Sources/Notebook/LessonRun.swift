@@ -102,7 +102,13 @@ public final class LessonRun {
         stepping = options.step
         var display = (options.outputRoot as NSString).appendingPathComponent(lesson.name)
         if let viewing = options.viewingFolder { display = (display as NSString).appendingPathComponent(viewing) }
-        folder = try RunFolder(path: display, display: display, keepsPrevious: options.viewingFolder == nil)
+        // The last run's record is kept until this one has a better: a training run's, once it
+        // has finished an epoch; a view's (no-train/, checkpoint/), if there is one.
+        let viewing = options.viewingFolder != nil
+        folder = try RunFolder(path: display, display: display, root: options.outputRoot) { folder in
+            guard let last = Metrics.read(in: folder) else { return false }
+            return viewing || !last.history.isEmpty
+        }
     }
 
     /// The data set, read once per run (see `loadData`).
@@ -125,6 +131,7 @@ public final class LessonRun {
         var failure: (any Error)?
         var finished = false
         do {
+            if lesson.usesData { _ = try loadData() }  // a missing data set is said before anything else
             try Parallel.$threadCount.withValue(settings.threads) {
                 try Random.$generator.withValue(RandomGenerator(seed: settings.seed)) {
                     try lesson.body(self)
@@ -134,6 +141,7 @@ public final class LessonRun {
             finished = true
         } catch is LessonQuit {
             emit("\n" + terminal.dim("Stopped at your request.") + "\n")
+            finished = options.trainsNothing  // the end of a view; a training run ends with its training
         } catch let stop as Interrupted {
             interruptedBy = stop.signal
             metrics.interrupted = true
@@ -141,6 +149,7 @@ public final class LessonRun {
             emit("\n" + terminal.dim("Stopped by \(Interrupt.name(stop.signal)).") + "\n")
         } catch {
             failure = error
+            metrics.error = "\(error)"
             outputs.append((lastReachedCell, .error("error: \(error)")))
         }
         if finished { folder.commit() }
@@ -153,8 +162,8 @@ public final class LessonRun {
                 emit("\n" + terminal.dim("Wrote \(displayDirectory)/: metrics.json, \(lesson.name).ipynb, \(lesson.name).html and the pictures.") + "\n")
             }
         } else {
-            emit("\n" + terminal.dim("Nothing in \(displayDirectory)/ was replaced: the run ended before it finished an epoch, "
-                + "so the last run's files are as they were.") + "\n")
+            emit("\n" + terminal.dim("Nothing in \(displayDirectory)/ was replaced: the run ended before it had more to show "
+                + "than the last run, whose files are as they were.") + "\n")
         }
         folder.finish()
         if let failure { throw failure }

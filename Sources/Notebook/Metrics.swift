@@ -1,3 +1,5 @@
+import Files
+import Foundation
 import NN
 
 /// What a lesson run leaves in `output/<lesson>/metrics.json`, for the comparison lesson and for
@@ -21,8 +23,10 @@ public struct Metrics: Codable, Equatable, Sendable {
     public var macs: Int = 0
     public var history: [EpochRecord] = []
     public var final: Final?
-    /// True when Ctrl-C stopped training early.
+    /// True when Ctrl-C (or SIGTERM, SIGHUP) stopped the run early.
     public var interrupted = false
+    /// What stopped the run with an error, if something did.
+    public var error: String?
     public var trainingSeconds: Double = 0
     public var device: String
 
@@ -31,8 +35,14 @@ public struct Metrics: Codable, Equatable, Sendable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case lesson, settings, shapeInput = "shape_input", layers, params, macs, history, final, interrupted
+        case lesson, settings, shapeInput = "shape_input", layers, params, macs, history, final, interrupted, error
         case trainingSeconds = "training_seconds", device
+    }
+
+    /// The metrics a run left in `folder`, if there are any that can be read.
+    public static func read(in folder: String) -> Metrics? {
+        (try? ReadableFile.contents(of: (folder as NSString).appendingPathComponent("metrics.json")))
+            .flatMap { try? JSONDecoder().decode(Metrics.self, from: $0) }
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -46,6 +56,7 @@ public struct Metrics: Codable, Equatable, Sendable {
         try c.encode(history, forKey: .history)
         try c.encode(final, forKey: .final)
         try c.encode(interrupted, forKey: .interrupted)
+        try c.encode(error, forKey: .error)
         try c.encode(trainingSeconds, forKey: .trainingSeconds)
         try c.encode(device, forKey: .device)
     }

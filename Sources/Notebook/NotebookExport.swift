@@ -1,3 +1,4 @@
+import Files
 import Foundation
 
 /// A lesson run as a notebook a student can open later: the cells shown, each code cell with its
@@ -15,11 +16,11 @@ struct NotebookExport {
         var result: [(cell: LiterateSource.Cell, outputs: [CellOutput])] = cells.map { ($0, []) }
         var orphans: [CellOutput] = []
         for (index, output) in outputs {
-            let target = index.flatMap { i in (0...min(i, cells.count - 1)).reversed().first { cells[$0].kind == .code } }
+            let target = index.flatMap { i in (0..<min(i + 1, cells.count)).reversed().first { cells[$0].kind == .code } }
             if let target { result[target].outputs.append(output) } else { orphans.append(output) }
         }
         if !orphans.isEmpty {
-            result.append((LiterateSource.Cell(kind: .code, text: "// Outputs of the run (the lesson's source was not available).",
+            result.append((LiterateSource.Cell(kind: .code, text: "// Outputs of the run that belong to no cell shown.",
                                                lines: 0...0), orphans))
         }
         return result
@@ -78,7 +79,7 @@ struct NotebookExport {
     }
 
     static func pngBase64(_ path: String) throws -> String {
-        try Data(contentsOf: URL(fileURLWithPath: path)).base64EncodedString()
+        try ReadableFile.contents(of: path).base64EncodedString()
     }
 
     // MARK: HTML

@@ -32,14 +32,18 @@ final class RunFolder: Sendable {
     private var previous: String { (path as NSString).appendingPathComponent(".previous") }
     private var createdList: String { (previous as NSString).appendingPathComponent(".created") }
 
-    /// Takes the folder. With `keepsPrevious`, the last run's files are kept until `commit()`.
-    init(path: String, display: String, keepsPrevious: Bool) throws {
+    /// Takes the folder (creating it and the folders between it and `root`, none of which may be
+    /// a symbolic link). If `keepsPrevious` says so of the folder as the last run left it, that
+    /// run's files are kept until `commit()`.
+    init(path: String, display: String, root: String? = nil, keepsPrevious: (_ folder: String) -> Bool) throws {
         (self.path, self.display) = (path, display)
+        try Folder.createReal(path, below: root ?? (path as NSString).deletingLastPathComponent)
         lock = try FolderLock(path)
-        state = Mutex(State(committed: !keepsPrevious))
         TemporaryFiles.removeStale(in: path)
         Self.restoreKilledRun(in: path)
-        if keepsPrevious {
+        let keeps = keepsPrevious(path)
+        state = Mutex(State(committed: !keeps))
+        if keeps {
             let key = QuitCleanup.add { [weak self] in self?.rollBack() }
             cleanupKey.withLock { $0 = key }
         }
@@ -91,6 +95,10 @@ final class RunFolder: Sendable {
         guard !state.keptAside.contains(name), !state.created.contains(name) else { return }
         try Self.makeRealFolder(previous)
         let existing = url(name).path, kept = (previous as NSString).appendingPathComponent(name)
+        var info = stat()
+        if lstat(existing, &info) == 0 && info.st_mode & S_IFMT == S_IFDIR {
+            throw FileError(path: existing, problem: "is a folder, where the run writes a file of that name")
+        }
         if link(existing, kept) == 0 {
             state.keptAside.insert(name)
         } else if errno == ENOENT {

@@ -65,15 +65,20 @@ struct LessonCommand: ParsableCommand {
             .joined(separator: "\n")
     }
 
+    /// The lesson name as typed, `all` and `list` in any case.
+    var command: String? { name.map { ["all", "list"].contains($0.lowercased()) ? $0.lowercased() : $0 } }
+
     func validate() throws {
-        if let name, name != "list", name != "all", lesson(named: name) == nil {
-            throw ValidationError("unknown lesson '\(name)'. The lessons are:\n" + Self.lessonList(indent: "  "))
+        if let name = command, name != "list", name != "all", lesson(named: name) == nil {
+            throw ValidationError("unknown lesson '\(printable(name))'. The lessons are:\n" + Self.lessonList(indent: "  "))
         }
+        if data?.isEmpty == true { throw ValidationError("--data needs the path of a folder") }
+        if output.isEmpty { throw ValidationError("--output needs the path of a folder") }
         if resume && (noTrain || checkpoint != nil) {
             throw ValidationError("--resume continues a stopped training run; it cannot be combined with "
                 + (noTrain ? "--no-train" : "--checkpoint"))
         }
-        if resume && name == "all" { throw ValidationError("--resume continues one lesson's run: name the lesson") }
+        if resume && command == "all" { throw ValidationError("--resume continues one lesson's run: name the lesson") }
     }
 
     func run() throws {
@@ -81,7 +86,7 @@ struct LessonCommand: ParsableCommand {
             ConsoleStream.error.write("\n\(Interrupt.name(signal)): stopping at the next safe point and saving what was done "
                 + "(press Ctrl-C again to quit at once).\n")
         }
-        if name == "all" {
+        if command == "all" {
             // Every lesson in the chapter's order (the comparison last, so it finds their results);
             // a stop request ends the whole series.
             for chosen in allLessons {
@@ -90,14 +95,14 @@ struct LessonCommand: ParsableCommand {
                 ConsoleStream.output.write("\n\(rule)\nLesson \(chosen.name): \(chosen.title)\n\(rule)\n\n")
                 try run(chosen)
             }
-            return
-        }
-        guard let name, name != "list", let chosen = lesson(named: name) else {
+        } else if let name = command, name != "list", let chosen = lesson(named: name) {
+            try run(chosen)
+        } else {
             ConsoleStream.output.write(Self.lessonList() + "\n\nRun one with: swift run lesson <name>, or all of them with: "
                 + "swift run lesson all   (see --help for the options)\n")
-            return
         }
-        try run(chosen)
+        // A signal that came after the last point where the run could stop still says so.
+        if let signal = Interrupt.shared.signal { throw ExitCode(128 + signal) }
     }
 
     func run(_ chosen: Lesson) throws {
@@ -130,8 +135,21 @@ struct LessonCommand: ParsableCommand {
     func settings(for chosen: Lesson) throws -> LessonSettings {
         var settings = full ? chosen.book : chosen.inClass
         if resume {
-            let record = try ResumeRecord.read(folder: (output as NSString).appendingPathComponent(chosen.name))
+            let folder = (output as NSString).appendingPathComponent(chosen.name)
+            try FolderLock(folder).release()  // a run still writing there says so, whatever it has saved
+            let record = try ResumeRecord.read(folder: folder)
+            guard record.lesson == chosen.name else {
+                throw ValidationError("\(folder)/\(ResumeRecord.fileName) holds a stopped run of lesson \(record.lesson), not \(chosen.name)")
+            }
             settings = record.settings
+            if full {
+                var book = chosen.book, saved = settings
+                (book.epochs, book.threads, saved.epochs, saved.threads) = (0, 0, 0, 0)
+                if book != saved {
+                    throw ValidationError("--full: the stopped run used the in-class settings; a continued run keeps its settings "
+                        + "(drop --full, or start a new run without --resume)")
+                }
+            }
             let given: [(String, String?, String)] = [
                 ("batch-size", batchSize.map(String.init), String(settings.batchSize)), ("lr", lr.map { "\($0)" }, "\(settings.lr)"),
                 ("train-size", trainSize.map(String.init), settings.trainSize.map(String.init) ?? "all"),
@@ -164,8 +182,11 @@ struct LessonCommand: ParsableCommand {
         return settings
     }
 
-    /// The error, with what to do about it where the command line can say.
-    func explained(_ error: any Error) -> String {
+    /// The error, with what to do about it where the command line can say, and no control
+    /// character from a typed path or name that could play tricks on the terminal.
+    func explained(_ error: any Error) -> String { printable(advice(error)) }
+
+    func advice(_ error: any Error) -> String {
         if let held = error as? FolderLock.Held {
             return "\(held), or choose another output folder with --output DIR."
         }
@@ -174,4 +195,12 @@ struct LessonCommand: ParsableCommand {
         }
         return "\(error)"
     }
+}
+
+/// `text` with control characters (but newlines and tabs) shown as escapes: `\u{1B}`.
+func printable(_ text: String) -> String {
+    String(text.unicodeScalars.map { scalar -> String in
+        scalar.properties.generalCategory == .control && scalar != "\n" && scalar != "\t"
+            ? "\\u{\(String(scalar.value, radix: 16, uppercase: true))}" : String(scalar)
+    }.joined())
 }

@@ -101,12 +101,14 @@ let training = "$LESSON lenet --data \"$DATA\" --epochs 30 --batch-size 32"
         #expect(second.output.contains("\(out.path)/lenet is being written by another run (process \(first.pid))"), "\(second.output)")
     }
 
-    /// Ctrl-C during `lesson all` stops the lesson under way and starts no other.
-    @Test func ctrlCEndsLessonAll() throws {
+    /// Ctrl-C during `lesson all`, in a lesson or between two, stops the lesson under way, starts
+    /// no other, and says so in the exit status.
+    @Test(arguments: ["Lesson lenet", "Wrote "])
+    func ctrlCEndsLessonAll(_ when: String) throws {
         let out = TemporaryFolder()
         let run = try LessonProcess("exec $LESSON all --no-train --data \"$DATA\" --output \(out.path) > \(out.path)/log 2>&1",
                                     log: out.path + "/log")
-        #expect(run.waitFor("Lesson lenet"))
+        #expect(run.waitFor(when))
         kill(run.pid, SIGINT)
         #expect(run.finish() == 130)
         let started = run.output.components(separatedBy: "\nLesson ").count - 1

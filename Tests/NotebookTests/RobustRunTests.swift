@@ -41,11 +41,11 @@ let resumableLesson = Lesson(
             let (stopped, _) = try fixture.run(resumableLesson, stop: { _, n in n == point })
             #expect(stopped.interruptedBy == SIGINT, "stopped at safe point \(point)")
             #expect(!fixture.files("resumable").keys.contains { $0.contains(TemporaryFiles.marker) })
-            guard fixture.files("resumable")[ResumeRecord.fileName] != nil else {
-                #expect(fixture.files("resumable").keys.filter { !$0.hasPrefix(".") }.isEmpty,
-                        "stopped at \(point) before training: nothing recorded")
-                continue
-            }
+            // Into an empty folder, what ran is recorded wherever it stopped.
+            let metrics = try #require(fixture.files("resumable")["metrics.json"], "stopped at safe point \(point)")
+            #expect(try JSONDecoder().decode(Metrics.self, from: metrics).interrupted)
+            #expect(fixture.files("resumable")["resumable.ipynb"] != nil && fixture.files("resumable")["resumable.html"] != nil)
+            guard fixture.files("resumable")[ResumeRecord.fileName] != nil else { continue }  // stopped before training
             fixture.options.resume = true
             let (continued, _) = try fixture.run(resumableLesson)
             #expect(!continued.interrupted)
@@ -84,6 +84,25 @@ let resumableLesson = Lesson(
         #expect(FileManager.default.fileExists(atPath: fixture.output.path + "/resumable/no-train/metrics.json"))
     }
 
+    /// A run that trains nothing, stopped anywhere (even before its first cell), ends cleanly with
+    /// its notebook; a view that fails leaves the last view as it was.
+    @Test func viewsStoppedAnywhereOrFailingEndCleanly() throws {
+        let fixture = Fixture()
+        fixture.options.noTrain = true
+        var asked = 0
+        _ = try fixture.run(resumableLesson, stop: { _, n in asked = n; return false })
+        let view = fixture.files("resumable/no-train")
+        for point in 1...asked {
+            let stopped = Fixture()
+            stopped.options.noTrain = true
+            let (run, _) = try stopped.run(resumableLesson, stop: { _, n in n == point })
+            #expect(run.interrupted, "stopped at safe point \(point)")
+            #expect(stopped.files("resumable/no-train")["resumable.ipynb"] != nil, "stopped at safe point \(point)")
+        }
+        #expect(throws: ResizeError.self) { try fixture.run(resumableLesson, settings: { $0.resize = 20 }) }
+        #expect(fixture.files("resumable/no-train") == view, "a failed view leaves the last one")
+    }
+
     @Test func aFinishedRunHasNothingToContinueButCanBeExtended() throws {
         let fixture = Fixture()
         _ = try fixture.run(resumableLesson)
@@ -119,6 +138,22 @@ let resumableLesson = Lesson(
         _ = first
     }
 
+    /// A planted link to a folder, where a run makes the lesson's folder or its no-train/, would
+    /// send every file elsewhere: refused.
+    @Test func linkedFoldersAreRefused() throws {
+        let fixture = Fixture(), elsewhere = TemporaryFolder()
+        try FileManager.default.createSymbolicLink(atPath: fixture.output.path + "/sample", withDestinationPath: elsewhere.path)
+        #expect(throws: FileError.self) { try fixture.run() }
+        try FileManager.default.removeItem(atPath: fixture.output.path + "/sample")
+        try Folder.create(fixture.output.path + "/sample")
+        try FileManager.default.createSymbolicLink(atPath: fixture.output.path + "/sample/no-train", withDestinationPath: elsewhere.path)
+        fixture.options.noTrain = true
+        do { _ = try fixture.run(); Issue.record("wrote through a linked no-train/") } catch let error as FileError {
+            #expect(error.problem.hasPrefix("is a symbolic link; a run writes only into real folders"))
+        }
+        #expect(try FileManager.default.contentsOfDirectory(atPath: elsewhere.path).isEmpty)
+    }
+
     @Test func plantedSymlinksAndStaleTemporaryFiles() throws {
         let fixture = Fixture(), elsewhere = TemporaryFolder()
         let folder = fixture.output.path + "/sample"
@@ -141,20 +176,20 @@ let resumableLesson = Lesson(
         let root = TemporaryFolder()
         let path = root.path + "/lesson"
         do {
-            let last = try RunFolder(path: path, display: path, keepsPrevious: false)
+            let last = try RunFolder(path: path, display: path, keepsPrevious: { _ in false })
             try last.write(Data("old metrics".utf8), to: "metrics.json")
             try last.write(Data("old picture".utf8), to: "a.png")
             last.finish()
         }
         do {
-            let killed = try RunFolder(path: path, display: path, keepsPrevious: true)
+            let killed = try RunFolder(path: path, display: path, keepsPrevious: { _ in true })
             try killed.write(Data("new metrics".utf8), to: "metrics.json")
             try killed.write(Data("new picture".utf8), to: "b.png")
             try killed.write(Data("state".utf8), to: "resume.safetensors", partOfRecord: false)
             // Killed: no finish(), no commit(); the lock goes with the object, as with the process.
         }
         #expect(try String(contentsOfFile: path + "/metrics.json", encoding: .utf8) == "new metrics")
-        let next = try RunFolder(path: path, display: path, keepsPrevious: true)
+        let next = try RunFolder(path: path, display: path, keepsPrevious: { _ in true })
         #expect(try String(contentsOfFile: path + "/metrics.json", encoding: .utf8) == "old metrics")
         #expect(try String(contentsOfFile: path + "/a.png", encoding: .utf8) == "old picture")
         #expect(!FileManager.default.fileExists(atPath: path + "/b.png"))
@@ -166,10 +201,10 @@ let resumableLesson = Lesson(
     @Test func aCommittedRunKeepsItsFiles() throws {
         let root = TemporaryFolder()
         let path = root.path + "/lesson"
-        let last = try RunFolder(path: path, display: path, keepsPrevious: false)
+        let last = try RunFolder(path: path, display: path, keepsPrevious: { _ in false })
         try last.write(Data("old".utf8), to: "metrics.json")
         last.finish()
-        let run = try RunFolder(path: path, display: path, keepsPrevious: true)
+        let run = try RunFolder(path: path, display: path, keepsPrevious: { _ in true })
         try run.write(Data("new".utf8), to: "metrics.json")
         run.commit()
         try run.write(Data("newer".utf8), to: "metrics.json")
