@@ -103,6 +103,23 @@ let resumableLesson = Lesson(
         #expect(fixture.files("resumable/no-train") == view, "a failed view leaves the last one")
     }
 
+    /// A picture that cannot be written (here a folder is in its way) fails the run after the
+    /// weights and the metrics are safe.
+    @Test func aFailedPictureNeverCostsTheWeights() throws {
+        let fixture = Fixture()
+        try Folder.create(fixture.output.path + "/resumable/predictions.png")
+        do {
+            _ = try fixture.run(resumableLesson)
+            Issue.record("a folder in the way of a picture went unnoticed")
+        } catch let error as FileError {
+            #expect(error.path.hasSuffix("/predictions.png") && error.problem == "cannot be written: Is a directory")
+        }
+        let files = fixture.files("resumable")
+        #expect(files["resumable.safetensors"] != nil && files["resumable.ipynb"] != nil)
+        let metrics = try JSONDecoder().decode(Metrics.self, from: try #require(files["metrics.json"]))
+        #expect(metrics.history.count == 3 && metrics.final != nil && metrics.error?.contains("predictions.png") == true)
+    }
+
     @Test func aFinishedRunHasNothingToContinueButCanBeExtended() throws {
         let fixture = Fixture()
         _ = try fixture.run(resumableLesson)
