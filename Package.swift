@@ -29,9 +29,9 @@ let package = Package(
             providers: [.apt(["libpng-dev"])]),
         .target(name: "Files"),
         .target(name: "Tensors", swiftSettings: kernelFlags),
-        .target(name: "Plot", dependencies: ["Tensors", "Files", "CCairo", "CPNG"]),
+        .target(name: "Plot", dependencies: ["Files", "CCairo", "CPNG"]),
         .target(name: "NN", dependencies: ["Tensors", "Files"]),
-        .target(name: "Datasets", dependencies: ["Tensors", "NN", "Files", "CZlib"], swiftSettings: kernelFlags),
+        .target(name: "Datasets", dependencies: ["Tensors", "Files", "CZlib"], swiftSettings: kernelFlags),
         .target(name: "Notebook", dependencies: ["Tensors", "NN", "Datasets", "Plot", "Files"]),
         // The lesson files, with their text built in (see Plugins/EmbedLessonSources).
         .target(name: "Lessons", dependencies: ["Notebook", "NN", "Datasets", "Tensors"], path: "Lessons",
@@ -41,7 +41,7 @@ let package = Package(
         .executableTarget(
             name: "lesson",
             dependencies: [
-                "Lessons", "Notebook", "Files",
+                "Lessons", "Notebook", "NN", "Datasets", "Files",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         .executableTarget(

@@ -1,4 +1,3 @@
-import NN
 import Tensors
 
 /// Batches of images as tensors, scaled to [0, 1] and optionally resized, in a seeded random

@@ -33,11 +33,10 @@ public enum FashionMNIST {
     public static let systemDirectory = "/usr/share/datasets/fashion-mnist"
     public static let environmentVariable = "FASHION_MNIST"
     public static let installHint =
-        "Install it with `sudo apt-get install dataset-fashion-mnist`, or point --data or the "
-        + "FASHION_MNIST environment variable at a folder holding train-images-idx3-ubyte.gz, "
+        "Install it with `sudo apt-get install dataset-fashion-mnist`, or use a folder holding train-images-idx3-ubyte.gz, "
         + "train-labels-idx1-ubyte.gz, t10k-images-idx3-ubyte.gz and t10k-labels-idx1-ubyte.gz."
 
-    /// The folder to read: `explicit` (from --data) if given, else $FASHION_MNIST, else the system
+    /// The folder to read: `explicit` (the caller's choice) if given, else $FASHION_MNIST, else the system
     /// folder.
     public static func directory(explicit: String?, environment: [String: String] = ProcessInfo.processInfo.environment) -> String {
         explicit ?? environment[environmentVariable].flatMap { $0.isEmpty ? nil : $0 } ?? systemDirectory

@@ -79,8 +79,7 @@ public enum Folder {
             switch info.st_mode & S_IFMT {
             case S_IFDIR: continue
             case S_IFLNK:
-                throw FileError(path: current, problem: "is a symbolic link; a run writes only into real folders (remove the link, "
-                    + "or choose the output folder itself with --output)")
+                throw FileError(path: current, problem: "is a symbolic link; a run writes only into real folders it made (remove the link)")
             default:
                 throw FileError(path: current, problem: "is \(ReadableFile.kind(info.st_mode)), not a folder")
             }

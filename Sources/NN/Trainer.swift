@@ -1,31 +1,6 @@
 import Foundation
 import Tensors
 
-/// A batch of images (N, C, H, W) with their N class labels.
-public struct Batch {
-    public var images: Tensor
-    public var labels: [Int32]
-    public init(images: Tensor, labels: [Int32]) { (self.images, self.labels) = (images, labels) }
-}
-
-/// Where batches come from: a data loader.
-public protocol BatchSource {
-    /// Number of examples in one pass.
-    var exampleCount: Int { get }
-    /// Number of batches in one pass.
-    var batchCount: Int { get }
-    /// One pass over the data; `epoch` picks the shuffle, so every epoch is reproducible.
-    func batches(epoch: Int) -> AnySequence<Batch>
-    /// The same pass from batch `first` on (0-based), for a run that continues where it stopped.
-    func batches(epoch: Int, from first: Int) -> AnySequence<Batch>
-}
-
-extension BatchSource {
-    public func batches(epoch: Int, from first: Int) -> AnySequence<Batch> {
-        AnySequence(batches(epoch: epoch).dropFirst(first))
-    }
-}
-
 /// One epoch's figures, as the book's `train_ch6` reports them.
 public struct EpochRecord: Codable, Equatable, Sendable {
     public var epoch: Int
@@ -75,14 +50,19 @@ public enum TrainingError: Error, CustomStringConvertible {
     /// means training has diverged: a healthy run starts at about 1× and goes down.
     public static let divergenceFactor = 100.0
 
+    /// A learning rate to try instead: a tenth, at most 1.
+    public var suggestedLearningRate: Float {
+        switch self { case let .diverged(_, _, _, lr, _): return min(lr / 10, 1) }
+    }
+
     public var description: String {
         switch self {
-        case let .diverged(epoch, batch, loss, lr, classes):
+        case let .diverged(epoch, batch, loss, _, classes):
             let what = loss.isFinite
                 ? "the loss reached \(loss) at epoch \(epoch), batch \(batch), far above "
                     + String(format: "%.2f", Foundation.log(Double(classes))) + ", the loss of guessing among \(classes) classes"
                 : "the loss became \(loss) at epoch \(epoch), batch \(batch)"
-            return what + ": training diverged. Try a smaller learning rate, e.g. --lr \(min(lr / 10, 1))."
+            return what + ": training diverged. Try a smaller learning rate, e.g. \(suggestedLearningRate)."
         }
     }
 }

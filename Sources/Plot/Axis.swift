@@ -1,5 +1,4 @@
 import Foundation
-import Tensors
 
 /// A linear scale from data values to pixels, with round tick values.
 struct Axis {
@@ -42,7 +41,7 @@ struct Axis {
         for (size, suffix) in [(1e12, "T"), (1e9, "G"), (1e6, "M")] where magnitude >= size {
             return trimmed(String(format: magnitude / size >= 100 ? "%.0f" : "%.1f", v / size)) + suffix
         }
-        if magnitude >= 1000, let n = Int(exactly: v.rounded()) { return Int(n).grouped }
+        if magnitude >= 1000, let n = Int(exactly: v.rounded()) { return n.formatted(.number.locale(Locale(identifier: "en_US"))) }
         return trimmed(String(format: "%.3f", v))
     }
 

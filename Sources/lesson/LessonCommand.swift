@@ -1,7 +1,9 @@
 import ArgumentParser
+import Datasets
 import Files
 import Foundation
 import Lessons
+import NN
 import Notebook
 
 @main
@@ -189,6 +191,12 @@ struct LessonCommand: ParsableCommand {
     func advice(_ error: any Error) -> String {
         if let held = error as? FolderLock.Held {
             return "\(held), or choose another output folder with --output DIR."
+        }
+        if let data = error as? DatasetError, data.hint == FashionMNIST.installHint {
+            return "\(data)\nName that folder with --data DIR or the environment variable \(FashionMNIST.environmentVariable)."
+        }
+        if let diverged = error as? TrainingError {
+            return "\(diverged) Run again with --lr \(diverged.suggestedLearningRate)."
         }
         if let file = error as? FileError, file.path.hasPrefix(output) {
             return "\(file). Choose another output folder with --output DIR" + (file.problem.contains("space") ? ", or free some space." : ".")

@@ -99,7 +99,7 @@ struct PatternData: BatchSource {
             Issue.record("a learning rate of 1e30 trained")
         } catch let error as TrainingError {
             #expect(error.description.contains("at epoch 1, batch 2, far above 1.39, the loss of guessing among 4 classes"), "\(error)")
-            #expect(error.description.hasSuffix("Try a smaller learning rate, e.g. --lr 1.0."))
+            #expect(error.description.hasSuffix("Try a smaller learning rate, e.g. 1.0.") && error.suggestedLearningRate == 1)
         }
     }
 
