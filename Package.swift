@@ -47,7 +47,7 @@ let package = Package(
         .executableTarget(
             name: "bench",
             dependencies: [
-                "Tensors", "NN", "Lessons",
+                "Tensors", "NN", "Notebook", "Lessons",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: kernelFlags),

@@ -60,7 +60,8 @@ public let alexNetLesson = Lesson(
     inClass: LessonSettings(epochs: 2, batchSize: 64, lr: 0.05, trainSize: 2000, testSize: 1000, resize: 224),
     book: LessonSettings(epochs: 10, batchSize: 128, lr: 0.01, resize: 224),
     inClassNote: "In class: 2,000 training and 1,000 test images for 2 epochs, in batches of 64 with lr 0.05 (more, "
-        + "larger steps for the little data), about 3 minutes on two cores; the book's run takes about 6 hours here."
+        + "larger steps for the little data), about 3 minutes on two cores; the book's run takes about 6 hours here.",
+    network: LessonNetwork("AlexNet", year: 2012, idea: "bigger, ReLU, dropout", make: { alexNet() })
 ) { nb in
     let net = alexNet()
 

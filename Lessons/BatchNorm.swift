@@ -55,7 +55,8 @@ public let batchNormLesson = Lesson(
     name: "batchnorm", title: "LeNet with batch normalization",
     summary: "Batch normalization (2015): LeNet with normalized layer inputs trains much faster",
     inClass: LessonSettings(epochs: 10, batchSize: 256, lr: 1.0),
-    book: LessonSettings(epochs: 10, batchSize: 256, lr: 1.0)
+    book: LessonSettings(epochs: 10, batchSize: 256, lr: 1.0),
+    network: LessonNetwork("BN-LeNet", year: 2015, idea: "batch normalization", make: { batchNormLeNet() })
 ) { nb in
     let net = batchNormLeNet()
     try nb.walkThrough(net, input: [1, 1, 28, 28])

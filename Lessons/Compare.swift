@@ -12,22 +12,10 @@ import Notebook
 /*:
  ## The networks
 
- Each at the size its lesson trains it: 28×28 for the LeNets, 224×224 for AlexNet, VGG and NiN
- (their book settings; NiN trains at 96 in class), 96×96 for the rest. VGG is the narrow
- version that the lesson trains.
+ Each lesson names its network; each is measured at the size the book trains it at: 28×28 for
+ the LeNets, 224×224 for AlexNet, VGG and NiN (NiN trains at 96 in class), 96×96 for the rest.
+ VGG is the narrow version that its lesson trains.
  */
-public let chapterNetworks = [
-    ChapterNetwork("LeNet", year: 1998, idea: "convolutions + pooling, then dense", lesson: "lenet", inputSize: 28, make: leNet),
-    ChapterNetwork("AlexNet", year: 2012, idea: "bigger, ReLU, dropout", lesson: "alexnet", inputSize: 224, make: alexNet),
-    ChapterNetwork("VGG-11 / 4", year: 2014, idea: "repeated blocks of 3×3 convs", lesson: "vgg", inputSize: 224,
-                   make: { vgg(vgg11Architecture.map { ($0.0, $0.1 / 4) }) }),
-    ChapterNetwork("NiN", year: 2013, idea: "1×1 convs, global average pool", lesson: "nin", inputSize: 224, make: nin),
-    ChapterNetwork("GoogLeNet", year: 2014, idea: "parallel paths, concatenated", lesson: "googlenet", inputSize: 96, make: googLeNet),
-    ChapterNetwork("BN-LeNet", year: 2015, idea: "batch normalization", lesson: "batchnorm", inputSize: 28, make: batchNormLeNet),
-    ChapterNetwork("ResNet-18", year: 2015, idea: "residual connections", lesson: "resnet", inputSize: 96, make: resNet18),
-    ChapterNetwork("DenseNet", year: 2017, idea: "dense concatenation", lesson: "densenet", inputSize: 96, make: denseNet),
-]
-
 public let compareLesson = Lesson(
     name: "compare", title: "The chapter compared",
     summary: "Every network side by side: parameters, arithmetic, memory, speed here, accuracy of the last runs",
@@ -43,7 +31,7 @@ public let compareLesson = Lesson(
  `bench` executable measures properly. "Last run" needs the lesson to have been run (`swift run
  lesson all` runs every lesson with its in-class preset, then this one).
  */
-    try nb.compareNetworks(chapterNetworks)
+    try nb.compareNetworks(allLessons)
 
 /*:
  ## Reading the table

@@ -101,7 +101,8 @@ public let denseNetLesson = Lesson(
     inClass: LessonSettings(epochs: 2, batchSize: 64, lr: 0.1, trainSize: 6000, testSize: 1000, resize: 96),
     book: LessonSettings(epochs: 10, batchSize: 256, lr: 0.1, resize: 96),
     inClassNote: "In class: 6,000 training and 1,000 test images for 2 epochs in batches of 64, about two minutes on "
-        + "two cores; the book trains on all 60,000 for 10 epochs."
+        + "two cores; the book trains on all 60,000 for 10 epochs.",
+    network: LessonNetwork("DenseNet", year: 2017, idea: "dense concatenation", make: { denseNet() })
 ) { nb in
 
 /*:

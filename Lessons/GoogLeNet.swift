@@ -113,7 +113,8 @@ public let googLeNetLesson = Lesson(
     inClass: LessonSettings(epochs: 4, batchSize: 32, lr: 0.1, trainSize: 4000, testSize: 1000, resize: 64),
     book: LessonSettings(epochs: 10, batchSize: 128, lr: 0.1, resize: 96),
     inClassNote: "In class: 64×64 images (global average pooling takes any size), 4,000 training and 1,000 test images "
-        + "for 4 epochs in batches of 32, about 3 minutes on two cores; the book trains on all 60,000 at 96×96 for 10 epochs."
+        + "for 4 epochs in batches of 32, about 3 minutes on two cores; the book trains on all 60,000 at 96×96 for 10 epochs.",
+    network: LessonNetwork("GoogLeNet", year: 2014, idea: "parallel paths, concatenated", make: { googLeNet() })
 ) { nb in
     let net = googLeNet()
 

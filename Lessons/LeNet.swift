@@ -57,7 +57,8 @@ public let leNetLesson = Lesson(
     name: "lenet", title: "LeNet",
     summary: "LeNet (1989/1998): two conv blocks and three dense layers; sigmoid, average pooling",
     inClass: LessonSettings(epochs: 10, batchSize: 256, lr: 0.9),
-    book: LessonSettings(epochs: 10, batchSize: 256, lr: 0.9)
+    book: LessonSettings(epochs: 10, batchSize: 256, lr: 0.9),
+    network: LessonNetwork("LeNet", year: 1998, idea: "convolutions + pooling, then dense", make: { leNet() })
 ) { nb in
     let net = leNet()
 

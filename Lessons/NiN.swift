@@ -68,7 +68,8 @@ public let ninLesson = Lesson(
     inClass: LessonSettings(epochs: 4, batchSize: 32, lr: 0.1, trainSize: 8000, testSize: 1000, resize: 96),
     book: LessonSettings(epochs: 10, batchSize: 128, lr: 0.1, resize: 224),
     inClassNote: "In class: 96×96 images (NiN accepts any size), 8,000 training and 1,000 test images for 4 epochs "
-        + "in batches of 32, about 3 minutes on two cores; the book trains on all 60,000 at 224×224 for 10 epochs."
+        + "in batches of 32, about 3 minutes on two cores; the book trains on all 60,000 at 224×224 for 10 epochs.",
+    network: LessonNetwork("NiN", year: 2013, idea: "1×1 convs, global average pool", make: { nin() })
 ) { nb in
     let net = nin()
 

@@ -97,7 +97,8 @@ public let resNetLesson = Lesson(
     inClass: LessonSettings(epochs: 2, batchSize: 64, lr: 0.05, trainSize: 3000, testSize: 1000, resize: 96),
     book: LessonSettings(epochs: 10, batchSize: 256, lr: 0.05, resize: 96),
     inClassNote: "In class: 3,000 training and 1,000 test images for 2 epochs in batches of 64 (more steps for the "
-        + "little data), a few minutes on two cores; the book trains on all 60,000 for 10 epochs."
+        + "little data), a few minutes on two cores; the book trains on all 60,000 for 10 epochs.",
+    network: LessonNetwork("ResNet-18", year: 2015, idea: "residual connections", make: { resNet18() })
 ) { nb in
 
 /*:

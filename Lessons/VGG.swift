@@ -64,6 +64,13 @@ public func vgg(_ convArch: [(convs: Int, channels: Int)]) -> Sequential {
 }
 
 /*:
+ VGG-11 itself is too slow to train in class (7.5 billion multiply-adds per image), so we keep
+ its shape and divide every block's channels by 4, as the book's `small_conv_arch` does: the
+ convolutions' arithmetic falls sixteenfold.
+ */
+public func smallVGG() -> Sequential { vgg(vgg11Architecture.map { ($0.0, $0.1 / 4) }) }
+
+/*:
  ## Running the lesson
  */
 public let vggLesson = Lesson(
@@ -72,7 +79,8 @@ public let vggLesson = Lesson(
     inClass: LessonSettings(epochs: 2, batchSize: 64, lr: 0.05, trainSize: 3000, testSize: 1000, resize: 224),
     book: LessonSettings(epochs: 10, batchSize: 128, lr: 0.05, resize: 224),
     inClassNote: "In class: 3,000 training and 1,000 test images for 2 epochs in batches of 64 (more steps for the "
-        + "little data), about 3 minutes on two cores; the book's run is 60,000 images for 10 epochs."
+        + "little data), about 3 minutes on two cores; the book's run is 60,000 images for 10 epochs.",
+    network: LessonNetwork("VGG-11 / 4", year: 2014, idea: "repeated blocks of 3×3 convs", make: { smallVGG() })
 ) { nb in
 
 /*:
@@ -84,10 +92,10 @@ public let vggLesson = Lesson(
     try nb.walkThrough(vgg(vgg11Architecture), input: [1, 1, 224, 224])
 
 /*:
- 129 million parameters, 7.5 billion multiply-adds per image. For training we keep the shape and
- divide every block's channels by 4, which divides the convolutions' arithmetic by 16.
+ 129 million parameters, 7.5 billion multiply-adds per image. For training we use the narrow
+ `smallVGG()` from above: the same blocks with a quarter of the channels.
  */
-    let net = vgg(vgg11Architecture.map { ($0.0, $0.1 / 4) })
+    let net = smallVGG()
     try nb.walkThrough(net, input: [1, 1, 224, 224])
 
 /*:

@@ -26,7 +26,7 @@ from pytorch_models import alexnet, bn_lenet, densenet, googlenet, lenet, nin, r
 NETS = {
     "LeNet": (lenet, 28, 256),
     "AlexNet": (alexnet, 224, 128),
-    "VGG-11 channels/4": (lambda: vgg(((1, 16), (1, 32), (2, 64), (2, 128), (2, 128))), 224, 128),
+    "VGG-11 / 4": (lambda: vgg(((1, 16), (1, 32), (2, 64), (2, 128), (2, 128))), 224, 128),
     "NiN": (nin, 224, 128),
     "GoogLeNet": (googlenet, 96, 128),
     "BN-LeNet": (bn_lenet, 28, 256),

@@ -108,6 +108,19 @@ extension Layer {
     public func setTraining(_ training: Bool) {
         for layer in allLayers { (layer as? any ModeDependent)?.isTraining = training }
     }
+
+    /// Runs `body` with every layer in training (or evaluation) mode, then gives each layer back
+    /// the mode it had.
+    public func inMode<T>(training: Bool, _ body: () throws -> T) rethrows -> T {
+        let modes = allLayers.compactMap { $0 as? any ModeDependent }.map { ($0, $0.isTraining) }
+        setTraining(training)
+        defer { for (layer, wasTraining) in modes { layer.isTraining = wasTraining } }
+        return try body()
+    }
+
+    /// Runs `body` in evaluation mode (dropout off, batch norm's running statistics), then gives
+    /// each layer back its mode:  `let logits = try net.evaluating { try net(x) }`.
+    public func evaluating<T>(_ body: () throws -> T) rethrows -> T { try inMode(training: false, body) }
 }
 
 /// A layer that behaves differently in training and in evaluation.

@@ -64,11 +64,9 @@ public struct NetworkSummary: Sendable {
 public func summarize(_ net: any Layer, input inputShape: Shape,
                       using generator: RandomGenerator = RandomGenerator(seed: 0)) throws -> NetworkSummary {
     let x = Tensor.uniform(inputShape, 0, 1, using: generator)
-    net.eval()
-    defer { net.train() }
     let topLevel: [any Layer] = (net as? Sequential)?.layers ?? [net]
     var summaries: [LayerSummary] = []
-    try noGrad {
+    try net.evaluating { try noGrad {
         var current = x
         for layer in topLevel {
             let ((output, calls), _) = try OpCounter.countMultiplyAdds {
@@ -77,7 +75,7 @@ public func summarize(_ net: any Layer, input inputShape: Shape,
             summaries.append(summary(of: layer, in: calls))
             current = output
         }
-    }
+    } }
     return NetworkSummary(inputShape: inputShape, layers: summaries)
 }
 

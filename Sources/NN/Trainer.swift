@@ -149,16 +149,13 @@ public final class Trainer {
             net.train()
             for batch in train.batches(epoch: epoch, from: state.batch) {
                 let start = clock.now
-                let logits = try net(batch.images)
-                let loss = try crossEntropy(logits, labels: batch.labels)
-                let value = loss.item
-                guard value.isFinite, Double(value) <= TrainingError.divergenceFactor * Foundation.log(Double(logits.shape[1])) else {
-                    throw TrainingError.diverged(epoch: epoch, batch: state.batch + 1, loss: value, learningRate: learningRate,
-                                                 classes: logits.shape[1])
+                let (logits, value) = try Self.step(net, optimizer: optimizer, images: batch.images, labels: batch.labels) { logits, loss in
+                    let classes = logits.shape[1]
+                    guard loss.isFinite, Double(loss) <= TrainingError.divergenceFactor * Foundation.log(Double(classes)) else {
+                        throw TrainingError.diverged(epoch: epoch, batch: state.batch + 1, loss: loss, learningRate: learningRate,
+                                                     classes: classes)
+                    }
                 }
-                optimizer.zeroGrad()
-                loss.backward()
-                optimizer.step()
                 let seconds = (clock.now - start).seconds
                 state.computeSeconds += seconds
                 state.trainingSeconds += seconds
@@ -201,6 +198,23 @@ public final class Trainer {
     }
 }
 
+extension Trainer {
+    /// One step of minibatch SGD on cross-entropy, the step every training loop here takes:
+    /// forward, loss, zero the gradients, backward, update. `check` sees the logits and the loss
+    /// before anything changes (the trainer refuses a diverged loss there).
+    @discardableResult
+    public static func step(_ net: any Layer, optimizer: SGD, images: Tensor, labels: [Int32],
+                            check: (_ logits: Tensor, _ loss: Float) throws -> Void = { _, _ in }) throws -> (logits: Tensor, loss: Float) {
+        let logits = try net(images)
+        let loss = try crossEntropy(logits, labels: labels)
+        try check(logits, loss.item)
+        optimizer.zeroGrad()
+        loss.backward()
+        optimizer.step()
+        return (logits, loss.item)
+    }
+}
+
 /// The fraction of examples whose highest-scoring class is the label, in evaluation mode.
 public func accuracy(of net: any Layer, on data: any BatchSource) throws -> Double {
     try accuracy(of: net, on: data, shouldStop: { false }) ?? 0
@@ -208,17 +222,15 @@ public func accuracy(of net: any Layer, on data: any BatchSource) throws -> Doub
 
 /// The same, asking `shouldStop` after every batch: nil if it said stop.
 public func accuracy(of net: any Layer, on data: any BatchSource, shouldStop: () -> Bool) throws -> Double? {
-    net.eval()
-    defer { net.train() }
     var correct = 0, seen = 0, stopped = false
-    try noGrad {
+    try net.evaluating { try noGrad {
         for batch in data.batches(epoch: 0) {
             let predictions = try net(batch.images).argmax()
             correct += zip(predictions, batch.labels).filter { $0 == Int($1) }.count
             seen += batch.labels.count
             if shouldStop() { stopped = true; return }
         }
-    }
+    } }
     if stopped { return nil }
     return seen == 0 ? 0 : Double(correct) / Double(seen)
 }

@@ -42,11 +42,10 @@ public struct TrainingMemory: Sendable {
     /// `net` in training mode on `batch` images of `image` (channels, height, width). Throws
     /// the net's shape error if the images do not fit it.
     public init(_ net: any Layer, image: Shape, batch: Int) throws {
-        let wasTraining = net.allLayers.contains { ($0 as? any ModeDependent)?.isTraining == true }
-        net.train()
-        defer { if !wasTraining { net.eval() } }
         // Two examples (batch norm in training needs more than one value per channel), halved.
-        let (_, bytes) = try ShapeOnly.countBytes { try net(Tensor(shapeOnly: Shape([2] + image.dims))) }
+        let (_, bytes) = try net.inMode(training: true) {
+            try ShapeOnly.countBytes { try net(Tensor(shapeOnly: Shape([2] + image.dims))) }
+        }
         activationBytesPerExample = bytes / 2
         parameterBytes = net.stateByPath().reduce(0) { $0 + $1.tensor.count * MemoryLayout<Float>.stride }
         self.batch = batch

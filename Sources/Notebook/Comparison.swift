@@ -4,29 +4,14 @@ import NN
 import Plot
 import Tensors
 
-/// One network of the chapter, for the comparison lesson.
-public struct ChapterNetwork {
-    public var name: String
-    public var year: Int
-    /// The idea it added, in a few words.
-    public var idea: String
-    /// The lesson that trains it (its metrics.json holds the last run).
-    public var lesson: String
-    /// Side of the square images it trains on.
-    public var inputSize: Int
-    public var make: () -> any Layer
-
-    public init(_ name: String, year: Int, idea: String, lesson: String, inputSize: Int, make: @escaping () -> any Layer) {
-        (self.name, self.year, self.idea, self.lesson, self.inputSize, self.make) = (name, year, idea, lesson, inputSize, make)
-    }
-}
-
 /// What the comparison measured of one network.
 struct NetworkFigures {
-    var network: ChapterNetwork
+    var lesson: Lesson
+    var network: LessonNetwork
     var params: Int
     var macs: Int
-    /// Bytes of every layer output of a training batch: what backward needs kept.
+    /// Bytes the forward pass of a training batch keeps for the backward pass (every operation's
+    /// output, inside blocks too), as `TrainingMemory` counts them.
     var activationBytes: Int
     var trainingPerSecond: Double
     var inferencePerSecond: Double
@@ -38,13 +23,14 @@ extension LessonRun {
     /// `batch`, speed measured here and now (a few steps each), and accuracy and time from each
     /// lesson's last run. A table, and charts: `parameters.png`, `multiply-adds.png`,
     /// `accuracy-vs-time.png`.
-    public func compareNetworks(_ networks: [ChapterNetwork], batch: Int = 16, line: Int = #line) throws {
+    public func compareNetworks(_ lessons: [Lesson], batch: Int = 16, line: Int = #line) throws {
         try reach(line)
         var rows: [NetworkFigures] = []
-        for network in networks {
+        let networks = lessons.compactMap { lesson in lesson.network.map { (lesson, $0) } }
+        for (lesson, network) in networks {
             try checkInterrupt()
             if terminal.isInteractive { emit(terminal.dim("measuring \(network.name)…") + "\r") }
-            rows.append(try measure(network, batch: batch))
+            rows.append(try measure(lesson, network, batch: batch))
         }
         if terminal.isInteractive { emit("\u{1B}[2K") }
         output(.text(comparisonTable(rows, batch: batch)), line: line)
@@ -76,16 +62,13 @@ extension LessonRun {
             : "\(networks.count - ran) lesson\(networks.count - ran == 1 ? " has" : "s have") not been run yet: `swift run lesson all` runs them all (in-class presets)."), line: line)
     }
 
-    private func measure(_ network: ChapterNetwork, batch: Int) throws -> NetworkFigures {
+    private func measure(_ lesson: Lesson, _ network: LessonNetwork, batch: Int) throws -> NetworkFigures {
         let net = Random.$generator.withValue(RandomGenerator(seed: 0)) { network.make() }
-        let shape: Shape = [1, 1, network.inputSize, network.inputSize]
-        net.eval()
-        let ((_, calls), macs) = try noGrad {
-            try OpCounter.countMultiplyAdds { try LayerTracer.trace { try net(Tensor(zeros: shape)) } }
-        }
-        let activations = calls.reduce(0) { $0 + $1.output.count } * batch * MemoryLayout<Float>.size
+        let side = lesson.trainingSide
+        let (_, macs) = try net.evaluating { try noGrad { try OpCounter.countMultiplyAdds { try net(Tensor(zeros: [1, 1, side, side])) } } }
+        let memory = try TrainingMemory(net, image: [1, side, side], batch: batch)
 
-        let x = Tensor.uniform([batch, 1, network.inputSize, network.inputSize], 0, 1, using: RandomGenerator(seed: 1))
+        let x = Tensor.uniform([batch, 1, side, side], 0, 1, using: RandomGenerator(seed: 1))
         let labels = (0..<batch).map { Int32($0 % 10) }
         let clock = ContinuousClock()
         func time(_ runs: Int, _ body: () throws -> Void) rethrows -> Double {
@@ -98,17 +81,12 @@ extension LessonRun {
             }
             return best
         }
-        let inference = try time(2) { _ = try noGrad { try net(x) } }
-        net.train()
+        let inference = try net.evaluating { try time(2) { _ = try noGrad { try net(x) } } }
         let optimizer = SGD(net.parameters, learningRate: 0.01)
-        let training = try time(2) {
-            let loss = try crossEntropy(try net(x), labels: labels)
-            optimizer.zeroGrad()
-            loss.backward()
-            optimizer.step()
-        }
-        let lastRun = Metrics.read(in: (options.outputRoot as NSString).appendingPathComponent(network.lesson))
-        return NetworkFigures(network: network, params: net.parameterCount, macs: macs, activationBytes: activations,
+        let training = try time(2) { try Trainer.step(net, optimizer: optimizer, images: x, labels: labels) }
+        let lastRun = Metrics.read(in: (options.outputRoot as NSString).appendingPathComponent(lesson.name))
+        return NetworkFigures(lesson: lesson, network: network, params: net.parameterCount, macs: macs,
+                              activationBytes: memory.activationBytesPerExample * batch,
                               trainingPerSecond: Double(batch) / training, inferencePerSecond: Double(batch) / inference,
                               lastRun: lastRun?.history.isEmpty == false ? lastRun : nil)
     }
@@ -124,7 +102,7 @@ extension LessonRun {
             } else {
                 last = "not run yet"
             }
-            table.append([r.network.name, String(r.network.year), r.network.idea, "\(r.network.inputSize)²", millions(r.params),
+            table.append([r.network.name, String(r.network.year), r.network.idea, "\(r.lesson.trainingSide)²", millions(r.params),
                           millions(r.macs), megabytes(r.activationBytes), String(format: "%.0f", r.trainingPerSecond),
                           String(format: "%.0f", r.inferencePerSecond), last])
         }
@@ -136,7 +114,7 @@ extension LessonRun {
             }.joined(separator: "  ")
         }
         return ([lines[0], String(repeating: "-", count: lines[0].count)] + lines.dropFirst()).joined(separator: "\n")
-            + "\nMult-adds per image at the input size; activations: every layer's output for a training batch of \(batch); "
+            + "\nMult-adds per image at the input size; activations: what the forward pass of a training batch of \(batch) keeps for the backward pass; "
             + "Train/s and Infer/s: examples per second measured just now (batch \(batch), \(settings.threads) threads)."
     }
 }

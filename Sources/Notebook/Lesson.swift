@@ -57,6 +57,22 @@ public struct LessonSettings: Codable, Equatable, Sendable {
     }
 }
 
+/// The network a lesson is about, declared once in its lesson: the chapter's comparison, the
+/// benchmark and the tests all take it from there.
+public struct LessonNetwork: Sendable {
+    /// As tables print it: `ResNet-18`.
+    public let name: String
+    /// The year of its paper.
+    public let year: Int
+    /// The idea it added, in a few words.
+    public let idea: String
+    public let make: @Sendable () -> any Layer
+
+    public init(_ name: String, year: Int, idea: String, make: @escaping @Sendable () -> any Layer) {
+        (self.name, self.year, self.idea, self.make) = (name, year, idea, make)
+    }
+}
+
 /// One chapter of the course, written as a literate Swift file in `Lessons/`.
 ///
 ///     public let leNetLesson = Lesson(
@@ -83,15 +99,19 @@ public struct Lesson: Sendable {
     public let inClassNote: String?
     /// Whether the lesson reads the data set (loaded, and checked, before its first cell).
     public let usesData: Bool
+    /// The network it trains, if it trains one.
+    public let network: LessonNetwork?
+    /// The side of the images its network trains on with the book's settings.
+    public var trainingSide: Int { book.resize ?? 28 }
     public let sourceFile: String
     /// The text of `sourceFile` when the lesson was compiled, if the build recorded it.
     public private(set) var sourceText: String?
     let body: @Sendable (LessonRun) throws -> Void
 
     public init(name: String, title: String, summary: String, inClass: LessonSettings, book: LessonSettings,
-                inClassNote: String? = nil, usesData: Bool = true, sourceFile: String = #filePath,
+                inClassNote: String? = nil, network: LessonNetwork? = nil, usesData: Bool = true, sourceFile: String = #filePath,
                 _ body: @escaping @Sendable (LessonRun) throws -> Void) {
-        self.usesData = usesData
+        (self.network, self.usesData) = (network, usesData)
         (self.name, self.title, self.summary, self.inClass, self.book, self.inClassNote, self.sourceFile, self.body) =
             (name, title, summary, inClass, book, inClassNote, sourceFile, body)
     }

@@ -38,16 +38,16 @@ extension LessonRun {
         }
         output(.text("Stepping through the network with \(what), \(x.shape): Enter passes it through the next layer."), line: line)
         let layers = (net as? Sequential)?.layers ?? [net]
-        net.eval()
-        defer { net.train() }
-        for (i, layer) in layers.enumerated() {
-            try waitForEnter("through layer \(i), \(layer.typeName)")
-            x = try noGrad { try layer(x) }
-            output(.text("\(layer.typeName) output shape: \(x.shape)"), line: line)
-            let title = "Step \(i + 1): after layer \(i), \(layer.description), \(x.shape)"
-            let grid = x.shape.rank == 4 ? Pictures.featureMaps(x, title: title, note: "The sample after \(i + 1) of \(layers.count) layers.")
-                : Pictures.vector(x, title: title)
-            try picture("step-\(i + 1)-\(layer.typeName.lowercased()).png", line: line) { try grid.render(scale: options.scale) }
+        try net.evaluating {
+            for (i, layer) in layers.enumerated() {
+                try waitForEnter("through layer \(i), \(layer.typeName)")
+                x = try noGrad { try layer(x) }
+                output(.text("\(layer.typeName) output shape: \(x.shape)"), line: line)
+                let title = "Step \(i + 1): after layer \(i), \(layer.description), \(x.shape)"
+                let grid = x.shape.rank == 4 ? Pictures.featureMaps(x, title: title, note: "The sample after \(i + 1) of \(layers.count) layers.")
+                    : Pictures.vector(x, title: title)
+                try picture("step-\(i + 1)-\(layer.typeName.lowercased()).png", line: line) { try grid.render(scale: options.scale) }
+            }
         }
     }
 }

@@ -28,22 +28,22 @@ extension LessonRun {
         try reach(line)
         let sample = data.test.batch([index])
         let className = FashionMNIST.classNames[Int(sample.labels[0])]
-        net.eval()
-        defer { net.train() }
-        let layers = (net as? Sequential)?.layers ?? [net]
-        var x = sample.images
-        let input = Pictures.featureMaps(x, title: "Input: test image \(index), \(className), \(x.shape)", note: "The image every picture below starts from.", colormap: .gray)
-        try picture("feature-maps-input.png", line: line) { try input.render(scale: options.scale) }
-        try noGrad {
-            for (i, layer) in layers.enumerated() {
-                x = try layer(x)
-                guard x.shape.rank == 4 else { continue }
-                let nextIsActivation = i + 1 < layers.count && (layers[i + 1] is ReLU || layers[i + 1] is Sigmoid)
-                if nextIsActivation { continue }
-                let after = i > 0 && (layer is ReLU || layer is Sigmoid) ? " after \(layers[i - 1].typeName) \(layers[i - 1].hyperparameters)" : ""
-                let grid = Pictures.featureMaps(x, title: "Layer \(i): \(layer.typeName)\(after), output \(x.shape)",
-                                                note: "Test image \(index) (\(className)).")
-                try picture("feature-maps-\(i)-\(layer.typeName.lowercased()).png", line: line) { try grid.render(scale: options.scale) }
+        try net.evaluating {
+            let layers = (net as? Sequential)?.layers ?? [net]
+            var x = sample.images
+            let input = Pictures.featureMaps(x, title: "Input: test image \(index), \(className), \(x.shape)", note: "The image every picture below starts from.", colormap: .gray)
+            try picture("feature-maps-input.png", line: line) { try input.render(scale: options.scale) }
+            try noGrad {
+                for (i, layer) in layers.enumerated() {
+                    x = try layer(x)
+                    guard x.shape.rank == 4 else { continue }
+                    let nextIsActivation = i + 1 < layers.count && (layers[i + 1] is ReLU || layers[i + 1] is Sigmoid)
+                    if nextIsActivation { continue }
+                    let after = i > 0 && (layer is ReLU || layer is Sigmoid) ? " after \(layers[i - 1].typeName) \(layers[i - 1].hyperparameters)" : ""
+                    let grid = Pictures.featureMaps(x, title: "Layer \(i): \(layer.typeName)\(after), output \(x.shape)",
+                                                    note: "Test image \(index) (\(className)).")
+                    try picture("feature-maps-\(i)-\(layer.typeName.lowercased()).png", line: line) { try grid.render(scale: options.scale) }
+                }
             }
         }
     }
@@ -53,24 +53,24 @@ extension LessonRun {
                                 line: Int = #line) throws {
         try reach(line)
         let batch = data.test.batch(Array(0..<min(count, data.test.exampleCount)))
-        net.eval()
-        defer { net.train() }
-        let predicted = try noGrad { try net(batch.images).argmax() }
-        let grid = Pictures.predictions(batch, predicted: predicted, classNames: FashionMNIST.classNames,
-                                        title: "\(lesson.title): predictions on the first \(batch.labels.count) test images")
-        try picture("predictions.png", line: line) { try grid.render(scale: options.scale) }
+        try net.evaluating {
+            let predicted = try noGrad { try net(batch.images).argmax() }
+            let grid = Pictures.predictions(batch, predicted: predicted, classNames: FashionMNIST.classNames,
+                                            title: "\(lesson.title): predictions on the first \(batch.labels.count) test images")
+            try picture("predictions.png", line: line) { try grid.render(scale: options.scale) }
 
-        // The raw scores behind the first prediction, and what softmax makes of them.
-        let logits = try noGrad { try net(data.test.batch([0]).images) }.scalars
-        let top = logits.max() ?? 0
-        let exps = logits.map { Foundation.exp(Double($0 - top)) }
-        let total = exps.reduce(0, +)
-        let truth = FashionMNIST.classNames[Int(batch.labels[0])]
-        let rows = zip(FashionMNIST.classNames, zip(logits, exps)).map { name, pair in
-            name.padding(toLength: 12, withPad: " ", startingAt: 0) + String(format: "%10.5f   %5.3f", pair.0, pair.1 / total)
+            // The raw scores behind the first prediction, and what softmax makes of them.
+            let logits = try noGrad { try net(data.test.batch([0]).images) }.scalars
+            let top = logits.max() ?? 0
+            let exps = logits.map { Foundation.exp(Double($0 - top)) }
+            let total = exps.reduce(0, +)
+            let truth = FashionMNIST.classNames[Int(batch.labels[0])]
+            let rows = zip(FashionMNIST.classNames, zip(logits, exps)).map { name, pair in
+                name.padding(toLength: 12, withPad: " ", startingAt: 0) + String(format: "%10.5f   %5.3f", pair.0, pair.1 / total)
+            }
+            output(.text("Test image 0 (\(truth)): the network's scores (logits) and their softmax probabilities\n"
+                + rows.joined(separator: "\n")), line: line)
         }
-        output(.text("Test image 0 (\(truth)): the network's scores (logits) and their softmax probabilities\n"
-            + rows.joined(separator: "\n")), line: line)
     }
 
     /// Renders a picture to `<lesson>/<name>` and records it as an output of the calling cell.

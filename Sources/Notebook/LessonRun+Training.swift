@@ -165,13 +165,10 @@ extension LessonRun {
         func attempt(_ side: Int) throws {
             _ = try noGrad { try LayerTracer.$current.withValue(nil) { try net(Tensor(shapeOnly: [1, 1, side, side])) } }
         }
-        let wasTraining = net.allLayers.contains { ($0 as? any ModeDependent)?.isTraining == true }
-        net.eval()
-        defer { if wasTraining { net.train() } }
         do {
-            try attempt(size)
+            try net.evaluating { try attempt(size) }
         } catch {
-            func fits(_ side: Int) -> Bool { (try? attempt(side)) != nil }
+            func fits(_ side: Int) -> Bool { (try? net.evaluating { try attempt(side) }) != nil }
             let limit = FlagChecks.resize.range.upperBound
             let larger = size < limit ? (size + 1...limit).first(where: fits) : nil
             let smaller = size > 1 ? stride(from: size - 1, through: 1, by: -1).first(where: fits) : nil

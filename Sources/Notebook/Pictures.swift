@@ -9,9 +9,7 @@ import Tensors
 enum Pictures {
     /// The net as boxes, with every layer's output shape for an input of `inputShape`.
     static func architecture(_ net: any Layer, title: String, inputShape: Shape) throws -> ArchitectureDiagram {
-        net.eval()
-        defer { net.train() }
-        let (_, calls) = try noGrad { try LayerTracer.trace { try net(Tensor(zeros: inputShape)) } }
+        let (_, calls) = try net.evaluating { try noGrad { try LayerTracer.trace { try net(Tensor(zeros: inputShape)) } } }
         var shapes: [ObjectIdentifier: Shape] = [:]
         for call in calls where shapes[ObjectIdentifier(call.layer)] == nil { shapes[ObjectIdentifier(call.layer)] = call.output.shape }
         func shape(_ layer: any Layer) -> String { shapes[ObjectIdentifier(layer)]?.description ?? "" }

@@ -35,12 +35,7 @@ func measurePeakMemory(name: String, batch: Int) throws {
     let x = Tensor.uniform([batch, 1, t.input, t.input], 0, 1)
     let labels = (0..<batch).map { Int32($0 % 10) }
     let optimizer = SGD(net.parameters, learningRate: 0.01)
-    for _ in 0..<2 {
-        let loss = try crossEntropy(try net(x), labels: labels)
-        optimizer.zeroGrad()
-        loss.backward()
-        optimizer.step()
-    }
+    for _ in 0..<2 { try Trainer.step(net, optimizer: optimizer, images: x, labels: labels) }
     var usage = rusage()
     getrusage(RUSAGE_SELF.rawValue, &usage)
     print(usage.ru_maxrss * 1024, estimate)

@@ -84,41 +84,36 @@ import Testing
         #expect(try transitionBlock(23, 10)(dense).shape == [4, 10, 4, 4])
     }
 
-    /// One SGD step on a batch of two lowers that batch's loss (in evaluation mode, so dropout
-    /// does not make the two losses differ by chance).
-    @Test(arguments: ["lenet", "alexnet", "vgg", "nin", "googlenet", "batchnorm", "resnet", "densenet"])
+    /// Every lesson's network, at the size the book trains it: one SGD step on a batch of two
+    /// lowers that batch's loss (in evaluation mode, so dropout does not make the two losses
+    /// differ by chance).
+    @Test(arguments: trainingLessons.map(\.name))
     func oneStepLowersTheLoss(_ name: String) throws {
-        let (net, side): (Sequential, Int) = switch name {
-        case "lenet": (leNet(), 28)
-        case "alexnet": (alexNet(), 224)
-        case "vgg": (vgg(vgg11Architecture.map { ($0.0, $0.1 / 8) }), 224)
-        case "nin": (nin(), 96)
-        case "googlenet": (googLeNet(), 96)
-        case "batchnorm": (batchNormLeNet(), 28)
-        case "resnet": (resNet18(), 64)
-        default: (denseNet(), 64)
-        }
+        let chosen = try #require(lesson(named: name)), network = try #require(chosen.network)
+        let net = network.make(), side = chosen.trainingSide
         let g = RandomGenerator(seed: 3)
         xavierUniform(net, using: g)
-        net.eval()
         let x = Tensor.uniform([2, 1, side, side], 0, 1, using: g)
         let labels: [Int32] = [3, 7]
-        let before = try crossEntropy(try net(x), labels: labels)
-        before.backward()
-        SGD(net.parameters, learningRate: 0.01).step()
-        let after = try crossEntropy(try net(x), labels: labels)
-        #expect(after.item < before.item, "\(name): \(before.item) → \(after.item)")
+        let (before, after) = try net.evaluating {
+            let before = try Trainer.step(net, optimizer: SGD(net.parameters, learningRate: 0.01), images: x, labels: labels).loss
+            return (before, try crossEntropy(try net(x), labels: labels).item)
+        }
+        #expect(after < before, "\(name): \(before) → \(after)")
     }
 }
+
+/// The lessons that train a network.
+let trainingLessons = allLessons.filter { $0.network != nil }
 
 /// What the checks before training rely on: a shape-only pass through each network gives the
 /// shapes a real one does, in training and in evaluation, and its memory for a batch.
 @Suite struct ShapeOnlyNetworkTests {
-    @Test(arguments: chapterNetworks.map(\.name))
+    @Test(arguments: trainingLessons.map(\.name))
     func shapeOnlyPassesAgreeWithRealOnes(_ name: String) throws {
-        let network = try #require(chapterNetworks.first { $0.name == name })
+        let chosen = try #require(lesson(named: name)), network = try #require(chosen.network)
         let net = network.make()
-        let side = network.inputSize
+        let side = chosen.trainingSide
         for training in [true, false] {
             net.setTraining(training)
             let real = try noGrad { try net(Tensor(zeros: [2, 1, side, side])) }.shape
