@@ -33,7 +33,7 @@ import Tensors
  the convolution's). The properties are named as in the book (`b2_1` is path 2's first layer),
  so a checkpoint's tensor names match PyTorch's. `forward` is the book's, line for line.
  */
-public final class Inception: Branching {
+public final class Inception: Layer {
     let b1_1: Conv2d
     let b2_1: Conv2d, b2_2: Conv2d
     let b3_1: Conv2d, b3_2: Conv2d
@@ -59,8 +59,6 @@ public final class Inception: Branching {
         return try cat([p1, p2, p3, p4])
     }
 
-    public var branches: [[any Layer]] { [[b1_1], [b2_1, b2_2], [b3_1, b3_2], [b4_1, b4_2]] }
-    public var merge: String { "ReLU each, concatenate channels" }
     public var description: String { "Inception(\(inChannels), \(c1), \(c2), \(c3), \(c4))" }
     public var hyperparameters: String { "→ \(c1 + c2.1 + c3.1 + c4) channels" }
 }
@@ -150,8 +148,8 @@ public let googLeNetLesson = Lesson(
 /*:
  ## Things to try
 
- 1. Take path 3 (the 5×5 one) out of `forward` and `branches`, and fix the next block's input
-    channels. Does the accuracy notice?
+ 1. Take path 3 (the 5×5 one) out of `forward` and fix the next block's input channels. Does
+    the accuracy notice? (The architecture picture follows: it is drawn from what `forward` does.)
  2. Remove the 1×1 reductions of paths 2 and 3 (convolve the input directly). How do the
     parameters and multiply-adds in the table change?
  3. Train at the book's size, `--resize 96`: the network works at any size (why?). How much

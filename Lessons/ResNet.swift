@@ -27,7 +27,7 @@ import Tensors
  The book's `Residual`: `conv1` (with the stride) and `conv2` on the main path, `conv3` the
  optional 1×1 shortcut. `forward` is the book's line for line.
  */
-public final class Residual: Branching {
+public final class Residual: Layer {
     let conv1: Conv2d, conv2: Conv2d, conv3: Conv2d?
     let bn1: BatchNorm2d, bn2: BatchNorm2d
 
@@ -49,8 +49,6 @@ public final class Residual: Branching {
     public var namedChildren: [(name: String, layer: any Layer)] {
         [("conv1", conv1), ("conv2", conv2)] + (conv3.map { [("conv3", $0)] } ?? []) + [("bn1", bn1), ("bn2", bn2)]
     }
-    public var branches: [[any Layer]] { [[conv1, bn1, conv2, bn2], conv3.map { [$0] } ?? []] }
-    public var merge: String { "add, ReLU" }
     public var description: String {
         "Residual(\(conv1.inChannels), \(conv1.outChannels)\(conv3 != nil ? ", use1x1Conv" : "")\(conv1.stride != 1 ? ", strides: \(conv1.stride)" : ""))"
     }

@@ -30,8 +30,10 @@ extension Layer {
     public func callAsFunction(_ x: Tensor) throws -> Tensor {
         let tracer = LayerTracer.current
         let countBefore = OpCounter.current?.multiplyAdds ?? 0
+        let entry = tracer?.enter()
         let y: Tensor
         do {
+            defer { if let tracer, let entry { tracer.leave(entry) } }
             y = try forward(x)
         } catch var error as LayerError {
             error.path.insert(self, at: 0)
@@ -39,9 +41,9 @@ extension Layer {
         } catch {
             throw LayerError(path: [self], underlying: error)
         }
-        if let tracer {
+        if let tracer, let entry {
             let multiplyAdds = (OpCounter.current?.multiplyAdds ?? 0) - countBefore
-            tracer.record(LayerTracer.Call(layer: self, inputShape: x.shape, output: y, multiplyAdds: multiplyAdds))
+            tracer.record(self, input: x, output: y, multiplyAdds: multiplyAdds, entry: entry)
         }
         return y
     }
@@ -128,15 +130,6 @@ public protocol ModeDependent: Layer {
     var isTraining: Bool { get set }
 }
 
-/// A layer whose input flows through several branches that are then joined: an Inception block
-/// concatenates them, a residual block adds them. Diagrams draw the branches side by side.
-public protocol Branching: Layer {
-    /// Each branch's layers, in the order the input flows through them.
-    var branches: [[any Layer]] { get }
-    /// How the branches are joined, in words: "concatenate channels", "add".
-    var merge: String { get }
-}
-
 /// A layer with no parameters and no sub-layers; saves the reflection.
 public protocol ParameterFree: Layer {}
 
@@ -170,28 +163,75 @@ public struct LayerError: Error, CustomStringConvertible {
     public var description: String { "in \(location): \(underlying)" }
 }
 
-/// Watches layer calls, for summaries and feature-map captures.
-public final class LayerTracer: @unchecked Sendable {
+/// Watches a network run: every layer call (for summaries and feature-map captures) and, at each
+/// level, the steps of every `forward`: its sub-layers' calls and the operations between them, so
+/// a diagram can draw what `forward` really does.
+public final class LayerTracer: OperationObserver, @unchecked Sendable {
     @TaskLocal public static var current: LayerTracer?
 
     public struct Call {
         public let layer: any Layer
-        public let inputShape: Shape
+        public let input: Tensor
+        public var inputShape: Shape { input.shape }
         public let output: Tensor
         /// Multiply-adds inside this call, when run under `OpCounter.countMultiplyAdds`.
         public let multiplyAdds: Int
+        /// The steps its `forward` took, directly (`depth` + 1) and inside its sub-layers.
+        public let steps: Range<Int>
+        /// 0 for the call the trace began with, 1 for the layers it called, ...
+        public let depth: Int
     }
+
+    /// One step of a `forward`: a sub-layer's call or an operation, with the tensors it took and
+    /// the one it made.
+    public struct Step {
+        /// A sub-layer's call (its index in `calls`), or an operation by its function's name.
+        public enum Kind { case layer(call: Int), operation(String) }
+        public let kind: Kind
+        public let inputs: [Tensor]
+        public let output: Tensor
+        /// The nesting of the `forward` it belongs to (1 for the traced call's own steps).
+        public let depth: Int
+    }
+
     public private(set) var calls: [Call] = []
+    public private(set) var steps: [Step] = []
+    private var depth = 0
 
     public init() {}
 
-    func record(_ call: Call) { calls.append(call) }
+    /// A layer begins: returns what `record` needs to find its steps.
+    func enter() -> (start: Int, depth: Int) {
+        depth += 1
+        return (steps.count, depth - 1)
+    }
+
+    func leave(_ entry: (start: Int, depth: Int)) { depth = entry.depth }
+
+    func record(_ layer: any Layer, input: Tensor, output: Tensor, multiplyAdds: Int, entry: (start: Int, depth: Int)) {
+        calls.append(Call(layer: layer, input: input, output: output, multiplyAdds: multiplyAdds,
+                          steps: entry.start..<steps.count, depth: entry.depth))
+        steps.append(Step(kind: .layer(call: calls.count - 1), inputs: [input], output: output, depth: entry.depth))
+    }
+
+    public func operation(_ name: String, inputs: [Tensor], output: Tensor) {
+        steps.append(Step(kind: .operation(name), inputs: inputs, output: output, depth: depth))
+    }
+
+    /// The steps `call`'s own `forward` took (not those inside its sub-layers).
+    public func ownSteps(of call: Call) -> [Step] { steps[call.steps].filter { $0.depth == call.depth + 1 } }
 
     /// Runs `body` and returns what it computed with every layer call made inside it, innermost
     /// calls first (a layer is recorded when it returns).
     public static func trace<T>(_ body: () throws -> T) rethrows -> (T, [Call]) {
-        let tracer = LayerTracer()
-        let result = try $current.withValue(tracer, operation: body)
+        let (result, tracer) = try traceSteps(body)
         return (result, tracer.calls)
+    }
+
+    /// Runs `body` and returns what it computed with the tracer: its calls and steps.
+    public static func traceSteps<T>(_ body: () throws -> T) rethrows -> (T, LayerTracer) {
+        let tracer = LayerTracer()
+        let result = try $current.withValue(tracer) { try OperationTrace.$observer.withValue(tracer, operation: body) }
+        return (result, tracer)
     }
 }

@@ -163,7 +163,7 @@ public final class Trainer {
                 let n = batch.labels.count
                 state.batch += 1
                 state.lossSum += Double(value) * Double(n)
-                state.correct += zip(logits.argmax(), batch.labels).filter { $0 == Int($1) }.count
+                state.correct += zip(try logits.argmax(), batch.labels).filter { $0 == Int($1) }.count
                 state.seen += n
                 state.epochSeconds = (clock.now - epochStart).seconds
                 let progress = BatchProgress(

@@ -7,28 +7,37 @@ import Tensors
 /// Turns networks and tensors into the pictures `Plot` draws. `Plot` knows pixels and charts;
 /// this file knows what a convolution's weights or a layer's output look like as pixels.
 enum Pictures {
-    /// The net as boxes, with every layer's output shape for an input of `inputShape`.
+    /// The net as boxes, with every layer's output shape for an input of `inputShape`. It is
+    /// drawn from a trace of `forward` (see `Dataflow`): a block whose steps part and join again
+    /// is drawn as its branches side by side, as `forward` runs them.
     static func architecture(_ net: any Layer, title: String, inputShape: Shape) throws -> ArchitectureDiagram {
-        let (_, calls) = try net.evaluating { try noGrad { try LayerTracer.trace { try net(Tensor(zeros: inputShape)) } } }
-        var shapes: [ObjectIdentifier: Shape] = [:]
-        for call in calls where shapes[ObjectIdentifier(call.layer)] == nil { shapes[ObjectIdentifier(call.layer)] = call.output.shape }
-        func shape(_ layer: any Layer) -> String { shapes[ObjectIdentifier(layer)]?.description ?? "" }
-        func node(_ layer: any Layer) -> ArchitectureDiagram.Node {
-            if let branching = layer as? any Branching {
-                // An empty branch is the identity (a residual block's plain shortcut).
-                let branches = branching.branches.map { $0.isEmpty ? [.layer("identity", detail: "", shape: "")] : $0.flatMap(column) }
-                return .branches(layer.description, branches, merge: branching.merge, shape: shape(layer))
+        let (_, trace) = try net.evaluating { try noGrad { try LayerTracer.traceSteps { try net(Tensor(zeros: inputShape)) } } }
+        func node(_ step: LayerTracer.Step) -> ArchitectureDiagram.Node {
+            guard case .layer(let call) = step.kind else {
+                return .layer(Dataflow.name(of: step, in: trace), detail: "", shape: step.output.shape.description)
             }
-            if let sequential = layer as? Sequential {
-                return .block(layer.typeName, sequential.layers.map(node), shape: shape(layer))
-            }
-            return .layer(layer.typeName, detail: layer.hyperparameters, shape: shape(layer))
+            return node(trace.calls[call])
         }
-        func column(_ layer: any Layer) -> [ArchitectureDiagram.Node] {
-            (layer as? Sequential)?.layers.map(node) ?? [node(layer)]
+        func node(_ call: LayerTracer.Call) -> ArchitectureDiagram.Node {
+            let layer = call.layer, shape = call.output.shape.description
+            if layer is Sequential { return .block(layer.typeName, trace.ownSteps(of: call).map(node), shape: shape) }
+            if !layer.namedChildren.isEmpty,
+               case let .branches(branches, merge)? = Dataflow(trace.ownSteps(of: call), input: call.input, output: call.output) {
+                // An empty branch is the identity (a residual block's plain shortcut).
+                let columns = branches.map { $0.isEmpty ? [.layer("identity", detail: "", shape: "")] : $0.flatMap(column) }
+                return .branches(layer.description, columns, merge: merge.map { Dataflow.name(of: $0, in: trace) }.joined(separator: ", "),
+                                 shape: shape)
+            }
+            return .layer(layer.typeName, detail: layer.hyperparameters, shape: shape)
+        }
+        func column(_ step: LayerTracer.Step) -> [ArchitectureDiagram.Node] {
+            if case .layer(let call) = step.kind, trace.calls[call].layer is Sequential {
+                return trace.ownSteps(of: trace.calls[call]).map(node)
+            }
+            return [node(step)]
         }
         var diagram = ArchitectureDiagram(title: title, input: inputShape.description)
-        diagram.nodes = column(net)
+        if let top = trace.calls.last { diagram.nodes = top.layer is Sequential ? trace.ownSteps(of: top).map(node) : [node(top)] }
         return diagram
     }
 

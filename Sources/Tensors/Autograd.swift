@@ -28,7 +28,9 @@ extension Tensor {
     /// Attaches `backward` to this freshly computed tensor if any of `inputs` wants a gradient.
     /// The closure receives this tensor, with `grad` set, and must call `accumulateGrad` on the
     /// inputs that want one.
-    func recorded(from inputs: [Tensor], backward: @escaping (_ output: Tensor) -> Void) -> Tensor {
+    /// `operation` (the caller's name, by default) is told to any `OperationTrace` watching.
+    func recorded(from inputs: [Tensor], operation: String = #function, backward: @escaping (_ output: Tensor) -> Void) -> Tensor {
+        OperationTrace.observer?.operation(operation, inputs: inputs, output: self)
         if GradMode.isEnabled && inputs.contains(where: \.requiresGrad) {
             requiresGrad = true
             node = Node(inputs: inputs, backward: backward)

@@ -25,7 +25,7 @@ public final class Dropout: ParameterFree, ModeDependent {
         self.p = p
     }
 
-    public func forward(_ x: Tensor) throws -> Tensor { dropout(x, p: p, training: isTraining) }
+    public func forward(_ x: Tensor) throws -> Tensor { try dropout(x, p: p, training: isTraining) }
     public var description: String { "Dropout(p=\(p))" }
     public var hyperparameters: String { "p = \(p)" }
 }
@@ -35,7 +35,7 @@ public final class Flatten: ParameterFree {
     public init() {}
     public func forward(_ x: Tensor) throws -> Tensor {
         guard x.shape.rank >= 2 else { throw ShapeError("expects a batch of at least 2 dimensions, got \(x.shape)") }
-        return x.flattened(startDim: 1)
+        return try x.flattened(startDim: 1)
     }
     public var description: String { "Flatten()" }
 }

@@ -25,7 +25,7 @@ public func sigmoid(_ x: Tensor) -> Tensor {
 /// In training, zeroes each element with probability `p` and scales the rest by 1/(1 − p), so
 /// the expected value is unchanged; otherwise returns x.
 public func dropout(_ x: Tensor, p: Float, training: Bool,
-                    using generator: RandomGenerator = Random.generator) -> Tensor {
+                    using generator: RandomGenerator = Random.generator) throws -> Tensor {
     precondition(p >= 0 && p < 1, "dropout probability \(p) must be in [0, 1)")
     guard training && p > 0 else { return x }
     if let shapeOnly = Tensor.shapeOnlyResult(x.shape, of: x) {
@@ -36,12 +36,12 @@ public func dropout(_ x: Tensor, p: Float, training: Bool,
     generator.fillUniform(mask.data, count: x.count, 0, 1)
     let keep = 1 / (1 - p)
     for i in 0..<x.count { mask.data[i] = mask.data[i] < p ? 0 : keep }
-    return x * mask
+    return try x * mask
 }
 
 /// Elementwise product of two tensors of the same shape.
-public func * (a: Tensor, b: Tensor) -> Tensor {
-    precondition(a.shape == b.shape, "elementwise product of \(a.shape) and \(b.shape)")
+public func * (a: Tensor, b: Tensor) throws -> Tensor {
+    guard a.shape == b.shape else { throw ShapeError("cannot multiply tensors of shapes \(a.shape) and \(b.shape) elementwise") }
     if let shapeOnly = Tensor.shapeOnlyResult(a.shape, of: a, b) { return shapeOnly }
     let y = Tensor(uninitialized: a.shape)
     for i in 0..<a.count { y.data[i] = a.data[i] * b.data[i] }

@@ -27,7 +27,11 @@ public func maxPool2d(_ x: Tensor, kernelSize: Int, stride: Int? = nil, padding:
     let y = Tensor(uninitialized: outShape)
     let argmax = UnsafeMutablePointer<Int32>.allocate(capacity: outShape.count)
     Kernels.maxPoolForward(x.data, input, window: window, y.data, argmax: argmax)
-    guard GradMode.isEnabled && x.requiresGrad else { argmax.deallocate(); return y }
+    guard GradMode.isEnabled && x.requiresGrad else {
+        argmax.deallocate()
+        OperationTrace.observer?.operation(#function, inputs: [x], output: y)
+        return y
+    }
     let winners = ArgmaxBuffer(argmax)
     return y.recorded(from: [x]) { y in
         let dx = Tensor(uninitialized: x.shape)

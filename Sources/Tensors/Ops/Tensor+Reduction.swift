@@ -18,8 +18,8 @@ extension Tensor {
     }
 
     /// For each row of a (N, C) tensor, the index of its largest value (the first, on ties).
-    public func argmax() -> [Int] {
-        precondition(shape.rank == 2, "argmax expects [rows, classes], got \(shape)")
+    public func argmax() throws -> [Int] {
+        guard shape.rank == 2 else { throw ShapeError("argmax expects [rows, classes], got \(shape)") }
         let (n, c) = (shape[0], shape[1])
         if isShapeOnly { return Array(repeating: 0, count: n) }
         return (0..<n).map { i in

@@ -21,10 +21,12 @@ extension Tensor {
 
     /// Keeps the first `startDim` dimensions and folds the rest into one: (N, C, H, W) becomes
     /// (N, C·H·W).
-    public func flattened(startDim: Int = 1) -> Tensor {
-        precondition(startDim >= 0 && startDim < max(shape.rank, 1), "flatten from dimension \(startDim) of \(shape)")
+    public func flattened(startDim: Int = 1) throws -> Tensor {
+        guard startDim >= 0 && startDim < max(shape.rank, 1) else {
+            throw ShapeError("cannot flatten \(shape) from dimension \(startDim): it has \(shape.rank)")
+        }
         let kept = Array(shape.dims.prefix(startDim))
-        return try! reshaped(kept + [shape.dims.dropFirst(startDim).reduce(1, *)])
+        return try reshaped(kept + [shape.dims.dropFirst(startDim).reduce(1, *)])
     }
 }
 

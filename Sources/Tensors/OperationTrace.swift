@@ -1,0 +1,12 @@
+/// Watching the operations of a computation as they happen: which operation made which tensor
+/// from which. A network's diagram is drawn from this (see `LayerTracer`), so that it shows what
+/// `forward` really does: a block's branches are found, not declared.
+public protocol OperationObserver: AnyObject {
+    /// `name` is the operation's function, as Swift names it: `relu(_:)`, `cat(_:axis:)`, `+(_:_:)`.
+    func operation(_ name: String, inputs: [Tensor], output: Tensor)
+}
+
+public enum OperationTrace {
+    /// Told of every operation run inside `$observer.withValue(...)`.
+    @TaskLocal public static var observer: (any OperationObserver)?
+}
