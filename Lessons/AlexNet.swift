@@ -94,14 +94,14 @@ public let alexNetLesson = Lesson(
  become oriented edges and colour blobs; on a few thousand upsampled clothes images, in a few
  minutes, expect only the beginnings of such structure.
  */
-    try nb.showFilters(net, firstOnly: true)
+    try nb.show(Filters(net, firstOnly: true))
 
 /*:
  One test image through the convolutional stages: 96, then 256 and 384 channels of shrinking
  maps. (Only the first 32 channels of each are drawn.)
  */
-    try nb.showFeatureMaps(net, on: data)
-    try nb.showPredictions(net, on: data)
+    try nb.show(FeatureMaps(net, on: data))
+    try nb.show(Predictions(net, on: data))
 
 /*:
  ## Things to try

@@ -88,8 +88,8 @@ public let batchNormLesson = Lesson(
     let format = { (t: Tensor) in t.scalars.map { String(format: "%.3f", $0) }.joined(separator: "  ") }
     try nb.say("gamma: \(format(first.weight))\nbeta:  \(format(first.bias))")
 
-    try nb.showFeatureMaps(net, on: data)
-    try nb.showPredictions(net, on: data)
+    try nb.show(FeatureMaps(net, on: data))
+    try nb.show(Predictions(net, on: data))
 
 /*:
  ## Things to try

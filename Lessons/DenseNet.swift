@@ -129,9 +129,9 @@ public let denseNetLesson = Lesson(
 /*:
  ## Looking inside
  */
-    try nb.showFilters(net, firstOnly: true)
-    try nb.showFeatureMaps(net, on: data)
-    try nb.showPredictions(net, on: data)
+    try nb.show(Filters(net, firstOnly: true))
+    try nb.show(FeatureMaps(net, on: data))
+    try nb.show(Predictions(net, on: data))
 
 /*:
  ## Things to try

@@ -92,20 +92,20 @@ public let leNetLesson = Lesson(
  add. Trained kernels usually look like edge and stroke detectors at different angles; the
  second layer's 16×6 kernels combine the first layer's maps.
  */
-    try nb.showFilters(net)
+    try nb.show(Filters(net))
 
 /*:
  Now follow one test image through the network. After the first block the six maps are
  still recognisably the garment, each highlighting different edges; after the second, the 16
  maps of 5×5 are too coarse to look like anything, yet they are all the dense layers get.
  */
-    try nb.showFeatureMaps(net, on: data)
+    try nb.show(FeatureMaps(net, on: data))
 
 /*:
  Finally the predictions on the first test images. Which classes does LeNet confuse? Shirts,
  T-shirts, pullovers and coats look alike at 28×28 pixels.
  */
-    try nb.showPredictions(net, on: data)
+    try nb.show(Predictions(net, on: data))
 
 /*:
  ## Things to try

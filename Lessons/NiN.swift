@@ -99,9 +99,9 @@ public let ninLesson = Lesson(
  The last block's ten maps are the class evidence at each position before averaging: the
  channel of the true class should be bright where the garment is.
  */
-    try nb.showFilters(net, firstOnly: true)
-    try nb.showFeatureMaps(net, on: data)
-    try nb.showPredictions(net, on: data)
+    try nb.show(Filters(net, firstOnly: true))
+    try nb.show(FeatureMaps(net, on: data))
+    try nb.show(Predictions(net, on: data))
 
 /*:
  ## Things to try

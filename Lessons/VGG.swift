@@ -110,9 +110,9 @@ public let vggLesson = Lesson(
  The first block's 3×3 kernels, and one image after each block: the maps halve at each step
  while the channels grow.
  */
-    try nb.showFilters(net, firstOnly: true)
-    try nb.showFeatureMaps(net, on: data)
-    try nb.showPredictions(net, on: data)
+    try nb.show(Filters(net, firstOnly: true))
+    try nb.show(FeatureMaps(net, on: data))
+    try nb.show(Predictions(net, on: data))
 
 /*:
  ## Things to try

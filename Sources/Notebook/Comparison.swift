@@ -29,21 +29,22 @@ extension LessonRun {
         let networks = lessons.compactMap { lesson in lesson.network.map { (lesson, $0) } }
         for (lesson, network) in networks {
             try checkInterrupt()
-            if terminal.isInteractive { emit(terminal.dim("measuring \(network.name)…") + "\r") }
+            log.status("measuring \(network.name)…")
             rows.append(try measure(lesson, network, batch: batch))
         }
-        if terminal.isInteractive { emit("\u{1B}[2K") }
-        output(.text(comparisonTable(rows, batch: batch)), line: line)
+        log.status(nil)
+        log.append(.text(comparisonTable(rows, batch: batch)), line: line)
+        let sheet = PictureSheet(run: self, line: line)
 
         var params = BarChart(title: "Parameters", valueLabel: "learned numbers")
         params.logScale = true
         params.bars = rows.enumerated().map { .init(label: $1.network.name, value: Double($1.params), color: Color.series[$0 % Color.series.count]) }
-        try picture("parameters.png", line: line) { try params.render(scale: options.scale) }
+        try sheet.page("parameters.png") { try params.render(scale: $0) }
 
         var macs = BarChart(title: "Multiply-adds per image, at each network's training size", valueLabel: "multiply-adds")
         macs.logScale = true
         macs.bars = rows.enumerated().map { .init(label: $1.network.name, value: Double($1.macs), color: Color.series[$0 % Color.series.count]) }
-        try picture("multiply-adds.png", line: line) { try macs.render(scale: options.scale) }
+        try sheet.page("multiply-adds.png") { try macs.render(scale: $0) }
 
         var scatter = LineChart(title: "Test accuracy against training time, last run of each lesson", xLabel: "training time (s)",
                                 yLabel: "test accuracy")
@@ -56,9 +57,9 @@ extension LessonRun {
         }
         let ran = scatter.series.count
         if ran > 0 {
-            try picture("accuracy-vs-time.png", line: line) { try scatter.render(scale: options.scale) }
+            try sheet.page("accuracy-vs-time.png") { try scatter.render(scale: $0) }
         }
-        output(.text(ran == networks.count ? "Every lesson has been run; accuracies are from each lesson's last run."
+        log.append(.text(ran == networks.count ? "Every lesson has been run; accuracies are from each lesson's last run."
             : "\(networks.count - ran) lesson\(networks.count - ran == 1 ? " has" : "s have") not been run yet: `swift run lesson all` runs them all (in-class presets)."), line: line)
     }
 

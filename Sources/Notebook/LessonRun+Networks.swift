@@ -7,19 +7,17 @@ import Tensors
 /// The walk-through of a network, at once or (with --step) one layer per Enter.
 extension LessonRun {
     /// The book's walk-through: a random input of `input` shape through each top-level layer,
-    /// one line per layer, then a table of shapes, parameters and multiply-adds.
+    /// one line per layer, then a table of shapes, parameters and multiply-adds, and the
+    /// network's diagram (`architecture.png`).
     @discardableResult
     public func walkThrough(_ net: any Layer, input: Shape, line: Int = #line) throws -> NetworkSummary {
         try reach(line)
-        if stepping { try stepThrough(net, input: input, line: line) }
+        if pacer != nil { try stepThrough(net, input: input, line: line) }
         let summary = try summarize(net, input: input)
-        output(.text(summary.walkThrough + "\n\n" + summary.table), line: line)
-        metrics.shapeInput = input.dims
-        metrics.layers = summary.layers
-        metrics.params = summary.params
-        metrics.macs = summary.macs
+        log.append(.text(summary.walkThrough + "\n\n" + summary.table), line: line)
+        recorder.network(summary)
         let diagram = try Pictures.architecture(net, title: "\(lesson.title): layer by layer", inputShape: input)
-        try picture("architecture.png", line: line) { try diagram.render(scale: options.scale) }
+        try PictureSheet(run: self, line: line).page("architecture.png") { try diagram.render(scale: $0) }
         return summary
     }
 
@@ -36,17 +34,18 @@ extension LessonRun {
         } else {
             x = Tensor.uniform(input, 0, 1, using: RandomGenerator(seed: 0))
         }
-        output(.text("Stepping through the network with \(what), \(x.shape): Enter passes it through the next layer."), line: line)
+        log.append(.text("Stepping through the network with \(what), \(x.shape): Enter passes it through the next layer."), line: line)
         let layers = (net as? Sequential)?.layers ?? [net]
+        let sheet = PictureSheet(run: self, line: line)
         try net.evaluating {
             for (i, layer) in layers.enumerated() {
-                try waitForEnter("through layer \(i), \(layer.typeName)")
+                try pacer?.wait("through layer \(i), \(layer.typeName)")
                 x = try noGrad { try layer(x) }
-                output(.text("\(layer.typeName) output shape: \(x.shape)"), line: line)
+                log.append(.text("\(layer.typeName) output shape: \(x.shape)"), line: line)
                 let title = "Step \(i + 1): after layer \(i), \(layer.description), \(x.shape)"
                 let grid = x.shape.rank == 4 ? Pictures.featureMaps(x, title: title, note: "The sample after \(i + 1) of \(layers.count) layers.")
                     : Pictures.vector(x, title: title)
-                try picture("step-\(i + 1)-\(layer.typeName.lowercased()).png", line: line) { try grid.render(scale: options.scale) }
+                try sheet.page("step-\(i + 1)-\(layer.typeName.lowercased()).png") { try grid.render(scale: $0) }
             }
         }
     }

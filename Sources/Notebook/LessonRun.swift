@@ -36,17 +36,6 @@ public struct RunOptions: Sendable {
     public var viewingFolder: String? { noTrain ? "no-train" : trainsNothing ? "checkpoint" : nil }
 }
 
-/// Something a cell printed or drew, kept for the notebook export.
-public enum CellOutput: Equatable, Sendable {
-    case text(String)
-    /// What stopped the lesson.
-    case error(String)
-    case image(path: String)
-}
-
-/// The lesson asked to stop: `q` in step mode.
-struct LessonQuit: Error {}
-
 /// A batch too large for this machine's memory.
 public struct MemoryError: Error, CustomStringConvertible {
     public var message: String
@@ -62,44 +51,45 @@ public struct ResizeError: Error, CustomStringConvertible {
 /// A lesson being run: what the lesson's code talks to (`nb` in the lesson files). Every call
 /// takes the caller's `#line`, so its output lands under the cell that made it, and the cells
 /// before it are shown first.
+///
+/// The run keeps its record in a `RunLog` (cells, outputs, how far it got), which the console
+/// follows live and from which the notebook files are written at the end; its files go to a
+/// `RunFolder`; its metrics to one `MetricsRecorder`; its training is prepared by a
+/// `TrainingSession`; its pictures are `LessonPicture`s.
 public final class LessonRun {
     public let lesson: Lesson
     public let settings: LessonSettings
     public let options: RunOptions
+    /// The record of the run, which the console (and any other sink) follows.
+    public let log: RunLog
     /// Where the run writes: `output/<lesson>/`, or its `no-train/` or `checkpoint/` for a run
     /// that trains nothing.
     let folder: RunFolder
-    public var directory: URL { URL(fileURLWithPath: folder.path) }
-    public internal(set) var metrics: Metrics
-    /// Every output so far, with the index of its cell in `source` (nil without a source).
-    public internal(set) var outputs: [(cell: Int?, output: CellOutput)] = []
-    public let source: LiterateSource?
+    let recorder: MetricsRecorder
+    let terminal: Terminal
+    let interruptRequested: () -> Bool
+    /// Waits for Enter in step mode (`--step` on a terminal); nil otherwise.
+    var pacer: StepPacer?
+    /// The data set, read once per run (see `loadData`).
+    var loadedData: (train: LabeledImages, test: LabeledImages)?
     /// The signal that stopped the run (Ctrl-C, SIGTERM, SIGHUP), if one did.
     public internal(set) var interruptedBy: Int32?
-    public var interrupted: Bool { interruptedBy != nil }
 
-    let terminal: Terminal
-    let write: (String) -> Void
-    let interruptRequested: () -> Bool
-    private var shownCells = 0
-    var stepping: Bool
-    /// Whether the last thing printed was an output (so the next cell needs a blank line first).
-    var afterOutput = false
-    /// `output/lenet`, as the user gave it, for messages.
-    var displayDirectory: String { folder.display }
+    public var interrupted: Bool { interruptedBy != nil }
+    public var directory: URL { URL(fileURLWithPath: folder.path) }
+    public var metrics: Metrics { recorder.metrics }
+    public var source: LiterateSource? { log.source }
+    public var outputs: [(cell: Int?, output: CellOutput)] { log.outputs }
 
     public init(lesson: Lesson, settings: LessonSettings, options: RunOptions, terminal: Terminal,
                 write: @escaping (String) -> Void = { ConsoleStream.output.write($0) },
                 interruptRequested: @escaping () -> Bool = { Interrupt.shared.requested }) throws {
-        (self.lesson, self.settings, self.options, self.terminal, self.write, self.interruptRequested) =
-            (lesson, settings, options, terminal, write, interruptRequested)
-        metrics = Metrics(lesson: lesson.name, settings: settings, device: "cpu (\(settings.threads) thread\(settings.threads == 1 ? "" : "s"))")
-        if let text = lesson.sourceText ?? (try? String(contentsOfFile: lesson.sourceFile, encoding: .utf8)) {
-            source = try LiterateSource(text: text, file: lesson.sourceFile)
-        } else {
-            source = nil
-        }
-        stepping = options.step
+        (self.lesson, self.settings, self.options, self.terminal, self.interruptRequested) =
+            (lesson, settings, options, terminal, interruptRequested)
+        let text = lesson.sourceText ?? (try? String(contentsOfFile: lesson.sourceFile, encoding: .utf8))
+        log = RunLog(source: try text.map { try LiterateSource(text: $0, file: lesson.sourceFile) })
+        log.add(ConsoleSink(terminal: terminal, write: write))
+
         var display = (options.outputRoot as NSString).appendingPathComponent(lesson.name)
         if let viewing = options.viewingFolder { display = (display as NSString).appendingPathComponent(viewing) }
         // The last run's record is kept until this one has a better: a training run's, once it
@@ -109,10 +99,13 @@ public final class LessonRun {
             guard let last = Metrics.read(in: folder) else { return false }
             return viewing || !last.history.isEmpty
         }
+        recorder = MetricsRecorder(lesson: lesson.name, settings: settings, folder: folder)
+        if options.step { pacer = StepPacer(terminal: terminal, write: write, checkStop: { [unowned self] in try checkInterrupt() }) }
+        log.beforeCell = { [unowned self] cell in
+            try checkInterrupt()
+            if cell.kind == .code { try pacer?.wait("run the next cell") }
+        }
     }
-
-    /// The data set, read once per run (see `loadData`).
-    var loadedData: (train: LabeledImages, test: LabeledImages)?
 
     // MARK: Running
 
@@ -121,12 +114,12 @@ public final class LessonRun {
     /// unless the run ended before it had anything worth more than the last run's record (see
     /// `RunFolder`): then the last run's files are left as they were.
     public func run() throws {
-        if source == nil {
-            emit(terminal.dim("(The lesson's source \(lesson.sourceFile) is not here, so only its outputs are shown.)") + "\n\n")
+        if log.source == nil {
+            log.note("(The lesson's source \(lesson.sourceFile) is not here, so only its outputs are shown.)")
         }
-        if stepping && isatty(STDIN_FILENO) != 1 {
-            stepping = false
-            emit(terminal.dim("(--step needs a terminal on standard input; running straight through.)") + "\n\n")
+        if pacer != nil && isatty(STDIN_FILENO) != 1 {
+            pacer = nil
+            log.note("(--step needs a terminal on standard input; running straight through.)")
         }
         var failure: (any Error)?
         var finished = false
@@ -137,33 +130,33 @@ public final class LessonRun {
                     try lesson.body(self)
                 }
             }
-            try showCells(through: source?.cells.count ?? 0)
+            try log.showAll()
             finished = true
         } catch is LessonQuit {
-            emit("\n" + terminal.dim("Stopped at your request.") + "\n")
+            log.note("Stopped at your request.")
             finished = options.trainsNothing  // the end of a view; a training run ends with its training
         } catch let stop as Interrupted {
             interruptedBy = stop.signal
-            metrics.interrupted = true
-            outputs.append((lastReachedCell, .error("Stopped by \(Interrupt.name(stop.signal)).")))
-            emit("\n" + terminal.dim("Stopped by \(Interrupt.name(stop.signal)).") + "\n")
+            recorder.interrupted()
+            log.append(.error("Stopped by \(Interrupt.name(stop.signal))."), cell: log.lastShownCell)
+            log.note("Stopped by \(Interrupt.name(stop.signal)).")
         } catch {
             failure = error
-            metrics.error = "\(error)"
-            outputs.append((lastReachedCell, .error("error: \(error)")))
+            recorder.failed(error)
+            log.append(.error("error: \(error)"), cell: log.lastShownCell)
         }
         if finished { folder.commit() }
         var writeFailure: (any Error)?
         if folder.isCommitted {
             // Each file on its own: a failed notebook must not cost the metrics.
-            do { try writeMetrics() } catch { writeFailure = writeFailure ?? error }
+            do { try recorder.write() } catch { writeFailure = writeFailure ?? error }
             do { try writeNotebook() } catch { writeFailure = writeFailure ?? error }
             if writeFailure == nil {
-                emit("\n" + terminal.dim("Wrote \(displayDirectory)/: metrics.json, \(lesson.name).ipynb, \(lesson.name).html and the pictures.") + "\n")
+                log.note("Wrote \(folder.display)/: metrics.json, \(lesson.name).ipynb, \(lesson.name).html and the pictures.")
             }
         } else {
-            emit("\n" + terminal.dim("Nothing in \(displayDirectory)/ was replaced: the run ended before it had more to show "
-                + "than the last run, whose files are as they were.") + "\n")
+            log.note("Nothing in \(folder.display)/ was replaced: the run ended before it had more to show "
+                + "than the last run, whose files are as they were.")
         }
         folder.finish()
         if let failure { throw failure }
@@ -176,105 +169,18 @@ public final class LessonRun {
         if interruptRequested() { throw Interrupted(signal: Interrupt.shared.signal ?? SIGINT) }
     }
 
-    func writeMetrics() throws {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        try folder.write(try encoder.encode(metrics), to: "metrics.json")
-    }
-
-    /// The cells shown so far with their outputs, as `<lesson>.ipynb` and `<lesson>.html`.
+    /// The cells shown with their outputs, as `<lesson>.ipynb` and `<lesson>.html`.
     func writeNotebook() throws {
-        let export = NotebookExport(title: lesson.title, lessonName: lesson.name,
-                                    cells: Array((source?.cells ?? []).prefix(shownCells)), outputs: outputs)
+        let export = NotebookExport(title: lesson.title, lessonName: lesson.name, cells: log.cells, outputs: log.outputs)
         try folder.write(try export.ipynb(), to: "\(lesson.name).ipynb")
         try folder.write(Data(try export.html().utf8), to: "\(lesson.name).html")
     }
 
-    /// The last cell shown, where an error belongs.
-    var lastReachedCell: Int? { source == nil ? nil : max(shownCells - 1, 0) }
-
-    // MARK: Cells
-
-    /// Shows every cell up to and including the one holding `line`; the first thing every call of
-    /// a lesson does, so also where a stop request is honoured.
+    /// Shows every cell up to the one holding `line`: the first thing every call of a lesson does,
+    /// so also where a stop request is honoured.
     func reach(_ line: Int) throws {
         try checkInterrupt()
-        guard let source, let index = source.cellIndex(containing: line) else { return }
-        try showCells(through: index + 1)
-    }
-
-    private func showCells(through end: Int) throws {
-        guard let source else { return }
-        while shownCells < min(end, source.cells.count) {
-            try checkInterrupt()
-            let cell = source.cells[shownCells]
-            if afterOutput { emit("\n"); afterOutput = false }
-            if stepping && cell.kind == .code { try waitForEnter() }
-            emit(render(cell) + "\n\n")
-            shownCells += 1
-        }
-    }
-
-    func waitForEnter(_ prompt: String = "run the next cell") throws {
-        emit(terminal.dim("[Enter: \(prompt) · q: quit]"))
-        let answer = try readAnswer()
-        emit(terminal.isInteractive ? "\u{1B}[1A\r\u{1B}[2K" : "\n")
-        if answer == nil || answer?.trimmingCharacters(in: .whitespaces).lowercased() == "q" { throw LessonQuit() }
-    }
-
-    /// A line from standard input, or nil at its end; waits in steps of 0.1 s so that Ctrl-C at
-    /// the prompt stops the run like anywhere else.
-    func readAnswer() throws -> String? {
-        var line: [UInt8] = []
-        while true {
-            try checkInterrupt()
-            var request = pollfd(fd: STDIN_FILENO, events: Int16(POLLIN), revents: 0)
-            let ready = poll(&request, 1, 100)
-            if ready < 0 && errno != EINTR { return nil }
-            guard ready > 0 else { continue }
-            var byte: UInt8 = 0
-            let n = read(STDIN_FILENO, &byte, 1)
-            if n < 0 && (errno == EINTR || errno == EAGAIN) { continue }
-            if n <= 0 { return line.isEmpty ? nil : String(decoding: line, as: UTF8.self) }
-            if byte == UInt8(ascii: "\n") { return String(decoding: line, as: UTF8.self) }
-            line.append(byte)
-        }
-    }
-
-    func render(_ cell: LiterateSource.Cell) -> String {
-        switch cell.kind {
-        case .prose:
-            return MarkdownRenderer(terminal: terminal).render(cell.text)
-        case .code:
-            let numberWidth = String(cell.lines.upperBound).count
-            return cell.text.split(separator: "\n", omittingEmptySubsequences: false).enumerated().map { offset, line in
-                let number = String(cell.lines.lowerBound + offset)
-                let gutter = String(repeating: " ", count: numberWidth - number.count) + number + " │ "
-                return terminal.dim(gutter) + highlight(String(line))
-            }.joined(separator: "\n")
-        }
-    }
-
-    private func highlight(_ line: String) -> String {
-        guard terminal.useColor else { return line }
-        return SwiftHighlighter.tokens(line).map { token in
-            switch token.kind {
-            case .keyword: return terminal.style(token.text, "35")
-            case .type: return terminal.style(token.text, "33")
-            case .number: return terminal.style(token.text, "36")
-            case .string: return terminal.style(token.text, "32")
-            case .comment: return terminal.style(token.text, "2;3")
-            case .plain: return token.text
-            }
-        }.joined()
-    }
-
-    func emit(_ text: String) { write(text) }
-
-    /// Records and prints an output of the cell holding `line`.
-    func output(_ output: CellOutput, line: Int) {
-        outputs.append((source?.cellIndex(containing: line), output))
-        if case .text(let text) = output { emit(text + "\n"); afterOutput = true }
+        try log.reach(line: line)
     }
 
     // MARK: What lessons call
@@ -282,7 +188,13 @@ public final class LessonRun {
     /// Prints `text` as an output of the calling cell.
     public func say(_ text: String, line: Int = #line) throws {
         try reach(line)
-        output(.text(text), line: line)
+        log.append(.text(text), line: line)
     }
 
+    /// Draws `picture` into the lesson's folder, under the calling cell:
+    /// `try nb.show(Filters(net))`, `try nb.show(Predictions(net, on: data))`.
+    public func show(_ picture: some LessonPicture, line: Int = #line) throws {
+        try reach(line)
+        try picture.draw(on: PictureSheet(run: self, line: line))
+    }
 }

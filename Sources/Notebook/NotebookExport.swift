@@ -62,7 +62,7 @@ struct NotebookExport {
             return ["output_type": "stream", "name": "stdout", "text": lines(text + "\n")]
         case .error(let text):
             return ["output_type": "stream", "name": "stderr", "text": lines(text + "\n")]
-        case .image(let path):
+        case .image(let path, _):
             return ["output_type": "display_data", "metadata": [String: Any](),
                     "data": ["image/png": try pngBase64(path), "text/plain": [(path as NSString).lastPathComponent]]]
         }
@@ -102,7 +102,7 @@ struct NotebookExport {
                     switch output {
                     case .text(let text): body += "<pre class=\"output\">\(Self.escape(text))</pre>\n"
                     case .error(let text): body += "<pre class=\"output error\">\(Self.escape(text))</pre>\n"
-                    case .image(let path):
+                    case .image(let path, _):
                         let name = Self.escape((path as NSString).lastPathComponent)
                         body += "<figure><img src=\"data:image/png;base64,\(try Self.pngBase64(path))\" alt=\"\(name)\">"
                             + "<figcaption>\(name)</figcaption></figure>\n"

@@ -23,7 +23,7 @@ let sampleLesson = Lesson(
  */
     let data = try nb.fashionMNIST()
     try nb.train(net, on: data)
-    try nb.showPredictions(net, on: data, count: 8)
+    try nb.show(Predictions(net, on: data, count: 8))
     let logits = try net(data.test.batch([0]).images).scalars
     try nb.say("logits of test image 0: " + logits.map { String(format: "%.6f", $0) }.joined(separator: " "))
 }
@@ -120,7 +120,7 @@ final class Fixture {
             let image = try PNGImage(contentsOf: URL(fileURLWithPath: folder.path + "/sample/" + name))
             #expect(image.width > 100 && image.height > 100, "\(name)")
         }
-        let pictures = run.outputs.compactMap { if case .image(let path) = $0.output { return path } else { return nil } }
+        let pictures = run.outputs.compactMap { if case .image(let path, _) = $0.output { return path } else { return nil } }
         #expect(pictures.map { ($0 as NSString).lastPathComponent } == ["architecture.png", "training.png", "predictions.png"])
     }
 

@@ -17,7 +17,7 @@ let resumableLesson = Lesson(
     try nb.walkThrough(net, input: [1, 1, 28, 28])
     let data = try nb.fashionMNIST()
     try nb.train(net, on: data)
-    try nb.showPredictions(net, on: data, count: 4)
+    try nb.show(Predictions(net, on: data, count: 4))
 }
 
 /// Stopping a run anywhere, continuing it, and what it leaves in its folder.
@@ -234,33 +234,29 @@ let resumableLesson = Lesson(
 @Suite struct TrainingCheckTests {
     /// A batch that cannot fit is refused with the estimate, and the batch it suggests fits.
     @Test func aBatchTooLargeForMemoryIsRefusedWithOneThatFits() throws {
-        let fixture = Fixture()
-        let run = try LessonRun(lesson: sampleLesson, settings: sampleLesson.inClass, options: fixture.options, terminal: .plain)
         let net = Sequential { Conv2d(1, 8, kernelSize: 3, padding: 1); ReLU(); Flatten(); Linear(8 * 28 * 28, 10) }
         let available = 512 << 20
         do {
-            try run.checkMemory(net, size: 28, batch: 20_000, available: available)
+            try TrainingSession.checkMemory(net, size: 28, batch: 20_000, available: available)
             Issue.record("20,000 images of 28×28 through 8 channels fit in 512 MB?")
         } catch let error as MemoryError {
             #expect(error.message.hasPrefix("A training step on batches of 20,000 images of 28×28 needs about "))
             let suggested = try #require(error.message.split(separator: " ").last.flatMap { Int($0.dropLast()) })
             #expect(suggested > 100 && suggested < 20_000)
-            try run.checkMemory(net, size: 28, batch: suggested, available: available)
+            try TrainingSession.checkMemory(net, size: 28, batch: suggested, available: available)
         }
     }
 
     /// Which sizes fit is worked out on shapes alone: even the sizes far from the one asked for
     /// cost nothing, and the nearest that work are named.
     @Test func aResizeThatDoesNotFitNamesTheNearestThatDo() throws {
-        let fixture = Fixture()
-        let run = try LessonRun(lesson: sampleLesson, settings: sampleLesson.inClass, options: fixture.options, terminal: .plain)
         let leNetLike = Sequential {
             Conv2d(1, 6, kernelSize: 5, padding: 2); AvgPool2d(kernelSize: 2, stride: 2)
             Conv2d(6, 16, kernelSize: 5); AvgPool2d(kernelSize: 2, stride: 2); Flatten(); Linear(16 * 5 * 5, 10)
         }
-        #expect(throws: Never.self) { try run.checkFits(leNetLike, size: 28) }
+        #expect(throws: Never.self) { try TrainingSession.checkFits(leNetLike, size: 28) }
         do {
-            try run.checkFits(leNetLike, size: 1024)
+            try TrainingSession.checkFits(leNetLike, size: 1024)
             Issue.record("1024 fits a net made for 28")
         } catch let error as ResizeError {
             #expect(error.message.hasSuffix("The largest size that works is 31: --resize 31."))

@@ -1,0 +1,103 @@
+import Foundation
+import NN
+
+/// The run on the console: prose and numbered, highlighted code cell by cell, each output under
+/// its cell, pictures by their paths; on a terminal also a live progress line (epoch, batch,
+/// loss, accuracy, examples/sec, ETA) rewritten in place. Through a pipe or on a plain terminal,
+/// plain lines only.
+final class ConsoleSink: RunLogSink {
+    let terminal: Terminal
+    let write: (String) -> Void
+    /// Whether the last thing printed was an output (so the next cell needs a blank line first).
+    private var afterOutput = false
+    /// Whether a live line (progress, status) is on screen, to be cleared before anything else.
+    private var liveLine = false
+    private var lastDraw = Date.distantPast
+
+    init(terminal: Terminal, write: @escaping (String) -> Void) { (self.terminal, self.write) = (terminal, write) }
+
+    func record(_ event: RunLog.Event, in log: RunLog) {
+        switch event {
+        case .cell(let index):
+            clearLiveLine()
+            if afterOutput { write("\n"); afterOutput = false }
+            if let cell = log.source?.cells[index] { write(render(cell) + "\n\n") }
+        case .output(let output, _):
+            clearLiveLine()
+            switch output {
+            case .text(let text): write(text + "\n")
+            case .image(let path, let note): write(terminal.dim("[picture: \(path)\(note.map { ", " + $0 } ?? "")]") + "\n")
+            case .error: return  // the command reports errors itself, on standard error
+            }
+            afterOutput = true
+        case .progress(let p):
+            guard terminal.isInteractive else { return }
+            let now = Date()
+            guard now.timeIntervalSince(lastDraw) > 0.1 || p.batch == p.batchCount else { return }
+            lastDraw = now
+            showLiveLine(progressLine(p))
+        case .status(let text):
+            guard terminal.isInteractive else { return }
+            if let text { showLiveLine(terminal.dim(text)) } else { clearLiveLine() }
+        case .note(let text):
+            clearLiveLine()
+            write("\n" + terminal.dim(text) + "\n")
+        }
+    }
+
+    private func showLiveLine(_ text: String) {
+        write("\r\u{1B}[2K" + text)
+        liveLine = true
+    }
+
+    private func clearLiveLine() {
+        if liveLine { write("\r\u{1B}[2K"); liveLine = false }
+    }
+
+    func progressLine(_ p: BatchProgress) -> String {
+        let done = Double(p.epoch - 1) * Double(p.batchCount) + Double(p.batch)
+        let total = Double(p.epochs * p.batchCount)
+        let eta = p.elapsed / done * (total - done)
+        let barWidth = 20
+        let filled = Int(Double(barWidth) * Double(p.batch) / Double(p.batchCount))
+        let bar = String(repeating: "█", count: filled) + String(repeating: "░", count: barWidth - filled)
+        let text = "epoch \(p.epoch)/\(p.epochs) \(bar) \(p.batch)/\(p.batchCount)  loss \(String(format: "%.3f", p.loss))"
+            + "  acc \(String(format: "%.3f", p.accuracy))  \(Int(p.examplesPerSecond).grouped) ex/s  ETA \(clock(eta))"
+        return String(text.prefix(terminal.width - 1))
+    }
+
+    func render(_ cell: LiterateSource.Cell) -> String {
+        switch cell.kind {
+        case .prose:
+            return MarkdownRenderer(terminal: terminal).render(cell.text)
+        case .code:
+            let numberWidth = String(cell.lines.upperBound).count
+            return cell.text.split(separator: "\n", omittingEmptySubsequences: false).enumerated().map { offset, line in
+                let number = String(cell.lines.lowerBound + offset)
+                let gutter = String(repeating: " ", count: numberWidth - number.count) + number + " │ "
+                return terminal.dim(gutter) + highlight(String(line))
+            }.joined(separator: "\n")
+        }
+    }
+
+    private func highlight(_ line: String) -> String {
+        guard terminal.useColor else { return line }
+        return SwiftHighlighter.tokens(line).map { token in
+            switch token.kind {
+            case .keyword: return terminal.style(token.text, "35")
+            case .type: return terminal.style(token.text, "33")
+            case .number: return terminal.style(token.text, "36")
+            case .string: return terminal.style(token.text, "32")
+            case .comment: return terminal.style(token.text, "2;3")
+            case .plain: return token.text
+            }
+        }.joined()
+    }
+}
+
+/// 75 → "1:15".
+func clock(_ seconds: Double) -> String {
+    guard seconds.isFinite else { return "-:--" }
+    let s = Int(seconds.rounded())
+    return s >= 3600 ? String(format: "%d:%02d:%02d", s / 3600, s / 60 % 60, s % 60) : String(format: "%d:%02d", s / 60, s % 60)
+}

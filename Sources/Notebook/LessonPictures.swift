@@ -1,0 +1,124 @@
+import Datasets
+import Foundation
+import NN
+import Plot
+import Tensors
+
+/// A picture a lesson shows: `try nb.show(Filters(net))`. Each kind draws its pages on the sheet
+/// it is given; the run writes each page to the lesson's folder and records it under the cell
+/// that asked. A new kind of picture is a new type, not a new method of the run.
+public protocol LessonPicture {
+    func draw(on sheet: PictureSheet) throws
+}
+
+/// Where a picture draws: each page becomes `<lesson folder>/<name>` and an output of the cell
+/// that asked for it.
+public struct PictureSheet {
+    let run: LessonRun
+    let line: Int
+
+    /// The lesson's title, for picture titles.
+    public var lessonTitle: String { run.lesson.title }
+
+    /// Draws `name` (at the run's `--scale`), writes it and records it; before drawing, honours a
+    /// request to stop.
+    public func page(_ name: String, _ draw: (_ scale: Double) throws -> Canvas) throws {
+        try run.checkInterrupt()
+        try run.folder.write(try draw(run.options.scale).pngData(), to: name)
+        run.log.append(.image(path: run.folder.displayPath(name)), line: line)
+    }
+
+    /// A text output beside the pictures.
+    public func say(_ text: String) { run.log.append(.text(text), line: line) }
+}
+
+/// The kernels of every convolution at the top level of a network (or only the first, or the
+/// first inside a block if none is at the top), as `filters-<layer>-conv2d.png`.
+public struct Filters: LessonPicture {
+    let net: any Layer
+    let firstOnly: Bool
+
+    public init(_ net: any Layer, firstOnly: Bool = false) { (self.net, self.firstOnly) = (net, firstOnly) }
+
+    public func draw(on sheet: PictureSheet) throws {
+        let top = (net as? Sequential)?.namedChildren ?? []
+        var convolutions = top.compactMap { child in (child.layer as? Conv2d).map { (child.name, $0) } }
+        if convolutions.isEmpty, let first = net.allLayers.compactMap({ $0 as? Conv2d }).first { convolutions = [("first", first)] }
+        if firstOnly { convolutions = Array(convolutions.prefix(1)) }
+        for (name, conv) in convolutions {
+            let grid = Pictures.filters(conv, title: "Layer \(name): \(conv.description), weights")
+            try sheet.page("filters-\(name)-conv2d.png") { try grid.render(scale: $0) }
+        }
+    }
+}
+
+/// One test image, and what each top-level layer of a network makes of it, as
+/// `feature-maps-<layer>.png` (a convolution followed by its activation is shown after the
+/// activation).
+public struct FeatureMaps: LessonPicture {
+    let net: any Layer
+    let images: DataLoader
+    let index: Int
+
+    public init(_ net: any Layer, on data: (train: DataLoader, test: DataLoader), image index: Int = 0) {
+        (self.net, self.images, self.index) = (net, data.test, index)
+    }
+
+    public func draw(on sheet: PictureSheet) throws {
+        let sample = images.batch([index])
+        let className = FashionMNIST.classNames[Int(sample.labels[0])]
+        let layers = (net as? Sequential)?.layers ?? [net]
+        var x = sample.images
+        let input = Pictures.featureMaps(x, title: "Input: test image \(index), \(className), \(x.shape)",
+                                         note: "The image every picture below starts from.", colormap: .gray)
+        try sheet.page("feature-maps-input.png") { try input.render(scale: $0) }
+        try net.evaluating {
+            try noGrad {
+                for (i, layer) in layers.enumerated() {
+                    x = try layer(x)
+                    guard x.shape.rank == 4 else { continue }
+                    let nextIsActivation = i + 1 < layers.count && (layers[i + 1] is ReLU || layers[i + 1] is Sigmoid)
+                    if nextIsActivation { continue }
+                    let after = i > 0 && (layer is ReLU || layer is Sigmoid)
+                        ? " after \(layers[i - 1].typeName) \(layers[i - 1].hyperparameters)" : ""
+                    let grid = Pictures.featureMaps(x, title: "Layer \(i): \(layer.typeName)\(after), output \(x.shape)",
+                                                    note: "Test image \(index) (\(className)).")
+                    try sheet.page("feature-maps-\(i)-\(layer.typeName.lowercased()).png") { try grid.render(scale: $0) }
+                }
+            }
+        }
+    }
+}
+
+/// The first `count` test images with a network's predictions, as `predictions.png`; then the
+/// scores (logits) behind the first prediction and what softmax makes of them.
+public struct Predictions: LessonPicture {
+    let net: any Layer
+    let images: DataLoader
+    let count: Int
+
+    public init(_ net: any Layer, on data: (train: DataLoader, test: DataLoader), count: Int = 32) {
+        (self.net, self.images, self.count) = (net, data.test, count)
+    }
+
+    public func draw(on sheet: PictureSheet) throws {
+        let batch = images.batch(Array(0..<min(count, images.exampleCount)))
+        try net.evaluating {
+            let predicted = try noGrad { try net(batch.images).argmax() }
+            let grid = Pictures.predictions(batch, predicted: predicted, classNames: FashionMNIST.classNames,
+                                            title: "\(sheet.lessonTitle): predictions on the first \(batch.labels.count) test images")
+            try sheet.page("predictions.png") { try grid.render(scale: $0) }
+
+            let logits = try noGrad { try net(images.batch([0]).images) }.scalars
+            let top = logits.max() ?? 0
+            let exps = logits.map { Foundation.exp(Double($0 - top)) }
+            let total = exps.reduce(0, +)
+            let truth = FashionMNIST.classNames[Int(batch.labels[0])]
+            let rows = zip(FashionMNIST.classNames, zip(logits, exps)).map { name, pair in
+                name.padding(toLength: 12, withPad: " ", startingAt: 0) + String(format: "%10.5f   %5.3f", pair.0, pair.1 / total)
+            }
+            sheet.say("Test image 0 (\(truth)): the network's scores (logits) and their softmax probabilities\n"
+                + rows.joined(separator: "\n"))
+        }
+    }
+}

@@ -1,0 +1,191 @@
+import Datasets
+import Foundation
+import NN
+import Tensors
+
+/// One training of a lesson's network, prepared in one place: the checks (the image size, the
+/// memory a batch needs), the weights to start from (a stopped run's with `--resume`, a
+/// checkpoint's, or freshly initialized), the trainer and all that watches it (the console's
+/// progress, the curves, the metrics, the folder's commit, the state to resume from), and what
+/// is saved when it ends or is stopped.
+final class TrainingSession {
+    let run: LessonRun
+    let net: any Layer
+    let data: (train: DataLoader, test: DataLoader)
+    let line: Int
+
+    init(run: LessonRun, net: any Layer, data: (train: DataLoader, test: DataLoader), line: Int) {
+        (self.run, self.net, self.data, self.line) = (run, net, data, line)
+    }
+
+    var settings: LessonSettings { run.settings }
+    var options: RunOptions { run.options }
+    var folder: RunFolder { run.folder }
+    func say(_ text: String) { run.log.append(.text(text), line: line) }
+
+    /// Trains (or only loads or initializes, when the run trains nothing) and returns the epochs.
+    func train() throws -> [EpochRecord] {
+        let side = data.train.imageHeight
+        try Self.checkFits(net, size: side)
+        guard let start = try startingWeights() else { return [] }
+        try Self.checkMemory(net, size: side, batch: min(settings.batchSize, data.train.exampleCount))
+        say(plan(continuing: start.resumed?.state))
+
+        let trainer = Trainer(net: net, learningRate: Float(settings.lr), epochs: settings.epochs)
+        trainer.shouldStop = run.interruptRequested
+        let curves = TrainingCurves(title: "\(run.lesson.title) on Fashion-MNIST", epochs: settings.epochs,
+                                    folder: folder, name: "training.png", scale: options.scale)
+        trainer.saveState = { [self] state in
+            let record = ResumeRecord(lesson: run.lesson.name, settings: settings, state: state, curves: curves.points)
+            try folder.write(try record.encode(net), to: ResumeRecord.fileName, partOfRecord: false)
+        }
+        if let resumed = start.resumed {
+            run.recorder.resumed(resumed.state.history)
+            curves.resume(from: resumed.curves)
+        }
+        curves.draw()
+        trainer.observers = [EpochReport(session: self), curves, run.recorder]
+        run.log.append(.image(path: folder.displayPath("training.png"), note: "redrawn as training goes"), line: line)
+        let result = try trainer.fit(train: data.train, test: data.test, from: start.resumed?.state)
+        if let failure = curves.failure { throw failure }
+
+        // The weights and the metrics first: a picture that cannot be drawn must not cost them.
+        if folder.isCommitted {
+            try folder.write(try Checkpoint.encode(net, metadata: ["lesson": run.lesson.name, "format": "pt"]),
+                             to: "\(run.lesson.name).safetensors")
+            say("Saved the weights to \(folder.displayPath("\(run.lesson.name).safetensors")) (safetensors, named as PyTorch's state_dict).")
+        }
+        if result.interrupted {
+            let at = result.state
+            let position = at.epoch > settings.epochs ? "after the last epoch"
+                : at.batch >= data.train.batchCount ? "while testing epoch \(at.epoch)"
+                : "in epoch \(at.epoch), after batch \(at.batch) of \(data.train.batchCount)"
+            say("Stopped \(position); \(result.history.count) full epoch\(result.history.count == 1 ? "" : "s") recorded. "
+                + "To continue exactly where it stopped: \(resumeCommand)")
+            throw Interrupted(signal: Interrupt.shared.signal ?? SIGINT)
+        }
+        run.recorder.finished(result.history)
+        if let final = run.metrics.final {
+            say(String(format: "loss %.3f, train acc %.3f, test acc %.3f\n%.1f examples/sec on %@",
+                       final.loss, final.trainAccuracy, final.testAccuracy, final.examplesPerSecond, run.metrics.device))
+        }
+        if folder.isCommitted { try run.recorder.write() }
+        return result.history
+    }
+
+    /// The weights training starts from, loaded or initialized into `net`; nil when the run
+    /// trains nothing (then the weights are there for the pictures).
+    private func startingWeights() throws -> (resumed: ResumeRecord?, Void)? {
+        if options.resume {
+            let path = folder.url(ResumeRecord.fileName).path
+            let record = try ResumeRecord(metadata: try Checkpoint.load(path: path, into: net), file: path)
+            say("Loaded the weights and the training state from \(folder.displayPath(ResumeRecord.fileName)).")
+            if !record.state.history.isEmpty { folder.commit() }  // the same run, which had already finished an epoch
+            return (record, ())
+        }
+        if let path = options.checkpoint {
+            try Checkpoint.load(path: path, into: net)
+            say("Loaded the weights from \(path).")
+            guard options.epochsGiven && !options.noTrain else {
+                say("Not training: the pictures below show the loaded network. (Add --epochs N to train it further.)")
+                return nil
+            }
+            return (nil, ())
+        }
+        xavierUniform(net)
+        guard !options.noTrain else {
+            say("Not training (--no-train): the network keeps its initial random weights.")
+            return nil
+        }
+        return (nil, ())
+    }
+
+    /// What training is about to do, and how it differs from the book.
+    func plan(continuing start: TrainingState?) -> String {
+        var plan = "Training for \(settings.epochs) epoch\(settings.epochs == 1 ? "" : "s") on \(data.train.exampleCount.grouped) images, "
+            + "lr \(settings.lr), batch size \(settings.batchSize), seed \(settings.seed), \(run.metrics.device)."
+        if let start {
+            plan += "\nContinuing the stopped run from \(folder.displayPath(ResumeRecord.fileName)): epoch \(start.epoch), "
+                + "after batch \(start.batch) of \(data.train.batchCount)."
+        }
+        let changes = settings.differences(from: run.lesson.book)
+        if changes.isEmpty {
+            plan += "\nThese are the book's settings."
+        } else {
+            if !options.full, let note = run.lesson.inClassNote { plan += "\n" + note }
+            plan += "\nThe book differs: " + changes.joined(separator: ", ")
+                + ". For its settings: swift run lesson \(run.lesson.name) --full"
+        }
+        return plan
+    }
+
+    /// The command that continues this run.
+    var resumeCommand: String {
+        var command = "swift run lesson \(run.lesson.name) --resume"
+        if options.outputRoot != "output" { command += " --output \(options.outputRoot)" }
+        if let data = options.dataDirectory { command += " --data \(data)" }
+        return command
+    }
+
+    func epochLine(_ r: EpochRecord) -> String {
+        String(format: "epoch %d/%d  loss %.3f  train acc %.3f  test acc %.3f  %@ examples/sec  %.1f s",
+               r.epoch, settings.epochs, r.loss, r.trainAccuracy, r.testAccuracy, Int(r.examplesPerSecond).grouped, r.seconds)
+    }
+
+    /// Tells the log of every batch (for a live progress line) and every epoch (its line); the
+    /// first finished epoch makes this run's record the one the folder keeps.
+    private final class EpochReport: TrainingObserver {
+        unowned let session: TrainingSession
+        init(session: TrainingSession) { self.session = session }
+        func batchDidEnd(_ progress: BatchProgress) { session.run.log.progress(progress) }
+        func epochDidEnd(_ record: EpochRecord) {
+            session.say(session.epochLine(record))
+            session.folder.commit()
+        }
+    }
+
+    // MARK: Checks before training
+
+    /// Checks that `net` takes images of `size`×`size` before anything trains; if not, says which
+    /// sizes nearby work (networks that end in a dense layer of fixed width take one size only).
+    /// Shape-only tensors make every try cost microseconds, whatever the size.
+    static func checkFits(_ net: any Layer, size: Int) throws {
+        func attempt(_ side: Int) throws {
+            _ = try net.evaluating {
+                try noGrad { try LayerTracer.$current.withValue(nil) { try net(Tensor(shapeOnly: [1, 1, side, side])) } }
+            }
+        }
+        do {
+            try attempt(size)
+        } catch {
+            func fits(_ side: Int) -> Bool { (try? attempt(side)) != nil }
+            let limit = FlagChecks.resize.range.upperBound
+            let larger = size < limit ? (size + 1...limit).first(where: fits) : nil
+            let smaller = size > 1 ? stride(from: size - 1, through: 1, by: -1).first(where: fits) : nil
+            var hint = "Images of \(size)×\(size) do not fit this network (\(error))."
+            switch (smaller, larger) {
+            case (nil, let larger?): hint += " The smallest size that works is \(larger): --resize \(larger)."
+            case (let smaller?, let larger?): hint += " The nearest sizes that work are \(smaller) and \(larger) (--resize)."
+            case (let smaller?, nil): hint += " The largest size that works is \(smaller): --resize \(smaller)."
+            case (nil, nil): break
+            }
+            throw ResizeError(message: hint)
+        }
+    }
+
+    /// Refuses a batch whose training step cannot fit in the memory available now (less a tenth,
+    /// for the data set, evaluation and the rest of the machine), before anything is allocated,
+    /// with the estimate and the largest batch that fits.
+    static func checkMemory(_ net: any Layer, size: Int, batch: Int, available: Int = availableMemory() / 10 * 9) throws {
+        let memory = try TrainingMemory(net, image: [1, size, size], batch: batch)
+        guard memory.bytes > available else { return }
+        func gigabytes(_ bytes: Int) -> String { String(format: "%.1f GB", Double(bytes) / 1e9) }
+        var message = "A training step on batches of \(batch.grouped) images of \(size)×\(size) needs about \(gigabytes(memory.bytes)) "
+            + "of memory; \(gigabytes(available)) is available now."
+        let fits = memory.largestBatch(fitting: available)
+        let suggestion = fits >= 16 ? fits / 8 * 8 : fits
+        message += suggestion >= 1 ? " A batch of \(suggestion.grouped) fits: --batch-size \(suggestion)."
+            : " Not even one image fits: use smaller images (--resize) or free some memory."
+        throw MemoryError(message: message)
+    }
+}
