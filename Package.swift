@@ -60,7 +60,7 @@ let package = Package(
         .testTarget(name: "NotebookTests", dependencies: ["Notebook", "Plot", "NN", "Tensors", "Files", "TestSupport"]),
         .testTarget(name: "LessonsTests", dependencies: ["Lessons", "Notebook", "NN", "Tensors", "Datasets", "TestSupport"]),
         // Runs the built `lesson` binary as a process (signals, consoles, a second run).
-        .testTarget(name: "LessonCommandTests", dependencies: ["TestSupport"]),
+        .testTarget(name: "LessonCommandTests", dependencies: ["TestSupport"], exclude: ["Expected"]),
     ],
     swiftLanguageModes: [.v5]
 )

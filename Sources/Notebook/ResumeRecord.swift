@@ -38,6 +38,14 @@ public struct ResumeRecord: Codable, Equatable {
         }
     }
 
+    /// There is no stopped run to continue in `folder`.
+    public struct Missing: Error, CustomStringConvertible {
+        public var folder: String
+        public var description: String {
+            "\(folder) holds no stopped run to continue: a run saves \(fileName) there after every epoch and when it is stopped."
+        }
+    }
+
     /// The record of the run stopped in `folder` (only its header is read).
     public static func read(folder: String) throws -> ResumeRecord {
         let path = (folder as NSString).appendingPathComponent(fileName)
@@ -45,8 +53,7 @@ public struct ResumeRecord: Codable, Equatable {
         do {
             data = try ReadableFile.mapped(path)
         } catch let error as FileError where error.problem == "does not exist" {
-            throw FileError(path: folder, problem: "holds no stopped run to continue: a run saves \(fileName) there after every "
-                + "epoch and when it is stopped")
+            throw Missing(folder: folder)
         }
         return try ResumeRecord(metadata: try SafeTensors.read(data, file: path).metadata, file: path)
     }

@@ -19,7 +19,7 @@ struct LessonCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "lesson",
         abstract: "Run a lesson of the modern-CNN chapter: prose, code, shapes, training on Fashion-MNIST, outputs.",
-        discussion: "Lessons:\n" + lessonList(indent: "  ")
+        discussion: "Lessons:\n" + lessonList(indent: "  ", width: 78)
             + "\n\nWithout flags a lesson uses its in-class preset (a few minutes on a laptop); --full uses the book's settings;"
             + " any flag below overrides either.")
 
@@ -61,10 +61,21 @@ struct LessonCommand: ParsableCommand {
 
     static let defaultDataFolder = "/usr/share/datasets/fashion-mnist"
 
-    static func lessonList(indent: String = "") -> String {
-        let width = allLessons.map(\.name.count).max() ?? 0
-        return allLessons.map { indent + $0.name.padding(toLength: width + 2, withPad: " ", startingAt: 0) + $0.summary }
-            .joined(separator: "\n")
+    /// One line a lesson, name and summary; with `width`, summaries wrap under themselves.
+    static func lessonList(indent: String = "", width: Int? = nil) -> String {
+        let column = (allLessons.map(\.name.count).max() ?? 0) + 2
+        return allLessons.map { lesson in
+            let lead = indent + lesson.name.padding(toLength: column, withPad: " ", startingAt: 0)
+            guard let width else { return lead + lesson.summary }
+            var lines: [String] = [], current = ""
+            for word in lesson.summary.split(separator: " ") {
+                if !current.isEmpty && lead.count + current.count + 1 + word.count > width { lines.append(current); current = "" }
+                current += (current.isEmpty ? "" : " ") + word
+            }
+            lines.append(current)
+            let hanging = String(repeating: " ", count: lead.count)
+            return lines.enumerated().map { ($0.offset == 0 ? lead : hanging) + $0.element }.joined(separator: "\n")
+        }.joined(separator: "\n")
     }
 
     /// The lesson name as typed, `all` and `list` in any case.
@@ -72,7 +83,7 @@ struct LessonCommand: ParsableCommand {
 
     func validate() throws {
         if let name = command, name != "list", name != "all", lesson(named: name) == nil {
-            throw ValidationError("unknown lesson '\(printable(name))'. The lessons are:\n" + Self.lessonList(indent: "  "))
+            throw ValidationError("unknown lesson '\(printable(name))'. The lessons are:\n" + Self.lessonList(indent: "  ", width: 78))
         }
         if data?.isEmpty == true { throw ValidationError("--data needs the path of a folder") }
         if output.isEmpty { throw ValidationError("--output needs the path of a folder") }
@@ -138,7 +149,8 @@ struct LessonCommand: ParsableCommand {
         var settings = full ? chosen.book : chosen.inClass
         if resume {
             let folder = (output as NSString).appendingPathComponent(chosen.name)
-            try FolderLock(folder).release()  // a run still writing there says so, whatever it has saved
+            // A run still writing there says so, whatever it has saved.
+            if FileManager.default.fileExists(atPath: folder) { try FolderLock(folder).release() }
             let record = try ResumeRecord.read(folder: folder)
             guard record.lesson == chosen.name else {
                 throw ValidationError("\(folder)/\(ResumeRecord.fileName) holds a stopped run of lesson \(record.lesson), not \(chosen.name)")

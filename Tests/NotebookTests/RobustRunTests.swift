@@ -133,7 +133,7 @@ let resumableLesson = Lesson(
 
     @Test func resumingWithoutAStoppedRunSaysSo() throws {
         let folder = TemporaryFolder()
-        #expect(throws: FileError.self) { try ResumeRecord.read(folder: folder.path) }
+        #expect(throws: ResumeRecord.Missing.self) { try ResumeRecord.read(folder: folder.path) }
         do { _ = try ResumeRecord.read(folder: folder.path) } catch {
             #expect("\(error)".contains("holds no stopped run to continue"))
         }
