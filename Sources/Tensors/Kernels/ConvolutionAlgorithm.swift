@@ -37,9 +37,9 @@ public enum ConvolutionAlgorithm: String, CaseIterable, Sendable {
         }
     }
 
-    /// The algorithm the kernels use for `pass` when not told, from the sizes alone (so a
-    /// training run takes the same paths, and gets the same bits, on every machine). The
-    /// thresholds come from the bench (`swift run -c release bench conv`).
+    /// The algorithm the kernels use for `pass` when not told, from the sizes alone, never from
+    /// timings: a run takes the same paths, and gets the same bits, every time and for any
+    /// thread count. The thresholds come from the bench (`swift run -c release bench conv`).
     ///
     /// - forward: direct for stride 1 when the rows are long enough to fill its vectors (a 1×1
     ///   convolution's plane is one long row), or when the channels are too few for packing to
@@ -67,7 +67,7 @@ public enum ConvolutionAlgorithm: String, CaseIterable, Sendable {
     static func resolved(_ requested: ConvolutionAlgorithm?, for pass: Pass, _ g: ConvGeometry) -> ConvolutionAlgorithm {
         guard let requested else { return chosen(for: pass, g.input, outChannels: g.outChannels, window: g.window) }
         precondition(requested.supports(pass, window: g.window),
-                     "the \(requested) convolution has no \(pass) pass for stride \(g.window.stride) (see ConvolutionAlgorithm.supports)")
+                     "ConvolutionAlgorithm.\(requested) does not support the \(pass) pass with stride \(g.window.stride) (see ConvolutionAlgorithm.supports)")
         return requested
     }
 }
