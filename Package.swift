@@ -2,9 +2,16 @@
 import PackageDescription
 
 // The kernels are compiled optimized for this CPU even in a debug build, so a plain
-// `swift run lesson lenet` trains at full speed. The later -O wins over the debug -Onone.
+// `swift run lesson lenet` trains at full speed (scripts/check-debug-speed checks it). The later
+// -O wins over the debug -Onone. -wmo compiles each module whole, as release does, so a kernel
+// inlines helpers from other files (the GEMM microkernel into the direct convolution); a debug
+// build otherwise compiles each file apart. -num-threads keeps one object per file, which the
+// debug build's index expects, and -disable-batch-mode quiets the note that batch mode is moot.
 let kernelFlags: [SwiftSetting] = [
-    .unsafeFlags(["-O", "-target-cpu", "native", "-enforce-exclusivity=unchecked"])
+    .unsafeFlags([
+        "-O", "-wmo", "-num-threads", "2", "-disable-batch-mode",
+        "-target-cpu", "native", "-enforce-exclusivity=unchecked",
+    ])
 ]
 
 let package = Package(

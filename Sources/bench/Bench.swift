@@ -33,7 +33,8 @@ struct Bench: ParsableCommand {
                          results.peakGFLOPS, threads, threads == 1 ? "" : "s"))
             for benchmark in gemmBenchmarks + convolutionBenchmarks + networkBenchmarks + memoryBenchmarks where wanted(benchmark.name) {
                 let rows = benchmark.run()
-                for row in rows { print(row.line(peak: results.peakGFLOPS)) }
+                for row in rows where row.algorithm == nil { print(row.line(peak: results.peakGFLOPS)) }
+                if rows.contains(where: { $0.algorithm != nil }) { algorithmTable(rows).forEach { print($0) } }
                 results.rows += rows
             }
         }
@@ -58,6 +59,9 @@ struct Row: Codable {
     var unit: String
     var value: Double
     var note: String = ""
+    /// For a convolution by one algorithm (`ConvolutionAlgorithm`): printed in a table, not a line.
+    var algorithm: String? = nil
+    var pass: String? = nil
 
     func line(peak: Double) -> String {
         var text = name.padding(toLength: 58, withPad: " ", startingAt: 0) + String(format: "%10.1f ", value) + unit

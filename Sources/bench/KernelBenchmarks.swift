@@ -44,6 +44,9 @@ let convolutionCases = [
     ConvCase(name: "NiN 128×96→96 54² 1×1", n: 128, c: 96, o: 96, size: 54, k: 1, padding: 0, pytorch: (234, 216)),
 ]
 
+/// Every case by every algorithm that has the pass (`ConvolutionAlgorithm`), side by side; the
+/// forward and backward rows are the algorithms the kernels choose, which training uses. The
+/// reference loops (in Float) run on one image, once: they are hundreds of times slower.
 let convolutionBenchmarks: [Benchmark] = convolutionCases.map { t in
     Benchmark(name: "conv " + t.name) {
         let input = ImageBatch(n: t.n, c: t.c, h: t.size, w: t.size)
@@ -55,22 +58,39 @@ let convolutionBenchmarks: [Benchmark] = convolutionCases.map { t in
         var dw = [Float](repeating: 0, count: w.count), db = [Float](repeating: 0, count: t.o)
         let flops = 2.0 * Double(t.n * t.o * out * out * t.c * t.k * t.k)
 
-        let forward = medianSeconds {
-            Kernels.conv2dForward(x: x, input, weight: w, bias: b, outChannels: t.o, window: window, y: &y)
+        func run(_ pass: ConvolutionAlgorithm.Pass, _ algorithm: ConvolutionAlgorithm, _ batch: ImageBatch) {
+            switch pass {
+            case .forward:
+                Kernels.conv2dForward(x: x, batch, weight: w, bias: b, outChannels: t.o, window: window, y: &y, algorithm: algorithm)
+            case .inputGradient:
+                Kernels.conv2dBackwardInput(dy: dy, weight: w, outChannels: t.o, window: window, dx: &dx, batch, algorithm: algorithm)
+            case .weightGradient:
+                Kernels.conv2dBackwardWeight(dy: dy, x: x, batch, outChannels: t.o, window: window, dweight: &dw, dbias: &db,
+                                             algorithm: algorithm)
+            }
         }
-        let backwardInput = medianSeconds {
-            Kernels.conv2dBackwardInput(dy: dy, weight: w, outChannels: t.o, window: window, dx: &dx, input)
-        }
-        let backwardWeight = medianSeconds {
-            Kernels.conv2dBackwardWeight(dy: dy, x: x, input, outChannels: t.o, window: window, dweight: &dw, dbias: &db)
-        }
-        let backward = backwardInput + backwardWeight
-        // The plain loops, on one image (Double), for scale.
         let one = ImageBatch(n: 1, c: t.c, h: t.size, w: t.size)
-        let xd = x.prefix(one.image).map(Double.init), wd = w.map(Double.init)
-        let reference = medianSeconds(warmups: 0, runs: 1, minimumSeconds: 0) {
-            _ = Reference.conv2d(xd, one, weight: wd, bias: nil, outChannels: t.o, window: window)
+        var rows: [Row] = []
+        var chosenSeconds: [ConvolutionAlgorithm.Pass: Double] = [:]
+        for pass in ConvolutionAlgorithm.Pass.allCases {
+            let chosen = ConvolutionAlgorithm.chosen(for: pass, input, outChannels: t.o, window: window)
+            for algorithm in ConvolutionAlgorithm.allCases where algorithm.supports(pass, window: window) {
+                let gflops: Double
+                if algorithm == .reference {
+                    let seconds = medianSeconds(warmups: 0, runs: 1, minimumSeconds: 0) { run(pass, algorithm, one) }
+                    gflops = flops / Double(t.n) / seconds / 1e9
+                } else {
+                    let seconds = medianSeconds { run(pass, algorithm, input) }
+                    if algorithm == chosen { chosenSeconds[pass] = seconds }
+                    gflops = flops / seconds / 1e9
+                }
+                rows.append(Row(name: "conv \(t.name) \(pass.label), \(algorithm.rawValue)", unit: "GFLOP/s", value: gflops,
+                                note: algorithm == chosen ? "chosen" : algorithm == .reference ? "1 image" : "",
+                                algorithm: algorithm.rawValue, pass: pass.rawValue))
+            }
         }
+        let (forward, backwardInput, backwardWeight) = (chosenSeconds[.forward]!, chosenSeconds[.inputGradient]!, chosenSeconds[.weightGradient]!)
+        let backward = backwardInput + backwardWeight
         return [
             Row(name: "conv \(t.name) forward", unit: "GFLOP/s", value: flops / forward / 1e9,
                 note: String(format: "PyTorch %.0f", t.pytorch.forward)),
@@ -78,7 +98,36 @@ let convolutionBenchmarks: [Benchmark] = convolutionCases.map { t in
                 note: String(format: "PyTorch %.0f", t.pytorch.backward)),
             Row(name: "conv \(t.name) backward input", unit: "GFLOP/s", value: flops / backwardInput / 1e9),
             Row(name: "conv \(t.name) backward weight", unit: "GFLOP/s", value: flops / backwardWeight / 1e9),
-            Row(name: "conv \(t.name) reference loop, 1 image", unit: "GFLOP/s", value: flops / Double(t.n) / reference / 1e9),
-        ]
+        ] + rows
+    }
+}
+
+/// The rows of one convolution case by algorithm as a table: a line per pass, a column per
+/// algorithm (a dash where it lacks the pass), the chosen one starred.
+func algorithmTable(_ rows: [Row]) -> [String] {
+    func cell(_ text: String) -> String { String(repeating: " ", count: max(0, 12 - text.count)) + text }
+    let header = "  GFLOP/s".padding(toLength: 20, withPad: " ", startingAt: 0)
+        + ConvolutionAlgorithm.allCases.map { cell($0.rawValue) + " " }.joined() + "  (* chosen; reference: Float, 1 image)"
+    return [header] + ConvolutionAlgorithm.Pass.allCases.map { pass in
+        let cells = ConvolutionAlgorithm.allCases.map { algorithm in
+            guard let row = rows.first(where: { $0.pass == pass.rawValue && $0.algorithm == algorithm.rawValue }) else {
+                return cell("-") + " "
+            }
+            return cell(String(format: "%.1f", row.value)) + (row.note == "chosen" ? "*" : " ")
+        }
+        var line = ("  " + pass.label).padding(toLength: 20, withPad: " ", startingAt: 0) + cells.joined()
+        while line.hasSuffix(" ") { line.removeLast() }
+        return line
+    }
+}
+
+extension ConvolutionAlgorithm.Pass {
+    /// The pass as the bench's rows name it.
+    var label: String {
+        switch self {
+        case .forward: "forward"
+        case .inputGradient: "backward input"
+        case .weightGradient: "backward weight"
+        }
     }
 }

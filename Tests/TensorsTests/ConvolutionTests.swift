@@ -2,8 +2,9 @@ import Testing
 import Tensors
 import TestSupport
 
-/// Convolution forward and both backward kernels against the plain loops, on awkward shapes,
-/// and the op's gradients against central differences of the reference in Double.
+/// Convolution forward and both backward kernels, by every algorithm, against the plain loops
+/// on awkward shapes, and the op's gradients against central differences of the reference in
+/// Double.
 @Suite struct ConvolutionTests {
     struct Case: CustomTestStringConvertible, Sendable {
         var n, c, h, w, o, k, stride, padding: Int
@@ -39,32 +40,107 @@ import TestSupport
         Case(n: 3, c: 6, h: 14, w: 14, o: 16, k: 5, stride: 1, padding: 0),
     ]
 
-    @Test(arguments: cases)
-    func kernelsMatchReference(_ t: Case) {
+    /// Every algorithm on every case, each pass it supports, against the reference loops in
+    /// Double; and the same bits for 1, 2 and 3 threads, and with `algorithm: nil` where the
+    /// chooser picks this algorithm.
+    @Test(arguments: cases, ConvolutionAlgorithm.allCases)
+    func kernelsMatchReference(_ t: Case, _ algorithm: ConvolutionAlgorithm) {
         let g = RandomGenerator(seed: 11)
         let x = randomValues(t.input.n * t.input.image, using: g)
         let w = randomValues(t.o * t.c * t.k * t.k, using: g), b = randomValues(t.o, using: g)
         let (oh, ow) = (t.window.outputSize(t.h), t.window.outputSize(t.w))
         let dy = randomValues(t.n * t.o * oh * ow, using: g)
 
-        let expected = Reference.conv2d(x.map(Double.init), t.input, weight: w.map(Double.init),
-                                        bias: b.map(Double.init), outChannels: t.o, window: t.window)
-        let grads = Reference.conv2dBackward(dy: dy.map(Double.init), x.map(Double.init), t.input,
-                                             weight: w.map(Double.init), outChannels: t.o, window: t.window)
-        for threads in [1, 2, 3] {
+        let (xd, wd, dyd) = (x.map(Double.init), w.map(Double.init), dy.map(Double.init))
+        let expected = Reference.conv2d(xd, t.input, weight: wd, bias: b.map(Double.init), outChannels: t.o, window: t.window)
+        let expectedDx = Reference.conv2dBackwardInput(dy: dyd, t.input, weight: wd, outChannels: t.o, window: t.window)
+        let (expectedDw, expectedDb) = Reference.conv2dBackwardWeight(dy: dyd, xd, t.input, outChannels: t.o, window: t.window)
+
+        // The first result of each output; every other run must give the same bits.
+        var firstBits: [String: [UInt32]] = [:]
+        func expectSameBits(_ output: String, _ values: [Float], _ run: String) {
+            let bits = values.map(\.bitPattern)
+            if let first = firstBits[output] {
+                #expect(bits == first, "\(output): \(run) differs from 1 thread")
+            } else {
+                firstBits[output] = bits
+            }
+        }
+        func runs(_ pass: ConvolutionAlgorithm.Pass) -> [(algorithm: ConvolutionAlgorithm?, threads: Int)] {
+            guard algorithm.supports(pass, window: t.window) else { return [] }
+            let chosen = ConvolutionAlgorithm.chosen(for: pass, t.input, outChannels: t.o, window: t.window)
+            return [(algorithm, 1), (algorithm, 2), (algorithm, 3)] + (chosen == algorithm ? [(nil, 2)] : [])
+        }
+        let tolerance = Self.tolerance(algorithm)
+
+        for run in runs(.forward) {
+            let name = "forward, \(run.algorithm.map { "\($0)" } ?? "chosen"), \(run.threads) threads"
             var y = [Float](repeating: .nan, count: expected.count)
-            Kernels.conv2dForward(x: x, t.input, weight: w, bias: b, outChannels: t.o, window: t.window, y: &y, threads: threads)
-            #expect(worstError(y, expected, atol: 1e-5, rtol: 1e-5) <= 1, "forward, \(threads) threads")
-
+            Kernels.conv2dForward(x: x, t.input, weight: w, bias: b, outChannels: t.o, window: t.window, y: &y,
+                                  algorithm: run.algorithm, threads: run.threads)
+            #expect(worstError(y, expected, atol: tolerance.values, rtol: 1e-5) <= 1, "\(name)")
+            expectSameBits("y", y, name)
+        }
+        for run in runs(.inputGradient) {
+            let name = "input gradient, \(run.algorithm.map { "\($0)" } ?? "chosen"), \(run.threads) threads"
             var dx = [Float](repeating: .nan, count: x.count)
-            Kernels.conv2dBackwardInput(dy: dy, weight: w, outChannels: t.o, window: t.window, dx: &dx, t.input, threads: threads)
-            #expect(worstError(dx, grads.dx, atol: 1e-5, rtol: 1e-5) <= 1, "input gradient, \(threads) threads")
-
+            Kernels.conv2dBackwardInput(dy: dy, weight: w, outChannels: t.o, window: t.window, dx: &dx, t.input,
+                                        algorithm: run.algorithm, threads: run.threads)
+            #expect(worstError(dx, expectedDx, atol: tolerance.values, rtol: 1e-5) <= 1, "\(name)")
+            expectSameBits("dx", dx, name)
+        }
+        for run in runs(.weightGradient) {
+            let name = "weight gradient, \(run.algorithm.map { "\($0)" } ?? "chosen"), \(run.threads) threads"
             var dw = [Float](repeating: .nan, count: w.count), db = [Float](repeating: .nan, count: t.o)
-            Kernels.conv2dBackwardWeight(dy: dy, x: x, t.input, outChannels: t.o, window: t.window,
-                                         dweight: &dw, dbias: &db, threads: threads)
-            #expect(worstError(dw, grads.dweight, atol: 1e-4, rtol: 1e-5) <= 1, "weight gradient, \(threads) threads")
-            #expect(worstError(db, grads.dbias, atol: 1e-4, rtol: 1e-5) <= 1, "bias gradient, \(threads) threads")
+            Kernels.conv2dBackwardWeight(dy: dy, x: x, t.input, outChannels: t.o, window: t.window, dweight: &dw, dbias: &db,
+                                         algorithm: run.algorithm, threads: run.threads)
+            #expect(worstError(dw, expectedDw, atol: tolerance.sums, rtol: 1e-5) <= 1, "\(name)")
+            #expect(worstError(db, expectedDb, atol: tolerance.sums, rtol: 1e-5) <= 1, "bias: \(name)")
+            expectSameBits("dw", dw, name)
+            expectSameBits("db", db, name)
+        }
+    }
+
+    /// Absolute tolerances against the Double reference (with rtol 1e-5): for y and dx, which sum
+    /// C·K·K or O·K·K terms, and for the weight and bias gradients, which sum over every output
+    /// position of the batch. The worst errors measured on these cases, in units of
+    /// 1e-5 + 1e-5·|expected|: reference 0.41 (y), 0.69 (dx), 1.23 (dw); the others at most 0.40,
+    /// 0.36, 0.61. The reference adds its Float terms one at a time, the others in blocks.
+    static func tolerance(_ algorithm: ConvolutionAlgorithm) -> (values: Double, sums: Double) {
+        switch algorithm {
+        case .reference: (2e-5, 1e-4)
+        case .im2colGEMM, .packed, .direct: (1e-5, 1e-4)
+        }
+    }
+
+    /// The chooser names an algorithm that has the pass, and keeps the choices the bench made.
+    @Test func chooserPicksSupportedAlgorithms() {
+        for t in Self.cases {
+            for pass in ConvolutionAlgorithm.Pass.allCases {
+                let chosen = ConvolutionAlgorithm.chosen(for: pass, t.input, outChannels: t.o, window: t.window)
+                #expect(chosen.supports(pass, window: t.window), "\(t.testDescription), \(pass): \(chosen)")
+            }
+        }
+        func chosen(_ pass: ConvolutionAlgorithm.Pass, _ t: Case) -> ConvolutionAlgorithm {
+            ConvolutionAlgorithm.chosen(for: pass, t.input, outChannels: t.o, window: t.window)
+        }
+        let leNet2 = Case(n: 256, c: 6, h: 14, w: 14, o: 16, k: 5, stride: 1, padding: 0)
+        #expect(chosen(.forward, leNet2) == .direct && chosen(.weightGradient, leNet2) == .direct)
+        #expect(chosen(.inputGradient, leNet2) == .packed)
+        let inception = Case(n: 128, c: 96, h: 12, w: 12, o: 128, k: 3, stride: 1, padding: 1)
+        #expect(chosen(.forward, inception) == .direct && chosen(.weightGradient, inception) == .packed)
+        let googLeNet6x6 = Case(n: 128, c: 256, h: 6, w: 6, o: 256, k: 3, stride: 1, padding: 1)
+        #expect(chosen(.forward, googLeNet6x6) == .packed)
+        let strided = Case(n: 2, c: 4, h: 17, w: 17, o: 6, k: 3, stride: 2, padding: 1)
+        #expect(chosen(.forward, strided) == .packed && chosen(.weightGradient, strided) == .packed)
+    }
+
+    @Test func directHasNoInputGradient() async {
+        await #expect(processExitsWith: .failure) {
+            let w = [Float](repeating: 1, count: 9), dy = [Float](repeating: 1, count: 9)
+            var dx = [Float](repeating: 0, count: 9)
+            Kernels.conv2dBackwardInput(dy: dy, weight: w, outChannels: 1, window: Window(size: 3, padding: 1), dx: &dx,
+                                        ImageBatch(n: 1, c: 1, h: 3, w: 3), algorithm: .direct)
         }
     }
 

@@ -10,15 +10,7 @@
 /// Small channel counts (LeNet's 6 and 16) gain most: there packing B would cost more than the
 /// arithmetic it feeds.
 extension Kernels {
-    /// Whether `conv2dForward` takes this path: stride 1, and rows long enough to fill the
-    /// vectors (a 1×1 convolution's plane is one long row), unless the channels are too few for
-    /// packing to pay (LeNet's 10-wide rows of 16 channels). A 6×6 map of 256 channels fills 12
-    /// of a tile's 32 lanes; the packed GEMM, which runs across images, fills them all.
-    static func usesDirectForward(_ g: ConvGeometry) -> Bool {
-        let flat = g.window.size == 1 && g.window.padding == 0
-        return g.window.stride == 1 && (flat || g.outputWidth >= 10 || g.outChannels < 32)
-    }
-
+    /// x is (N, C, H, W), weight is (O, C, K, K), bias is (O) or nil; writes y, (N, O, OH, OW).
     static func conv2dForwardDirect(
         x: UnsafePointer<Float>, _ g: ConvGeometry, weight: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
         y: UnsafeMutablePointer<Float>, threads: Int
@@ -91,10 +83,8 @@ extension Kernels {
 /// sum's operands; this reads them in place. (Measured with the bench: 4× faster on LeNet's
 /// first layer, slower than GEMM on AlexNet's and GoogLeNet's.)
 extension Kernels {
-    static func usesDirectWeightGradient(_ g: ConvGeometry) -> Bool {
-        g.window.stride == 1 && g.outChannels * g.patch <= 16_384
-    }
-
+    /// dy is (N, O, OH, OW), x is (N, C, H, W); writes the weight gradient of each slice of the
+    /// batch, (O, C, K, K), to `outputs(slice)`.
     static func conv2dBackwardWeightDirect(dy: UnsafePointer<Float>, x: UnsafePointer<Float>, _ g: ConvGeometry,
                                            slices: [Range<Int>], outputs: (Int) -> UnsafeMutablePointer<Float>, threads: Int) {
         let o = g.outChannels, taps = g.patch

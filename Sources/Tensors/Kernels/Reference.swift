@@ -56,15 +56,43 @@ public enum Reference {
         return y
     }
 
-    /// The gradients of `conv2d` with respect to its input, weight and bias, given dy: every term
-    /// of the forward sum sends dy back to the two factors that made it.
-    public static func conv2dBackward<T: BinaryFloatingPoint>(
-        dy: [T], _ x: [T], _ input: ImageBatch, weight w: [T], outChannels o: Int, window: Window
-    ) -> (dx: [T], dweight: [T], dbias: [T]) {
+    /// dx of `conv2d` given dy: every term w·x of the forward sum sends w·dy back to its x.
+    /// dy is (N, O, OH, OW), w is (O, C, K, K); dx is (N, C, H, W).
+    public static func conv2dBackwardInput<T: BinaryFloatingPoint>(
+        dy: [T], _ input: ImageBatch, weight w: [T], outChannels o: Int, window: Window
+    ) -> [T] {
         let (k, s, p) = (window.size, window.stride, window.padding)
         let (oh, ow) = (window.outputSize(input.h), window.outputSize(input.w))
-        var dx = [T](repeating: 0, count: x.count)
-        var dw = [T](repeating: 0, count: w.count)
+        var dx = [T](repeating: 0, count: input.n * input.image)
+        for n in 0..<input.n {
+            for oc in 0..<o {
+                for oy in 0..<oh {
+                    for ox in 0..<ow {
+                        let g = dy[((n * o + oc) * oh + oy) * ow + ox]
+                        for c in 0..<input.c {
+                            for ki in 0..<k {
+                                for kj in 0..<k {
+                                    let iy = oy * s - p + ki, ix = ox * s - p + kj
+                                    guard iy >= 0, iy < input.h, ix >= 0, ix < input.w else { continue }
+                                    dx[((n * input.c + c) * input.h + iy) * input.w + ix] += w[((oc * input.c + c) * k + ki) * k + kj] * g
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        return dx
+    }
+
+    /// dweight and dbias of `conv2d` given dy: every term w·x of the forward sum sends x·dy back
+    /// to its w, and every output sends dy to its bias. dy is (N, O, OH, OW), x is (N, C, H, W).
+    public static func conv2dBackwardWeight<T: BinaryFloatingPoint>(
+        dy: [T], _ x: [T], _ input: ImageBatch, outChannels o: Int, window: Window
+    ) -> (dweight: [T], dbias: [T]) {
+        let (k, s, p) = (window.size, window.stride, window.padding)
+        let (oh, ow) = (window.outputSize(input.h), window.outputSize(input.w))
+        var dw = [T](repeating: 0, count: o * input.c * k * k)
         var db = [T](repeating: 0, count: o)
         for n in 0..<input.n {
             for oc in 0..<o {
@@ -77,10 +105,7 @@ public enum Reference {
                                 for kj in 0..<k {
                                     let iy = oy * s - p + ki, ix = ox * s - p + kj
                                     guard iy >= 0, iy < input.h, ix >= 0, ix < input.w else { continue }
-                                    let xi = ((n * input.c + c) * input.h + iy) * input.w + ix
-                                    let wi = ((oc * input.c + c) * k + ki) * k + kj
-                                    dx[xi] += w[wi] * g
-                                    dw[wi] += x[xi] * g
+                                    dw[((oc * input.c + c) * k + ki) * k + kj] += x[((n * input.c + c) * input.h + iy) * input.w + ix] * g
                                 }
                             }
                         }
@@ -88,7 +113,7 @@ public enum Reference {
                 }
             }
         }
-        return (dx, dw, db)
+        return (dw, db)
     }
 
     /// y[n, c, oy, ox] = max of x over the window (padding never wins).
