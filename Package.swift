@@ -69,5 +69,5 @@ let package = Package(
         // Runs the built `lesson` binary as a process (signals, consoles, a second run).
         .testTarget(name: "LessonCommandTests", dependencies: ["TestSupport"], exclude: ["Expected"]),
     ],
-    swiftLanguageModes: [.v5]
+    swiftLanguageModes: [.v6]
 )

@@ -28,18 +28,17 @@ public protocol Layer: AnyObject {
 extension Layer {
     /// Runs `forward`, reporting the call to any tracer and naming this layer in errors.
     public func callAsFunction(_ x: Tensor) throws -> Tensor {
-        let tracer = LayerTracer.current
+        let tracer = LayerTracer.scope.value
         let countBefore = OpCounter.current?.multiplyAdds ?? 0
         let entry = tracer?.enter()
         let y: Tensor
         do {
             defer { if let tracer, let entry { tracer.leave(entry) } }
             y = try forward(x)
-        } catch var error as LayerError {
-            error.path.insert(self, at: 0)
-            throw error
+        } catch let error as LayerError {
+            throw error.inside(self)
         } catch {
-            throw LayerError(path: [self], underlying: error)
+            throw LayerError(in: self, underlying: error)
         }
         if let tracer, let entry {
             let multiplyAdds = (OpCounter.current?.multiplyAdds ?? 0) - countBefore
@@ -138,26 +137,42 @@ extension ParameterFree {
     public var namedChildren: [(name: String, layer: any Layer)] { [] }
 }
 
-/// An error inside a layer, with the chain of layers it happened in (outermost first).
+/// An error inside a layer, with the chain of layers it happened in (outermost first), in words:
+/// "in layer 3 > layer 1 (Conv2d(...)): conv2d expects ...".
 public struct LayerError: Error, CustomStringConvertible {
-    public var path: [any Layer]
+    /// One layer of the chain: what it is, and its name in the layer around it (unknown until the
+    /// error reaches that layer).
+    struct Place: Sendable {
+        var layer: ObjectIdentifier
+        var description: String
+        var name: String?
+    }
+    /// Outermost first.
+    var places: [Place]
     public var underlying: any Error
+
+    init(in layer: any Layer, underlying: any Error) {
+        places = [Place(layer: ObjectIdentifier(layer), description: layer.description)]
+        self.underlying = underlying
+    }
+
+    /// The same error, seen from `layer`, which called the layer it happened in.
+    func inside(_ layer: any Layer) -> LayerError {
+        var error = self
+        if let inner = error.places.first {
+            error.places[0].name = layer.namedChildren.first { ObjectIdentifier($0.layer) == inner.layer }?.name
+        }
+        error.places.insert(Place(layer: ObjectIdentifier(layer), description: layer.description), at: 0)
+        return error
+    }
 
     /// "layer 7 (Linear(in_features=400, out_features=120))", naming each layer by its place in
     /// its parent, as PyTorch's printout numbers them.
     public var location: String {
-        var parts: [String] = []
-        for (i, layer) in path.enumerated() {
-            if i == 0 {
-                if path.count == 1 { parts.append(layer.description) }
-                continue
-            }
-            let parent = path[i - 1]
-            let name = parent.namedChildren.first { $0.layer === layer }?.name ?? "?"
-            let isLast = i == path.count - 1
-            parts.append("layer \(name)" + (isLast ? " (\(layer.description))" : ""))
-        }
-        return parts.joined(separator: " > ")
+        guard places.count > 1 else { return places.first?.description ?? "" }
+        return places.dropFirst().enumerated().map { i, place in
+            "layer \(place.name ?? "?")" + (i == places.count - 2 ? " (\(place.description))" : "")
+        }.joined(separator: " > ")
     }
 
     public var description: String { "in \(location): \(underlying)" }
@@ -166,8 +181,11 @@ public struct LayerError: Error, CustomStringConvertible {
 /// Watches a network run: every layer call (for summaries and feature-map captures) and, at each
 /// level, the steps of every `forward`: its sub-layers' calls and the operations between them, so
 /// a diagram can draw what `forward` really does.
-public final class LayerTracer: OperationObserver, @unchecked Sendable {
-    @TaskLocal public static var current: LayerTracer?
+///
+/// Not `Sendable` (it keeps the tensors it saw): it is bound to the thread that runs the network
+/// (`ThreadScoped`), where every layer call and operation it watches happens.
+public final class LayerTracer: OperationObserver {
+    public static let scope = ThreadScoped<LayerTracer>("LayerTracer")
 
     public struct Call {
         public let layer: any Layer
@@ -231,7 +249,7 @@ public final class LayerTracer: OperationObserver, @unchecked Sendable {
     /// Runs `body` and returns what it computed with the tracer: its calls and steps.
     public static func traceSteps<T>(_ body: () throws -> T) rethrows -> (T, LayerTracer) {
         let tracer = LayerTracer()
-        let result = try $current.withValue(tracer) { try OperationTrace.$observer.withValue(tracer, operation: body) }
+        let result = try scope.withValue(tracer) { try OperationTrace.scope.withValue(tracer, body) }
         return (result, tracer)
     }
 }

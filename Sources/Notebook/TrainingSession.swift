@@ -152,7 +152,7 @@ final class TrainingSession {
     static func checkFits(_ net: any Layer, size: Int) throws {
         func attempt(_ side: Int) throws {
             _ = try net.evaluating {
-                try noGrad { try LayerTracer.$current.withValue(nil) { try net(Tensor(shapeOnly: [1, 1, side, side])) } }
+                try noGrad { try LayerTracer.scope.withValue(nil) { try net(Tensor(shapeOnly: [1, 1, side, side])) } }
             }
         }
         do {

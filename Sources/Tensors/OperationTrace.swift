@@ -7,6 +7,7 @@ public protocol OperationObserver: AnyObject {
 }
 
 public enum OperationTrace {
-    /// Told of every operation run inside `$observer.withValue(...)`.
-    @TaskLocal public static var observer: (any OperationObserver)?
+    /// Told of every operation run on this thread inside `scope.withValue(observer) { ... }`.
+    public static let scope = ThreadScoped<AnyObject>("OperationTrace")
+    public static var observer: (any OperationObserver)? { scope.value as? any OperationObserver }
 }

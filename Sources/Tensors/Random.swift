@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// A seeded pseudo-random generator (xoshiro256**, seeded through SplitMix64): the same seed gives
 /// the same numbers on every machine.
@@ -6,9 +7,29 @@ import Foundation
 ///     let g = RandomGenerator(seed: 42)
 ///     g.uniform(-1, 1)
 ///     g.shuffle(&indices)
-public final class RandomGenerator: @unchecked Sendable {
-    private var s: (UInt64, UInt64, UInt64, UInt64)
-    private let lock = NSLock()
+public final class RandomGenerator: Sendable {
+    /// xoshiro256**'s four words of state.
+    private struct Words {
+        var s: (UInt64, UInt64, UInt64, UInt64)
+
+        mutating func next() -> UInt64 {
+            let result = ((s.1 &* 5) << 7 | (s.1 &* 5) >> 57) &* 9
+            let t = s.1 << 17
+            s.2 ^= s.0
+            s.3 ^= s.1
+            s.1 ^= s.2
+            s.0 ^= s.3
+            s.2 ^= t
+            s.3 = s.3 << 45 | s.3 >> 19
+            return result
+        }
+
+        /// Uniform in [0, 1), with 24 random bits: every value is exactly a `Float`.
+        mutating func unit() -> Float { Float(next() >> 40) * 0x1p-24 }
+    }
+
+    /// One generator may serve several threads; each draw takes the lock.
+    private let words: Mutex<Words>
 
     public init(seed: UInt64) {
         var x = seed
@@ -19,74 +40,57 @@ public final class RandomGenerator: @unchecked Sendable {
             z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
             return z ^ (z >> 31)
         }
-        s = (splitMix(), splitMix(), splitMix(), splitMix())
-    }
-
-    private func nextUnlocked() -> UInt64 {
-        let result = ((s.1 &* 5) << 7 | (s.1 &* 5) >> 57) &* 9
-        let t = s.1 << 17
-        s.2 ^= s.0
-        s.3 ^= s.1
-        s.1 ^= s.2
-        s.0 ^= s.3
-        s.2 ^= t
-        s.3 = s.3 << 45 | s.3 >> 19
-        return result
+        words = Mutex(Words(s: (splitMix(), splitMix(), splitMix(), splitMix())))
     }
 
     /// The generator's four words: read them to save where it is, set them to continue from there.
     public var state: [UInt64] {
-        get { lock.lock(); defer { lock.unlock() }; return [s.0, s.1, s.2, s.3] }
+        get { words.withLock { [$0.s.0, $0.s.1, $0.s.2, $0.s.3] } }
         set {
             precondition(newValue.count == 4, "a generator state has 4 words, not \(newValue.count)")
-            lock.lock(); defer { lock.unlock() }
-            s = (newValue[0], newValue[1], newValue[2], newValue[3])
+            words.withLock { $0.s = (newValue[0], newValue[1], newValue[2], newValue[3]) }
         }
     }
 
-    public func next() -> UInt64 {
-        lock.lock(); defer { lock.unlock() }
-        return nextUnlocked()
-    }
-
-    /// Uniform in [0, 1), with 24 random bits: every value is exactly a `Float`.
-    private func unitUnlocked() -> Float { Float(nextUnlocked() >> 40) * 0x1p-24 }
+    public func next() -> UInt64 { words.withLock { $0.next() } }
 
     /// Uniform in [low, high).
     public func uniform(_ low: Float = 0, _ high: Float = 1) -> Float {
-        lock.lock(); defer { lock.unlock() }
-        return low + (high - low) * unitUnlocked()
+        words.withLock { low + (high - low) * $0.unit() }
     }
 
     /// Fills `buffer` with uniform values in [low, high).
     public func fillUniform(_ buffer: UnsafeMutablePointer<Float>, count: Int, _ low: Float, _ high: Float) {
-        lock.lock(); defer { lock.unlock() }
-        for i in 0..<count { buffer[i] = low + (high - low) * unitUnlocked() }
+        words.withLock { w in
+            for i in 0..<count { buffer[i] = low + (high - low) * w.unit() }
+        }
     }
 
     /// Fills `buffer` with normal values (Box-Muller).
     public func fillNormal(_ buffer: UnsafeMutablePointer<Float>, count: Int, mean: Float = 0, std: Float = 1) {
-        lock.lock(); defer { lock.unlock() }
-        var i = 0
-        while i < count {
-            let u1 = Double(nextUnlocked() >> 11) * 0x1p-53 + 0x1p-54  // in (0, 1)
-            let u2 = Double(nextUnlocked() >> 11) * 0x1p-53
-            let r = (-2 * Foundation.log(u1)).squareRoot()
-            buffer[i] = mean + std * Float(r * cos(2 * .pi * u2))
-            if i + 1 < count { buffer[i + 1] = mean + std * Float(r * sin(2 * .pi * u2)) }
-            i += 2
+        words.withLock { w in
+            var i = 0
+            while i < count {
+                let u1 = Double(w.next() >> 11) * 0x1p-53 + 0x1p-54  // in (0, 1)
+                let u2 = Double(w.next() >> 11) * 0x1p-53
+                let r = (-2 * Foundation.log(u1)).squareRoot()
+                buffer[i] = mean + std * Float(r * cos(2 * .pi * u2))
+                if i + 1 < count { buffer[i + 1] = mean + std * Float(r * sin(2 * .pi * u2)) }
+                i += 2
+            }
         }
     }
 
     /// A uniform integer in 0..<n, without modulo bias.
     public func int(below n: Int) -> Int {
         precondition(n > 0)
-        lock.lock(); defer { lock.unlock() }
         let bound = UInt64(n)
         let threshold = (0 &- bound) % bound
-        while true {
-            let r = nextUnlocked()
-            if r >= threshold { return Int(r % bound) }
+        return words.withLock { w in
+            while true {
+                let r = w.next()
+                if r >= threshold { return Int(r % bound) }
+            }
         }
     }
 

@@ -1,3 +1,5 @@
+import Synchronization
+
 /// Shape-only tensors: a shape and no elements, like PyTorch's "meta" device. Every operation
 /// checks its inputs' shapes as usual and returns a shape-only result without computing
 /// anything, so a whole network can be checked against an input size, or its memory for a
@@ -26,9 +28,10 @@ extension Tensor {
 
 public enum ShapeOnly {
     /// Counts the elements of the shape-only tensors made inside `countBytes`.
-    final class Tally: @unchecked Sendable {
-        var elements = 0
-        func add(_ n: Int) { elements += n }
+    final class Tally: Sendable {
+        private let count = Atomic<Int>(0)
+        var elements: Int { count.load(ordering: .relaxed) }
+        func add(_ n: Int) { count.add(n, ordering: .relaxed) }
     }
     @TaskLocal static var tally: Tally?
 

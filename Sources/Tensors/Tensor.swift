@@ -8,7 +8,9 @@
 ///
 /// Tensors are reference types like PyTorch's: operations make new tensors, and only the
 /// optimizer updates parameters in place.
-public final class Tensor: @unchecked Sendable {
+/// Not `Sendable`: its gradient and its place in the graph change as it is used. The kernels
+/// share its memory across threads only inside `Parallel.run`, which says why that is safe.
+public final class Tensor {
     public let shape: Shape
     public let storage: Storage
     /// Whether gradients are wanted for this tensor: true for parameters, and for every result

@@ -6,24 +6,26 @@ func randomBuffer(_ count: Int, seed: UInt64 = 1) -> [Float] {
     return (0..<count).map { _ in g.uniform(-1, 1) }
 }
 
-let gemmBenchmarks: [Benchmark] = [256, 512, 1024, 2048].map { n in
-    Benchmark(name: "gemm \(n)") {
-        let a = randomBuffer(n * n), b = randomBuffer(n * n, seed: 2)
-        var c = [Float](repeating: 0, count: n * n)
-        let flops = 2.0 * Double(n * n * n)
-        var rows: [Row] = []
-        for (label, transA, transB) in [("", false, false), (" Aᵀ", true, false), (" Bᵀ", false, true)] {
-            let seconds = medianSeconds {
-                Kernels.gemm(transA: transA, transB: transB, m: n, n: n, k: n, a: a, lda: n, b: b, ldb: n, c: &c, ldc: n)
+var gemmBenchmarks: [Benchmark] {
+    [256, 512, 1024, 2048].map { n in
+        Benchmark(name: "gemm \(n)") {
+            let a = randomBuffer(n * n), b = randomBuffer(n * n, seed: 2)
+            var c = [Float](repeating: 0, count: n * n)
+            let flops = 2.0 * Double(n * n * n)
+            var rows: [Row] = []
+            for (label, transA, transB) in [("", false, false), (" Aᵀ", true, false), (" Bᵀ", false, true)] {
+                let seconds = medianSeconds {
+                    Kernels.gemm(transA: transA, transB: transB, m: n, n: n, k: n, a: a, lda: n, b: b, ldb: n, c: &c, ldc: n)
+                }
+                rows.append(Row(name: "gemm \(n)×\(n)×\(n)\(label)", unit: "GFLOP/s", value: flops / seconds / 1e9))
             }
-            rows.append(Row(name: "gemm \(n)×\(n)×\(n)\(label)", unit: "GFLOP/s", value: flops / seconds / 1e9))
+            if n == 256 {
+                let ad = a.map(Double.init), bd = b.map(Double.init)
+                let seconds = medianSeconds(warmups: 0, runs: 1, minimumSeconds: 0) { _ = Reference.gemm(m: n, n: n, k: n, a: ad, b: bd) }
+                rows.append(Row(name: "gemm \(n)×\(n)×\(n) reference loop (Double)", unit: "GFLOP/s", value: flops / seconds / 1e9))
+            }
+            return rows
         }
-        if n == 256 {
-            let ad = a.map(Double.init), bd = b.map(Double.init)
-            let seconds = medianSeconds(warmups: 0, runs: 1, minimumSeconds: 0) { _ = Reference.gemm(m: n, n: n, k: n, a: ad, b: bd) }
-            rows.append(Row(name: "gemm \(n)×\(n)×\(n) reference loop (Double)", unit: "GFLOP/s", value: flops / seconds / 1e9))
-        }
-        return rows
     }
 }
 
@@ -47,58 +49,60 @@ let convolutionCases = [
 /// Every case by every algorithm that has the pass (`ConvolutionAlgorithm`), side by side; the
 /// forward and backward rows are the algorithms the kernels choose, which training uses. The
 /// reference loops (in Float) run on one image, once: they are hundreds of times slower.
-let convolutionBenchmarks: [Benchmark] = convolutionCases.map { t in
-    Benchmark(name: "conv " + t.name) {
-        let input = ImageBatch(n: t.n, c: t.c, h: t.size, w: t.size)
-        let window = Window(size: t.k, stride: t.stride, padding: t.padding)
-        let out = window.outputSize(t.size)
-        let x = randomBuffer(t.n * input.image), w = randomBuffer(t.o * t.c * t.k * t.k, seed: 2)
-        let b = randomBuffer(t.o, seed: 3), dy = randomBuffer(t.n * t.o * out * out, seed: 4)
-        var y = [Float](repeating: 0, count: dy.count), dx = [Float](repeating: 0, count: x.count)
-        var dw = [Float](repeating: 0, count: w.count), db = [Float](repeating: 0, count: t.o)
-        let flops = 2.0 * Double(t.n * t.o * out * out * t.c * t.k * t.k)
-
-        func run(_ pass: ConvolutionAlgorithm.Pass, _ algorithm: ConvolutionAlgorithm, _ batch: ImageBatch) {
-            switch pass {
-            case .forward:
-                Kernels.conv2dForward(x: x, batch, weight: w, bias: b, outChannels: t.o, window: window, y: &y, algorithm: algorithm)
-            case .inputGradient:
-                Kernels.conv2dBackwardInput(dy: dy, weight: w, outChannels: t.o, window: window, dx: &dx, batch, algorithm: algorithm)
-            case .weightGradient:
-                Kernels.conv2dBackwardWeight(dy: dy, x: x, batch, outChannels: t.o, window: window, dweight: &dw, dbias: &db,
-                                             algorithm: algorithm)
-            }
-        }
-        let one = ImageBatch(n: 1, c: t.c, h: t.size, w: t.size)
-        var rows: [Row] = []
-        var chosenSeconds: [ConvolutionAlgorithm.Pass: Double] = [:]
-        for pass in ConvolutionAlgorithm.Pass.allCases {
-            let chosen = ConvolutionAlgorithm.chosen(for: pass, input, outChannels: t.o, window: window)
-            for algorithm in ConvolutionAlgorithm.allCases where algorithm.supports(pass, window: window) {
-                let gflops: Double
-                if algorithm == .reference {
-                    let seconds = medianSeconds(warmups: 0, runs: 1, minimumSeconds: 0) { run(pass, algorithm, one) }
-                    gflops = flops / Double(t.n) / seconds / 1e9
-                } else {
-                    let seconds = medianSeconds { run(pass, algorithm, input) }
-                    if algorithm == chosen { chosenSeconds[pass] = seconds }
-                    gflops = flops / seconds / 1e9
+var convolutionBenchmarks: [Benchmark] {
+    convolutionCases.map { t in
+        Benchmark(name: "conv " + t.name) {
+            let input = ImageBatch(n: t.n, c: t.c, h: t.size, w: t.size)
+            let window = Window(size: t.k, stride: t.stride, padding: t.padding)
+            let out = window.outputSize(t.size)
+            let x = randomBuffer(t.n * input.image), w = randomBuffer(t.o * t.c * t.k * t.k, seed: 2)
+            let b = randomBuffer(t.o, seed: 3), dy = randomBuffer(t.n * t.o * out * out, seed: 4)
+            var y = [Float](repeating: 0, count: dy.count), dx = [Float](repeating: 0, count: x.count)
+            var dw = [Float](repeating: 0, count: w.count), db = [Float](repeating: 0, count: t.o)
+            let flops = 2.0 * Double(t.n * t.o * out * out * t.c * t.k * t.k)
+    
+            func run(_ pass: ConvolutionAlgorithm.Pass, _ algorithm: ConvolutionAlgorithm, _ batch: ImageBatch) {
+                switch pass {
+                case .forward:
+                    Kernels.conv2dForward(x: x, batch, weight: w, bias: b, outChannels: t.o, window: window, y: &y, algorithm: algorithm)
+                case .inputGradient:
+                    Kernels.conv2dBackwardInput(dy: dy, weight: w, outChannels: t.o, window: window, dx: &dx, batch, algorithm: algorithm)
+                case .weightGradient:
+                    Kernels.conv2dBackwardWeight(dy: dy, x: x, batch, outChannels: t.o, window: window, dweight: &dw, dbias: &db,
+                                                 algorithm: algorithm)
                 }
-                rows.append(Row(name: "conv \(t.name) \(pass.label), \(algorithm.rawValue)", unit: "GFLOP/s", value: gflops,
-                                note: algorithm == chosen ? "chosen" : algorithm == .reference ? "1 image" : "",
-                                algorithm: algorithm.rawValue, pass: pass.rawValue))
             }
+            let one = ImageBatch(n: 1, c: t.c, h: t.size, w: t.size)
+            var rows: [Row] = []
+            var chosenSeconds: [ConvolutionAlgorithm.Pass: Double] = [:]
+            for pass in ConvolutionAlgorithm.Pass.allCases {
+                let chosen = ConvolutionAlgorithm.chosen(for: pass, input, outChannels: t.o, window: window)
+                for algorithm in ConvolutionAlgorithm.allCases where algorithm.supports(pass, window: window) {
+                    let gflops: Double
+                    if algorithm == .reference {
+                        let seconds = medianSeconds(warmups: 0, runs: 1, minimumSeconds: 0) { run(pass, algorithm, one) }
+                        gflops = flops / Double(t.n) / seconds / 1e9
+                    } else {
+                        let seconds = medianSeconds { run(pass, algorithm, input) }
+                        if algorithm == chosen { chosenSeconds[pass] = seconds }
+                        gflops = flops / seconds / 1e9
+                    }
+                    rows.append(Row(name: "conv \(t.name) \(pass.label), \(algorithm.rawValue)", unit: "GFLOP/s", value: gflops,
+                                    note: algorithm == chosen ? "chosen" : algorithm == .reference ? "1 image" : "",
+                                    algorithm: algorithm.rawValue, pass: pass.rawValue))
+                }
+            }
+            let (forward, backwardInput, backwardWeight) = (chosenSeconds[.forward]!, chosenSeconds[.inputGradient]!, chosenSeconds[.weightGradient]!)
+            let backward = backwardInput + backwardWeight
+            return [
+                Row(name: "conv \(t.name) forward", unit: "GFLOP/s", value: flops / forward / 1e9,
+                    note: String(format: "PyTorch %.0f", t.pytorch.forward)),
+                Row(name: "conv \(t.name) backward", unit: "GFLOP/s", value: 2 * flops / backward / 1e9,
+                    note: String(format: "PyTorch %.0f", t.pytorch.backward)),
+                Row(name: "conv \(t.name) backward input", unit: "GFLOP/s", value: flops / backwardInput / 1e9),
+                Row(name: "conv \(t.name) backward weight", unit: "GFLOP/s", value: flops / backwardWeight / 1e9),
+            ] + rows
         }
-        let (forward, backwardInput, backwardWeight) = (chosenSeconds[.forward]!, chosenSeconds[.inputGradient]!, chosenSeconds[.weightGradient]!)
-        let backward = backwardInput + backwardWeight
-        return [
-            Row(name: "conv \(t.name) forward", unit: "GFLOP/s", value: flops / forward / 1e9,
-                note: String(format: "PyTorch %.0f", t.pytorch.forward)),
-            Row(name: "conv \(t.name) backward", unit: "GFLOP/s", value: 2 * flops / backward / 1e9,
-                note: String(format: "PyTorch %.0f", t.pytorch.backward)),
-            Row(name: "conv \(t.name) backward input", unit: "GFLOP/s", value: flops / backwardInput / 1e9),
-            Row(name: "conv \(t.name) backward weight", unit: "GFLOP/s", value: flops / backwardWeight / 1e9),
-        ] + rows
     }
 }
 

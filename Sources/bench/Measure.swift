@@ -1,4 +1,5 @@
 import Foundation
+import Tensors
 
 /// Times `body` after `warmups` untimed calls: the median of `runs` timings, in seconds, with
 /// at least `minimumSeconds` of timed work in all.
@@ -25,7 +26,7 @@ func medianSeconds(warmups: Int = 2, runs: Int = 7, minimumSeconds: Double = 0.5
 /// neighbours, not by the arithmetic.
 func measuredPeakGFLOPS(threads: Int) -> Double {
     let iterations = 10_000_000
-    func probe() -> Float {
+    @Sendable func probe() -> Float {
         typealias V = SIMD16<Float>
         var a0 = V(repeating: 1), a1 = V(repeating: 1.1), a2 = V(repeating: 1.2), a3 = V(repeating: 1.3)
         var a4 = V(repeating: 1.4), a5 = V(repeating: 1.5), a6 = V(repeating: 1.6), a7 = V(repeating: 1.7)
@@ -45,9 +46,7 @@ func measuredPeakGFLOPS(threads: Int) -> Double {
     for _ in 0..<5 {
         let seconds = medianSeconds(warmups: 0, runs: 1, minimumSeconds: 0) {
             var sink = [Float](repeating: 0, count: threads)
-            sink.withUnsafeMutableBufferPointer { s in
-                DispatchQueue.concurrentPerform(iterations: threads) { s[$0] = probe() }
-            }
+            sink.withUnsafeMutableBufferPointer { s in Parallel.run(threads) { s[$0] = probe() } }
             precondition(sink.allSatisfy { !$0.isNaN })
         }
         best = min(best, seconds)

@@ -4,23 +4,25 @@ import Tensors
 
 /// How far `TrainingMemory`'s estimate is from the truth: each network trains two steps in a
 /// process of its own (`bench --peak-memory NAME BATCH`), which reports its peak resident memory.
-let memoryBenchmarks: [Benchmark] = networkCases.map { t in
-    Benchmark(name: "memory \(t.name)") {
-        let batches = t.input <= 28 ? [256, 1024] : [32, 128]
-        return batches.compactMap { batch in
-            let child = Process()
-            child.executableURL = URL(fileURLWithPath: CommandLine.arguments[0])
-            child.arguments = ["--peak-memory", t.name, String(batch)]
-            let pipe = Pipe()
-            child.standardOutput = pipe
-            guard (try? child.run()) != nil else { return nil }
-            let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-            child.waitUntilExit()
-            let numbers = output.split(separator: " ").compactMap { Double($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
-            guard numbers.count == 2 else { return nil }
-            let (peak, estimate) = (numbers[0], numbers[1])
-            return Row(name: "memory \(t.name) training, batch \(batch)", unit: "MB peak", value: peak / 1_048_576,
-                       note: String(format: "estimate %.0f MB (%.2f× the peak)", estimate / 1_048_576, estimate / peak))
+var memoryBenchmarks: [Benchmark] {
+    networkCases.map { t in
+        Benchmark(name: "memory \(t.name)") {
+            let batches = t.input <= 28 ? [256, 1024] : [32, 128]
+            return batches.compactMap { batch in
+                let child = Process()
+                child.executableURL = URL(fileURLWithPath: CommandLine.arguments[0])
+                child.arguments = ["--peak-memory", t.name, String(batch)]
+                let pipe = Pipe()
+                child.standardOutput = pipe
+                guard (try? child.run()) != nil else { return nil }
+                let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+                child.waitUntilExit()
+                let numbers = output.split(separator: " ").compactMap { Double($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
+                guard numbers.count == 2 else { return nil }
+                let (peak, estimate) = (numbers[0], numbers[1])
+                return Row(name: "memory \(t.name) training, batch \(batch)", unit: "MB peak", value: peak / 1_048_576,
+                           note: String(format: "estimate %.0f MB (%.2f× the peak)", estimate / 1_048_576, estimate / peak))
+            }
         }
     }
 }

@@ -50,7 +50,7 @@ final class Fixture {
         var settings = lesson.inClass
         settings.threads = threads
         change(&settings)
-        final class Printed: @unchecked Sendable { var text = "", asked = 0; weak var run: LessonRun? }
+        final class Printed { var text = "", asked = 0; weak var run: LessonRun? }
         let printed = Printed()
         let run = try LessonRun(lesson: lesson, settings: settings, options: options, terminal: .plain,
                                 write: { printed.text += $0 },

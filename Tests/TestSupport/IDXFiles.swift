@@ -8,7 +8,7 @@ public func idxFile(_ dims: [Int], _ values: [UInt8]) -> [UInt8] {
 }
 
 /// A fresh temporary folder, removed when the value is released.
-public final class TemporaryFolder {
+public final class TemporaryFolder: Sendable {
     public let path: String
 
     public init() {

@@ -3,7 +3,7 @@
 extension Kernels {
     /// Training: normalizes with the batch's own mean and (biased) variance, writes them per
     /// channel into `mean` and `inverseStd` (1/√(var + ε)) for the backward pass, and y.
-    public static func batchNormTrainingForward(
+    package static func batchNormTrainingForward(
         _ x: UnsafePointer<Float>, n: Int, c: Int, s: Int, gamma: UnsafePointer<Float>, beta: UnsafePointer<Float>,
         epsilon: Float, y: UnsafeMutablePointer<Float>, mean: UnsafeMutablePointer<Float>,
         variance: UnsafeMutablePointer<Float>, inverseStd: UnsafeMutablePointer<Float>, threads: Int = Parallel.threadCount
@@ -32,7 +32,7 @@ extension Kernels {
     }
 
     /// Evaluation (and the backward pass of either mode): y = x·scale[c] + shift[c].
-    public static func channelAffine(
+    package static func channelAffine(
         _ x: UnsafePointer<Float>, n: Int, c: Int, s: Int, scale: UnsafePointer<Float>, shift: UnsafePointer<Float>?,
         y: UnsafeMutablePointer<Float>, threads: Int = Parallel.threadCount
     ) {
@@ -47,7 +47,7 @@ extension Kernels {
 
     /// The training-mode gradient. With x̂ = (x − μ)·invStd and g = dy·γ, over the M = N·S values
     /// of a channel:  dx = invStd · (g − mean(g) − x̂ · mean(g·x̂)),  dγ = Σ dy·x̂,  dβ = Σ dy.
-    public static func batchNormTrainingBackward(
+    package static func batchNormTrainingBackward(
         _ dy: UnsafePointer<Float>, _ x: UnsafePointer<Float>, n: Int, c: Int, s: Int, gamma: UnsafePointer<Float>,
         mean: UnsafePointer<Float>, inverseStd: UnsafePointer<Float>,
         dx: UnsafeMutablePointer<Float>?, dgamma: UnsafeMutablePointer<Float>, dbeta: UnsafeMutablePointer<Float>,
@@ -75,7 +75,7 @@ extension Kernels {
 
     /// Σ dy and Σ dy·x̂ per channel for the evaluation-mode gradient, x̂ = (x − μ)·invStd with
     /// the running statistics.
-    public static func channelGradientSums(
+    package static func channelGradientSums(
         _ dy: UnsafePointer<Float>, _ x: UnsafePointer<Float>, n: Int, c: Int, s: Int, mean: UnsafePointer<Float>,
         inverseStd: UnsafePointer<Float>, dgamma: UnsafeMutablePointer<Float>, dbeta: UnsafeMutablePointer<Float>,
         threads: Int = Parallel.threadCount

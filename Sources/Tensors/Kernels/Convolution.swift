@@ -19,7 +19,7 @@
 extension Kernels {
     /// x is (N, C, H, W), weight is (O, C, K, K), bias is (O) or nil; writes y, (N, O, OH, OW).
     /// `algorithm` nil: `ConvolutionAlgorithm.chosen(for: .forward, ...)`.
-    public static func conv2dForward(
+    package static func conv2dForward(
         x: UnsafePointer<Float>, _ input: ImageBatch, weight: UnsafePointer<Float>,
         bias: UnsafePointer<Float>?, outChannels o: Int, window: Window,
         y: UnsafeMutablePointer<Float>, algorithm: ConvolutionAlgorithm? = nil, threads: Int = Parallel.threadCount
@@ -35,7 +35,7 @@ extension Kernels {
 
     /// dy is (N, O, OH, OW), weight is (O, C, K, K); writes dx, (N, C, H, W).
     /// `algorithm` nil: `ConvolutionAlgorithm.chosen(for: .inputGradient, ...)`.
-    public static func conv2dBackwardInput(
+    package static func conv2dBackwardInput(
         dy: UnsafePointer<Float>, weight: UnsafePointer<Float>, outChannels o: Int, window: Window,
         dx: UnsafeMutablePointer<Float>, _ input: ImageBatch, algorithm: ConvolutionAlgorithm? = nil,
         threads: Int = Parallel.threadCount
@@ -51,7 +51,7 @@ extension Kernels {
 
     /// dy is (N, O, OH, OW), x is (N, C, H, W); writes dweight (O, C, K, K) and dbias (O).
     /// `algorithm` nil: `ConvolutionAlgorithm.chosen(for: .weightGradient, ...)`.
-    public static func conv2dBackwardWeight(
+    package static func conv2dBackwardWeight(
         dy: UnsafePointer<Float>, x: UnsafePointer<Float>, _ input: ImageBatch, outChannels o: Int,
         window: Window, dweight: UnsafeMutablePointer<Float>, dbias: UnsafeMutablePointer<Float>?,
         algorithm: ConvolutionAlgorithm? = nil, threads: Int = Parallel.threadCount
@@ -77,7 +77,7 @@ extension Kernels {
 
     /// How many partial sums the weight gradient of a batch of `n` is split into. It depends on
     /// the batch alone, so the gradient is the same for every thread count.
-    public static func weightGradientSlices(batch n: Int) -> Int { min(n, 8) }
+    package static func weightGradientSlices(batch n: Int) -> Int { min(n, 8) }
 
     /// The weight gradient of a batch as `weightGradientSlices(batch:)` partial sums over
     /// contiguous slices of images, added in order, then the bias gradient. `sumSlices(slices,

@@ -11,7 +11,7 @@
 /// `algorithm:`; nil (the default) lets `chosen(for:_:outChannels:window:)` pick, and that is
 /// the only place where the choice is made. Asking for a pass an algorithm does not have
 /// (`supports(_:window:)` is false) stops the program with a message saying so.
-public enum ConvolutionAlgorithm: String, CaseIterable, Sendable {
+package enum ConvolutionAlgorithm: String, CaseIterable, Sendable {
     /// The seven plain loops of `Reference.conv2d` and its gradients. Read these first.
     case reference
     /// darknet's: an explicit im2col matrix per image, one packed GEMM, and col2im for the
@@ -25,12 +25,12 @@ public enum ConvolutionAlgorithm: String, CaseIterable, Sendable {
     case direct
 
     /// The three passes of a convolution in a training step.
-    public enum Pass: String, CaseIterable, Sendable {
+    package enum Pass: String, CaseIterable, Sendable {
         case forward, inputGradient, weightGradient
     }
 
     /// Whether this algorithm can compute `pass` of a convolution with this window.
-    public func supports(_ pass: Pass, window: Window) -> Bool {
+    package func supports(_ pass: Pass, window: Window) -> Bool {
         switch self {
         case .reference, .im2colGEMM, .packed: true
         case .direct: pass != .inputGradient && window.stride == 1
@@ -50,7 +50,7 @@ public enum ConvolutionAlgorithm: String, CaseIterable, Sendable {
     ///   (LeNet's first layer is 6×25, a fraction of one 8×32 tile): there GEMM would spend its
     ///   time packing the long sum's operands. 4× faster than packed on LeNet's first layer,
     ///   slower on AlexNet's and GoogLeNet's.
-    public static func chosen(for pass: Pass, _ input: ImageBatch, outChannels: Int, window: Window) -> ConvolutionAlgorithm {
+    package static func chosen(for pass: Pass, _ input: ImageBatch, outChannels: Int, window: Window) -> ConvolutionAlgorithm {
         let g = ConvGeometry(input, outChannels: outChannels, window: window)
         switch pass {
         case .forward:

@@ -11,14 +11,14 @@ extension Kernels {
         Parallel.forRanges(count, threads: threads, grain: elementwiseGrain, alignment: 16, body)
     }
 
-    public static func add(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>,
+    package static func add(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>,
                            into out: UnsafeMutablePointer<Float>, count: Int,
                            threads: Int = Parallel.threadCount) {
         forChunks(count, threads: threads) { r in for i in r { out[i] = a[i] + b[i] } }
     }
 
     /// The sum of `count` floats, in a fixed order: 16 running sums added pairwise at the end.
-    public static func sum(_ x: UnsafePointer<Float>, count: Int) -> Float {
+    package static func sum(_ x: UnsafePointer<Float>, count: Int) -> Float {
         var acc = SIMD16<Float>()
         var i = 0
         while i + 16 <= count {
@@ -32,12 +32,12 @@ extension Kernels {
 
     // MARK: ReLU — y = max(x, 0); dx = dy where y > 0
 
-    public static func reluForward(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, count: Int,
+    package static func reluForward(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, count: Int,
                                    threads: Int = Parallel.threadCount) {
         forChunks(count, threads: threads) { r in for i in r { y[i] = max(x[i], 0) } }
     }
 
-    public static func reluBackward(_ y: UnsafePointer<Float>, _ dy: UnsafePointer<Float>,
+    package static func reluBackward(_ y: UnsafePointer<Float>, _ dy: UnsafePointer<Float>,
                                     _ dx: UnsafeMutablePointer<Float>, count: Int,
                                     threads: Int = Parallel.threadCount) {
         forChunks(count, threads: threads) { r in for i in r { dx[i] = y[i] > 0 ? dy[i] : 0 } }
@@ -45,14 +45,14 @@ extension Kernels {
 
     // MARK: Sigmoid — y = 1 / (1 + e^−x); dx = dy · y · (1 − y)
 
-    public static func sigmoidForward(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, count: Int,
+    package static func sigmoidForward(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, count: Int,
                                       threads: Int = Parallel.threadCount) {
         forChunks(count, threads: threads) { r in
             map16(x + r.lowerBound, y + r.lowerBound, count: r.count, sigmoid)
         }
     }
 
-    public static func sigmoidBackward(_ y: UnsafePointer<Float>, _ dy: UnsafePointer<Float>,
+    package static func sigmoidBackward(_ y: UnsafePointer<Float>, _ dy: UnsafePointer<Float>,
                                        _ dx: UnsafeMutablePointer<Float>, count: Int,
                                        threads: Int = Parallel.threadCount) {
         forChunks(count, threads: threads) { r in for i in r { dx[i] = dy[i] * y[i] * (1 - y[i]) } }

@@ -14,13 +14,13 @@
 /// Every element of C sums its k terms in the same order whatever the thread count, so the
 /// result does not depend on how many threads share the work.
 extension Kernels {
-    public static let gemmMR = 8
-    public static let gemmNR = 32
+    package static let gemmMR = 8
+    package static let gemmNR = 32
     static let gemmKC = 256
     static let gemmMC = 128
     static let gemmNC = 2048
 
-    public static func gemm(
+    package static func gemm(
         transA: Bool = false, transB: Bool = false, m: Int, n: Int, k: Int,
         a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
         c: UnsafeMutablePointer<Float>, ldc: Int, accumulate: Bool = false,
@@ -59,7 +59,7 @@ extension Kernels {
         }
     }
 
-    public static func gemmSingleThread(
+    package static func gemmSingleThread(
         transA: Bool, transB: Bool, m: Int, n: Int, k: Int,
         a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
         c: UnsafeMutablePointer<Float>, ldc: Int, accumulate: Bool
@@ -134,11 +134,11 @@ extension Kernels {
     /// All of op(A) packed once, in the order `blockedGEMM` reads it: KC-deep slices one after
     /// another, each holding every MR-sliver of rows. For a matrix used many times, such as a
     /// convolution's weights over a whole batch.
-    public struct PackedMatrix {
+    package struct PackedMatrix {
         let storage: Storage
         let paddedRows: Int
 
-        public init(transposed: Bool, rows m: Int, columns k: Int, _ a: UnsafePointer<Float>, ld: Int) {
+        package init(transposed: Bool, rows m: Int, columns k: Int, _ a: UnsafePointer<Float>, ld: Int) {
             paddedRows = (m + gemmMR - 1) / gemmMR * gemmMR
             storage = Storage(uninitializedCount: max(paddedRows * k, 1))
             for pc in stride(from: 0, to: k, by: gemmKC) {

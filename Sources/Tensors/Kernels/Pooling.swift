@@ -5,7 +5,7 @@
 extension Kernels {
     /// x is (N, C, H, W), y is (N, C, OH, OW); `argmax` receives, for every output, the index
     /// within its input plane of the winning input (for the backward pass).
-    public static func maxPoolForward(
+    package static func maxPoolForward(
         _ x: UnsafePointer<Float>, _ input: ImageBatch, window: Window,
         _ y: UnsafeMutablePointer<Float>, argmax: UnsafeMutablePointer<Int32>,
         threads: Int = Parallel.threadCount
@@ -32,7 +32,7 @@ extension Kernels {
     }
 
     /// Routes each output gradient to the input that won its window; dx is cleared first.
-    public static func maxPoolBackward(
+    package static func maxPoolBackward(
         _ dy: UnsafePointer<Float>, argmax: UnsafePointer<Int32>, _ input: ImageBatch, window: Window,
         _ dx: UnsafeMutablePointer<Float>, threads: Int = Parallel.threadCount
     ) {
@@ -44,7 +44,7 @@ extension Kernels {
         }
     }
 
-    public static func avgPoolForward(
+    package static func avgPoolForward(
         _ x: UnsafePointer<Float>, _ input: ImageBatch, window: Window,
         _ y: UnsafeMutablePointer<Float>, threads: Int = Parallel.threadCount
     ) {
@@ -72,7 +72,7 @@ extension Kernels {
         }
     }
 
-    public static func avgPoolBackward(
+    package static func avgPoolBackward(
         _ dy: UnsafePointer<Float>, _ input: ImageBatch, window: Window,
         _ dx: UnsafeMutablePointer<Float>, threads: Int = Parallel.threadCount
     ) {
@@ -156,11 +156,11 @@ extension Kernels {
     /// The input rows (or columns) that output cell `i` of `outputs` averages over, as PyTorch's
     /// adaptive pooling: from ⌊i·n/outputs⌋ to ⌈(i+1)·n/outputs⌉.
     @inline(__always)
-    public static func adaptiveBin(_ i: Int, outputs: Int, inputs n: Int) -> Range<Int> {
+    package static func adaptiveBin(_ i: Int, outputs: Int, inputs n: Int) -> Range<Int> {
         (i * n / outputs)..<(((i + 1) * n + outputs - 1) / outputs)
     }
 
-    public static func adaptiveAvgPoolForward(
+    package static func adaptiveAvgPoolForward(
         _ x: UnsafePointer<Float>, _ input: ImageBatch, outputHeight oh: Int, outputWidth ow: Int,
         _ y: UnsafeMutablePointer<Float>, threads: Int = Parallel.threadCount
     ) {
@@ -179,7 +179,7 @@ extension Kernels {
         }
     }
 
-    public static func adaptiveAvgPoolBackward(
+    package static func adaptiveAvgPoolBackward(
         _ dy: UnsafePointer<Float>, _ input: ImageBatch, outputHeight oh: Int, outputWidth ow: Int,
         _ dx: UnsafeMutablePointer<Float>, threads: Int = Parallel.threadCount
     ) {

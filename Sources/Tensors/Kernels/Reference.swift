@@ -5,9 +5,9 @@ import Foundation
 /// finite differences precise enough to check the fast kernels' gradients.
 ///
 /// Arrays are row-major; images are NCHW.
-public enum Reference {
+package enum Reference {
     /// C (m×n) = op(A) · op(B); op(A) is m×k (A stored k×m when `transA`), op(B) is k×n.
-    public static func gemm<T: BinaryFloatingPoint>(
+    package static func gemm<T: BinaryFloatingPoint>(
         transA: Bool = false, transB: Bool = false, m: Int, n: Int, k: Int, a: [T], b: [T]
     ) -> [T] {
         var c = [T](repeating: 0, count: m * n)
@@ -27,7 +27,7 @@ public enum Reference {
 
     /// y[n, o, oy, ox] = bias[o] + Σ_{c, ki, kj} w[o, c, ki, kj] · x[n, c, oy·s − p + ki, ox·s − p + kj]
     /// (zero outside the image). x is (N, C, H, W), w is (O, C, K, K).
-    public static func conv2d<T: BinaryFloatingPoint>(
+    package static func conv2d<T: BinaryFloatingPoint>(
         _ x: [T], _ input: ImageBatch, weight w: [T], bias: [T]?, outChannels o: Int, window: Window
     ) -> [T] {
         let (k, s, p) = (window.size, window.stride, window.padding)
@@ -58,7 +58,7 @@ public enum Reference {
 
     /// dx of `conv2d` given dy: every term w·x of the forward sum sends w·dy back to its x.
     /// dy is (N, O, OH, OW), w is (O, C, K, K); dx is (N, C, H, W).
-    public static func conv2dBackwardInput<T: BinaryFloatingPoint>(
+    package static func conv2dBackwardInput<T: BinaryFloatingPoint>(
         dy: [T], _ input: ImageBatch, weight w: [T], outChannels o: Int, window: Window
     ) -> [T] {
         let (k, s, p) = (window.size, window.stride, window.padding)
@@ -87,7 +87,7 @@ public enum Reference {
 
     /// dweight and dbias of `conv2d` given dy: every term w·x of the forward sum sends x·dy back
     /// to its w, and every output sends dy to its bias. dy is (N, O, OH, OW), x is (N, C, H, W).
-    public static func conv2dBackwardWeight<T: BinaryFloatingPoint>(
+    package static func conv2dBackwardWeight<T: BinaryFloatingPoint>(
         dy: [T], _ x: [T], _ input: ImageBatch, outChannels o: Int, window: Window
     ) -> (dweight: [T], dbias: [T]) {
         let (k, s, p) = (window.size, window.stride, window.padding)
@@ -117,12 +117,12 @@ public enum Reference {
     }
 
     /// y[n, c, oy, ox] = max of x over the window (padding never wins).
-    public static func maxPool2d<T: BinaryFloatingPoint>(_ x: [T], _ input: ImageBatch, window: Window) -> [T] {
+    package static func maxPool2d<T: BinaryFloatingPoint>(_ x: [T], _ input: ImageBatch, window: Window) -> [T] {
         pool(x, input, window: window) { values, _ in values.max()! }
     }
 
     /// y[n, c, oy, ox] = sum of x over the window / K² (padding counts as zeros).
-    public static func avgPool2d<T: BinaryFloatingPoint>(_ x: [T], _ input: ImageBatch, window: Window) -> [T] {
+    package static func avgPool2d<T: BinaryFloatingPoint>(_ x: [T], _ input: ImageBatch, window: Window) -> [T] {
         pool(x, input, window: window) { values, k in values.reduce(0, +) / T(k * k) }
     }
 
@@ -149,7 +149,7 @@ public enum Reference {
     }
 
     /// Average over the bins ⌊i·H/OH⌋ ..< ⌈(i+1)·H/OH⌉ (and likewise across).
-    public static func adaptiveAvgPool2d<T: BinaryFloatingPoint>(
+    package static func adaptiveAvgPool2d<T: BinaryFloatingPoint>(
         _ x: [T], _ input: ImageBatch, outputHeight oh: Int, outputWidth ow: Int
     ) -> [T] {
         var y: [T] = []
@@ -167,14 +167,14 @@ public enum Reference {
         return y
     }
 
-    public static func relu<T: BinaryFloatingPoint>(_ x: [T]) -> [T] { x.map { max($0, 0) } }
+    package static func relu<T: BinaryFloatingPoint>(_ x: [T]) -> [T] { x.map { max($0, 0) } }
 
-    public static func sigmoid<T: BinaryFloatingPoint>(_ x: [T]) -> [T] {
+    package static func sigmoid<T: BinaryFloatingPoint>(_ x: [T]) -> [T] {
         x.map { T(1 / (1 + Foundation.exp(-Double($0)))) }
     }
 
     /// y (N, out) = x (N, in) · wᵀ + bias, with w (out, in).
-    public static func linear<T: BinaryFloatingPoint>(_ x: [T], rows n: Int, weight w: [T], bias: [T]?,
+    package static func linear<T: BinaryFloatingPoint>(_ x: [T], rows n: Int, weight w: [T], bias: [T]?,
                                                       inFeatures: Int, outFeatures: Int) -> [T] {
         var y = gemm(transB: true, m: n, n: outFeatures, k: inFeatures, a: x, b: w)
         if let bias { for i in 0..<n { for j in 0..<outFeatures { y[i * outFeatures + j] += bias[j] } } }
@@ -182,7 +182,7 @@ public enum Reference {
     }
 
     /// Mean over rows of −log softmax(logits)[label], with logits (N, C).
-    public static func softmaxCrossEntropy<T: BinaryFloatingPoint>(_ logits: [T], labels: [Int], classes c: Int) -> T {
+    package static func softmaxCrossEntropy<T: BinaryFloatingPoint>(_ logits: [T], labels: [Int], classes c: Int) -> T {
         var total: T = 0
         for (i, label) in labels.enumerated() {
             let row = logits[(i * c)..<(i * c + c)]
@@ -195,7 +195,7 @@ public enum Reference {
 
     /// Batch normalization of x viewed as (N, C, S), per channel: with the batch's mean and
     /// biased variance when `running` is nil, else with the given (mean, variance) per channel.
-    public static func batchNorm<T: BinaryFloatingPoint>(
+    package static func batchNorm<T: BinaryFloatingPoint>(
         _ x: [T], n: Int, c: Int, s: Int, gamma: [T], beta: [T], running: (mean: [T], variance: [T])? = nil,
         epsilon: T = 1e-5
     ) -> [T] {
@@ -212,7 +212,7 @@ public enum Reference {
     }
 
     /// Concatenation of NCHW tensors along channels.
-    public static func concatChannels<T>(_ parts: [[T]], _ inputs: [ImageBatch]) -> [T] {
+    package static func concatChannels<T>(_ parts: [[T]], _ inputs: [ImageBatch]) -> [T] {
         var y: [T] = []
         for n in 0..<inputs[0].n {
             for (part, input) in zip(parts, inputs) {

@@ -5,7 +5,7 @@ import Foundation
 extension Kernels {
     /// logits is (N, C), labels holds N class indices. Writes each row's loss −log softmax[label]
     /// into `losses` (N) and softmax into `probabilities` (N, C), which the backward pass needs.
-    public static func softmaxCrossEntropyForward(
+    package static func softmaxCrossEntropyForward(
         _ logits: UnsafePointer<Float>, labels: UnsafePointer<Int32>, rows n: Int, classes c: Int,
         losses: UnsafeMutablePointer<Float>, probabilities: UnsafeMutablePointer<Float>
     ) {
@@ -21,7 +21,7 @@ extension Kernels {
     }
 
     /// d(mean loss)/d logits = (softmax − onehot(label)) / N, times the incoming gradient `scale`.
-    public static func softmaxCrossEntropyBackward(
+    package static func softmaxCrossEntropyBackward(
         probabilities: UnsafePointer<Float>, labels: UnsafePointer<Int32>, rows n: Int, classes c: Int,
         scale: Float, dlogits: UnsafeMutablePointer<Float>
     ) {

@@ -8,7 +8,7 @@ extension Kernels {
     /// is a normal float (about −87.3 to 88.37), so large ones saturate near 2.6·10³⁸ instead
     /// of overflowing to infinity.
     @inline(__always)
-    public static func exp(_ x: SIMD16<Float>) -> SIMD16<Float> {
+    package static func exp(_ x: SIMD16<Float>) -> SIMD16<Float> {
         typealias V = SIMD16<Float>
         typealias I = SIMD16<Int32>
         let clamped = pointwiseMin(pointwiseMax(x, V(repeating: -87.3)), V(repeating: 88.37))
@@ -37,7 +37,7 @@ extension Kernels {
 
     /// 1 / (1 + e^−x) on 16 lanes.
     @inline(__always)
-    public static func sigmoid(_ x: SIMD16<Float>) -> SIMD16<Float> {
+    package static func sigmoid(_ x: SIMD16<Float>) -> SIMD16<Float> {
         1 / (1 + exp(-x))
     }
 

@@ -2,12 +2,12 @@
 /// `stride`, over an input padded by `padding` on every side.
 ///
 /// Output size along one axis: `(n + 2·padding − size) / stride + 1` (rounded down).
-public struct Window: Hashable, Sendable {
-    public var size: Int
-    public var stride: Int
-    public var padding: Int
+package struct Window: Hashable, Sendable {
+    package var size: Int
+    package var stride: Int
+    package var padding: Int
 
-    public init(size: Int, stride: Int = 1, padding: Int = 0) {
+    package init(size: Int, stride: Int = 1, padding: Int = 0) {
         precondition(size >= 1 && stride >= 1 && padding >= 0,
                      "window size \(size), stride \(stride), padding \(padding)")
         self.size = size
@@ -16,7 +16,7 @@ public struct Window: Hashable, Sendable {
     }
 
     /// Output length along an axis of input length `n`; zero or less when the window does not fit.
-    public func outputSize(_ n: Int) -> Int {
+    package func outputSize(_ n: Int) -> Int {
         let span = n + 2 * padding - size
         return span < 0 ? 0 : span / stride + 1
     }
