@@ -22,7 +22,9 @@ let package = Package(
         .library(name: "NN", targets: ["NN"]),
     ],
     dependencies: [
-        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2")
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        // The class page's server: small, on Swift concurrency and plain sockets, no SwiftNIO.
+        .package(url: "https://github.com/swhitty/FlyingFox", from: "0.27.1"),
     ],
     targets: [
         .systemLibrary(
@@ -40,6 +42,9 @@ let package = Package(
         .target(name: "NN", dependencies: ["Tensors", "Files"]),
         .target(name: "Datasets", dependencies: ["Tensors", "Files", "CZlib"], swiftSettings: kernelFlags),
         .target(name: "Notebook", dependencies: ["Tensors", "NN", "Datasets", "Plot", "Files"]),
+        .target(
+            name: "Classroom",
+            dependencies: ["Notebook", "NN", "Files", .product(name: "FlyingFox", package: "FlyingFox")]),
         // The lesson files, with their text built in (see Plugins/EmbedLessonSources).
         .target(name: "Lessons", dependencies: ["Notebook", "NN", "Datasets", "Tensors"], path: "Lessons",
                 plugins: ["EmbedLessonSources"]),
@@ -48,7 +53,7 @@ let package = Package(
         .executableTarget(
             name: "lesson",
             dependencies: [
-                "Lessons", "Notebook", "NN", "Datasets", "Files",
+                "Lessons", "Notebook", "Classroom", "NN", "Datasets", "Files",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         .executableTarget(

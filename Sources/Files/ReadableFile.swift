@@ -10,9 +10,10 @@ import Glibc
 ///     let bytes = try ReadableFile.contents(of: "t10k-labels-idx1-ubyte")
 ///     let mapped = try ReadableFile.mapped("alexnet.safetensors")   // pages read on demand
 public enum ReadableFile {
-    /// The whole file, read into memory.
-    public static func contents(of path: String) throws -> Data {
-        let (fd, size) = try open(path)
+    /// The whole file, read into memory. With `followingLinks: false`, a symbolic link is refused
+    /// (for serving files from a folder: a planted link must not reach outside it).
+    public static func contents(of path: String, followingLinks: Bool = true) throws -> Data {
+        let (fd, size) = try open(path, followingLinks: followingLinks)
         defer { close(fd) }
         var data = Data(count: size)
         var done = 0
@@ -44,10 +45,11 @@ public enum ReadableFile {
 
     /// Opens `path` for reading and checks that it is a regular file; returns the descriptor and
     /// the size. O_NONBLOCK keeps a named pipe from blocking the open until a writer comes.
-    static func open(_ path: String) throws -> (Int32, Int) {
-        let fd = Glibc.open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC)
+    static func open(_ path: String, followingLinks: Bool = true) throws -> (Int32, Int) {
+        let fd = Glibc.open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | (followingLinks ? 0 : O_NOFOLLOW))
         guard fd >= 0 else {
             let code = errno
+            if code == ELOOP && !followingLinks { throw FileError(path: path, problem: "is a symbolic link, not a file") }
             throw FileError(path: path, problem: code == ENOENT ? "does not exist" : "cannot be opened: \(String(cString: strerror(code)))")
         }
         var info = stat()

@@ -111,8 +111,11 @@ public final class Trainer {
     public let epochs: Int
     public var observers: [any TrainingObserver] = []
     /// Asked after every batch of training and of evaluation; true stops training there (e.g.
-    /// after Ctrl-C).
+    /// after Ctrl-C). It may also take its time: a paused class waits in it.
     public var shouldStop: () -> Bool = { false }
+    /// Asked after every epoch; true ends training there, as if it had been asked for no more
+    /// epochs (a teacher cutting the run short).
+    public var stopAfterEpoch: () -> Bool = { false }
     /// Given the state to continue from after every epoch, when stopped, and every
     /// `saveInterval` seconds in between.
     public var saveState: ((TrainingState) throws -> Void)?
@@ -128,6 +131,8 @@ public final class Trainer {
         public var history: [EpochRecord]
         public var interrupted: Bool
         public var state: TrainingState
+        /// Whether `stopAfterEpoch` ended training early.
+        public var endedEarly = false
     }
 
     /// Trains from the start, or from `start` (whose weights the net must already hold).
@@ -193,6 +198,9 @@ public final class Trainer {
             (state.epoch, state.trainingSeconds, state.history) = (epoch + 1, trainingSeconds, history)
             try save()
             observers.forEach { $0.epochDidEnd(record) }
+            if state.epoch <= epochs && stopAfterEpoch() {
+                return Result(history: state.history, interrupted: false, state: state, endedEarly: true)
+            }
         }
         return Result(history: state.history, interrupted: false, state: state)
     }

@@ -26,7 +26,7 @@ final class ConsoleSink: RunLogSink {
             clearLiveLine()
             switch output {
             case .text(let text): write(text + "\n")
-            case .image(let path, let note): write(terminal.dim("[picture: \(path)\(note.map { ", " + $0 } ?? "")]") + "\n")
+            case .image(let picture): write(terminal.dim("[picture: \(picture.path)\(picture.note.map { ", " + $0 } ?? "")]") + "\n")
             case .error: return  // the command reports errors itself, on standard error
             }
             afterOutput = true
@@ -42,6 +42,8 @@ final class ConsoleSink: RunLogSink {
         case .note(let text):
             clearLiveLine()
             write("\n" + terminal.dim(text) + "\n")
+        case .redrawn, .waiting:
+            return  // the pacer prompts on the console itself
         }
     }
 

@@ -43,6 +43,10 @@ public final class Interrupt: Sendable {
         }
     }
 
+    /// Forgets the stop request: after a Ctrl-C that was the normal way to end (closing the class
+    /// page once its lesson is over). A second signal still quits at once.
+    public func forgive() { first.store(0, ordering: .relaxed) }
+
     /// The words for a signal in messages: "Ctrl-C", "SIGTERM".
     public static func name(_ number: Int32) -> String {
         switch number {
@@ -57,6 +61,7 @@ public final class Interrupt: Sendable {
 /// The run was asked to stop (see `Interrupt`); thrown at the next safe point.
 public struct Interrupted: Error, CustomStringConvertible {
     public var signal: Int32
+    public init(signal: Int32) { self.signal = signal }
     public var description: String { "stopped by \(Interrupt.name(signal))" }
 }
 

@@ -23,9 +23,15 @@ public struct PictureSheet {
     /// Draws `name` (at the run's `--scale`), writes it and records it; before drawing, honours a
     /// request to stop.
     public func page(_ name: String, _ draw: (_ scale: Double) throws -> Canvas) throws {
+        try linkedPage(name) { (try draw($0), []) }
+    }
+
+    /// The same, for a picture whose parts point elsewhere in the lesson (see `PictureLink`).
+    public func linkedPage(_ name: String, _ draw: (_ scale: Double) throws -> (Canvas, [PictureLink])) throws {
         try run.checkInterrupt()
-        try run.folder.write(try draw(run.options.scale).pngData(), to: name)
-        run.log.append(.image(path: run.folder.displayPath(name)), line: line)
+        let (canvas, links) = try draw(run.options.scale)
+        try run.folder.write(try canvas.pngData(), to: name)
+        run.log.append(.image(PictureOutput(path: run.folder.displayPath(name), links: links)), line: line)
     }
 
     /// A text output beside the pictures.
@@ -64,29 +70,10 @@ public struct FeatureMaps: LessonPicture {
         (self.net, self.images, self.index) = (net, data.test, index)
     }
 
+    /// In step or class mode, one layer per step, as the walk-through (see `WalkThrough`).
     public func draw(on sheet: PictureSheet) throws {
-        let sample = images.batch([index])
-        let className = FashionMNIST.classNames[Int(sample.labels[0])]
-        let layers = (net as? Sequential)?.layers ?? [net]
-        var x = sample.images
-        let input = Pictures.featureMaps(x, title: "Input: test image \(index), \(className), \(x.shape)",
-                                         note: "The image every picture below starts from.", colormap: .gray)
-        try sheet.page("feature-maps-input.png") { try input.render(scale: $0) }
-        try net.evaluating {
-            try noGrad {
-                for (i, layer) in layers.enumerated() {
-                    x = try layer(x)
-                    guard x.shape.rank == 4 else { continue }
-                    let nextIsActivation = i + 1 < layers.count && (layers[i + 1] is ReLU || layers[i + 1] is Sigmoid)
-                    if nextIsActivation { continue }
-                    let after = i > 0 && (layer is ReLU || layer is Sigmoid)
-                        ? " after \(layers[i - 1].typeName) \(layers[i - 1].hyperparameters)" : ""
-                    let grid = Pictures.featureMaps(x, title: "Layer \(i): \(layer.typeName)\(after), output \(x.shape)",
-                                                    note: "Test image \(index) (\(className)).")
-                    try sheet.page("feature-maps-\(i)-\(layer.typeName.lowercased()).png") { try grid.render(scale: $0) }
-                }
-            }
-        }
+        let walk = WalkThrough(run: sheet.run, net: net, style: .featureMaps, images: images, image: index, line: sheet.line)
+        try walk.walk(input: Shape([1, 1, images.imageHeight, images.imageWidth]))
     }
 }
 

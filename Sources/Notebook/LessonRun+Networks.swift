@@ -12,41 +12,44 @@ extension LessonRun {
     @discardableResult
     public func walkThrough(_ net: any Layer, input: Shape, line: Int = #line) throws -> NetworkSummary {
         try reach(line)
+        try loadGivenWeights(into: net, line: line)
         if pacer != nil { try stepThrough(net, input: input, line: line) }
         let summary = try summarize(net, input: input)
         log.append(.text(summary.walkThrough + "\n\n" + summary.table), line: line)
         recorder.network(summary)
         let diagram = try Pictures.architecture(net, title: "\(lesson.title): layer by layer", inputShape: input)
-        try PictureSheet(run: self, line: line).page("architecture.png") { try diagram.render(scale: $0) }
+        // Each layer's box leads to its step of the walk-through (on the class page).
+        try PictureSheet(run: self, line: line).linkedPage("architecture.png") { scale in
+            let (canvas, regions) = try diagram.renderWithRegions(scale: scale)
+            return (canvas, regions.map { PictureLink(x: $0.x, y: $0.y, width: $0.width, height: $0.height, layer: $0.node) })
+        }
         return summary
     }
 
-    /// In step mode, the walk-through one Enter per layer: a test image (or, without the data
-    /// set, random pixels) goes through one more top-level layer each time, and the class sees
-    /// its shape and its feature maps (`step-<n>-<layer>.png`) change.
-    func stepThrough(_ net: any Layer, input: Shape, line: Int) throws {
-        var x: Tensor
-        var what = "random pixels"
-        if input.rank == 4, input[0] == 1, input[1] == 1, let data = try? loadData() {
-            let loader = DataLoader(data.test, batchSize: 1, shuffle: false, resize: input[2] == data.test.height ? nil : input[2])
-            x = loader.batch([0]).images
-            what = "test image 0 (\(FashionMNIST.classNames[Int(data.test.labels[0])]))"
+    /// The weights `--checkpoint` or `--resume` name, loaded into `net` once, so the walk-through
+    /// and its pictures show the trained network; nothing without them.
+    func loadGivenWeights(into net: any Layer, line: Int) throws {
+        guard !loadedWeights.contains(ObjectIdentifier(net)) else { return }
+        if options.resume {
+            try Checkpoint.load(path: folder.url(ResumeRecord.fileName).path, into: net)
+            log.append(.text("Loaded the weights and the training state from \(folder.displayPath(ResumeRecord.fileName))."), line: line)
+        } else if let path = options.checkpoint {
+            try Checkpoint.load(path: path, into: net)
+            log.append(.text("Loaded the weights from \(path)."), line: line)
         } else {
-            x = Tensor.uniform(input, 0, 1, using: RandomGenerator(seed: 0))
+            return
         }
-        log.append(.text("Stepping through the network with \(what), \(x.shape): Enter passes it through the next layer."), line: line)
-        let layers = (net as? Sequential)?.layers ?? [net]
-        let sheet = PictureSheet(run: self, line: line)
-        try net.evaluating {
-            for (i, layer) in layers.enumerated() {
-                try pacer?.wait("through layer \(i), \(layer.typeName)")
-                x = try noGrad { try layer(x) }
-                log.append(.text("\(layer.typeName) output shape: \(x.shape)"), line: line)
-                let title = "Step \(i + 1): after layer \(i), \(layer.description), \(x.shape)"
-                let grid = x.shape.rank == 4 ? Pictures.featureMaps(x, title: title, note: "The sample after \(i + 1) of \(layers.count) layers.")
-                    : Pictures.vector(x, title: title)
-                try sheet.page("step-\(i + 1)-\(layer.typeName.lowercased()).png") { try grid.render(scale: $0) }
-            }
+        loadedWeights.insert(ObjectIdentifier(net))
+    }
+
+    /// In step or class mode, the walk-through one step per layer: a test image (or, without the
+    /// data set, random pixels) goes through one more top-level layer each time, and the class
+    /// sees its shape and its feature maps (`step-<n>-<layer>.png`) change.
+    func stepThrough(_ net: any Layer, input: Shape, line: Int) throws {
+        var images: DataLoader?
+        if input.rank == 4, input[0] == 1, input[1] == 1, let data = try? loadData() {
+            images = DataLoader(data.test, batchSize: 1, shuffle: false, resize: input[2] == data.test.height ? nil : input[2])
         }
+        try WalkThrough(run: self, net: net, style: .steps, images: images, line: line).walk(input: input)
     }
 }

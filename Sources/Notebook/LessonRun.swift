@@ -68,10 +68,13 @@ public final class LessonRun {
     let recorder: MetricsRecorder
     let terminal: Terminal
     let interruptRequested: () -> Bool
-    /// Waits for Enter in step mode (`--step` on a terminal); nil otherwise.
-    var pacer: StepPacer?
+    /// The teacher's pace in step mode (`--step` on a terminal) or class mode; nil otherwise.
+    public var pacer: (any Pacer)?
     /// The data set, read once per run (see `loadData`).
     var loadedData: (train: LabeledImages, test: LabeledImages)?
+    /// The networks that hold weights from `--checkpoint` or `--resume` already (loaded before
+    /// the walk-through, so that it shows them).
+    var loadedWeights: Set<ObjectIdentifier> = []
     /// The signal that stopped the run (Ctrl-C, SIGTERM, SIGHUP), if one did.
     public internal(set) var interruptedBy: Int32?
 
@@ -103,7 +106,11 @@ public final class LessonRun {
         if options.step { pacer = StepPacer(terminal: terminal, write: write, checkStop: { [unowned self] in try checkInterrupt() }) }
         log.beforeCell = { [unowned self] cell in
             try checkInterrupt()
-            if cell.kind == .code { try pacer?.wait("run the next cell") }
+            if cell.kind == .code, let pacer {
+                log.waiting("run the next cell")
+                defer { log.waiting(nil) }
+                try pacer.wait("run the next cell", explorer: nil)
+            }
         }
     }
 
@@ -117,7 +124,7 @@ public final class LessonRun {
         if log.source == nil {
             log.note("(The lesson's source \(lesson.sourceFile) is not here, so only its outputs are shown.)")
         }
-        if pacer != nil && isatty(STDIN_FILENO) != 1 {
+        if pacer is StepPacer && isatty(STDIN_FILENO) != 1 {
             pacer = nil
             log.note("(--step needs a terminal on standard input; running straight through.)")
         }

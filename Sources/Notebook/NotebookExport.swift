@@ -3,7 +3,7 @@ import Foundation
 
 /// A lesson run as a notebook a student can open later: the cells shown, each code cell with its
 /// outputs, written as Jupyter's `.ipynb` (nbformat 4.5) and as one self-contained `.html` page.
-struct NotebookExport {
+public struct NotebookExport {
     let title: String
     let lessonName: String
     let cells: [LiterateSource.Cell]
@@ -62,9 +62,9 @@ struct NotebookExport {
             return ["output_type": "stream", "name": "stdout", "text": lines(text + "\n")]
         case .error(let text):
             return ["output_type": "stream", "name": "stderr", "text": lines(text + "\n")]
-        case .image(let path, _):
+        case .image(let picture):
             return ["output_type": "display_data", "metadata": [String: Any](),
-                    "data": ["image/png": try pngBase64(path), "text/plain": [(path as NSString).lastPathComponent]]]
+                    "data": ["image/png": try pngBase64(picture.path), "text/plain": [(picture.path as NSString).lastPathComponent]]]
         }
     }
 
@@ -89,24 +89,11 @@ struct NotebookExport {
         for (cell, outputs) in grouped() {
             switch cell.kind {
             case .prose:
-                body += "<section class=\"prose\">\n" + Self.html(Markdown.parse(cell.text)) + "</section>\n"
+                body += "<section class=\"prose\">\n" + Self.cellHTML(cell) + "</section>\n"
             case .code:
-                body += "<section class=\"cell\">\n<pre class=\"code\"><code>"
-                let numbers = cell.lines.lowerBound > 0
-                for (offset, line) in cell.text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
-                    if numbers { body += "<span class=\"ln\">\(cell.lines.lowerBound + offset)</span>" }
-                    body += Self.highlighted(String(line)) + "\n"
-                }
-                body += "</code></pre>\n"
+                body += "<section class=\"cell\">\n" + Self.cellHTML(cell)
                 for output in outputs {
-                    switch output {
-                    case .text(let text): body += "<pre class=\"output\">\(Self.escape(text))</pre>\n"
-                    case .error(let text): body += "<pre class=\"output error\">\(Self.escape(text))</pre>\n"
-                    case .image(let path, _):
-                        let name = Self.escape((path as NSString).lastPathComponent)
-                        body += "<figure><img src=\"data:image/png;base64,\(try Self.pngBase64(path))\" alt=\"\(name)\">"
-                            + "<figcaption>\(name)</figcaption></figure>\n"
-                    }
+                    body += try Self.outputHTML(output) { "data:image/png;base64,\(try Self.pngBase64($0.path))" }
                 }
                 body += "</section>\n"
             }
@@ -130,7 +117,7 @@ struct NotebookExport {
         """
     }
 
-    static let style = """
+    public static let style = """
 
     body { margin: 0; background: #fafafa; color: #1d1d1f; font: 17px/1.6 Georgia, "DejaVu Serif", serif; }
     main { max-width: 860px; margin: 0 auto; padding: 24px 28px 80px; background: #fff; }
@@ -150,6 +137,35 @@ struct NotebookExport {
     figcaption { font: 12px system-ui, "DejaVu Sans", sans-serif; color: #888; }
 
     """
+
+    /// A cell as HTML: prose from its Markdown, code highlighted with its line numbers. The class
+    /// page shows cells with the same HTML.
+    public static func cellHTML(_ cell: LiterateSource.Cell) -> String {
+        switch cell.kind {
+        case .prose:
+            return html(Markdown.parse(cell.text))
+        case .code:
+            var body = "<pre class=\"code\"><code>"
+            let numbers = cell.lines.lowerBound > 0
+            for (offset, line) in cell.text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+                if numbers { body += "<span class=\"ln\">\(cell.lines.lowerBound + offset)</span>" }
+                body += highlighted(String(line)) + "\n"
+            }
+            return body + "</code></pre>\n"
+        }
+    }
+
+    /// An output as HTML; a picture's `src` comes from `source` (inline data here, a URL on the
+    /// class page).
+    public static func outputHTML(_ output: CellOutput, source: (PictureOutput) throws -> String) rethrows -> String {
+        switch output {
+        case .text(let text): return "<pre class=\"output\">\(escape(text))</pre>\n"
+        case .error(let text): return "<pre class=\"output error\">\(escape(text))</pre>\n"
+        case .image(let picture):
+            let name = escape((picture.path as NSString).lastPathComponent)
+            return "<figure><img src=\"\(escape(try source(picture)))\" alt=\"\(name)\"><figcaption>\(name)</figcaption></figure>\n"
+        }
+    }
 
     static func highlighted(_ line: String) -> String {
         SwiftHighlighter.tokens(line).map { token in
@@ -191,7 +207,7 @@ struct NotebookExport {
         }.joined()
     }
 
-    static func escape(_ s: String) -> String {
+    public static func escape(_ s: String) -> String {
         s.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
             .replacingOccurrences(of: ">", with: "&gt;").replacingOccurrences(of: "\"", with: "&quot;")
     }

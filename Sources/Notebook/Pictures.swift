@@ -153,6 +153,9 @@ final class TrainingCurves: TrainingObserver {
     private(set) var points = Points()
     /// The first failure to write, reported once by the lesson.
     private(set) var failure: (any Error)?
+    /// Told after each drawing but the first (for a page that shows the picture live).
+    var redrawn: () -> Void = {}
+    private var drawings = 0
 
     init(title: String, epochs: Int, folder: RunFolder, name: String, scale: Double) {
         chart = LineChart(title: title, xLabel: "epoch")
@@ -188,6 +191,8 @@ final class TrainingCurves: TrainingObserver {
         chart.yRange = 0...((top * 2).rounded(.up) / 2)
         do {
             try folder.write(try chart.render(scale: scale).pngData(), to: name)
+            drawings += 1
+            if drawings > 1 { redrawn() }
         } catch {
             if failure == nil { failure = error }
         }

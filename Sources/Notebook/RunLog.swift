@@ -5,10 +5,33 @@ public enum CellOutput: Equatable, Sendable {
     case text(String)
     /// What stopped the lesson.
     case error(String)
-    /// A picture's file, and a word on it for a reader following live ("redrawn as training goes").
-    case image(path: String, note: String?)
+    case image(PictureOutput)
 
-    public static func image(path: String) -> CellOutput { .image(path: path, note: nil) }
+    public static func image(path: String) -> CellOutput { .image(PictureOutput(path: path)) }
+}
+
+/// A picture a cell drew: its file, a word for a reader following live ("redrawn as training
+/// goes"), and parts of it that point elsewhere in the lesson (a layer's box in the network's
+/// diagram points to that layer's step of the walk-through).
+public struct PictureOutput: Equatable, Sendable {
+    public var path: String
+    public var note: String?
+    public var links: [PictureLink]
+
+    public init(path: String, note: String? = nil, links: [PictureLink] = []) {
+        (self.path, self.note, self.links) = (path, note, links)
+    }
+}
+
+/// A rectangle of a picture, in fractions of its width and height, and where it points.
+public struct PictureLink: Equatable, Sendable, Codable {
+    public var x: Double, y: Double, width: Double, height: Double
+    /// The walk-through step of top-level layer `layer`.
+    public var layer: Int
+
+    public init(x: Double, y: Double, width: Double, height: Double, layer: Int) {
+        (self.x, self.y, self.width, self.height, self.layer) = (x, y, width, height, layer)
+    }
 }
 
 /// The record of a lesson run, apart from where it goes: the lesson's cells, how far the run has
@@ -30,6 +53,10 @@ public final class RunLog {
         case status(String?)
         /// A remark on the run itself, outside every cell ("Wrote output/lenet/"); not exported.
         case note(String)
+        /// A picture already shown was drawn again (the training curves); not kept.
+        case redrawn(path: String)
+        /// The run waits for the teacher ("run the next cell"), or goes on (nil); not kept.
+        case waiting(String?)
     }
 
     public let source: LiterateSource?
@@ -79,6 +106,8 @@ public final class RunLog {
     }
 
     func progress(_ progress: BatchProgress) { tell(.progress(progress)) }
+    func redrawn(_ path: String) { tell(.redrawn(path: path)) }
+    func waiting(_ what: String?) { tell(.waiting(what)) }
     func status(_ text: String?) { tell(.status(text)) }
     func note(_ text: String) { tell(.note(text)) }
 

@@ -2,9 +2,10 @@ import Foundation
 
 /// Step mode on the console (`--step`): before each code cell, and before each layer of a
 /// walk-through, the run waits for Enter; `q` (or the end of the input) ends the lesson there.
-/// Waiting checks every 0.1 s whether the run was asked to stop, so Ctrl-C at the prompt stops
-/// it like anywhere else.
-final class StepPacer {
+/// In a walk-through a number picks another test image and `b` looks inside the block just
+/// passed. Waiting checks every 0.1 s whether the run was asked to stop, so Ctrl-C at the prompt
+/// stops it like anywhere else.
+final class StepPacer: Pacer {
     let terminal: Terminal
     let write: (String) -> Void
     let checkStop: () throws -> Void
@@ -14,12 +15,21 @@ final class StepPacer {
     }
 
     /// Waits for Enter, saying what it will do ("run the next cell").
-    func wait(_ what: String) throws {
-        write(terminal.dim("[Enter: \(what) · q: quit]"))
-        let answer = try readLine()
-        write(terminal.isInteractive ? "\u{1B}[1A\r\u{1B}[2K" : "\n")
-        if answer == nil || answer?.trimmingCharacters(in: .whitespaces).lowercased() == "q" { throw LessonQuit() }
+    func wait(_ what: String, explorer: (any WalkThroughExplorer)?) throws {
+        let extra = explorer == nil ? "" : " · a number: that test image · b: inside the block"
+        while true {
+            write(terminal.dim("[Enter: \(what)\(extra) · q: quit]"))
+            let answer = try readLine()?.trimmingCharacters(in: .whitespaces).lowercased()
+            write(terminal.isInteractive ? "\u{1B}[1A\r\u{1B}[2K" : "\n")
+            guard let answer, answer != "q" else { throw LessonQuit() }
+            if answer.isEmpty { return }
+            if let explorer, let index = Int(answer) { try explorer.answer(.image(index)) }
+            if let explorer, answer == "b" { try explorer.answer(.insideBlock) }
+        }
     }
+
+    func trainingMayGoOn() {}
+    var stopsAfterThisEpoch: Bool { false }
 
     /// A line from standard input, or nil at its end.
     private func readLine() throws -> String? {
@@ -41,4 +51,6 @@ final class StepPacer {
 }
 
 /// The lesson asked to stop: `q` in step mode.
-struct LessonQuit: Error {}
+public struct LessonQuit: Error {
+    public init() {}
+}

@@ -32,7 +32,11 @@ final class TrainingSession {
         say(plan(continuing: start.resumed?.state))
 
         let trainer = Trainer(net: net, learningRate: Float(settings.lr), epochs: settings.epochs)
-        trainer.shouldStop = run.interruptRequested
+        trainer.shouldStop = { [run] in
+            run.pacer?.trainingMayGoOn()  // a paused class waits here
+            return run.interruptRequested()
+        }
+        trainer.stopAfterEpoch = { [run] in run.pacer?.stopsAfterThisEpoch ?? false }
         let curves = TrainingCurves(title: "\(run.lesson.title) on Fashion-MNIST", epochs: settings.epochs,
                                     folder: folder, name: "training.png", scale: options.scale)
         trainer.saveState = { [self] state in
@@ -44,8 +48,9 @@ final class TrainingSession {
             curves.resume(from: resumed.curves)
         }
         curves.draw()
+        curves.redrawn = { [run, folder] in run.log.redrawn(folder.displayPath("training.png")) }
         trainer.observers = [EpochReport(session: self), curves, run.recorder]
-        run.log.append(.image(path: folder.displayPath("training.png"), note: "redrawn as training goes"), line: line)
+        run.log.append(.image(PictureOutput(path: folder.displayPath("training.png"), note: "redrawn as training goes")), line: line)
         let result = try trainer.fit(train: data.train, test: data.test, from: start.resumed?.state)
         if let failure = curves.failure { throw failure }
 
@@ -64,6 +69,10 @@ final class TrainingSession {
                 + "To continue exactly where it stopped: \(resumeCommand)")
             throw Interrupted(signal: Interrupt.shared.signal ?? SIGINT)
         }
+        if result.endedEarly {
+            say("Training ended after epoch \(result.history.count) of \(settings.epochs), as the teacher asked. "
+                + "To train the rest later: \(resumeCommand)")
+        }
         run.recorder.finished(result.history)
         if let final = run.metrics.final {
             say(String(format: "loss %.3f, train acc %.3f, test acc %.3f\n%.1f examples/sec on %@",
@@ -77,15 +86,13 @@ final class TrainingSession {
     /// trains nothing (then the weights are there for the pictures).
     private func startingWeights() throws -> (resumed: ResumeRecord?, Void)? {
         if options.resume {
-            let path = folder.url(ResumeRecord.fileName).path
-            let record = try ResumeRecord(metadata: try Checkpoint.load(path: path, into: net), file: path)
-            say("Loaded the weights and the training state from \(folder.displayPath(ResumeRecord.fileName)).")
+            try run.loadGivenWeights(into: net, line: line)
+            let record = try ResumeRecord.read(folder: folder.path)
             if !record.state.history.isEmpty { folder.commit() }  // the same run, which had already finished an epoch
             return (record, ())
         }
-        if let path = options.checkpoint {
-            try Checkpoint.load(path: path, into: net)
-            say("Loaded the weights from \(path).")
+        if options.checkpoint != nil {
+            try run.loadGivenWeights(into: net, line: line)
             guard options.epochsGiven && !options.noTrain else {
                 say("Not training: the pictures below show the loaded network. (Add --epochs N to train it further.)")
                 return nil

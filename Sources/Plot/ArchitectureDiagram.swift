@@ -71,7 +71,17 @@ public struct ArchitectureDiagram {
 
     // MARK: Drawing
 
-    public func render(scale: Double = 1) throws -> Canvas {
+    /// Where a top-level node was drawn, in fractions of the picture's width and height: `node`
+    /// counts the nodes from 0 (the input box is not one).
+    public struct Region: Equatable, Sendable {
+        public var node: Int
+        public var x: Double, y: Double, width: Double, height: Double
+    }
+
+    public func render(scale: Double = 1) throws -> Canvas { try renderWithRegions(scale: scale).canvas }
+
+    /// The picture, and where each top-level node is in it (to make the boxes clickable).
+    public func renderWithRegions(scale: Double = 1) throws -> (canvas: Canvas, regions: [Region]) {
         let probe = try Canvas(width: 10, height: 10)
         let inputNode = Node.layer("Input", detail: "", shape: input)
         // Split the top level into columns no taller than maxColumnHeight.
@@ -94,8 +104,19 @@ public struct ArchitectureDiagram {
         canvas.text(title, x: width / 2, y: 28, size: 16, bold: true, align: .center)
 
         var x = (width - (sizes.map(\.width).reduce(0, +) + Double(columns.count - 1) * columnGap)) / 2
+        var regions: [Region] = []
+        var node = -1  // the input box comes first
         for (i, nodes) in columns.enumerated() {
             let center = x + sizes[i].width / 2
+            var y = header
+            for item in nodes {
+                let (w, h) = size(item, probe)
+                if node >= 0 {
+                    regions.append(Region(node: node, x: (center - w / 2) / width, y: y / canvasHeight, width: w / width, height: h / canvasHeight))
+                }
+                node += 1
+                y += h + Self.arrow
+            }
             drawColumn(nodes, centerX: center, top: header, canvas)
             if i + 1 < columns.count {
                 // Continue at the top of the next column.
@@ -107,7 +128,7 @@ public struct ArchitectureDiagram {
             }
             x += sizes[i].width + columnGap
         }
-        return canvas
+        return (canvas, regions)
     }
 
     /// Draws nodes top to bottom, centred on centerX, with arrows between; returns the bottom.

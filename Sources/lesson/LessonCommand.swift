@@ -1,4 +1,5 @@
 import ArgumentParser
+import Classroom
 import Datasets
 import Files
 import Foundation
@@ -11,7 +12,18 @@ enum Main {
     static func main() {
         // Before anything is printed: a closed or broken console must never crash a run.
         ConsoleStream.prepareProcess()
-        LessonCommand.main()
+        LessonCommand.main(withClassDefault(Array(CommandLine.arguments.dropFirst())))
+    }
+
+    /// `--class` may come without its address: then it serves this machine only, on port 8000
+    /// (or the next free port). An address has a digit or a colon, which no lesson name has.
+    static func withClassDefault(_ arguments: [String]) -> [String] {
+        guard let flag = arguments.firstIndex(of: "--class") else { return arguments }
+        let next = flag + 1 < arguments.count ? arguments[flag + 1] : nil
+        let isAddress = next.map { $0 == "localhost" || $0.contains(":") || $0.contains(where: \.isNumber) } ?? false
+        var arguments = arguments
+        if !isAddress { arguments.insert(LessonCommand.defaultClassAddress, at: flag + 1) }
+        return arguments
     }
 }
 
@@ -55,11 +67,25 @@ struct LessonCommand: ParsableCommand {
     @Flag(help: "Use the book's training settings.") var full = false
     @Flag(help: "Show the walk-through of the untrained network; skip training.") var noTrain = false
     @Flag(help: "Wait for Enter before each cell (for teaching).") var step = false
+    @Option(name: .customLong("class"), help: ArgumentHelp(
+        "Serve a live class page that the teacher drives (with the token printed) and students follow; alone, on this "
+            + "machine only (127.0.0.1:8000), or on HOST:PORT (0.0.0.0:8000 for every network).",
+        valueName: "host:port"))
+    var classAddress: String?
     @Flag(help: ArgumentHelp("Continue the run that was stopped (Ctrl-C, kill, power loss) from where it was saved, with its "
         + "settings; --epochs N also extends a finished run."))
     var resume = false
 
     static let defaultDataFolder = "/usr/share/datasets/fashion-mnist"
+    /// What `--class` alone stands for.
+    static let defaultClassAddress = "default"
+
+    /// Where the class page is served, if `--class` was given.
+    func classPageAddress() throws -> ClassAddress? {
+        guard let classAddress else { return nil }
+        if classAddress == Self.defaultClassAddress { return .loopback }
+        do { return try ClassAddress(classAddress) } catch { throw ValidationError("\(error)") }
+    }
 
     /// One line a lesson, name and summary; with `width`, summaries wrap under themselves.
     static func lessonList(indent: String = "", width: Int? = nil) -> String {
@@ -92,6 +118,8 @@ struct LessonCommand: ParsableCommand {
                 + (noTrain ? "--no-train" : "--checkpoint"))
         }
         if resume && command == "all" { throw ValidationError("--resume continues one lesson's run: name the lesson") }
+        if classAddress != nil && command == "all" { throw ValidationError("--class teaches one lesson at a time: name the lesson") }
+        _ = try classPageAddress()
     }
 
     func run() throws {
@@ -132,8 +160,12 @@ struct LessonCommand: ParsableCommand {
             options.epochsGiven = epochs != nil
             options.resume = resume
             let run = try LessonRun(lesson: chosen, settings: settings, options: options, terminal: .current())
-            try run.run()
-            if let signal = run.interruptedBy { throw ExitCode(128 + signal) }
+            guard let address = try classPageAddress() else {
+                try run.run()
+                if let signal = run.interruptedBy { throw ExitCode(128 + signal) }
+                return
+            }
+            try teach(run, on: address)
         } catch let exit as ExitCode {
             throw exit
         } catch let stop as Interrupted {
@@ -142,6 +174,28 @@ struct LessonCommand: ParsableCommand {
             ConsoleStream.error.write("\nerror: \(explained(error))\n")
             throw ExitCode.failure
         }
+    }
+
+    /// Runs `run` in class mode: the page is served while the lesson runs and after it, until
+    /// Ctrl-C closes it (then the exit status is 0, as closing is how a class ends).
+    func teach(_ run: LessonRun, on address: ClassAddress) throws {
+        let session = try ClassSession(run: run, address: address, interruptRequested: { Interrupt.shared.requested })
+        ConsoleStream.output.write("""
+            Class page for \(run.lesson.title):
+              teacher (drives the lesson; keep this address to yourself): \(session.teacherURL)
+              students (follow):                                          \(session.studentURLs.joined(separator: "  "))
+            The lesson waits for the teacher's Next on the page (or Enter here).
+
+
+            """)
+        defer { session.stop() }
+        try run.run()
+        if let signal = run.interruptedBy { throw ExitCode(128 + signal) }
+        session.lessonEnded()
+        ConsoleStream.output.write("\nThe lesson is over; the class page stays at \(session.teacherURL) until Ctrl-C.\n")
+        while !Interrupt.shared.requested { usleep(100_000) }
+        ConsoleStream.output.write("Closed the class page.\n")
+        Interrupt.shared.forgive()
     }
 
     /// The lesson's preset, with the flags given; for `--resume`, the stopped run's settings.

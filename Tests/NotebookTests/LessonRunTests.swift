@@ -120,7 +120,7 @@ final class Fixture {
             let image = try PNGImage(contentsOf: URL(fileURLWithPath: folder.path + "/sample/" + name))
             #expect(image.width > 100 && image.height > 100, "\(name)")
         }
-        let pictures = run.outputs.compactMap { if case .image(let path, _) = $0.output { return path } else { return nil } }
+        let pictures = run.outputs.compactMap { if case .image(let picture) = $0.output { return picture.path } else { return nil } }
         #expect(pictures.map { ($0 as NSString).lastPathComponent } == ["architecture.png", "training.png", "predictions.png"])
     }
 

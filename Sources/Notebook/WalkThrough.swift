@@ -1,0 +1,175 @@
+import Datasets
+import NN
+import Tensors
+
+/// One test image through a network, a top-level layer at a time, with a picture of what each
+/// layer made of it. In step or class mode the teacher sets the pace (`Pacer`), and at each step
+/// may pick another test image (the walk so far is redone with it) or look inside the block just
+/// passed: its branches and how they meet, as `forward` runs them (`Dataflow`).
+///
+/// Two styles: the walk-through's `step-<n>-<layer>.png`, a picture after every layer; and the
+/// trained network's `feature-maps-<layer>.png`, after every block (a convolution is shown after
+/// the activation that follows it).
+final class WalkThrough: WalkThroughExplorer {
+    enum Style { case steps, featureMaps }
+
+    let run: LessonRun
+    let net: any Layer
+    let layers: [any Layer]
+    let style: Style
+    /// Test images at the network's size; nil for random pixels.
+    let images: DataLoader?
+    let sheet: PictureSheet
+    private(set) var imageIndex: Int
+    /// What each layer took (and, after the last, what the network gave), for the layers passed.
+    private var values: [Tensor] = []
+    private var passed = 0
+    /// Pictures' names: "" for the first image, "-image-7" after the teacher picked image 7.
+    private var suffix = ""
+
+    init(run: LessonRun, net: any Layer, style: Style, images: DataLoader?, image: Int = 0, line: Int) {
+        (self.run, self.style, self.images, self.imageIndex) = (run, style, images, image)
+        layers = (net as? Sequential)?.layers ?? [net]
+        sheet = PictureSheet(run: run, line: line)
+        self.net = net
+    }
+
+    /// Walks the whole network, waiting for the teacher before each layer in step or class mode.
+    func walk(input shape: Shape) throws {
+        try start(input: shape)
+        for i in layers.indices {
+            if let pacer = run.pacer {
+                let what = "through layer \(i), \(layers[i].typeName)"
+                run.log.waiting(what)
+                defer { run.log.waiting(nil) }
+                try pacer.wait(what, explorer: self)
+            }
+            try pass(i)
+        }
+    }
+
+    // MARK: The teacher's questions
+
+    func answer(_ request: WalkThroughRequest) throws {
+        switch request {
+        case .image(let index):
+            guard let images, (0..<images.exampleCount).contains(index) else {
+                sheet.say(images == nil ? "This walk-through uses random pixels; there are no test images to pick."
+                    : "There is no test image \(index): pick one from 0 to \(images!.exampleCount - 1).")
+                return
+            }
+            try restart(with: index)
+        case .nextOfClass(let label):
+            guard let images, FashionMNIST.classNames.indices.contains(label) else { return }
+            let labels = images.data.labels
+            let candidates = Array((imageIndex + 1)..<labels.count) + Array(0..<imageIndex)
+            guard let next = candidates.first(where: { Int(labels[$0]) == label }) else {
+                sheet.say("No other test image of class \(FashionMNIST.classNames[label]).")
+                return
+            }
+            try restart(with: next)
+        case .insideBlock:
+            try showInside()
+        }
+    }
+
+    /// The walk so far again, with test image `index`.
+    private func restart(with index: Int) throws {
+        imageIndex = index
+        suffix = "-image-\(index)"
+        let steps = passed
+        values = []
+        passed = 0
+        sheet.say("The walk so far again, with test image \(index) (\(className)).")
+        try start(input: Shape([1, 1, images!.imageHeight, images!.imageWidth]))
+        for i in 0..<steps { try pass(i) }
+    }
+
+    // MARK: Steps
+
+    private var className: String {
+        images.map { FashionMNIST.classNames[Int($0.data.labels[imageIndex])] } ?? "random pixels"
+    }
+
+    private func start(input shape: Shape) throws {
+        let x = images.map { $0.batch([imageIndex]).images } ?? Tensor.uniform(shape, 0, 1, using: RandomGenerator(seed: 0))
+        values = [x]
+        switch style {
+        case .steps:
+            let what = images == nil ? "random pixels" : "test image \(imageIndex) (\(className))"
+            run.log.append(.text("Stepping through the network with \(what), \(x.shape): Enter passes it through the next layer."),
+                           line: sheet.line)
+        case .featureMaps:
+            let picture = Pictures.featureMaps(x, title: "Input: test image \(imageIndex), \(className), \(x.shape)",
+                                               note: "The image every picture below starts from.", colormap: .gray)
+            try sheet.page("feature-maps-input\(suffix).png") { try picture.render(scale: $0) }
+        }
+    }
+
+    private func pass(_ i: Int) throws {
+        let layer = layers[i]
+        let y = try net.evaluating { try noGrad { try layer(values[i]) } }
+        values.append(y)
+        passed = i + 1
+        switch style {
+        case .steps:
+            run.log.append(.text("\(layer.typeName) output shape: \(y.shape)"), line: sheet.line)
+            let title = "Step \(i + 1): after layer \(i), \(layer.description), \(y.shape)"
+            let note = "The sample after \(i + 1) of \(layers.count) layers" + (images == nil ? "." : "; test image \(imageIndex) (\(className)).")
+            let grid = y.shape.rank == 4 ? Pictures.featureMaps(y, title: title, note: note) : Pictures.vector(y, title: title)
+            try sheet.page("step-\(i + 1)-\(layer.typeName.lowercased())\(suffix).png") { try grid.render(scale: $0) }
+        case .featureMaps:
+            guard y.shape.rank == 4 else { return }
+            let nextIsActivation = i + 1 < layers.count && (layers[i + 1] is ReLU || layers[i + 1] is Sigmoid)
+            if nextIsActivation { return }
+            let after = i > 0 && (layer is ReLU || layer is Sigmoid) ? " after \(layers[i - 1].typeName) \(layers[i - 1].hyperparameters)" : ""
+            let grid = Pictures.featureMaps(y, title: "Layer \(i): \(layer.typeName)\(after), output \(y.shape)",
+                                            note: "Test image \(imageIndex) (\(className)).")
+            try sheet.page("feature-maps-\(i)-\(layer.typeName.lowercased())\(suffix).png") { try grid.render(scale: $0) }
+        }
+    }
+
+    /// Inside the layer just passed: a picture after each step of its `forward`, named by
+    /// branch; and inside each block among those steps, one level further (so a stage of
+    /// GoogLeNet shows each Inception block's four paths and their concatenation).
+    private func showInside() throws {
+        guard passed > 0 else { sheet.say("No layer passed yet: go on first."); return }
+        let index = passed - 1, layer = layers[index]
+        guard !layer.namedChildren.isEmpty else {
+            sheet.say("Layer \(index), \(layer.typeName), is a single layer: there is nothing inside it to show.")
+            return
+        }
+        let (_, trace) = try net.evaluating { try noGrad { try LayerTracer.traceSteps { try layer(values[index]) } } }
+        guard let call = trace.calls.last else { return }
+        let prefix = style == .steps ? "step-\(index + 1)" : "feature-maps-\(index)"
+        var pictures = 0
+        func show(_ call: LayerTracer.Call, named title: String, depth: Int) throws {
+            let steps = trace.ownSteps(of: call)
+            var labelled: [(label: String, step: LayerTracer.Step)] = []
+            switch Dataflow(steps, input: call.input, output: call.output) {
+            case let .branches(branches, merge)?:
+                for (b, branch) in branches.enumerated() {
+                    if branch.isEmpty { sheet.say("In \(title), path \(b + 1) is the block's input itself (the shortcut).") }
+                    for step in branch { labelled.append(("path \(b + 1): \(Dataflow.name(of: step, in: trace))", step)) }
+                }
+                for step in merge { labelled.append(("the paths joined: \(Dataflow.name(of: step, in: trace))", step)) }
+            default:
+                for (k, step) in steps.enumerated() { labelled.append(("step \(k + 1): \(Dataflow.name(of: step, in: trace))", step)) }
+            }
+            sheet.say("Inside \(title): \(labelled.count) steps, as its forward runs them.")
+            for item in labelled {
+                if item.step.output.shape.rank == 4 {
+                    pictures += 1
+                    let grid = Pictures.featureMaps(item.step.output, title: "Inside \(title), \(item.label), \(item.step.output.shape)",
+                                                    note: "Test image \(imageIndex) (\(className)).")
+                    try sheet.page("\(prefix)-inside-\(pictures)\(suffix).png") { try grid.render(scale: $0) }
+                }
+                if depth < 2, case .layer(let inner) = item.step.kind, !trace.calls[inner].layer.namedChildren.isEmpty {
+                    let innerLayer = trace.calls[inner].layer
+                    try show(trace.calls[inner], named: "\(title) > \(innerLayer.description)", depth: depth + 1)
+                }
+            }
+        }
+        try show(call, named: "layer \(index) (\(layer.typeName))", depth: 1)
+    }
+}
