@@ -71,6 +71,7 @@ let package = Package(
         .testTarget(name: "PlotTests", dependencies: ["Plot", "Files", "TestSupport"]),
         .testTarget(name: "NotebookTests", dependencies: ["Notebook", "Plot", "NN", "Tensors", "Files", "TestSupport"]),
         .testTarget(name: "LessonsTests", dependencies: ["Lessons", "Notebook", "NN", "Tensors", "Datasets", "TestSupport"]),
+        .testTarget(name: "ClassroomTests", dependencies: ["Classroom", "Notebook", "TestSupport"]),
         // Runs the built `lesson` binary as a process (signals, consoles, a second run).
         .testTarget(name: "LessonCommandTests", dependencies: ["TestSupport"], exclude: ["Expected"]),
     ],
