@@ -18,6 +18,7 @@ public final class ClassServer: Sendable {
     /// The teacher's secret: 128 random bits.
     public let token: String
     let server: HTTPServer
+    let executor = ServerExecutor()
 
     public init(state: ClassState, host: String, port: UInt16) throws {
         self.state = state
@@ -25,10 +26,11 @@ public final class ClassServer: Sendable {
         server = HTTPServer(address: try sockaddr_in.inet(ip4: host, port: port), timeout: 15, logger: .disabled)
     }
 
-    /// Starts serving in the background; returns once the server listens, with its port.
+    /// Starts serving in the background (on a queue of its own); returns once the server
+    /// listens, with its port.
     public func start() async throws -> UInt16 {
         await addRoutes()
-        Task { try? await server.run() }
+        Task(executorPreference: executor) { [server] in try? await server.run() }
         try await server.waitUntilListening(timeout: 5)
         guard case let .ip4(_, port)? = await server.listeningAddress else { return 0 }
         return port

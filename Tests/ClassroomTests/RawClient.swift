@@ -22,7 +22,7 @@ final class RawClient {
     func send(_ text: String) { _ = Array(text.utf8).withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) } }
 
     /// Up to `count` bytes, waiting at most `timeout` seconds for the first; nil at the end.
-    func receive(_ count: Int = 65536, timeout: Double = 5) -> [UInt8]? {
+    func receive(_ count: Int = 65536, timeout: Double = 20) -> [UInt8]? {
         var request = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
         guard poll(&request, 1, Int32(timeout * 1000)) > 0 else { return [] }
         var buffer = [UInt8](repeating: 0, count: count)
@@ -31,7 +31,7 @@ final class RawClient {
     }
 
     /// Exactly `count` bytes, or nil.
-    func receiveExactly(_ count: Int, timeout: Double = 5) -> [UInt8]? {
+    func receiveExactly(_ count: Int, timeout: Double = 20) -> [UInt8]? {
         var bytes: [UInt8] = []
         while bytes.count < count {
             guard let more = receive(count - bytes.count, timeout: timeout), !more.isEmpty else { return nil }
