@@ -11,9 +11,10 @@
  shrink a 224×224 photo quickly. What made it trainable was everything around the shape:
 
  - **ReLU** instead of sigmoid: its gradient does not vanish for large inputs, so a deep stack
-   trains faster and needs no careful initialization.
- - **Dropout** in the dense layers, which hold most of the 46 million parameters and would
-   otherwise memorize the training set.
+   trains faster and is less sensitive to how its weights start.
+ - **Dropout** in the dense layers, which hold most of the paper's 60 million parameters and
+   would otherwise memorize the training set. (This 1-channel, 10-class version has 46.8
+   million.)
  - **Max pooling** with overlapping 3×3 windows, and data augmentation (flips, crops, colour).
  - **GPUs**: the network was split across two 3 GB cards, trained for about a week.
 
@@ -29,9 +30,9 @@ import Tensors
 /*:
  ## The network
 
- Read it in three parts: a wide first layer that sees 11×11 patches with stride 4, three more
- convolutions with max pooling between them, and a classifier of two 4,096-unit dense layers
- with dropout. The convolutions' padding keeps the size within each stage; only the first
+ Read it in three parts: a wide first layer that sees 11×11 patches with stride 4, then four
+ more convolutions (a 5×5, then three 3×3 in a row) with max pooling after the first layer, after
+ the 5×5 and after the last 3×3, and a classifier of two 4,096-unit dense layers with dropout. The convolutions' padding keeps the size within each stage; only the first
  convolution and the pooling layers shrink the image, from 224 to 54, 26, 12 and finally 5.
  */
 public func alexNet() -> Sequential {

@@ -1,7 +1,9 @@
 /*:
  # The chapter side by side
 
- Eight networks in eight lessons, from LeNet's 62 thousand parameters to VGG's 130 million. What
+ Eight networks in eight lessons, from LeNet's 62 thousand parameters to AlexNet's 46.8 million
+ (full-width VGG-11 has 129 million; its lesson trains a version with a quarter of the channels,
+ 43.1 million). What
  did each design buy, and at what cost? This lesson builds every network of the chapter, counts
  its parameters and arithmetic, measures its speed on this machine right now, and collects the
  accuracy and training time of each lesson's last run (from `output/<lesson>/metrics.json`).
@@ -13,8 +15,8 @@ import Notebook
  ## The networks
 
  Each lesson names its network; each is measured at the size the book trains it at: 28×28 for
- the LeNets, 224×224 for AlexNet, VGG and NiN (NiN trains at 96 in class), 96×96 for the rest.
- VGG is the narrow version that its lesson trains.
+ the LeNets, 224×224 for AlexNet, VGG and NiN, 96×96 for the rest (in class, NiN trains at 96
+ and GoogLeNet at 64). VGG is the narrow version that its lesson trains.
  */
 public let compareLesson = Lesson(
     name: "compare", title: "The chapter compared",

@@ -119,7 +119,8 @@ public let denseNetLesson = Lesson(
     try nb.walkThrough(net, input: [1, 1, 96, 96])
 
 /*:
- Under a million parameters, a tenth of ResNet-18's: each layer adds only 32 channels.
+ 758 thousand parameters, about a fifteenth of ResNet-18's 11.2 million: each layer adds only
+ 32 channels.
 
  ## Training
  */
@@ -128,9 +129,23 @@ public let denseNetLesson = Lesson(
 
 /*:
  ## Looking inside
+
+ The stem's 64 kernels of 7×7, averaged over the one input channel.
  */
     try nb.show(Filters(net, firstOnly: true))
+
+/*:
+ One test image through the network. After each dense block the channels have grown by
+ 4 × 32 = 128, and the first maps of each picture are the block's input, carried through
+ unchanged: concatenation keeps them. In step mode (`--step`, or the class page), "inside the
+ block" at a dense block shows it grow: each convolution's 32 new maps, then the
+ concatenation with everything before.
+ */
     try nb.show(FeatureMaps(net, on: data))
+
+/*:
+ And the predictions on the first test images.
+ */
     try nb.show(Predictions(net, on: data))
 
 /*:
@@ -140,6 +155,7 @@ public let denseNetLesson = Lesson(
  2. Remove the transition blocks' pooling (keep the 1×1 convolution). What happens to the
     multiply-adds, and why?
  3. Concatenation keeps every earlier feature; memory is DenseNet's known cost. Compare the
-    activation sizes in `lesson compare` with ResNet's.
+    activation memory in `lesson compare` (what each network's forward pass keeps for the
+    backward pass, concatenations included) with ResNet's.
  */
 }

@@ -30,8 +30,10 @@ import Tensors
  ## The Inception block
 
  `c1` to `c4` are the output channels of the four paths (paths 2 and 3 give the reduction's and
- the convolution's). The properties are named as in the book (`b2_1` is path 2's first layer),
- so a checkpoint's tensor names match PyTorch's. `forward` is the book's, line for line.
+ the convolution's). The properties are named as in the book's English edition (`b2_1` is path
+ 2's first layer), so a checkpoint's tensor names match PyTorch's for its code; the Chinese
+ edition calls them `p1_1` … `p4_2`, and checkpoints with those names load too. `forward` is the
+ book's, line for line.
  */
 public final class Inception: Layer {
     let b1_1: Conv2d
@@ -49,6 +51,10 @@ public final class Inception: Layer {
         b3_2 = Conv2d(c3.0, c3.1, kernelSize: 5, padding: 2)
         b4_1 = MaxPool2d(kernelSize: 3, stride: 1, padding: 1)
         b4_2 = Conv2d(inChannels, c4, kernelSize: 1)
+    }
+
+    public var childNameAliases: [String: String] {
+        ["b1_1": "p1_1", "b2_1": "p2_1", "b2_2": "p2_2", "b3_1": "p3_1", "b3_2": "p3_2", "b4_1": "p4_1", "b4_2": "p4_2"]
     }
 
     public func forward(_ x: Tensor) throws -> Tensor {
@@ -140,9 +146,24 @@ public let googLeNetLesson = Lesson(
 
 /*:
  ## Looking inside
+
+ The stem's 64 kernels of 7×7, averaged over the one input channel: after a few minutes of
+ training they have barely left their random start; a full run turns them into edge detectors.
  */
     try nb.show(Filters(net, firstOnly: true))
+
+/*:
+ One test image stage by stage (at the in-class 64×64): 16×16 after the stem, then 8×8, 4×4
+ and 2×2 as the channels grow to 1,024. In step mode (`--step`, or the class page), "inside the
+ block" at a stage shows each Inception block's four paths and their concatenation on the
+ image itself: the 1×1 path keeps fine detail, the pooled path the strongest responses.
+ */
     try nb.show(FeatureMaps(net, on: data))
+
+/*:
+ And the predictions on the first test images: after four short epochs, expect many mistakes
+ between shirts, pullovers and coats.
+ */
     try nb.show(Predictions(net, on: data))
 
 /*:

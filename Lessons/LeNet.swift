@@ -18,7 +18,8 @@
  is what 1989 had: smooth squashing functions were the norm until ReLU took over around 2011,
  and "subsampling" by averaging was the natural way to shrink an image.
 
- *Where the book's version departs from the paper:* full connections between all channels (the
+ *Where the book's version departs from the paper:* the logistic sigmoid where LeNet-5 used a
+ scaled hyperbolic tangent (1.7159 · tanh(2x/3)), full connections between all channels (the
  paper hand-picked which of the 6 maps feed each of the 16), plain average pooling (the paper's
  had trainable weights), and a softmax classifier instead of the paper's Gaussian output units.
  We train it on Fashion-MNIST, 28×28 photos of clothing, which is harder than digits.
@@ -65,7 +66,8 @@ public let leNetLesson = Lesson(
 /*:
  ### Shapes, layer by layer
 
- Pass one random 28×28 image through the network and watch its shape change. Convolutions
+ Pass one 28×28 image through the network and watch its shape change (random pixels for the
+ table; in step mode, test image 0 of Fashion-MNIST, with its feature maps). Convolutions
  change the number of channels and (without padding) shrink the image; pooling halves height
  and width; `Flatten` makes one long vector; the dense layers end at 10 class scores.
  */

@@ -11,12 +11,13 @@
  perceptron that slides over the image: the "network in the network".
 
  Its second idea is **global average pooling**. The last block outputs one channel per class;
- averaging each channel over the whole image gives the class scores directly. No dense layer, no
- flattening, far fewer parameters, and the network accepts any input size.
+ averaging each channel over the whole image gives the class scores directly. No dense layer
+ (the final `Flatten` only turns the 10 × 1 × 1 scores into a row of 10), far fewer
+ parameters, and the network takes a range of input sizes: any from 67×67 up.
 
  *Where the book's version departs from the paper:* the book sizes its blocks like AlexNet's
- (96, 256 and 384 channels with 11×11, 5×5 and 3×3 kernels), uses one input channel and 10
- classes, and adds dropout before the last block.
+ (96, 256 and 384 channels with 11×11, 5×5 and 3×3 kernels) and uses one input channel and 10
+ classes. Like the paper, it uses dropout (here before the last block).
  */
 import Datasets
 import NN
@@ -60,7 +61,7 @@ public func nin() -> Sequential {
  ## Running the lesson
 
  Because NiN has no dense layer, its input size is free. In class we train at 96×96 instead of
- 224×224, about five times less arithmetic per image.
+ 224×224: 108 million multiply-adds per image instead of 762 million, about seven times less.
  */
 public let ninLesson = Lesson(
     name: "nin", title: "NiN",
@@ -82,7 +83,7 @@ public let ninLesson = Lesson(
     try nb.walkThrough(net, input: [1, 1, 224, 224])
 
 /*:
- About 2 million parameters against AlexNet's 47 million, for a similar amount of arithmetic:
+ About 2 million parameters against AlexNet's 46.8 million, for a similar amount of arithmetic:
  the dense layers were where AlexNet's parameters were.
 
  ## Training
@@ -96,8 +97,10 @@ public let ninLesson = Lesson(
 /*:
  ## Looking inside
 
- The last block's ten maps are the class evidence at each position before averaging: the
- channel of the true class should be bright where the garment is.
+ At 224×224 the last block's ten maps are 5×5: the evidence for each class at each position,
+ before averaging, and the true class's channel is brightest where the garment is (run with
+ `--resize 224` to see it). At the in-class 96×96 they are 1×1 already, one number each: the
+ class scores themselves, before softmax.
  */
     try nb.show(Filters(net, firstOnly: true))
     try nb.show(FeatureMaps(net, on: data))

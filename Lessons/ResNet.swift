@@ -10,8 +10,9 @@
  A **residual block** has two 3×3 convolutions with batch norm, and a shortcut that adds the
  block's input to their output before the last ReLU. When the block changes the number of
  channels or halves the size (stride 2), a 1×1 convolution on the shortcut makes the two match.
- With such blocks their ResNet-152 trained fine and won ImageNet 2015; residual connections have
- been in nearly every deep network since.
+ ResNet-18 and -34 are built from these blocks; the deeper ResNet-50, -101 and -152 use a
+ cheaper *bottleneck* block (1×1, 3×3, 1×1 convolutions) instead. With them ResNet-152 trained
+ fine and won ImageNet 2015; residual connections have been in nearly every deep network since.
 
  *Where the book's version departs from the paper:* ResNet-18 with one input channel, 10
  classes, and Fashion-MNIST at 96×96.
@@ -127,9 +128,23 @@ public let resNetLesson = Lesson(
 
 /*:
  ## Looking inside
+
+ The stem's 64 kernels of 7×7, each averaged over its one input channel: trained briefly in
+ class, they show little structure yet; after a full run, edge and blob detectors.
  */
     try nb.show(Filters(net, firstOnly: true))
+
+/*:
+ One test image stage by stage. Each stage halves the maps and doubles the channels; by the last
+ stage the maps are 3×3 at 96×96, and what is left is which channels fire, not where. In step
+ mode (`--step`, or the class page), "inside the block" shows a residual block's two paths: the
+ branch's convolutions and the shortcut, and their sum.
+ */
     try nb.show(FeatureMaps(net, on: data))
+
+/*:
+ And the predictions on the first test images.
+ */
     try nb.show(Predictions(net, on: data))
 
 /*:

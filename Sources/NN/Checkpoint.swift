@@ -56,6 +56,11 @@ public enum Checkpoint {
     }
 
     static func load(_ stored: [SafeTensors.Entry], file: String, into net: any Layer) throws {
+        let stored = stored.map { entry in
+            var entry = entry
+            entry.name = ourName(entry.name, in: net)
+            return entry
+        }
         var byName: [String: SafeTensors.Entry] = [:]
         for entry in stored { byName[entry.name] = entry }
         let expected = entries(net)
@@ -83,6 +88,19 @@ public enum Checkpoint {
             }
         }
         apply(byName, to: net)
+    }
+
+    /// A stored tensor's name with every sub-layer called by our name where the file uses another
+    /// (`childNameAliases`): `3.0.p2_1.weight` → `3.0.b2_1.weight`.
+    static func ourName(_ stored: String, in net: any Layer) -> String {
+        var layer: (any Layer)? = net
+        return stored.split(separator: ".", omittingEmptySubsequences: false).map { part -> String in
+            guard let current = layer else { return String(part) }
+            let name = current.namedChildren.contains { $0.name == part } ? String(part)
+                : current.childNameAliases.first { $0.value == part }?.key ?? String(part)
+            layer = current.namedChildren.first { $0.name == name }?.layer
+            return name
+        }.joined(separator: ".")
     }
 
     static func apply(_ byName: [String: SafeTensors.Entry], to net: any Layer, prefix: String = "") {

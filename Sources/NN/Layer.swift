@@ -23,6 +23,9 @@ public protocol Layer: AnyObject {
     var namedBuffers: [(name: String, tensor: Tensor)] { get }
     /// Sub-layers by name, in order.
     var namedChildren: [(name: String, layer: any Layer)] { get }
+    /// Other names its sub-layers go by in checkpoints saved elsewhere, name → other name (the
+    /// Chinese edition of the book calls Inception's `b1_1` `p1_1`); loading accepts either.
+    var childNameAliases: [String: String] { get }
 }
 
 extension Layer {
@@ -65,6 +68,8 @@ extension Layer {
     }
 
     public var namedBuffers: [(name: String, tensor: Tensor)] { [] }
+
+    public var childNameAliases: [String: String] { [:] }
 
     /// Every stored property that is a layer (or an array of layers, named `name.0`, `name.1`, ...).
     public var namedChildren: [(name: String, layer: any Layer)] {

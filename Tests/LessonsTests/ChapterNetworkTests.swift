@@ -50,6 +50,24 @@ import Testing
         #expect(block.parametersByPath().map(\.path).prefix(4) == ["b1_1.weight", "b1_1.bias", "b2_1.weight", "b2_1.bias"])
     }
 
+    /// A checkpoint that names Inception's paths as the book's Chinese edition does (`p1_1` ...)
+    /// loads as well as one with the English edition's `b1_1`.
+    @Test func inceptionCheckpointsLoadUnderEitherEditionsNames() throws {
+        let saved = Sequential { Inception(3, 2, (2, 4), (1, 2), 2) }
+        let entries = try SafeTensors.decode(try Checkpoint.encode(saved), file: "x")
+        let chinese = entries.map { entry in
+            var entry = entry
+            entry.name = entry.name.split(separator: ".").map { part in
+                part.count == 4 && part.hasPrefix("b") && part.contains("_") ? "p" + part.dropFirst() : part
+            }.joined(separator: ".")
+            return entry
+        }
+        #expect(chinese.contains { $0.name == "0.p4_2.weight" })
+        let loaded = Random.$generator.withValue(RandomGenerator(seed: 7)) { Sequential { Inception(3, 2, (2, 4), (1, 2), 2) } }
+        try Checkpoint.load(try SafeTensors.encode(chinese), file: "zh.safetensors", into: loaded)
+        #expect(loaded.parameters.map(\.scalars) == saved.parameters.map(\.scalars))
+    }
+
     @Test func batchNormLeNetShapesAndParameters() throws {
         let s = try summarize(batchNormLeNet(), input: [1, 1, 28, 28])
         #expect(s.layers.map(\.outputShape) == [
