@@ -178,7 +178,8 @@ public final class LessonRun {
 
     /// The cells shown with their outputs, as `<lesson>.ipynb` and `<lesson>.html`.
     func writeNotebook() throws {
-        let export = NotebookExport(title: lesson.title, lessonName: lesson.name, cells: log.cells, outputs: log.outputs)
+        var export = NotebookExport(title: lesson.title, lessonName: lesson.name, cells: log.cells, outputs: log.outputs)
+        export.sourceName = lesson.sourceFile.split(separator: "/").suffix(2).joined(separator: "/")
         try folder.write(try export.ipynb(), to: "\(lesson.name).ipynb")
         try folder.write(Data(try export.html().utf8), to: "\(lesson.name).html")
     }

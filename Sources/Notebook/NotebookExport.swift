@@ -6,6 +6,8 @@ import Foundation
 public struct NotebookExport {
     let title: String
     let lessonName: String
+    /// The lesson's file, as the record names it: `Lessons/LeNet.swift`.
+    var sourceName: String = ""
     let cells: [LiterateSource.Cell]
     /// Outputs by cell index; `nil` when the lesson's source was not available.
     let outputs: [(cell: Int?, output: CellOutput)]
@@ -28,19 +30,27 @@ public struct NotebookExport {
 
     // MARK: ipynb
 
+    /// What the record is, said first in the notebook and on the page.
+    var recordNote: String {
+        "This is the record of a run of `swift run lesson \(lessonName)`" + (sourceName.isEmpty ? "" : " (the lesson's file: `\(sourceName)`)")
+            + ": its Swift code ran there, with Convbook, not in Jupyter; there is no Jupyter kernel for it. "
+            + "Read it here; to run it, run the lesson."
+    }
+
     func ipynb() throws -> Data {
-        var notebookCells: [[String: Any]] = []
-        var executionCount = 0
+        // Cells are not numbered: Jupyter did not run them.
+        var notebookCells: [[String: Any]] = [
+            ["cell_type": "markdown", "id": "record", "metadata": [String: Any](), "source": Self.lines("*\(recordNote)*")],
+        ]
         for (i, (cell, outputs)) in grouped().enumerated() {
             let source = Self.lines(cell.text)
             switch cell.kind {
             case .prose:
                 notebookCells.append(["cell_type": "markdown", "id": "cell-\(i)", "metadata": [String: Any](), "source": source])
             case .code:
-                executionCount += 1
                 notebookCells.append([
                     "cell_type": "code", "id": "cell-\(i)", "metadata": [String: Any](), "source": source,
-                    "execution_count": executionCount, "outputs": try outputs.map(Self.jupyterOutput),
+                    "execution_count": NSNull(), "outputs": try outputs.map(Self.jupyterOutput),
                 ])
             }
         }
@@ -84,6 +94,23 @@ public struct NotebookExport {
 
     // MARK: HTML
 
+    /// The lesson's headings (levels 1 and 2), linked: a table of contents.
+    var contents: String {
+        let headings = cells.filter { $0.kind == .prose }.flatMap { Markdown.parse($0.text) }.compactMap { block -> (Int, String)? in
+            if case let .heading(level, inlines) = block, level <= 2 { return (level, Markdown.plainText(inlines)) }
+            return nil
+        }
+        guard headings.count > 2 else { return "" }
+        return "<nav class=\"contents\"><strong>Contents</strong><ul>"
+            + headings.map { "<li class=\"level\($0.0)\"><a href=\"#\(Self.anchor($0.1))\">\(Self.escape($0.1))</a></li>" }.joined()
+            + "</ul></nav>\n"
+    }
+
+    /// A heading's id: its words, lower case, joined by hyphens.
+    static func anchor(_ text: String) -> String {
+        text.lowercased().split { !$0.isLetter && !$0.isNumber }.joined(separator: "-")
+    }
+
     func html() throws -> String {
         var body = ""
         for (cell, outputs) in grouped() {
@@ -109,8 +136,9 @@ public struct NotebookExport {
         </head>
         <body>
         <main>
-        <p class="banner">Convbook · <code>swift run lesson \(Self.escape(lessonName))</code></p>
-        \(body)</main>
+        <p class="banner">Convbook · <code>swift run lesson \(Self.escape(lessonName))</code>\(sourceName.isEmpty ? "" : " · <code>\(Self.escape(sourceName))</code>")</p>
+        <p class="record">\(Self.html(Markdown.inline(recordNote)))</p>
+        \(contents)\(body)</main>
         </body>
         </html>
 
@@ -131,7 +159,10 @@ public struct NotebookExport {
     .code code { background: none; padding: 0; font-size: 14px; }
     .ln { display: inline-block; width: 2.6em; margin-right: 10px; color: #a0a6ad; text-align: right; user-select: none; }
     .k { color: #a626a4; } .t { color: #b26b00; } .n { color: #0b7285; } .s { color: #2b8a3e; } .c { color: #868e96; font-style: italic; }
-    .output { font: 13.5px/1.45 "DejaVu Sans Mono", Menlo, Consolas, monospace; padding: 8px 12px; border-left: 3px solid #d0d7de; margin-top: 6px; white-space: pre; }
+    .output { font: 13.5px/1.45 "DejaVu Sans Mono", Menlo, Consolas, monospace; padding: 8px 12px; border-left: 3px solid #d0d7de; margin-top: 6px; white-space: pre-wrap; overflow-wrap: anywhere; }
+    .record { font: italic 14px/1.5 system-ui, "DejaVu Sans", sans-serif; color: #555; }
+    .contents { font: 14px/1.5 system-ui, "DejaVu Sans", sans-serif; background: #f6f8fa; border-radius: 6px; padding: 8px 16px; }
+    .contents ul { margin: 4px 0; padding-left: 18px; } .contents .level2 { margin-left: 14px; }
     .error { color: #c92a2a; border-left-color: #c92a2a; }
     figure { margin: 10px 0; } figure img { max-width: 100%; height: auto; border: 1px solid #eee; }
     figcaption { font: 12px system-ui, "DejaVu Sans", sans-serif; color: #888; }
@@ -184,7 +215,8 @@ public struct NotebookExport {
     static func html(_ blocks: [Markdown.Block]) -> String {
         blocks.map { block in
             switch block {
-            case let .heading(level, inlines): return "<h\(level)>\(html(inlines))</h\(level)>\n"
+            case let .heading(level, inlines):
+                return "<h\(level) id=\"\(anchor(Markdown.plainText(inlines)))\">\(html(inlines))</h\(level)>\n"
             case let .paragraph(inlines): return "<p>\(html(inlines))</p>\n"
             case let .list(ordered, start, items):
                 let tag = ordered ? "ol" : "ul"

@@ -29,10 +29,15 @@ import TestSupport
         #expect(json["nbformat"] as? Int == 4 && json["nbformat_minor"] as? Int == 5)
         let metadata = try #require(json["metadata"] as? [String: Any])
         #expect((metadata["kernelspec"] as? [String: Any])?["language"] as? String == "swift")
-        let cells = try #require(json["cells"] as? [[String: Any]])
+        let all = try #require(json["cells"] as? [[String: Any]])
+        // First, what the notebook is: a record of a run, not something Jupyter can run.
+        #expect((all[0]["source"] as? [String])?.first?.contains("This is the record of a run of `swift run lesson t`") == true)
+        let cells = Array(all.dropFirst())
         #expect(cells.map { $0["cell_type"] as? String } == ["markdown", "code", "markdown", "code"])
-        let ids = cells.compactMap { $0["id"] as? String }
-        #expect(Set(ids).count == 4)
+        let ids = all.compactMap { $0["id"] as? String }
+        #expect(Set(ids).count == 5)
+        #expect(cells.filter { $0["cell_type"] as? String == "code" }.allSatisfy { $0["execution_count"] is NSNull },
+                "not numbered: Jupyter did not run them")
         #expect(cells[0]["source"] as? [String] == ["# Title\n", "Some *prose* with `code` & <angle brackets>."])
         let outputs = try #require(cells[1]["outputs"] as? [[String: Any]])
         #expect(outputs.map { $0["output_type"] as? String } == ["stream", "display_data"])
@@ -45,7 +50,8 @@ import TestSupport
     @Test func htmlIsSelfContainedAndEscaped() throws {
         let folder = TemporaryFolder()
         let html = try export(folder).html()
-        #expect(html.contains("<h1>Title</h1>"))
+        #expect(html.contains("<h1 id=\"title\">Title</h1>"))
+        #expect(html.contains("This is the record of a run of <code>swift run lesson t</code>"))
         #expect(html.contains("<em>prose</em> with <code>code</code> &amp; &lt;angle brackets&gt;"))
         #expect(html.contains("data:image/png;base64,"))
         // Nothing is fetched from elsewhere: every src is inline data, no stylesheets or scripts.
