@@ -27,7 +27,7 @@ import Tensors
  turn and concatenates each one's output to its input. `transitionBlock` shrinks.
  */
 public func convBlock(_ inputChannels: Int, _ numChannels: Int) -> Sequential {
-    Sequential {
+    Sequential(name: "conv_block") {
         BatchNorm2d(inputChannels); ReLU()
         Conv2d(inputChannels, numChannels, kernelSize: 3, padding: 1)
     }
@@ -55,7 +55,7 @@ public final class DenseBlock: Layer {
 }
 
 public func transitionBlock(_ inputChannels: Int, _ numChannels: Int) -> Sequential {
-    Sequential {
+    Sequential(name: "transition_block") {
         BatchNorm2d(inputChannels); ReLU()
         Conv2d(inputChannels, numChannels, kernelSize: 1)
         AvgPool2d(kernelSize: 2, stride: 2)
@@ -69,7 +69,7 @@ public func transitionBlock(_ inputChannels: Int, _ numChannels: Int) -> Sequent
  after the first), with a transition halving the channels between them.
  */
 public func denseNet() -> Sequential {
-    var layers: [any Layer] = [Sequential {
+    var layers: [any Layer] = [Sequential(name: "b1") {
         Conv2d(1, 64, kernelSize: 7, stride: 2, padding: 3); BatchNorm2d(64); ReLU()
         MaxPool2d(kernelSize: 3, stride: 2, padding: 1)
     }]
@@ -116,7 +116,7 @@ public let denseNetLesson = Lesson(
     try nb.say("DenseBlock(2, 3, 10): [4, 3, 8, 8] → \(dense.shape)\ntransitionBlock(23, 10): \(dense.shape) → \(transition.shape)")
 
     let net = denseNet()
-    try nb.walkThrough(net, input: [1, 1, 96, 96])
+    try nb.walkThrough(net, input: [1, 1, 96, 96], depth: 2)
 
 /*:
  758 thousand parameters, about a fifteenth of ResNet-18's 11.2 million: each layer adds only

@@ -77,21 +77,21 @@ public final class Inception: Layer {
  average pooling and one dense layer at the end.
  */
 public func googLeNet() -> Sequential {
-    let b1 = Sequential {
+    let b1 = Sequential(name: "b1") {
         Conv2d(1, 64, kernelSize: 7, stride: 2, padding: 3); ReLU()
         MaxPool2d(kernelSize: 3, stride: 2, padding: 1)
     }
-    let b2 = Sequential {
+    let b2 = Sequential(name: "b2") {
         Conv2d(64, 64, kernelSize: 1); ReLU()
         Conv2d(64, 192, kernelSize: 3, padding: 1); ReLU()
         MaxPool2d(kernelSize: 3, stride: 2, padding: 1)
     }
-    let b3 = Sequential {
+    let b3 = Sequential(name: "b3") {
         Inception(192, 64, (96, 128), (16, 32), 32)
         Inception(256, 128, (128, 192), (32, 96), 64)
         MaxPool2d(kernelSize: 3, stride: 2, padding: 1)
     }
-    let b4 = Sequential {
+    let b4 = Sequential(name: "b4") {
         Inception(480, 192, (96, 208), (16, 48), 64)
         Inception(512, 160, (112, 224), (24, 64), 64)
         Inception(512, 128, (128, 256), (24, 64), 64)
@@ -99,7 +99,7 @@ public func googLeNet() -> Sequential {
         Inception(528, 256, (160, 320), (32, 128), 128)
         MaxPool2d(kernelSize: 3, stride: 2, padding: 1)
     }
-    let b5 = Sequential {
+    let b5 = Sequential(name: "b5") {
         Inception(832, 256, (160, 320), (32, 128), 128)
         Inception(832, 384, (192, 384), (48, 128), 128)
         AdaptiveAvgPool2d(1)
@@ -129,7 +129,7 @@ public let googLeNetLesson = Lesson(
  Inception stage ends with pooling; by the last, 1,024 channels of 3×3 are averaged to 1,024
  numbers.
  */
-    try nb.walkThrough(net, input: [1, 1, 96, 96])
+    try nb.walkThrough(net, input: [1, 1, 96, 96], depth: 2)
 
 /*:
  The architecture picture shows each Inception block's four paths and the channels each adds:

@@ -104,8 +104,11 @@ public let leNetLesson = Lesson(
     try nb.show(FeatureMaps(net, on: data))
 
 /*:
- Finally the predictions on the first test images. Which classes does LeNet confuse? Shirts,
- T-shirts, pullovers and coats look alike at 28×28 pixels.
+ Finally the predictions on the first test images. Which classes does LeNet confuse? The
+ confusion matrix under the training cell counts every test image: shirts are its weakest class,
+ most often taken for T-shirts and pullovers, and coats for pullovers. At 28×28 pixels these
+ garments differ in a collar or a sleeve's length, a few pixels that the 5×5 maps after the
+ second pooling have all but averaged away.
  */
     try nb.show(Predictions(net, on: data))
 

@@ -31,7 +31,7 @@ import Tensors
  each followed by ReLU.
  */
 public func ninBlock(_ inChannels: Int, _ outChannels: Int, kernelSize: Int, stride: Int, padding: Int) -> Sequential {
-    Sequential {
+    Sequential(name: "nin_block") {
         Conv2d(inChannels, outChannels, kernelSize: kernelSize, stride: stride, padding: padding); ReLU()
         Conv2d(outChannels, outChannels, kernelSize: 1); ReLU()
         Conv2d(outChannels, outChannels, kernelSize: 1); ReLU()
@@ -80,7 +80,7 @@ public let ninLesson = Lesson(
  On the book's 224×224 input, the blocks shrink the image to 54, 26, 12 and 5 while the channels
  go to 96, 256, 384 and finally 10.
  */
-    try nb.walkThrough(net, input: [1, 1, 224, 224])
+    try nb.walkThrough(net, input: [1, 1, 224, 224], depth: 2)
 
 /*:
  About 2 million parameters against AlexNet's 46.8 million, for a similar amount of arithmetic:

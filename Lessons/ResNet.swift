@@ -53,6 +53,10 @@ public final class Residual: Layer {
     public var description: String {
         "Residual(\(conv1.inChannels), \(conv1.outChannels)\(conv3 != nil ? ", use1x1Conv" : "")\(conv1.stride != 1 ? ", strides: \(conv1.stride)" : ""))"
     }
+    public var hyperparameters: String {
+        "\(conv1.inChannels)→\(conv1.outChannels)" + (conv1.stride != 1 ? ", stride \(conv1.stride)" : "")
+            + (conv3 != nil ? ", 1×1 shortcut" : "")
+    }
 }
 
 /*:
@@ -64,23 +68,24 @@ public final class Residual: Layer {
  four stages of two residual blocks (64, 128, 256, 512 channels), global average pooling and
  one dense layer. 18 = 1 + 4 × 2 × 2 + 1 layers with weights.
  */
-public func resnetBlock(_ inputChannels: Int, _ numChannels: Int, residuals: Int, firstBlock: Bool = false) -> Sequential {
+public func resnetBlock(_ inputChannels: Int, _ numChannels: Int, residuals: Int, firstBlock: Bool = false,
+                        name: String) -> Sequential {
     Sequential((0..<residuals).map { i in
         i == 0 && !firstBlock ? Residual(inputChannels, numChannels, use1x1Conv: true, strides: 2)
             : Residual(numChannels, numChannels)
-    })
+    }, name: name)
 }
 
 public func resNet18() -> Sequential {
     Sequential {
-        Sequential {
+        Sequential(name: "b1") {
             Conv2d(1, 64, kernelSize: 7, stride: 2, padding: 3); BatchNorm2d(64); ReLU()
             MaxPool2d(kernelSize: 3, stride: 2, padding: 1)
         }
-        resnetBlock(64, 64, residuals: 2, firstBlock: true)
-        resnetBlock(64, 128, residuals: 2)
-        resnetBlock(128, 256, residuals: 2)
-        resnetBlock(256, 512, residuals: 2)
+        resnetBlock(64, 64, residuals: 2, firstBlock: true, name: "b2")
+        resnetBlock(64, 128, residuals: 2, name: "b3")
+        resnetBlock(128, 256, residuals: 2, name: "b4")
+        resnetBlock(256, 512, residuals: 2, name: "b5")
         AdaptiveAvgPool2d(1)
         Flatten()
         Linear(512, 10)
@@ -116,7 +121,7 @@ public let resNetLesson = Lesson(
  On the book's 224×224 walk-through input: 56, 56, 28, 14 and 7, then one number per channel.
  */
     let net = resNet18()
-    try nb.walkThrough(net, input: [1, 1, 224, 224])
+    try nb.walkThrough(net, input: [1, 1, 224, 224], depth: 2)
 
 /*:
  ## Training

@@ -38,7 +38,7 @@ public func vggBlock(convs: Int, inChannels: Int, outChannels: Int) -> Sequentia
         channels = outChannels
     }
     layers.append(MaxPool2d(kernelSize: 2, stride: 2))
-    return Sequential(layers)
+    return Sequential(layers, name: "vgg_block")
 }
 
 /*:
@@ -93,10 +93,13 @@ public let vggLesson = Lesson(
 
 /*:
  129 million parameters, 7.5 billion multiply-adds per image. For training we use the narrow
- `smallVGG()` from above: the same blocks with a quarter of the channels.
+ `smallVGG()` from above: the same blocks with a quarter of the channels. `depth: 2` also lists
+ the layers inside each `vgg_block`, indented under it, with their own parameters and
+ multiply-adds. The convolutions hold 0.6 million of the 43 million parameters yet do 92% of
+ the multiply-adds; the dense layers are the other way round.
  */
     let net = smallVGG()
-    try nb.walkThrough(net, input: [1, 1, 224, 224])
+    try nb.walkThrough(net, input: [1, 1, 224, 224], depth: 2)
 
 /*:
  ## Training

@@ -14,6 +14,9 @@ public protocol Layer: AnyObject {
 
     /// The layer with its settings, as PyTorch prints it: `Conv2d(1, 6, kernel_size=5, padding=2)`.
     var description: String { get }
+    /// What diagrams, tables and walk-through steps call it: the type (`Conv2d`, `Inception`), or
+    /// the name the book gives a stage (`b3`, `vgg_block`).
+    var displayName: String { get }
     /// The settings in a few characters, for diagrams: `1→6, 5×5, pad 2`.
     var hyperparameters: String { get }
     /// This layer's own parameters, by name (not those of its sub-layers).
@@ -54,6 +57,8 @@ extension Layer {
     public var typeName: String { String(describing: type(of: self)) }
 
     public var description: String { typeName }
+
+    public var displayName: String { typeName }
 
     public var hyperparameters: String { "" }
 
@@ -104,7 +109,15 @@ extension Layer {
     public var parameterCount: Int { parameters.reduce(0) { $0 + $1.count } }
 
     /// This layer and every layer inside it, depth first.
-    public var allLayers: [any Layer] { [self] + namedChildren.flatMap { $0.layer.allLayers } }
+    public var allLayers: [any Layer] { layersByPath.map(\.layer) }
+
+    /// The same, each with its path as `state_dict` keys spell it: "" for this layer, then `0`,
+    /// `b1.0`, `1.net.2`, ...
+    public var layersByPath: [(path: String, layer: any Layer)] {
+        [("", self)] + namedChildren.flatMap { child in
+            child.layer.layersByPath.map { (($0.path.isEmpty ? child.name : "\(child.name).\($0.path)"), $0.layer) }
+        }
+    }
 
     /// Training mode: dropout drops, batch norm uses batch statistics.
     public func train() { setTraining(true) }

@@ -10,13 +10,16 @@ import Tensors
 ///     }
 ///
 /// or from an array, when a loop builds the layers: `Sequential(blocks)`. Sub-layers are named
-/// `0`, `1`, ... as in PyTorch.
+/// `0`, `1`, ... as in PyTorch. A stage can carry the name the book gives it, which diagrams,
+/// tables and walk-through steps show instead of "Sequential": `Sequential(name: "b1") { ... }`.
 public final class Sequential: Layer {
     public let layers: [any Layer]
+    /// The book's name for this stage (`b1`, `vgg_block`), if it has one.
+    public let name: String?
 
-    public init(_ layers: [any Layer]) { self.layers = layers }
+    public init(_ layers: [any Layer], name: String? = nil) { (self.layers, self.name) = (layers, name) }
 
-    public init(@LayerBuilder _ build: () -> [any Layer]) { self.layers = build() }
+    public init(name: String? = nil, @LayerBuilder _ build: () -> [any Layer]) { (self.layers, self.name) = (build(), name) }
 
     public func forward(_ x: Tensor) throws -> Tensor {
         try layers.reduce(x) { try $1($0) }
@@ -28,7 +31,11 @@ public final class Sequential: Layer {
         layers.enumerated().map { (String($0.offset), $0.element) }
     }
 
-    public var description: String { "Sequential(\(layers.count) layers)" }
+    public var displayName: String { name ?? typeName }
+
+    public var description: String { (name.map { "\($0): " } ?? "") + "Sequential(\(layers.count) layers)" }
+
+    public var hyperparameters: String { "\(layers.count) layer\(layers.count == 1 ? "" : "s")" }
 }
 
 /// Collects the layers written inside a `Sequential { }` block; `if`, `for` and arrays of layers

@@ -133,6 +133,8 @@ public final class Trainer {
         public var state: TrainingState
         /// Whether `stopAfterEpoch` ended training early.
         public var endedEarly = false
+        /// How the last epoch's test predictions fell, class by class (nil if no epoch ended).
+        public var testConfusion: Confusion?
     }
 
     /// Trains from the start, or from `start` (whose weights the net must already hold).
@@ -143,6 +145,7 @@ public final class Trainer {
         if let words = start?.random.compactMap({ UInt64($0, radix: 16) }), words.count == 4 { generator.state = words }
         let clock = ContinuousClock()
         var lastSave = clock.now
+        var testConfusion: Confusion?
         func save() throws {
             state.random = generator.state.map { String($0, radix: 16) }
             try saveState?(state)
@@ -178,19 +181,20 @@ public final class Trainer {
                 observers.forEach { $0.batchDidEnd(progress) }
                 if shouldStop() {
                     try save()
-                    return Result(history: state.history, interrupted: true, state: state)
+                    return Result(history: state.history, interrupted: true, state: state, testConfusion: testConfusion)
                 }
                 if (clock.now - lastSave).seconds >= saveInterval { try save() }
             }
-            guard let testAccuracy = try accuracy(of: net, on: test, shouldStop: shouldStop) else {
+            guard let tested = try confusion(of: net, on: test, shouldStop: shouldStop) else {
                 state.epochSeconds = (clock.now - epochStart).seconds
                 try save()
-                return Result(history: state.history, interrupted: true, state: state)
+                return Result(history: state.history, interrupted: true, state: state, testConfusion: testConfusion)
             }
+            testConfusion = tested
             let seen = Double(max(state.seen, 1))
             let record = EpochRecord(
                 epoch: epoch, loss: state.lossSum / seen, trainAccuracy: Double(state.correct) / seen,
-                testAccuracy: testAccuracy, examplesPerSecond: Double(state.seen) / state.computeSeconds,
+                testAccuracy: tested.accuracy, examplesPerSecond: Double(state.seen) / state.computeSeconds,
                 seconds: (clock.now - epochStart).seconds)
             state.history.append(record)
             let trainingSeconds = state.trainingSeconds, history = state.history
@@ -199,10 +203,11 @@ public final class Trainer {
             try save()
             observers.forEach { $0.epochDidEnd(record) }
             if state.epoch <= epochs && stopAfterEpoch() {
-                return Result(history: state.history, interrupted: false, state: state, endedEarly: true)
+                return Result(history: state.history, interrupted: false, state: state, endedEarly: true,
+                              testConfusion: testConfusion)
             }
         }
-        return Result(history: state.history, interrupted: false, state: state)
+        return Result(history: state.history, interrupted: false, state: state, testConfusion: testConfusion)
     }
 }
 
@@ -225,22 +230,7 @@ extension Trainer {
 
 /// The fraction of examples whose highest-scoring class is the label, in evaluation mode.
 public func accuracy(of net: any Layer, on data: any BatchSource) throws -> Double {
-    try accuracy(of: net, on: data, shouldStop: { false }) ?? 0
-}
-
-/// The same, asking `shouldStop` after every batch: nil if it said stop.
-public func accuracy(of net: any Layer, on data: any BatchSource, shouldStop: () -> Bool) throws -> Double? {
-    var correct = 0, seen = 0, stopped = false
-    try net.evaluating { try noGrad {
-        for batch in data.batches(epoch: 0) {
-            let predictions = try net(batch.images).argmax()
-            correct += zip(predictions, batch.labels).filter { $0 == Int($1) }.count
-            seen += batch.labels.count
-            if shouldStop() { stopped = true; return }
-        }
-    } }
-    if stopped { return nil }
-    return seen == 0 ? 0 : Double(correct) / Double(seen)
+    try confusion(of: net, on: data)?.accuracy ?? 0
 }
 
 extension Duration {

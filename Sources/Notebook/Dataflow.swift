@@ -5,7 +5,7 @@ import Tensors
 /// them), found from a trace of one run rather than declared beside it: either one chain from
 /// the input to the output, or branches that all start at the input and meet at one step (a
 /// concatenation, a sum) followed by a chain to the output. Anything else (a dense block, whose
-/// every step feeds several later ones) is neither, and is drawn as one box.
+/// every step feeds several later ones) is neither, and is drawn as its steps in order.
 enum Dataflow {
     case chain([LayerTracer.Step])
     /// The branches' steps in order (an empty branch is the input itself), then the step that
@@ -47,7 +47,7 @@ enum Dataflow {
     /// A step as a diagram names it: the layer's type, or the operation in words.
     static func name(of step: LayerTracer.Step, in trace: LayerTracer) -> String {
         switch step.kind {
-        case .layer(let call): return trace.calls[call].layer.typeName
+        case .layer(let call): return trace.calls[call].layer.displayName
         case .operation(let function):
             let base = String(function.prefix { $0 != "(" })
             return ["relu": "ReLU", "sigmoid": "Sigmoid", "cat": "concatenate channels", "+": "add", "*": "multiply",

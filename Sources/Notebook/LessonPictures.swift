@@ -30,12 +30,23 @@ public struct PictureSheet {
     public func linkedPage(_ name: String, _ draw: (_ scale: Double) throws -> (Canvas, [PictureLink])) throws {
         try run.checkInterrupt()
         let (canvas, links) = try draw(run.options.scale)
+        let name = unused(name)
         try run.folder.write(try canvas.pngData(), to: name)
         run.log.append(.image(PictureOutput(path: run.folder.displayPath(name), links: links)), line: line)
     }
 
     /// A text output beside the pictures.
     public func say(_ text: String) { run.log.append(.text(text), line: line) }
+
+    /// `name`, or if this run has already written a picture by that name, `name-2`, `name-3`...
+    /// (before the extension), taken for this picture.
+    private func unused(_ name: String) -> String {
+        let dot = name.lastIndex(of: ".") ?? name.endIndex
+        let taken = (1...).lazy.map { n in n == 1 ? name : "\(name[..<dot])-\(n)\(name[dot...])" }
+            .first { !run.pictureNames.contains($0) }!
+        run.pictureNames.insert(taken)
+        return taken
+    }
 }
 
 /// The kernels of every convolution at the top level of a network (or only the first, or the
@@ -49,11 +60,11 @@ public struct Filters: LessonPicture {
     public func draw(on sheet: PictureSheet) throws {
         let top = (net as? Sequential)?.namedChildren ?? []
         var convolutions = top.compactMap { child in (child.layer as? Conv2d).map { (child.name, $0) } }
-        if convolutions.isEmpty, let first = net.allLayers.compactMap({ $0 as? Conv2d }).first { convolutions = [("first", first)] }
+        if convolutions.isEmpty, let first = Pictures.firstConvolution(in: net) { convolutions = [first] }
         if firstOnly { convolutions = Array(convolutions.prefix(1)) }
-        for (name, conv) in convolutions {
-            let grid = Pictures.filters(conv, title: "Layer \(name): \(conv.description), weights")
-            try sheet.page("filters-\(name)-conv2d.png") { try grid.render(scale: $0) }
+        for (path, conv) in convolutions {
+            let grid = Pictures.filters(conv, title: "Weights of \(Pictures.place(of: path, in: net)): \(conv.description)")
+            try sheet.page("filters-\(path)-conv2d.png") { try grid.render(scale: $0) }
         }
     }
 }
@@ -107,5 +118,29 @@ public struct Predictions: LessonPicture {
             sheet.say("Test image 0 (\(truth)): the network's scores (logits) and their softmax probabilities\n"
                 + rows.joined(separator: "\n"))
         }
+    }
+}
+
+/// The first convolution's kernels before and after training, as `filters-before-after.png`:
+/// training turns random noise into edge and blob detectors. Drawn by the training cell.
+struct FiltersBeforeAndAfter: LessonPicture {
+    let net: any Layer
+    let path: String
+    let conv: Conv2d
+    let before: [Float]
+    /// What `before` was: "at initialization", or the state a continued run started from.
+    let beforeLabel: String
+
+    /// The first convolution of `net` and a copy of its weights now, or nil if it has none.
+    init?(net: any Layer, beforeLabel: String) {
+        guard let (path, conv) = Pictures.firstConvolution(in: net) else { return nil }
+        (self.net, self.path, self.conv, self.before, self.beforeLabel) = (net, path, conv, conv.weight.scalars, beforeLabel)
+    }
+
+    func draw(on sheet: PictureSheet) throws {
+        let grid = Pictures.filtersBeforeAndAfter(
+            before: before, beforeLabel: beforeLabel, after: conv,
+            title: "\(sheet.lessonTitle): the first convolution's kernels, \(Pictures.place(of: path, in: net))")
+        try sheet.page("filters-before-after.png") { try grid.render(scale: $0) }
     }
 }

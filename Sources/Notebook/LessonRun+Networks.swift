@@ -7,15 +7,15 @@ import Tensors
 /// The walk-through of a network, at once or (with --step) one layer per Enter.
 extension LessonRun {
     /// The book's walk-through: a random input of `input` shape through each top-level layer,
-    /// one line per layer, then a table of shapes, parameters and multiply-adds, and the
-    /// network's diagram (`architecture.png`).
+    /// one line per layer, then a table of shapes, parameters and multiply-adds (with the layers
+    /// inside blocks down to `depth`), and the network's diagram (`architecture.png`).
     @discardableResult
-    public func walkThrough(_ net: any Layer, input: Shape, line: Int = #line) throws -> NetworkSummary {
+    public func walkThrough(_ net: any Layer, input: Shape, depth: Int = 1, line: Int = #line) throws -> NetworkSummary {
         try reach(line)
         try loadGivenWeights(into: net, line: line)
         if pacer != nil { try stepThrough(net, input: input, line: line) }
         let summary = try summarize(net, input: input)
-        log.append(.text(summary.walkThrough + "\n\n" + summary.table), line: line)
+        log.append(.text(summary.walkThrough + "\n\n" + summary.table(depth: depth)), line: line)
         recorder.network(summary)
         let diagram = try Pictures.architecture(net, title: "\(lesson.title): layer by layer", inputShape: input)
         // Each layer's box leads to its step of the walk-through (on the class page).

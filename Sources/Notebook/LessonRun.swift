@@ -75,6 +75,9 @@ public final class LessonRun {
     /// The networks that hold weights from `--checkpoint` or `--resume` already (loaded before
     /// the walk-through, so that it shows them).
     var loadedWeights: Set<ObjectIdentifier> = []
+    /// The picture files this run has written, so a second picture of the same name (two
+    /// networks' `architecture.png`) gets a file of its own instead of overwriting the first.
+    var pictureNames: Set<String> = []
     /// The signal that stopped the run (Ctrl-C, SIGTERM, SIGHUP), if one did.
     public internal(set) var interruptedBy: Int32?
 

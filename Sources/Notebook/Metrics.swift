@@ -29,6 +29,11 @@ public struct Metrics: Codable, Equatable, Sendable {
     public var error: String?
     public var trainingSeconds: Double = 0
     public var device: String
+    /// How the test images were classified after training (or with `--checkpoint`): one row per
+    /// true class, one count per predicted class.
+    public var confusion: [[Int]]?
+    /// For each true class, the fraction of its test images classified right.
+    public var perClassAccuracy: [Double?]?
 
     public init(lesson: String, settings: LessonSettings, device: String) {
         (self.lesson, self.settings, self.device) = (lesson, settings, device)
@@ -36,7 +41,7 @@ public struct Metrics: Codable, Equatable, Sendable {
 
     enum CodingKeys: String, CodingKey {
         case lesson, settings, shapeInput = "shape_input", layers, params, macs, history, final, interrupted, error
-        case trainingSeconds = "training_seconds", device
+        case trainingSeconds = "training_seconds", device, confusion, perClassAccuracy = "per_class_accuracy"
     }
 
     /// The metrics a run left in `folder`, if there are any that can be read.
@@ -59,5 +64,7 @@ public struct Metrics: Codable, Equatable, Sendable {
         try c.encode(error, forKey: .error)
         try c.encode(trainingSeconds, forKey: .trainingSeconds)
         try c.encode(device, forKey: .device)
+        try c.encode(confusion, forKey: .confusion)
+        try c.encode(perClassAccuracy, forKey: .perClassAccuracy)
     }
 }

@@ -42,6 +42,12 @@ final class MetricsRecorder: TrainingObserver {
         metrics.final = .init(loss: last.loss, trainAccuracy: last.trainAccuracy, testAccuracy: last.testAccuracy, examplesPerSecond: rate)
     }
 
+    /// How the test images were classified by the network as it ended (or was loaded).
+    func tested(_ confusion: Confusion) {
+        metrics.confusion = confusion.counts
+        metrics.perClassAccuracy = confusion.perClassAccuracy
+    }
+
     func interrupted() { metrics.interrupted = true }
     func failed(_ error: any Error) { metrics.error = "\(error)" }
 

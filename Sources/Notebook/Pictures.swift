@@ -20,15 +20,29 @@ enum Pictures {
         }
         func node(_ call: LayerTracer.Call) -> ArchitectureDiagram.Node {
             let layer = call.layer, shape = call.output.shape.description
-            if layer is Sequential { return .block(layer.typeName, trace.ownSteps(of: call).map(node), shape: shape) }
-            if !layer.namedChildren.isEmpty,
-               case let .branches(branches, merge)? = Dataflow(trace.ownSteps(of: call), input: call.input, output: call.output) {
+            if layer is Sequential { return .block(layer.displayName, trace.ownSteps(of: call).map(node), shape: shape) }
+            guard !layer.namedChildren.isEmpty else { return .layer(layer.displayName, detail: layer.hyperparameters, shape: shape) }
+            let steps = trace.ownSteps(of: call)
+            switch Dataflow(steps, input: call.input, output: call.output) {
+            case let .branches(branches, merge)?:
                 // An empty branch is the identity (a residual block's plain shortcut).
                 let columns = branches.map { $0.isEmpty ? [.layer("identity", detail: "", shape: "")] : $0.flatMap(column) }
                 return .branches(layer.description, columns, merge: merge.map { Dataflow.name(of: $0, in: trace) }.joined(separator: ", "),
                                  shape: shape)
+            case .chain?:
+                return .layer(layer.displayName, detail: layer.hyperparameters, shape: shape)
+            case nil:
+                // Steps that feed several later ones (a dense block concatenating every output to
+                // its input): drawn in the order they run, so each concatenation and the channels
+                // it adds show; a stage inside is one box listing its layers.
+                return .block(layer.description, steps.map(compact), shape: shape)
             }
-            return .layer(layer.typeName, detail: layer.hyperparameters, shape: shape)
+        }
+        func compact(_ step: LayerTracer.Step) -> ArchitectureDiagram.Node {
+            guard case .layer(let call) = step.kind, let stage = trace.calls[call].layer as? Sequential else { return node(step) }
+            return .layer(stage.displayName, detail: stage.layers.map { layer in
+                [layer.displayName, layer.hyperparameters].filter { !$0.isEmpty }.joined(separator: " ")
+            }.joined(separator: ", "), shape: step.output.shape.description)
         }
         func column(_ step: LayerTracer.Step) -> [ArchitectureDiagram.Node] {
             if case .layer(let call) = step.kind, trace.calls[call].layer is Sequential {
@@ -39,6 +53,19 @@ enum Pictures {
         var diagram = ArchitectureDiagram(title: title, input: inputShape.description)
         if let top = trace.calls.last { diagram.nodes = top.layer is Sequential ? trace.ownSteps(of: top).map(node) : [node(top)] }
         return diagram
+    }
+
+    /// The first convolution `forward` could meet in `net`, depth first, with its path.
+    static func firstConvolution(in net: any Layer) -> (path: String, conv: Conv2d)? {
+        net.layersByPath.lazy.compactMap { entry in (entry.layer as? Conv2d).map { (entry.path, $0) } }.first
+    }
+
+    /// Where the layer at `path` sits, in words: "layer 3", or "layer 0.0 (in b1)" when it is
+    /// inside a named stage or a block.
+    static func place(of path: String, in net: any Layer) -> String {
+        let containers = net.layersByPath.filter { !$0.path.isEmpty && path.hasPrefix($0.path + ".") }
+        let names = containers.map(\.layer.displayName).filter { $0 != "Sequential" }
+        return "layer \(path)" + (names.isEmpty ? "" : " (in \(names.joined(separator: " > ")))")
     }
 
     /// The kernels of a convolution, on a diverging scale centred on zero. With few input
@@ -74,12 +101,41 @@ enum Pictures {
             grid.notes = ["Each tile: one output channel's \(k)×\(k) kernels averaged over its \(c) input channels."
                           + (shown < o ? " First \(shown) of \(o) output channels." : "")]
             for oc in 0..<shown {
-                var mean = [Float](repeating: 0, count: k * k)
-                for ic in 0..<c { for e in 0..<(k * k) { mean[e] += w[(oc * c + ic) * k * k + e] / Float(c) } }
-                grid.tiles.append(.init(values: mean, width: k, height: k, caption: ["\(oc)"]))
+                grid.tiles.append(.init(values: kernel(w, output: oc, of: conv), width: k, height: k, caption: ["\(oc)"]))
             }
             grid.columns = min(shown, 8)
         }
+        return grid
+    }
+
+    /// Output channel `oc`'s k×k kernel from weights shaped as `conv`'s: itself when the
+    /// convolution has one input channel, else averaged over the input channels.
+    static func kernel(_ weights: [Float], output oc: Int, of conv: Conv2d) -> [Float] {
+        let (c, area) = (conv.inChannels, conv.kernelSize * conv.kernelSize)
+        var mean = [Float](repeating: 0, count: area)
+        for ic in 0..<c { for e in 0..<area { mean[e] += weights[(oc * c + ic) * area + e] / Float(c) } }
+        return mean
+    }
+
+    /// A convolution's kernels as they were (`before`, its weights' values then) above the same
+    /// kernels now, one column per output channel, on one colour scale, so what training changed
+    /// shows.
+    static func filtersBeforeAndAfter(before: [Float], beforeLabel: String, after conv: Conv2d, title: String,
+                                      limit: Int = 12) -> ImageGrid {
+        let (o, k) = (conv.outChannels, conv.kernelSize)
+        let shown = min(o, limit)
+        var grid = ImageGrid(title: title)
+        grid.colormap = .diverging
+        grid.scaling = .symmetric
+        grid.tileSide = 56
+        grid.columns = shown
+        grid.rowLabels = [beforeLabel, "after training"]
+        grid.columnLabels = (0..<shown).map { "out \($0)" }
+        for weights in [before, conv.weight.scalars] {
+            for oc in 0..<shown { grid.tiles.append(.init(values: kernel(weights, output: oc, of: conv), width: k, height: k)) }
+        }
+        grid.notes = ["\(k)×\(k) kernels" + (conv.inChannels > 1 ? " (averaged over \(conv.inChannels) input channels)" : "")
+                      + (shown < o ? ", the first \(shown) of \(o) output channels" : "") + "."]
         return grid
     }
 

@@ -30,6 +30,9 @@ final class TrainingSession {
         guard let start = try startingWeights() else { return [] }
         try Self.checkMemory(net, size: side, batch: min(settings.batchSize, data.train.exampleCount))
         say(plan(continuing: start.resumed?.state))
+        let filters = FiltersBeforeAndAfter(
+            net: net, beforeLabel: start.resumed.map { "at epoch \($0.state.epoch), resumed" }
+                ?? (options.checkpoint != nil ? "from the checkpoint" : "at initialization"))
 
         let trainer = Trainer(net: net, learningRate: Float(settings.lr), epochs: settings.epochs)
         trainer.shouldStop = { [run] in
@@ -78,8 +81,28 @@ final class TrainingSession {
             say(String(format: "loss %.3f, train acc %.3f, test acc %.3f\n%.1f examples/sec on %@",
                        final.loss, final.trainAccuracy, final.testAccuracy, final.examplesPerSecond, run.metrics.device))
         }
+        if let tested = result.testConfusion { try report(tested) }
         if folder.isCommitted { try run.recorder.write() }
+        if let filters, !result.history.isEmpty { try filters.draw(on: PictureSheet(run: run, line: line)) }
         return result.history
+    }
+
+    /// How the test images were classified, class by class: in the metrics, in words (each
+    /// class's accuracy, the most common mistakes) and as `confusion.png`.
+    func report(_ tested: Confusion) throws {
+        run.recorder.tested(tested)
+        let names = tested.classes == FashionMNIST.classNames.count ? FashionMNIST.classNames : (0..<tested.classes).map { "class \($0)" }
+        let width = names.map(\.count).max() ?? 0
+        let rows = zip(names, tested.perClassAccuracy).map { name, accuracy in
+            "  " + name.padding(toLength: width, withPad: " ", startingAt: 0) + "  " + (accuracy.map { String(format: "%.3f", $0) } ?? "no images")
+        }
+        var text = "Test accuracy by class (\(tested.total.grouped) test images):\n" + rows.joined(separator: "\n")
+        let mistakes = tested.mistakes(limit: 3)
+        if !mistakes.isEmpty {
+            text += "\nMost common mistakes: " + mistakes.map { "\(names[$0.truth]) taken for \(names[$0.predicted]) (\($0.count)×)" }
+                .joined(separator: ", ") + "."
+        }
+        say(text)
     }
 
     /// The weights training starts from, loaded or initialized into `net`; nil when the run
@@ -95,6 +118,9 @@ final class TrainingSession {
             try run.loadGivenWeights(into: net, line: line)
             guard options.epochsGiven && !options.noTrain else {
                 say("Not training: the pictures below show the loaded network. (Add --epochs N to train it further.)")
+                if !options.noTrain, let tested = try confusion(of: net, on: data.test, shouldStop: run.interruptRequested) {
+                    try report(tested)
+                }
                 return nil
             }
             return (nil, ())
@@ -119,7 +145,8 @@ final class TrainingSession {
         if changes.isEmpty {
             plan += "\nThese are the book's settings."
         } else {
-            if !options.full, let note = run.lesson.inClassNote { plan += "\n" + note }
+            // The note explains the preset's numbers, so it is only true when they are all in force.
+            if settings.differences(from: run.lesson.inClass).isEmpty, let note = run.lesson.inClassNote { plan += "\n" + note }
             plan += "\nThe book differs: " + changes.joined(separator: ", ")
                 + ". For its settings: swift run lesson \(run.lesson.name) --full"
         }

@@ -39,7 +39,7 @@ final class WalkThrough: WalkThroughExplorer {
         try start(input: shape)
         for i in layers.indices {
             if let pacer = run.pacer {
-                let what = "through layer \(i), \(layers[i].typeName)"
+                let what = "through layer \(i), \(layers[i].displayName)"
                 run.log.waiting(what)
                 defer { run.log.waiting(nil) }
                 try pacer.wait(what, explorer: self)
@@ -113,19 +113,19 @@ final class WalkThrough: WalkThroughExplorer {
         passed = i + 1
         switch style {
         case .steps:
-            run.log.append(.text("\(layer.typeName) output shape: \(y.shape)"), line: sheet.line)
+            run.log.append(.text("\(layer.displayName) output shape: \(y.shape)"), line: sheet.line)
             let title = "Step \(i + 1): after layer \(i), \(layer.description), \(y.shape)"
             let note = "The sample after \(i + 1) of \(layers.count) layers" + (images == nil ? "." : "; test image \(imageIndex) (\(className)).")
             let grid = y.shape.rank == 4 ? Pictures.featureMaps(y, title: title, note: note) : Pictures.vector(y, title: title)
-            try sheet.page("step-\(i + 1)-\(layer.typeName.lowercased())\(suffix).png") { try grid.render(scale: $0) }
+            try sheet.page("step-\(i + 1)-\(layer.displayName.lowercased())\(suffix).png") { try grid.render(scale: $0) }
         case .featureMaps:
             guard y.shape.rank == 4 else { return }
             let nextIsActivation = i + 1 < layers.count && (layers[i + 1] is ReLU || layers[i + 1] is Sigmoid)
             if nextIsActivation { return }
-            let after = i > 0 && (layer is ReLU || layer is Sigmoid) ? " after \(layers[i - 1].typeName) \(layers[i - 1].hyperparameters)" : ""
-            let grid = Pictures.featureMaps(y, title: "Layer \(i): \(layer.typeName)\(after), output \(y.shape)",
+            let after = i > 0 && (layer is ReLU || layer is Sigmoid) ? " after \(layers[i - 1].displayName) \(layers[i - 1].hyperparameters)" : ""
+            let grid = Pictures.featureMaps(y, title: "Layer \(i): \(layer.displayName)\(after), output \(y.shape)",
                                             note: "Test image \(imageIndex) (\(className)).")
-            try sheet.page("feature-maps-\(i)-\(layer.typeName.lowercased())\(suffix).png") { try grid.render(scale: $0) }
+            try sheet.page("feature-maps-\(i)-\(layer.displayName.lowercased())\(suffix).png") { try grid.render(scale: $0) }
         }
     }
 
@@ -136,7 +136,7 @@ final class WalkThrough: WalkThroughExplorer {
         guard passed > 0 else { sheet.say("No layer passed yet: go on first."); return }
         let index = passed - 1, layer = layers[index]
         guard !layer.namedChildren.isEmpty else {
-            sheet.say("Layer \(index), \(layer.typeName), is a single layer: there is nothing inside it to show.")
+            sheet.say("Layer \(index), \(layer.displayName), is a single layer: there is nothing inside it to show.")
             return
         }
         let (_, trace) = try net.evaluating { try noGrad { try LayerTracer.traceSteps { try layer(values[index]) } } }
@@ -170,6 +170,6 @@ final class WalkThrough: WalkThroughExplorer {
                 }
             }
         }
-        try show(call, named: "layer \(index) (\(layer.typeName))", depth: 1)
+        try show(call, named: "layer \(index) (\(layer.displayName))", depth: 1)
     }
 }

@@ -118,6 +118,39 @@ import TestSupport
         #expect(s.walkThrough.components(separatedBy: "\n").first == "Conv2d     output shape: [1, 2, 8, 8]")
         #expect(s.table.contains("Total") && s.table.contains("519"))
     }
+
+    /// A block that stores its layers in another order than it calls them, and keeps some in a
+    /// `Sequential` it never calls itself.
+    final class Shuffled: Layer {
+        let last = ReLU()
+        let inner = Sequential { Conv2d(2, 2, kernelSize: 1); Conv2d(2, 2, kernelSize: 3, padding: 1) }
+        let first = Conv2d(1, 2, kernelSize: 1)
+        func forward(_ x: Tensor) throws -> Tensor {
+            var y = try first(x)
+            for layer in inner.layers { y = try layer(y) }
+            return try last(y)
+        }
+    }
+
+    @Test func nestedSummaryTableNamesStagesAndFollowsTheCalls() throws {
+        let net = Sequential {
+            Sequential(name: "stem") { Shuffled() }
+            Flatten(); Linear(32, 3)
+        }
+        let s = try summarize(net, input: [1, 1, 4, 4])
+        #expect(s.walkThrough.components(separatedBy: "\n").first == "stem    output shape: [1, 2, 4, 4]")
+        let block = try #require(s.layers[0].children?.first)
+        #expect(block.name == "Shuffled" && block.children?.map(\.settings) == ["1→2, 1×1", "2→2, 1×1", "2→2, 3×3, pad 1", ""])
+        let rows = s.table(depth: 3).components(separatedBy: "\n")
+        #expect(rows.contains { $0.hasPrefix("0.0.2      Conv2d  2→2, 3×3, pad 1") }, "\(rows)")
+        #expect(!s.table(depth: 1).contains("0.0"))
+        #expect(s.table(depth: 2).contains("0.0  ") && !s.table(depth: 2).contains("0.0.0"))
+        // Totals count each layer once, whatever the depth.
+        func totals(_ table: String) -> [String]? {
+            table.components(separatedBy: "\n").first { $0.contains("Total") }?.split(separator: " ").map(String.init)
+        }
+        #expect(totals(s.table(depth: 3)) == ["Total", "147", "768"] && totals(s.table(depth: 1)) == ["Total", "147", "768"])
+    }
 }
 
 enum OperationValues {

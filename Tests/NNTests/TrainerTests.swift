@@ -44,13 +44,18 @@ struct PatternData: BatchSource {
         }
     }
 
+    /// `smallNet` trained from seed 3 with learning rate 0.3.
+    static func fitSmallNet(train: PatternData, test: PatternData, epochs: Int) throws -> Trainer.Result {
+        try Random.$generator.withValue(RandomGenerator(seed: 3)) {
+            let net = smallNet()
+            xavierUniform(net)
+            return try Trainer(net: net, learningRate: 0.3, epochs: epochs).fit(train: train, test: test)
+        }
+    }
+
     @Test func trainingLowersTheLossAndLearns() throws {
         let train = PatternData(count: 320, classes: 4, seed: 1), test = PatternData(count: 160, classes: 4, seed: 2)
-        let result = try Random.$generator.withValue(RandomGenerator(seed: 3)) {
-            let net = Self.smallNet()
-            xavierUniform(net)
-            return try Trainer(net: net, learningRate: 0.3, epochs: 8).fit(train: train, test: test)
-        }
+        let result = try Self.fitSmallNet(train: train, test: test, epochs: 8)
         let history = result.history
         #expect(history.count == 8 && !result.interrupted)
         #expect(history.last!.loss < 0.5 * history.first!.loss, "\(history.map(\.loss))")

@@ -51,4 +51,17 @@ private final class Growing: Layer {
         #expect(names(steps, trace) == ["Conv2d", "ReLU"])
         #expect(try dataflow(Growing()).0 == nil, "every step feeds several later ones")
     }
+
+    /// A dense block is drawn as the steps it runs, so each concatenation and its channels show.
+    @Test func aDenseBlocksDiagramDrawsItsConcatenations() throws {
+        let diagram = try Pictures.architecture(Sequential { Growing() }, title: "t", inputShape: [1, 2, 5, 5])
+        guard case let .block(_, steps, shape)? = diagram.nodes.first else { Issue.record("\(diagram.nodes)"); return }
+        let drawn = steps.map { node -> String in
+            if case let .layer(name, _, shape) = node { return "\(name) \(shape)" }
+            return "\(node)"
+        }
+        #expect(drawn == ["Conv2d [1, 2, 5, 5]", "concatenate channels [1, 4, 5, 5]", "Conv2d [1, 2, 5, 5]",
+                          "concatenate channels [1, 6, 5, 5]"])
+        #expect(shape == "[1, 6, 5, 5]")
+    }
 }

@@ -11,7 +11,8 @@ import TestSupport
 let sampleLesson = Lesson(
     name: "sample", title: "Sample", summary: "a test lesson",
     inClass: LessonSettings(epochs: 2, batchSize: 16, lr: 0.5, trainSize: 64, testSize: 32),
-    book: LessonSettings(epochs: 3, batchSize: 16, lr: 0.5)
+    book: LessonSettings(epochs: 3, batchSize: 16, lr: 0.5),
+    inClassNote: "In class: two epochs on 64 images."
 ) { nb in
     let net = Sequential { Flatten(); Linear(784, 10) }
 /*:
@@ -30,6 +31,21 @@ let sampleLesson = Lesson(
 /*:
  The end of the sample lesson: what follows is not part of it.
  */
+
+/// Two networks walked through in one lesson, the second with a named stage, then trained.
+let twoNetworksLesson = Lesson(
+    name: "two-networks", title: "Two networks", summary: "a test lesson",
+    inClass: LessonSettings(epochs: 1, batchSize: 16, lr: 0.1, trainSize: 32, testSize: 16),
+    book: LessonSettings(epochs: 1, batchSize: 16, lr: 0.1)
+) { nb in
+    try nb.walkThrough(Sequential { Flatten(); Linear(784, 10) }, input: [1, 1, 28, 28])
+    let net = Sequential {
+        Sequential(name: "stem") { Conv2d(1, 4, kernelSize: 3, padding: 1); ReLU(); MaxPool2d(kernelSize: 2, stride: 2) }
+        Flatten(); Linear(784, 10)
+    }
+    try nb.walkThrough(net, input: [1, 1, 28, 28], depth: 2)
+    try nb.train(net, on: try nb.fashionMNIST())
+}
 
 /// A miniature Fashion-MNIST and an empty output folder, with options that point at them.
 final class Fixture {
@@ -112,6 +128,40 @@ final class Fixture {
         #expect(layers.map { $0["name"] as? String } == ["Flatten", "Linear"])
         #expect(layers[1]["output_shape"] as? [Int] == [1, 10] && layers[1]["params"] as? Int == 7850)
         #expect(json["shape_input"] as? [Int] == [1, 1, 28, 28])
+        // How the 32 test images were classified: ten rows of ten counts, and each class's accuracy.
+        let confusion = try #require(json["confusion"] as? [[Int]])
+        #expect(confusion.count == 10 && confusion.allSatisfy { $0.count == 10 })
+        #expect(confusion.joined().reduce(0, +) == 32)
+        let perClass = try #require(json["per_class_accuracy"] as? [Any])
+        #expect(perClass.count == 10)
+        let diagonal = (0..<10).map { confusion[$0][$0] }.reduce(0, +)
+        let final = try #require(json["final"] as? [String: Any])
+        #expect(abs(Double(diagonal) / 32 - (final["test_acc"] as? Double ?? -1)) < 1e-12)
+    }
+
+    @Test func theInClassNoteOnlyComesWithThePresetsNumbers() throws {
+        let (_, preset, _) = try run()
+        // At the start of a line: the lesson's source, which holds the note too, is printed indented.
+        #expect(preset.contains("\nIn class: two epochs on 64 images."))
+        let (_, changed) = try Fixture().run(settings: { $0.epochs = 1 })
+        #expect(!changed.contains("\nIn class:"))
+        #expect(changed.contains("The book differs: epochs 3 (here 1)"))
+    }
+
+    @Test func twoPicturesOfOneNameKeepTheirOwnFiles() throws {
+        let fixture = Fixture()
+        let (run, printed) = try fixture.run(twoNetworksLesson)
+        let files = fixture.files("two-networks")
+        #expect(files["architecture.png"] != nil && files["architecture-2.png"] != nil)
+        #expect(files["architecture.png"] != files["architecture-2.png"])
+        let pictures = run.outputs.compactMap { if case .image(let picture) = $0.output { return picture.path } else { return nil } }
+        #expect(pictures.map { ($0 as NSString).lastPathComponent }.prefix(2) == ["architecture.png", "architecture-2.png"])
+        // Named stages appear by name, and depth 2 lists what is inside them, in the order it runs.
+        #expect(printed.contains("stem    output shape: [1, 4, 14, 14]"))
+        #expect(printed.contains("0    stem  ") && printed.contains("0.0    Conv2d  1→4, 3×3, pad 1"))
+        // Training draws the first convolution's kernels before and after.
+        let before = try PNGImage(data: try #require(files["filters-before-after.png"]))
+        #expect(before.width > 200 && before.height > 100)
     }
 
     @Test func picturesAreWrittenAndRecorded() throws {
