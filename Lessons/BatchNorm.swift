@@ -76,7 +76,7 @@ public let batchNormLesson = Lesson(
  starts learning at once. The picture puts the two runs side by side (run `lenet` first if it
  has not been run).
  */
-    try nb.compareTraining(with: "lenet")
+    try nb.compareTraining(with: leNetLesson)
 
 /*:
  ## What batch norm learned

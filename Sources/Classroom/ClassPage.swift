@@ -6,7 +6,7 @@ import Notebook
 /// token) drives the lesson: keys and buttons for next and back, a click on any cell or picture
 /// to show it, a layer of the network's diagram to go to its walk-through step, another test
 /// image or the inside of a block at a walk-through step, and training paused, resumed or ended
-/// after the epoch under way.
+/// after the epoch under way. Anyone can open a picture full size (the export's zoom).
 enum ClassPage {
     static let html = """
     <!doctype html>
@@ -82,7 +82,6 @@ enum ClassPage {
     .entry.current { outline: 3px solid #f0b429; outline-offset: 4px; border-radius: 4px; }
     body.teacher .entry { cursor: pointer; }
     .note { font: 13px system-ui, "DejaVu Sans", sans-serif; color: #888; }
-    figure { position: relative; display: inline-block; }
     figure .link { position: absolute; border-radius: 4px; }
     body.teacher figure .link:hover { outline: 2px solid #f0b429; background: rgba(240,180,41,.15); cursor: pointer; }
     """
@@ -239,5 +238,5 @@ enum ClassPage {
       if (keys[event.key]) { event.preventDefault(); command({ action: keys[event.key] }); }
       if (event.key === "p") command({ action: head && head.paused ? "resume" : "pause" });
     });
-    """
+    """ + NotebookExport.zoomScript
 }

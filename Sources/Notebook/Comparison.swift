@@ -41,9 +41,11 @@ extension LessonRun {
         params.bars = rows.enumerated().map { .init(label: $1.network.name, value: Double($1.params), color: Color.series[$0 % Color.series.count]) }
         try sheet.page("parameters.png") { try params.render(scale: $0) }
 
-        var macs = BarChart(title: "Multiply-adds per image, at each network's training size", valueLabel: "multiply-adds")
+        var macs = BarChart(title: "Multiply-adds per image, each network at the book's image size", valueLabel: "multiply-adds")
         macs.logScale = true
-        macs.bars = rows.enumerated().map { .init(label: $1.network.name, value: Double($1.macs), color: Color.series[$0 % Color.series.count]) }
+        macs.bars = rows.enumerated().map {
+            .init(label: "\($1.network.name), \($1.lesson.trainingSide)²", value: Double($1.macs), color: Color.series[$0 % Color.series.count])
+        }
         try sheet.page("multiply-adds.png") { try macs.render(scale: $0) }
 
         var scatter = LineChart(title: "Test accuracy against training time, last run of each lesson", xLabel: "training time (s)",

@@ -52,15 +52,16 @@ extension LessonRun {
 
     /// This run's training curves beside those of the last run of lesson `other` (read from its
     /// metrics.json), as `comparison-<other>.png`; says so if `other` has not been run.
-    public func compareTraining(with other: String, line: Int = #line) throws {
+    public func compareTraining(with otherLesson: Lesson, line: Int = #line) throws {
         try reach(line)
+        let (other, title) = (otherLesson.name, otherLesson.title)
         let folder = (options.outputRoot as NSString).appendingPathComponent(other)
         guard let theirs = Metrics.read(in: folder), !theirs.history.isEmpty else {
-            log.append(.text("No finished run of `\(other)` in \(folder) to compare with: "
+            log.append(.text("No finished run of \(title) in \(folder) to compare with: "
                 + "run `swift run lesson \(other)` first."), line: line)
             return
         }
-        var chart = LineChart(title: "\(lesson.title) against \(other)", xLabel: "epoch")
+        var chart = LineChart(title: "\(lesson.title) against \(title)", xLabel: "epoch")
         let mine = metrics.history, epochs = max(mine.count, theirs.history.count)
         chart.xRange = 0...Double(max(epochs, 1))
         chart.yRange = 0...((max(mine.map(\.loss).max() ?? 1, theirs.history.map(\.loss).max() ?? 1, 1) * 2).rounded(.up) / 2)
@@ -68,15 +69,15 @@ extension LessonRun {
             h.map { (Double($0.epoch), value($0)) }
         }
         chart.series = [
-            .init(name: "\(lesson.name): train loss", points: points(mine, \.loss), color: Color.series[0], markers: true),
-            .init(name: "\(lesson.name): test acc", points: points(mine, \.testAccuracy), color: Color.series[2], markers: true),
-            .init(name: "\(other): train loss", points: points(theirs.history, \.loss), color: Color.series[0], dash: [6, 4], markers: true),
-            .init(name: "\(other): test acc", points: points(theirs.history, \.testAccuracy), color: Color.series[2], dash: [6, 4], markers: true),
+            .init(name: "\(lesson.title): train loss", points: points(mine, \.loss), color: Color.series[0], markers: true),
+            .init(name: "\(lesson.title): test acc", points: points(mine, \.testAccuracy), color: Color.series[2], markers: true),
+            .init(name: "\(title): train loss", points: points(theirs.history, \.loss), color: Color.series[0], dash: [6, 4], markers: true),
+            .init(name: "\(title): test acc", points: points(theirs.history, \.testAccuracy), color: Color.series[2], dash: [6, 4], markers: true),
         ]
         try PictureSheet(run: self, line: line).page("comparison-\(other).png") { try chart.render(scale: $0) }
         if let a = mine.last, let b = theirs.history.last {
-            log.append(.text(String(format: "after %d epochs: %@ test acc %.3f; %@ after %d epochs: test acc %.3f",
-                                a.epoch, lesson.name, a.testAccuracy, other, b.epoch, b.testAccuracy)), line: line)
+            log.append(.text(String(format: "%@ after %d epochs: test acc %.3f; %@ after %d epochs: test acc %.3f",
+                                lesson.title, a.epoch, a.testAccuracy, title, b.epoch, b.testAccuracy)), line: line)
         }
     }
 }

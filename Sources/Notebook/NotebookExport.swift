@@ -139,6 +139,7 @@ public struct NotebookExport {
         <p class="banner">Convbook · <code>swift run lesson \(Self.escape(lessonName))</code>\(sourceName.isEmpty ? "" : " · <code>\(Self.escape(sourceName))</code>")</p>
         <p class="record">\(Self.html(Markdown.inline(recordNote)))</p>
         \(contents)\(body)</main>
+        <script>\(Self.zoomScript)</script>
         </body>
         </html>
 
@@ -164,9 +165,53 @@ public struct NotebookExport {
     .contents { font: 14px/1.5 system-ui, "DejaVu Sans", sans-serif; background: #f6f8fa; border-radius: 6px; padding: 8px 16px; }
     .contents ul { margin: 4px 0; padding-left: 18px; } .contents .level2 { margin-left: 14px; }
     .error { color: #c92a2a; border-left-color: #c92a2a; }
-    figure { margin: 10px 0; } figure img { max-width: 100%; height: auto; border: 1px solid #eee; }
+    figure { margin: 10px 0; position: relative; display: inline-block; max-width: 100%; }
+    figure img { max-width: 100%; height: auto; border: 1px solid #eee; display: block; }
     figcaption { font: 12px system-ui, "DejaVu Sans", sans-serif; color: #888; }
+    figure .zoom { position: absolute; top: 6px; right: 6px; font: 15px/1 system-ui, "DejaVu Sans", sans-serif; padding: 5px 8px;
+                   border: 1px solid #c7ccd1; border-radius: 5px; background: rgba(255,255,255,.9); color: #333; cursor: zoom-in; opacity: .55;
+                   z-index: 2; }
+    figure:hover .zoom, figure .zoom:focus { opacity: 1; }
+    #zoom { position: fixed; inset: 0; z-index: 100; background: rgba(20,24,28,.93); overflow: auto; display: flex;
+            cursor: zoom-out; }
+    #zoom[hidden] { display: none; }
+    #zoom img { margin: auto; max-width: 98vw; max-height: 96vh; background: #fff; cursor: zoom-in; }
+    #zoom.natural img { max-width: none; max-height: none; cursor: zoom-out; }
+    #zoom .hint { position: fixed; bottom: 8px; left: 0; right: 0; text-align: center; color: #cbd2d9;
+                  font: 13px system-ui, "DejaVu Sans", sans-serif; pointer-events: none; }
 
+    """
+
+    /// Any picture full size: its ⤢ button opens it over the page, fitted to the screen; a click
+    /// on it shows it pixel for pixel (scroll to pan), a click beside it or Escape closes it.
+    /// The exported page and the class page share it.
+    public static let zoomScript = """
+    (() => {
+      const zoom = document.createElement("div");
+      zoom.id = "zoom";
+      zoom.hidden = true;
+      zoom.innerHTML = '<img alt=""><div class="hint">Click the picture: pixel for pixel · click beside it or Esc: close</div>';
+      document.body.append(zoom);
+      const image = zoom.querySelector("img");
+      const close = () => { zoom.hidden = true; zoom.classList.remove("natural"); };
+      document.addEventListener("click", (event) => {
+        const button = event.target.closest && event.target.closest("figure .zoom");
+        if (!button) return;
+        event.stopPropagation();
+        event.preventDefault();
+        const shown = button.closest("figure").querySelector("img");
+        image.src = shown.src;
+        image.alt = shown.alt;
+        zoom.hidden = false;
+      }, true);
+      zoom.addEventListener("click", (event) => {
+        if (event.target === image) zoom.classList.toggle("natural");
+        else close();
+      });
+      document.addEventListener("keydown", (event) => {
+        if (!zoom.hidden && event.key === "Escape") { event.stopPropagation(); close(); }
+      }, true);
+    })();
     """
 
     /// A cell as HTML: prose from its Markdown, code highlighted with its line numbers. The class
@@ -194,7 +239,9 @@ public struct NotebookExport {
         case .error(let text): return "<pre class=\"output error\">\(escape(text))</pre>\n"
         case .image(let picture):
             let name = escape((picture.path as NSString).lastPathComponent)
-            return "<figure><img src=\"\(escape(try source(picture)))\" alt=\"\(name)\"><figcaption>\(name)</figcaption></figure>\n"
+            return "<figure><img src=\"\(escape(try source(picture)))\" alt=\"\(name)\">"
+                + "<button class=\"zoom\" title=\"Show full size\" aria-label=\"Show \(name) full size\">⤢</button>"
+                + "<figcaption>\(name)</figcaption></figure>\n"
         }
     }
 

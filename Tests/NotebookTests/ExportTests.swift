@@ -54,10 +54,13 @@ import TestSupport
         #expect(html.contains("This is the record of a run of <code>swift run lesson t</code>"))
         #expect(html.contains("<em>prose</em> with <code>code</code> &amp; &lt;angle brackets&gt;"))
         #expect(html.contains("data:image/png;base64,"))
-        // Nothing is fetched from elsewhere: every src is inline data, no stylesheets or scripts.
+        // Nothing is fetched from elsewhere: every src is inline data, no stylesheets or scripts
+        // from files; the one script (the full-size view) is inline.
         let sources = html.components(separatedBy: "src=\"").dropFirst()
         #expect(!sources.isEmpty && sources.allSatisfy { $0.hasPrefix("data:") })
-        #expect(!html.contains("<link") && !html.contains("<script") && !html.contains("url("))
+        #expect(!html.contains("<link") && !html.contains("<script src") && !html.contains("url("))
+        #expect(html.components(separatedBy: "<script>").count == 2 && html.contains(NotebookExport.zoomScript))
+        #expect(html.components(separatedBy: "<button class=\"zoom\"").count - 1 == sources.count)
         #expect(html.contains("class=\"output error\""))
     }
 }
