@@ -161,6 +161,7 @@ public final class LessonRun {
             // Each file on its own: a failed notebook must not cost the metrics.
             do { try recorder.write() } catch { writeFailure = writeFailure ?? error }
             do { try writeNotebook() } catch { writeFailure = writeFailure ?? error }
+            if finished { folder.removeLastRunsOtherPictures() }
             if writeFailure == nil {
                 log.note("Wrote \(folder.display)/: metrics.json, \(lesson.name).ipynb, \(lesson.name).html and the pictures.")
             }

@@ -27,7 +27,11 @@ final class RunFolder: Sendable {
         var keptAside: Set<String> = []
         /// Names this run wrote that the last run did not have.
         var created: Set<String> = []
+        /// Every name this run wrote.
+        var written: Set<String> = []
     }
+    /// The pictures the last run left, which this run's may not all replace.
+    private let lastRunPictures: Set<String>
 
     private var previous: String { (path as NSString).appendingPathComponent(".previous") }
     private var createdList: String { (previous as NSString).appendingPathComponent(".created") }
@@ -41,6 +45,7 @@ final class RunFolder: Sendable {
         lock = try FolderLock(path)
         TemporaryFiles.removeStale(in: path)
         Self.restoreKilledRun(in: path)
+        lastRunPictures = Set(((try? FileManager.default.contentsOfDirectory(atPath: path)) ?? []).filter { $0.hasSuffix(".png") })
         let keeps = keepsPrevious(path)
         state = Mutex(State(committed: !keeps))
         if keeps {
@@ -62,6 +67,7 @@ final class RunFolder: Sendable {
             try state.withLock { state in
                 if partOfRecord && !state.committed { try keepPrevious(name, &state) }
                 try staged.install()
+                state.written.insert(name)
             }
         } catch {
             staged.discard()
@@ -77,6 +83,16 @@ final class RunFolder: Sendable {
             Self.discard(previous)
         }
         cleanupKey.withLock { key in if let k = key { QuitCleanup.remove(k) }; key = nil }
+    }
+
+    /// After a run that went to its end: removes the last run's pictures that this run did not
+    /// draw again (a step of another test image, a layer since renamed), so that the folder holds
+    /// one run's pictures, those its notebook shows.
+    func removeLastRunsOtherPictures() {
+        state.withLock { state in
+            guard state.committed else { return }
+            for name in lastRunPictures.subtracting(state.written) { unlink(url(name).path) }
+        }
     }
 
     /// The end of the run: puts back the last run's files if the run did not commit, and lets the

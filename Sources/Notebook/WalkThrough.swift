@@ -111,6 +111,14 @@ final class WalkThrough: WalkThroughExplorer {
         let y = try net.evaluating { try noGrad { try layer(values[i]) } }
         values.append(y)
         passed = i + 1
+        if y.shape == values[i].shape && y.scalars == values[i].scalars {
+            // A second picture of the same numbers would only suggest that something happened.
+            let why = layer is Dropout ? "outside training dropout passes every value through" : "its output equals its input here"
+            if style == .steps || y.shape.rank == 4 {
+                run.log.append(.text("\(layer.displayName) output shape: \(y.shape); no picture: \(why)."), line: sheet.line)
+            }
+            return
+        }
         switch style {
         case .steps:
             run.log.append(.text("\(layer.displayName) output shape: \(y.shape)"), line: sheet.line)

@@ -139,6 +139,19 @@ final class Fixture {
         #expect(abs(Double(diagonal) / 32 - (final["test_acc"] as? Double ?? -1)) < 1e-12)
     }
 
+    @Test func aFinishedRunLeavesOnlyItsOwnPictures() throws {
+        let fixture = Fixture()
+        _ = try fixture.run()
+        let stale = fixture.output.path + "/sample/step-9-gone.png"
+        try Data([1, 2, 3]).write(to: URL(fileURLWithPath: stale))
+        // A run stopped in its first epoch changes nothing; one that ends removes what it did not draw.
+        _ = try fixture.run(stop: { _, asked in asked > 3 })
+        #expect(FileManager.default.fileExists(atPath: stale))
+        _ = try fixture.run()
+        #expect(!FileManager.default.fileExists(atPath: stale))
+        #expect(Set(fixture.files().keys.filter { $0.hasSuffix(".png") }) == ["architecture.png", "training.png", "predictions.png"])
+    }
+
     @Test func theInClassNoteOnlyComesWithThePresetsNumbers() throws {
         let (_, preset, _) = try run()
         // At the start of a line: the lesson's source, which holds the note too, is printed indented.
