@@ -102,18 +102,19 @@ public struct Predictions: LessonPicture {
     public func draw(on sheet: PictureSheet) throws {
         let batch = images.batch(Array(0..<min(count, images.exampleCount)))
         try net.evaluating {
-            let predicted = try noGrad { try net(batch.images).argmax() }
-            let grid = Pictures.predictions(batch, predicted: predicted, classNames: FashionMNIST.classNames,
+            let scores = try noGrad { try net(batch.images) }
+            let classes = scores.shape[1]
+            let probabilities = (0..<batch.labels.count).map { i in
+                Pictures.softmax(Array(scores.scalars[(i * classes)..<((i + 1) * classes)]))
+            }
+            let grid = Pictures.predictions(batch, probabilities: probabilities, classNames: FashionMNIST.classNames,
                                             title: "\(sheet.lessonTitle): predictions on the first \(batch.labels.count) test images")
             try sheet.page("predictions.png") { try grid.render(scale: $0) }
 
-            let logits = try noGrad { try net(images.batch([0]).images) }.scalars
-            let top = logits.max() ?? 0
-            let exps = logits.map { Foundation.exp(Double($0 - top)) }
-            let total = exps.reduce(0, +)
+            let logits = Array(scores.scalars.prefix(classes))
             let truth = FashionMNIST.classNames[Int(batch.labels[0])]
-            let rows = zip(FashionMNIST.classNames, zip(logits, exps)).map { name, pair in
-                name.padding(toLength: 12, withPad: " ", startingAt: 0) + String(format: "%10.5f   %5.3f", pair.0, pair.1 / total)
+            let rows = zip(FashionMNIST.classNames, zip(logits, probabilities[0])).map { name, pair in
+                name.padding(toLength: 12, withPad: " ", startingAt: 0) + String(format: "%10.5f   %5.3f", pair.0, pair.1)
             }
             sheet.say("Test image 0 (\(truth)): the network's scores (logits) and their softmax probabilities\n"
                 + rows.joined(separator: "\n"))

@@ -169,8 +169,17 @@ enum Pictures {
         return grid
     }
 
-    /// Test images with their true and predicted classes; wrong ones in red.
-    static func predictions(_ batch: Batch, predicted: [Int], classNames: [String], title: String) -> ImageGrid {
+    /// Softmax of one example's scores (logits): the probabilities the network gives each class.
+    static func softmax(_ logits: [Float]) -> [Double] {
+        let top = Double(logits.max() ?? 0)
+        let exps = logits.map { Foundation.exp(Double($0) - top) }
+        let total = exps.reduce(0, +)
+        return exps.map { $0 / total }
+    }
+
+    /// Test images, each with its true class and the network's guess with its probability; wrong
+    /// guesses in red.
+    static func predictions(_ batch: Batch, probabilities: [[Double]], classNames: [String], title: String) -> ImageGrid {
         let images = ImageBatch(batch.images.shape)
         let values = batch.images.scalars
         var grid = ImageGrid(title: title)
@@ -178,13 +187,15 @@ enum Pictures {
         grid.scaling = .fixed(0...1)
         grid.columns = 8
         grid.tileSide = 72
-        let wrong = zip(predicted, batch.labels).filter { $0 != Int($1) }.count
-        grid.notes = ["\(images.n - wrong) of \(images.n) right; wrong predictions are framed in red."]
+        let guesses = probabilities.map { p in p.indices.max { p[$0] < p[$1] } ?? 0 }
+        let wrong = zip(guesses, batch.labels).filter { $0 != Int($1) }.count
+        grid.notes = ["Under each image its true class, then the network's guess (→) with the probability it gives it.",
+                      "\(images.n - wrong) of \(images.n) right; wrong guesses are framed in red."]
         for i in 0..<images.n {
-            let truth = Int(batch.labels[i]), guess = predicted[i]
+            let truth = Int(batch.labels[i]), guess = guesses[i]
             let start = i * images.image  // first channel only (grayscale)
             grid.tiles.append(.init(values: Array(values[start..<(start + images.plane)]), width: images.w, height: images.h,
-                                    caption: [classNames[truth], "→ " + classNames[guess]],
+                                    caption: [classNames[truth], String(format: "→ %@ %.0f%%", classNames[guess], 100 * probabilities[i][guess])],
                                     captionColor: truth == guess ? .ink : .alarm, frame: truth == guess ? nil : .alarm))
         }
         return grid
