@@ -128,7 +128,8 @@ func isClose(_ p: (red: UInt8, green: UInt8, blue: UInt8, alpha: UInt8), _ c: Co
         #expect(layout.legend?.place == .topRight)
         // The rotated y label: ink left of the tick labels, halfway down.
         let mid = Int((layout.top + layout.bottom) / 2)
-        #expect(darkPixels(image, x: 6..<26, y: mid - 40..<mid + 40) > 30)
+        let labelInk = darkPixels(image, x: 6..<26, y: mid - 40..<mid + 40)
+        #expect(labelInk > 30)
     }
 
     @Test func scaleTwoDoublesThePixels() throws {
