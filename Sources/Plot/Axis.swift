@@ -45,6 +45,25 @@ struct Axis {
         return trimmed(String(format: "%.3f", v))
     }
 
+    /// Three significant digits and a unit for large values, as printed at the end of a bar:
+    /// 61706 → "61.7 K", 46764746 → "46.8 M", 999_999 → "1 M", 950 → "950", 0.873 → "0.873".
+    static func short(_ v: Double) -> String {
+        let magnitude = abs(v)
+        guard v.isFinite, magnitude >= 1000 else { return label(v) }
+        let units: [(Double, String)] = [(1e3, "K"), (1e6, "M"), (1e9, "G"), (1e12, "T")]
+        var unit = units.lastIndex { magnitude >= $0.0 } ?? 0
+        var digits = magnitude / units[unit].0
+        // 999.6 K would print as 1000 K: say 1 M instead.
+        if digits >= 999.5 && unit + 1 < units.count { unit += 1; digits = magnitude / units[unit].0 }
+        let text = digits >= 100 ? String(format: "%.0f", digits) : digits >= 10 ? String(format: "%.1f", digits) : String(format: "%.2f", digits)
+        return (v < 0 ? "−" : "") + trimmed(text) + " " + units[unit].1
+    }
+
+    /// A power of ten as a decade tick says it: 1, 10, 100, 1 K, 10 K, …; 0.1, 0.01 below one.
+    static func decade(_ exponent: Int) -> String {
+        exponent < 0 ? label(pow(10, Double(exponent))) : short(pow(10, Double(exponent)))
+    }
+
     private static func trimmed(_ s: String) -> String {
         var s = s
         while s.contains(".") && (s.hasSuffix("0") || s.hasSuffix(".")) { s.removeLast() }

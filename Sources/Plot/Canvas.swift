@@ -134,13 +134,20 @@ public final class Canvas {
     /// counter-clockwise (for a vertical axis label).
     public func text(_ string: String, x: Double, y: Double, size: Double = 13, color: Color = .ink,
                      bold: Bool = false, align: Alignment = .left, rotated: Bool = false) {
+        text(string, x: x, y: y, size: size, color: color, bold: bold, align: align, angle: rotated ? .pi / 2 : 0)
+    }
+
+    /// Draws `string` turned `angle` radians counter-clockwise about (x, y), its baseline through
+    /// that point and aligned on it (for slanted column labels).
+    public func text(_ string: String, x: Double, y: Double, size: Double = 13, color: Color = .ink,
+                     bold: Bool = false, align: Alignment = .left, angle: Double) {
         setFont(size: size, bold: bold)
         setColor(color)
         let w = textWidth(string, size: size, bold: bold)
         let shift = align == .left ? 0 : align == .center ? -w / 2 : -w
         cairo_save(context)
         cairo_translate(context, x, y)
-        if rotated { cairo_rotate(context, -.pi / 2) }
+        if angle != 0 { cairo_rotate(context, -angle) }
         cairo_move_to(context, shift, 0)
         cairo_show_text(context, string)
         cairo_restore(context)

@@ -1,3 +1,5 @@
+import Foundation
+
 /// A colour with components in 0...1.
 public struct Color: Equatable, Sendable {
     public var red: Double, green: Double, blue: Double, alpha: Double
@@ -19,6 +21,15 @@ public struct Color: Equatable, Sendable {
         Color(red: red + (other.red - red) * t, green: green + (other.green - green) * t,
               blue: blue + (other.blue - blue) * t, alpha: alpha + (other.alpha - alpha) * t)
     }
+
+    /// Relative luminance as WCAG defines it for sRGB: 0 for black, 1 for white.
+    public var luminance: Double {
+        func linear(_ c: Double) -> Double { c <= 0.04045 ? c / 12.92 : pow((c + 0.055) / 1.055, 2.4) }
+        return 0.2126 * linear(red) + 0.7152 * linear(green) + 0.0722 * linear(blue)
+    }
+
+    /// Ink or white, whichever contrasts more with this colour as a background.
+    public var readableText: Color { luminance > 0.21 ? .ink : .white }
 
     public static let white = Color(hex: 0xFFFFFF)
     public static let black = Color(hex: 0x000000)

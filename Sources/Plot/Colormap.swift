@@ -29,6 +29,12 @@ public struct Colormap: Sendable {
         0x2166AC, 0x4393C3, 0x92C5DE, 0xD1E5F0, 0xF7F7F7, 0xFDDBC7, 0xF4A582, 0xD6604D, 0xB2182B,
     ].map { Color(hex: $0) })
 
+    /// White to dark blue: for shares and counts, where zero should look like nothing. (Anchors
+    /// sampled from matplotlib's Blues.)
+    public static let blues = Colormap(name: "blues", anchors: [
+        0xF7FBFF, 0xDEEBF7, 0xC6DBEF, 0x9ECAE1, 0x6BAED6, 0x4292C6, 0x2171B5, 0x08519C, 0x08306B,
+    ].map { Color(hex: $0) })
+
     /// Black to white: for input images.
     public static let gray = Colormap(name: "gray", anchors: [Color(hex: 0x000000), Color(hex: 0xFFFFFF)])
 }

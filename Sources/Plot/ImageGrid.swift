@@ -63,41 +63,26 @@ public struct ImageGrid {
         let captionLines = tiles.map(\.caption.count).max() ?? 0
         let gap = 10.0, margin = 20.0
         let cell = (width: max(side, captionLines > 0 ? 92 : side), height: side + Double(captionLines) * 15 + (captionLines > 0 ? 4 : 0))
-        let probe = try Canvas(width: 10, height: 10)
+        let probe = try Canvas.probe()
         let rowLabelWidth = rowLabels.isEmpty ? 0 : (rowLabels.map { probe.textWidth($0, size: 12) }.max() ?? 0) + 10
         let columnLabelHeight = columnLabels.isEmpty ? 0.0 : 18
 
         // The colour scale: the range all finite values fall into.
-        let finite = tiles.flatMap { $0.values.filter(\.isFinite) }
+        let finite = tiles.flatMap { $0.values.filter(\.isFinite) }.map(Double.init)
         let hasNonFinite = finite.count < tiles.reduce(0) { $0 + $1.values.count }
-        let low = Double(finite.min() ?? 0), high = Double(finite.max() ?? 1)
-        var range: (Double, Double)? = nil
-        switch scaling {
-        case .shared: range = (low, high)
-        case .symmetric: let m = max(abs(low), abs(high)); range = (-m, m)
-        case .fixed(let r): range = (r.lowerBound, r.upperBound)
-        case .perTile: range = nil
-        }
+        let shared = ColorScale(scaling, finite: finite, colormap: colormap)
         var notes = self.notes
-        switch scaling {
-        case .shared: notes.append("One colour scale for all tiles: \(rangeLabel(low)) (darkest) to \(rangeLabel(high)) (brightest).")
-        case .symmetric: notes.append("One colour scale for all tiles: blue negative, white zero, red positive (±\(rangeLabel(range!.1))).")
-        case .perTile: notes.append("Each tile is scaled to its own range, so patterns show but sizes cannot be compared.")
-        case .fixed: break
-        }
+        if let note = ColorScale.note(scaling, shared, what: "all tiles") { notes.append(note) }
         if hasNonFinite { notes.append("Some values are not finite (NaN or ∞): drawn as light gray.") }
         if tiles.isEmpty { notes.append("Nothing to show.") }
 
         let gridWidth = rowLabelWidth + Double(columns) * cell.width + Double(columns - 1) * gap
-        let showBar = range != nil && !tiles.isEmpty && { if case .fixed = scaling { return false }; return true }()
-        let textWidth = ([probe.textWidth(title, size: 16, bold: true)] + notes.map { probe.textWidth($0, size: 12) }).max() ?? 0
-        let width = max(gridWidth, textWidth, 320) + 2 * margin
-        let headerHeight = 36 + Double(notes.count) * 17 + 8 + columnLabelHeight
+        let showBar = shared != nil && !tiles.isEmpty && { if case .fixed = scaling { return false }; return true }()
+        let width = max(gridWidth, probe.headingWidth(title, notes: notes), 320) + 2 * margin
+        let headerHeight = Canvas.headingHeight(notes: notes.count) + columnLabelHeight
         let height = headerHeight + Double(rows) * cell.height + Double(max(rows - 1, 0)) * gap + (showBar ? 56 : 0) + margin
         let canvas = try Canvas(width: width, height: height, scale: scale)
-
-        canvas.text(title, x: margin, y: 26, size: 16, bold: true)
-        for (i, note) in notes.enumerated() { canvas.text(note, x: margin, y: 48 + Double(i) * 17, size: 12, color: .muted) }
+        canvas.heading(title, notes: notes, x: margin)
 
         let x0 = margin + (width - 2 * margin - gridWidth) / 2 + rowLabelWidth
         for (c, label) in columnLabels.prefix(columns).enumerated() {
@@ -112,12 +97,8 @@ public struct ImageGrid {
             let x = x0 + Double(index % columns) * (cell.width + gap) + (cell.width - side) / 2
             let y = headerHeight + Double(index / columns) * (cell.height + gap)
             let values = tile.values.map(Double.init)
-            let tileFinite = values.filter(\.isFinite)
-            let (lo, hi) = range ?? (tileFinite.min() ?? 0, tileFinite.max() ?? 1)
-            let pixels = values.map { v -> Color in
-                guard v.isFinite else { return Color(hex: 0xDDDDDD) }
-                return colormap.color(hi > lo ? (v - lo) / (hi - lo) : 0.5)
-            }
+            let colors = shared ?? ColorScale(.shared, finite: values.filter(\.isFinite), colormap: colormap)!
+            let pixels = values.map(colors.color)
             // Keep the tile's aspect ratio inside the square cell.
             let aspect = Double(tile.width) / Double(tile.height)
             let (w, h) = aspect >= 1 ? (side, side / aspect) : (side * aspect, side)
@@ -131,28 +112,9 @@ public struct ImageGrid {
             }
         }
 
-        if showBar, let (lo, hi) = range {
-            let barY = height - margin - 34, barWidth = min(gridWidth - rowLabelWidth, 360), barX = x0
-            let steps = 128
-            canvas.image((0..<steps).map { colormap.color(Double($0) / Double(steps - 1)) }, columns: steps, rows: 1,
-                         x: barX, y: barY, width: barWidth, height: 12)
-            canvas.strokeRect(x: barX, y: barY, width: barWidth, height: 12, color: .muted)
-            canvas.text(rangeLabel(lo), x: barX, y: barY + 28, size: 12, color: .muted)
-            canvas.text(rangeLabel(hi), x: barX + barWidth, y: barY + 28, size: 12, color: .muted, align: .right)
-            if lo < 0 && hi > 0 {
-                canvas.text("0", x: barX + barWidth * (-lo) / (hi - lo), y: barY + 28, size: 12, color: .muted, align: .center)
-            }
+        if showBar, let shared {
+            shared.drawBar(canvas, x: x0, y: height - margin - 34, width: min(gridWidth - rowLabelWidth, 360))
         }
         return canvas
-    }
-
-    /// A colour-scale end with three significant digits of the whole range: 0.00 to 0.99, not
-    /// 2e-06 to 0.999.
-    func rangeLabel(_ v: Double) -> String {
-        let finite = tiles.flatMap { $0.values.filter(\.isFinite) }.map(Double.init)
-        let span = max(abs((finite.max() ?? 1) - (finite.min() ?? 0)), abs(v), 1e-12)
-        let decimals = max(0, min(6, 2 - Int(floor(log10(span)))))
-        let text = String(format: "%.\(decimals)f", v)
-        return text.hasPrefix("-") && Double(text) == 0 ? String(text.dropFirst()) : text
     }
 }

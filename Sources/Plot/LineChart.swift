@@ -41,41 +41,108 @@ public struct LineChart {
         (self.title, self.xLabel, self.yLabel) = (title, xLabel, yLabel)
     }
 
-    public func render(scale: Double = 1) throws -> Canvas {
-        let canvas = try Canvas(width: width, height: height, scale: scale)
-        // Each series as runs of finite points: a NaN or infinity breaks the line.
-        let runs: [[[(x: Double, y: Double)]]] = series.map { s in
-            s.points.split(whereSeparator: { !$0.x.isFinite || !$0.y.isFinite }).map(Array.init)
-        }
-        let all = runs.flatMap { $0.flatMap { $0 } }
-        let skipped = series.map(\.points.count).reduce(0, +) - all.count
+    /// Room between the frame and the data range, so a point at the end of a range (the last
+    /// epoch's marker) sits inside the frame, not on it.
+    static let inset = 8.0
 
+    /// Where the legend goes: the corner of the plot whose box covers the fewest drawn points and
+    /// line pieces (top right first on a tie), or right of the plot when every corner covers some.
+    enum LegendPlace: Equatable { case topRight, topLeft, bottomRight, bottomLeft, outside }
+
+    /// The chart's geometry: frame, axes, and where the legend box is.
+    struct Layout {
+        var left: Double, right: Double, top: Double, bottom: Double
+        var xAxis: Axis, yAxis: Axis
+        var legend: (place: LegendPlace, x: Double, y: Double, width: Double, height: Double)?
+    }
+
+    static let legendRow = 20.0
+
+    func layout(_ canvas: Canvas) -> Layout {
+        let all = finiteRuns.flatMap { $0.flatMap { $0 } }
         let (x0, x1) = xRange.map { ($0.lowerBound, $0.upperBound) } ?? Axis.rounded(all.map(\.x).min() ?? 0, all.map(\.x).max() ?? 1)
         let (y0, y1) = yRange.map { ($0.lowerBound, $0.upperBound) } ?? Axis.rounded(all.map(\.y).min() ?? 0, all.map(\.y).max() ?? 1)
-        let left = 68.0, right = width - 20, top = 44.0, bottom = height - 56
-        let xAxis = Axis(low: x0, high: x1, pixelLow: left, pixelHigh: right)
-        let yAxis = Axis(low: y0, high: y1, pixelLow: bottom, pixelHigh: top)
+        let tickWidth = Axis.ticks(y0, y1).map { canvas.textWidth(Axis.label($0), size: 12) }.max() ?? 0
+        let left = (yLabel.isEmpty ? 12 : 30) + tickWidth + 10, top = 44.0, bottom = height - 56
+        func frame(right: Double) -> Layout {
+            Layout(left: left, right: right, top: top, bottom: bottom,
+                   xAxis: Axis(low: x0, high: x1, pixelLow: left + Self.inset, pixelHigh: right - Self.inset),
+                   yAxis: Axis(low: y0, high: y1, pixelLow: bottom - Self.inset, pixelHigh: top + Self.inset))
+        }
+        var inside = frame(right: width - 20)
+        let named = labelsAtPoints ? [] : series.filter { !$0.name.isEmpty }
+        guard !named.isEmpty else { return inside }
+        let legendWidth = (named.map { canvas.textWidth($0.name, size: 13) }.max() ?? 0) + 52
+        let legendHeight = Self.legendRow * Double(named.count) + 8
+        let corners: [(LegendPlace, Double, Double)] = [
+            (.topRight, inside.right - legendWidth - 8, top + 8), (.topLeft, left + 8, top + 8),
+            (.bottomRight, inside.right - legendWidth - 8, bottom - legendHeight - 8), (.bottomLeft, left + 8, bottom - legendHeight - 8),
+        ]
+        let samples = drawnPoints(inside)
+        let covered = corners.map { _, x, y in
+            samples.filter { $0.0 >= x - 3 && $0.0 <= x + legendWidth + 3 && $0.1 >= y - 3 && $0.1 <= y + legendHeight + 3 }.count
+        }
+        if let best = covered.indices.min(by: { covered[$0] < covered[$1] }), covered[best] == 0 {
+            inside.legend = (corners[best].0, corners[best].1, corners[best].2, legendWidth, legendHeight)
+            return inside
+        }
+        var outside = frame(right: width - 20 - legendWidth - 12)
+        outside.legend = (.outside, outside.right + 12, top, legendWidth, legendHeight)
+        return outside
+    }
+
+    /// Each series as runs of finite points: a NaN or infinity breaks the line.
+    var finiteRuns: [[[(x: Double, y: Double)]]] {
+        series.map { s in s.points.split(whereSeparator: { !$0.x.isFinite || !$0.y.isFinite }).map(Array.init) }
+    }
+
+    /// A series' runs in pixels, clamped to the ranges (which come from the data unless fixed).
+    func pixels(_ run: [(x: Double, y: Double)], _ layout: Layout) -> [(Double, Double)] {
+        let (x, y) = (layout.xAxis, layout.yAxis)
+        return run.map { (x.pixel(min(max($0.x, x.low), x.high)), y.pixel(min(max($0.y, y.low), y.high))) }
+    }
+
+    /// Points along every drawn line, no more than 2 pixels apart, and every marker: what a legend
+    /// box would hide.
+    func drawnPoints(_ layout: Layout) -> [(Double, Double)] {
+        finiteRuns.flatMap { $0 }.flatMap { run -> [(Double, Double)] in
+            let p = pixels(run, layout)
+            guard p.count > 1 else { return p }
+            return zip(p, p.dropFirst()).flatMap { a, b -> [(Double, Double)] in
+                let steps = max(1, Int((hypot(b.0 - a.0, b.1 - a.1) / 2).rounded(.up)))
+                return (0...steps).map { i in let t = Double(i) / Double(steps); return (a.0 + (b.0 - a.0) * t, a.1 + (b.1 - a.1) * t) }
+            }
+        }
+    }
+
+    public func render(scale: Double = 1) throws -> Canvas {
+        let canvas = try Canvas(width: width, height: height, scale: scale)
+        let runs = finiteRuns
+        let drawn = runs.map { $0.map(\.count).reduce(0, +) }.reduce(0, +)
+        let skipped = series.map(\.points.count).reduce(0, +) - drawn
+        let layout = layout(canvas)
+        let (left, right, top, bottom) = (layout.left, layout.right, layout.top, layout.bottom)
+        let (xAxis, yAxis) = (layout.xAxis, layout.yAxis)
 
         canvas.text(title, x: width / 2, y: 26, size: 16, bold: true, align: .center)
         // Grid and ticks.
-        for t in Axis.ticks(x0, x1) {
+        for t in Axis.ticks(xAxis.low, xAxis.high) {
             let px = xAxis.pixel(t)
             canvas.line([(px, top), (px, bottom)], color: .gridLine, width: 1)
             canvas.text(Axis.label(t), x: px, y: bottom + 18, size: 12, color: .muted, align: .center)
         }
-        for t in Axis.ticks(y0, y1) {
+        for t in Axis.ticks(yAxis.low, yAxis.high) {
             let py = yAxis.pixel(t)
             canvas.line([(left, py), (right, py)], color: .gridLine, width: 1)
             canvas.text(Axis.label(t), x: left - 8, y: py + 4, size: 12, color: .muted, align: .right)
         }
         canvas.strokeRect(x: left, y: top, width: right - left, height: bottom - top, color: .muted, lineWidth: 1)
         canvas.text(xLabel, x: (left + right) / 2, y: height - 14, size: 13, align: .center)
-        if !yLabel.isEmpty { canvas.text(yLabel, x: 18, y: (top + bottom) / 2, size: 13, align: .center, rotated: true) }
+        if !yLabel.isEmpty { canvas.text(yLabel, x: 20, y: (top + bottom) / 2, size: 13, align: .center, rotated: true) }
 
-        // The lines, clipped to the plot area by clamping (ranges come from the data unless fixed).
         for (s, pieces) in zip(series, runs) {
             for points in pieces {
-                let pixels = points.map { (xAxis.pixel(min(max($0.x, x0), x1)), yAxis.pixel(min(max($0.y, y0), y1))) }
+                let pixels = pixels(points, layout)
                 canvas.line(pixels, color: s.color, width: 2, dash: s.dash)
                 if s.markers || pixels.count == 1 {
                     for p in pixels { canvas.circle(x: p.0, y: p.1, radius: labelsAtPoints ? 5 : 3, color: s.color) }
@@ -88,24 +155,19 @@ public struct LineChart {
             }
         }
 
-        // Legend, top right inside the plot.
-        let named = labelsAtPoints ? [] : series.filter { !$0.name.isEmpty }
-        if !named.isEmpty {
-            let rowHeight = 20.0
-            let legendWidth = (named.map { canvas.textWidth($0.name, size: 13) }.max() ?? 0) + 52
-            let lx = right - legendWidth - 8, ly = top + 8
-            canvas.fillRoundedRect(x: lx, y: ly, width: legendWidth, height: rowHeight * Double(named.count) + 8, radius: 4,
+        if let legend = layout.legend {
+            canvas.fillRoundedRect(x: legend.x, y: legend.y, width: legend.width, height: legend.height, radius: 4,
                                    color: Color.white.withAlpha(0.9))
-            canvas.strokeRect(x: lx, y: ly, width: legendWidth, height: rowHeight * Double(named.count) + 8,
-                              color: .gridLine, cornerRadius: 4)
-            for (i, s) in named.enumerated() {
-                let y = ly + 4 + rowHeight * (Double(i) + 0.5)
-                canvas.line([(lx + 8, y), (lx + 38, y)], color: s.color, width: 2, dash: s.dash)
-                canvas.text(s.name, x: lx + 44, y: y + 4.5, size: 13)
+            canvas.strokeRect(x: legend.x, y: legend.y, width: legend.width, height: legend.height, color: .gridLine, cornerRadius: 4)
+            for (i, s) in series.filter({ !$0.name.isEmpty }).enumerated() {
+                let y = legend.y + 4 + Self.legendRow * (Double(i) + 0.5)
+                canvas.line([(legend.x + 8, y), (legend.x + 38, y)], color: s.color, width: 2, dash: s.dash)
+                if s.markers { canvas.circle(x: legend.x + 23, y: y, radius: 3, color: s.color) }
+                canvas.text(s.name, x: legend.x + 44, y: y + 4.5, size: 13)
             }
         }
 
-        if all.isEmpty {
+        if drawn == 0 {
             canvas.text("No data yet", x: (left + right) / 2, y: (top + bottom) / 2, size: 15, color: .muted, align: .center)
         } else if skipped > 0 {
             canvas.text("\(skipped) value\(skipped == 1 ? " was" : "s were") not finite (NaN or ∞) and \(skipped == 1 ? "is" : "are") not drawn",

@@ -77,16 +77,6 @@ import TestSupport
         let image = try roundTrip(try d.render(), name: "architecture-branches")
         #expect(image.height > 300 && inkedPixels(image) > 10_000)
     }
-
-    @Test func barChartLinearAndLog() throws {
-        var chart = BarChart(title: "Parameters", valueLabel: "parameters")
-        chart.bars = [.init(label: "LeNet", value: 61_706), .init(label: "AlexNet", value: 46_764_746, color: Color.series[1]),
-                      .init(label: "Broken", value: .nan)]
-        let linear = try roundTrip(try chart.render(), name: "bars-linear")
-        chart.logScale = true
-        let log = try roundTrip(try chart.render(), name: "bars-log")
-        #expect(linear.width == 640 && log.width == 640 && inkedPixels(log) > 3000)
-    }
 }
 
 @Suite struct CanvasFileTests {
