@@ -105,7 +105,7 @@ public struct Predictions: LessonPicture {
             let scores = try noGrad { try net(batch.images) }
             let classes = scores.shape[1]
             let probabilities = (0..<batch.labels.count).map { i in
-                Pictures.softmax(Array(scores.scalars[(i * classes)..<((i + 1) * classes)]))
+                ProbabilityBars.softmax(scores.scalars[(i * classes)..<((i + 1) * classes)].map(Double.init))
             }
             let grid = Pictures.predictions(batch, probabilities: probabilities, classNames: FashionMNIST.classNames,
                                             title: "\(sheet.lessonTitle): predictions on the first \(batch.labels.count) test images")

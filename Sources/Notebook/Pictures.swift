@@ -157,24 +157,30 @@ enum Pictures {
         return grid
     }
 
-    /// The values of one example's activation (1, N) as one tile, N laid out as the most nearly
-    /// square rectangle that holds exactly N (400 as 20×20, 84 as 7×12).
-    static func vector(_ activation: Tensor, title: String) -> ImageGrid {
-        let n = activation.count
-        let rows = (1...max(1, Int(Double(n).squareRoot()))).last { n % $0 == 0 } ?? 1
-        var grid = ImageGrid(title: title)
-        grid.notes = ["\(n) numbers, \(n / rows) per row."]
-        grid.tileSide = 160
-        grid.tiles = [.init(values: activation.scalars, width: n / rows, height: rows)]
-        return grid
-    }
-
-    /// Softmax of one example's scores (logits): the probabilities the network gives each class.
-    static func softmax(_ logits: [Float]) -> [Double] {
-        let top = Double(logits.max() ?? 0)
-        let exps = logits.map { Foundation.exp(Double($0) - top) }
-        let total = exps.reduce(0, +)
-        return exps.map { $0 / total }
+    /// One example's activation in the picture that suits its shape (see `ActivationPicture`).
+    static func activation(_ y: Tensor, title: String, note: String, classNames: [String]? = nil,
+                           trueClass: Int? = nil) -> ActivationPicture {
+        let values = y.scalars
+        if y.shape.rank == 4 && y.shape[2] * y.shape[3] > 1 {
+            return .featureMaps(featureMaps(y, title: title, note: note))
+        }
+        if y.shape.rank == 2, let classNames, values.count == classNames.count {
+            var bars = ProbabilityBars(title: title, classNames: classNames, logits: values.map(Double.init))
+            bars.trueClass = trueClass
+            bars.notes = [note, "Softmax turns the \(values.count) scores into probabilities that sum to 1."]
+            return .probabilities(bars)
+        }
+        if y.shape.rank == 4 {
+            var bars = ValueBars(title: title, labels: values.count == FashionMNIST.classNames.count ? FashionMNIST.classNames : [],
+                                 values: values.map(Double.init))
+            bars.notes = [note, "Each channel's map is 1×1 here: one number per channel"
+                          + (bars.labels.isEmpty ? "." : ", one channel per class (NiN's last block scores the classes).")]
+            bars.highlighted = values.indices.max { values[$0] < values[$1] }
+            return .channelValues(bars)
+        }
+        var strip = VectorStrip(title: title, values: values)
+        strip.notes = [note, "\(values.count) numbers in a row, with no width and height: what the dense layers see."]
+        return .strip(strip)
     }
 
     /// Test images, each with its true class and the network's guess with its probability; wrong
@@ -202,6 +208,26 @@ enum Pictures {
     }
 }
 
+/// One example's activation in the picture that suits its shape: a feature map per channel;
+/// one bar per channel when the maps are 1×1 (after global pooling); the class probabilities
+/// when it is a classifier's output; else a strip of numbers (Flatten's 400, a dense layer's
+/// 120), which has no width and height to suggest.
+enum ActivationPicture {
+    case featureMaps(ImageGrid)
+    case channelValues(ValueBars)
+    case probabilities(ProbabilityBars)
+    case strip(VectorStrip)
+
+    func render(scale: Double) throws -> Canvas {
+        switch self {
+        case .featureMaps(let grid): try grid.render(scale: scale)
+        case .channelValues(let bars): try bars.render(scale: scale)
+        case .probabilities(let bars): try bars.render(scale: scale)
+        case .strip(let strip): try strip.render(scale: scale)
+        }
+    }
+}
+
 /// Draws the training curves as the book's `Animator` does: train loss and accuracy five times
 /// an epoch, test accuracy once an epoch, redrawn to the same file each time.
 final class TrainingCurves: TrainingObserver {
@@ -225,7 +251,7 @@ final class TrainingCurves: TrainingObserver {
     private var drawings = 0
 
     init(title: String, epochs: Int, folder: RunFolder, name: String, scale: Double) {
-        chart = LineChart(title: title, xLabel: "epoch")
+        chart = LineChart(title: title, xLabel: "epoch", yLabel: "loss, accuracy")
         chart.xRange = 0...Double(epochs)
         (self.folder, self.name, self.scale) = (folder, name, scale)
     }

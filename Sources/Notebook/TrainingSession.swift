@@ -1,6 +1,7 @@
 import Datasets
 import Foundation
 import NN
+import Plot
 import Tensors
 
 /// One training of a lesson's network, prepared in one place: the checks (the image size, the
@@ -103,6 +104,9 @@ final class TrainingSession {
                 .joined(separator: ", ") + "."
         }
         say(text)
+        let matrix = ConfusionMatrix(title: "\(run.lesson.title): the test images by true and predicted class",
+                                     classNames: names, counts: tested.counts)
+        try PictureSheet(run: run, line: line).page("confusion.png") { try matrix.render(scale: $0) }
     }
 
     /// The weights training starts from, loaded or initialized into `net`; nil when the run

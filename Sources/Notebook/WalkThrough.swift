@@ -87,9 +87,9 @@ final class WalkThrough: WalkThroughExplorer {
 
     // MARK: Steps
 
-    private var className: String {
-        images.map { FashionMNIST.classNames[Int($0.data.labels[imageIndex])] } ?? "random pixels"
-    }
+    private var trueClass: Int? { images.map { Int($0.data.labels[imageIndex]) } }
+
+    private var className: String { trueClass.map { FashionMNIST.classNames[$0] } ?? "random pixels" }
 
     private func start(input shape: Shape) throws {
         let x = images.map { $0.batch([imageIndex]).images } ?? Tensor.uniform(shape, 0, 1, using: RandomGenerator(seed: 0))
@@ -124,16 +124,18 @@ final class WalkThrough: WalkThroughExplorer {
             run.log.append(.text("\(layer.displayName) output shape: \(y.shape)"), line: sheet.line)
             let title = "Step \(i + 1): after layer \(i), \(layer.description), \(y.shape)"
             let note = "The sample after \(i + 1) of \(layers.count) layers" + (images == nil ? "." : "; test image \(imageIndex) (\(className)).")
-            let grid = y.shape.rank == 4 ? Pictures.featureMaps(y, title: title, note: note) : Pictures.vector(y, title: title)
-            try sheet.page("step-\(i + 1)-\(layer.displayName.lowercased())\(suffix).png") { try grid.render(scale: $0) }
+            let isLast = i == layers.count - 1
+            let picture = Pictures.activation(y, title: title, note: note, classNames: isLast ? FashionMNIST.classNames : nil,
+                                              trueClass: isLast ? trueClass : nil)
+            try sheet.page("step-\(i + 1)-\(layer.displayName.lowercased())\(suffix).png", picture.render)
         case .featureMaps:
             guard y.shape.rank == 4 else { return }
             let nextIsActivation = i + 1 < layers.count && (layers[i + 1] is ReLU || layers[i + 1] is Sigmoid)
             if nextIsActivation { return }
             let after = i > 0 && (layer is ReLU || layer is Sigmoid) ? " after \(layers[i - 1].displayName) \(layers[i - 1].hyperparameters)" : ""
-            let grid = Pictures.featureMaps(y, title: "Layer \(i): \(layer.displayName)\(after), output \(y.shape)",
-                                            note: "Test image \(imageIndex) (\(className)).")
-            try sheet.page("feature-maps-\(i)-\(layer.displayName.lowercased())\(suffix).png") { try grid.render(scale: $0) }
+            let picture = Pictures.activation(y, title: "Layer \(i): \(layer.displayName)\(after), output \(y.shape)",
+                                              note: "Test image \(imageIndex) (\(className)).")
+            try sheet.page("feature-maps-\(i)-\(layer.displayName.lowercased())\(suffix).png", picture.render)
         }
     }
 
@@ -168,9 +170,9 @@ final class WalkThrough: WalkThroughExplorer {
             for item in labelled {
                 if item.step.output.shape.rank == 4 {
                     pictures += 1
-                    let grid = Pictures.featureMaps(item.step.output, title: "Inside \(title), \(item.label), \(item.step.output.shape)",
-                                                    note: "Test image \(imageIndex) (\(className)).")
-                    try sheet.page("\(prefix)-inside-\(pictures)\(suffix).png") { try grid.render(scale: $0) }
+                    let picture = Pictures.activation(item.step.output, title: "Inside \(title), \(item.label), \(item.step.output.shape)",
+                                                      note: "Test image \(imageIndex) (\(className)).")
+                    try sheet.page("\(prefix)-inside-\(pictures)\(suffix).png", picture.render)
                 }
                 if depth < 2, case .layer(let inner) = item.step.kind, !trace.calls[inner].layer.namedChildren.isEmpty {
                     let innerLayer = trace.calls[inner].layer

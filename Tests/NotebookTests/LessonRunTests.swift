@@ -149,7 +149,8 @@ final class Fixture {
         #expect(FileManager.default.fileExists(atPath: stale))
         _ = try fixture.run()
         #expect(!FileManager.default.fileExists(atPath: stale))
-        #expect(Set(fixture.files().keys.filter { $0.hasSuffix(".png") }) == ["architecture.png", "training.png", "predictions.png"])
+        #expect(Set(fixture.files().keys.filter { $0.hasSuffix(".png") })
+                == ["architecture.png", "training.png", "confusion.png", "predictions.png"])
     }
 
     @Test func theInClassNoteOnlyComesWithThePresetsNumbers() throws {
@@ -179,12 +180,12 @@ final class Fixture {
 
     @Test func picturesAreWrittenAndRecorded() throws {
         let (run, _, folder) = try run()
-        for name in ["architecture.png", "training.png", "predictions.png"] {
+        for name in ["architecture.png", "training.png", "confusion.png", "predictions.png"] {
             let image = try PNGImage(contentsOf: URL(fileURLWithPath: folder.path + "/sample/" + name))
             #expect(image.width > 100 && image.height > 100, "\(name)")
         }
         let pictures = run.outputs.compactMap { if case .image(let picture) = $0.output { return picture.path } else { return nil } }
-        #expect(pictures.map { ($0 as NSString).lastPathComponent } == ["architecture.png", "training.png", "predictions.png"])
+        #expect(pictures.map { ($0 as NSString).lastPathComponent } == ["architecture.png", "training.png", "confusion.png", "predictions.png"])
     }
 
     @Test func noTrainSkipsTraining() throws {
