@@ -52,6 +52,8 @@ extension LessonRun {
                                 yLabel: "test accuracy")
         scatter.yRange = 0...1
         scatter.labelsAtPoints = true
+        scatter.notes = ["Each lesson's last run as it was run: image sizes, training images and epochs differ (see the table),",
+                         "so a point says what that run reached in its time, not how good the network can be."]
         scatter.series = rows.enumerated().compactMap { i, row in
             guard let run = row.lastRun, let last = run.history.last else { return nil }
             return .init(name: row.network.name, points: [(run.trainingSeconds, last.testAccuracy)],

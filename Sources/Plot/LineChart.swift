@@ -25,6 +25,8 @@ public struct LineChart {
     }
 
     public var title: String
+    /// Lines under the title: what the points are, what they cannot be compared by.
+    public var notes: [String] = []
     public var xLabel: String
     public var yLabel: String
     public var series: [Series] = []
@@ -63,7 +65,7 @@ public struct LineChart {
         let (x0, x1) = xRange.map { ($0.lowerBound, $0.upperBound) } ?? Axis.rounded(all.map(\.x).min() ?? 0, all.map(\.x).max() ?? 1)
         let (y0, y1) = yRange.map { ($0.lowerBound, $0.upperBound) } ?? Axis.rounded(all.map(\.y).min() ?? 0, all.map(\.y).max() ?? 1)
         let tickWidth = Axis.ticks(y0, y1).map { canvas.textWidth(Axis.label($0), size: 12) }.max() ?? 0
-        let left = (yLabel.isEmpty ? 12 : 30) + tickWidth + 10, top = 44.0, bottom = height - 56
+        let left = (yLabel.isEmpty ? 12 : 30) + tickWidth + 10, top = 44.0 + 17 * Double(notes.count), bottom = height - 56
         func frame(right: Double) -> Layout {
             Layout(left: left, right: right, top: top, bottom: bottom,
                    xAxis: Axis(low: x0, high: x1, pixelLow: left + Self.inset, pixelHigh: right - Self.inset),
@@ -125,6 +127,9 @@ public struct LineChart {
         let (xAxis, yAxis) = (layout.xAxis, layout.yAxis)
 
         canvas.text(title, x: width / 2, y: 26, size: 16, bold: true, align: .center)
+        for (i, note) in notes.enumerated() {
+            canvas.text(note, x: width / 2, y: 46 + 17 * Double(i), size: 12, color: .muted, align: .center)
+        }
         // Grid and ticks.
         for t in Axis.ticks(xAxis.low, xAxis.high) {
             let px = xAxis.pixel(t)
