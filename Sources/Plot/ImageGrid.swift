@@ -62,8 +62,11 @@ public struct ImageGrid {
         let side = tileSide ?? min(max(Double(largest) * 4, 64), 112)
         let captionLines = tiles.map(\.caption.count).max() ?? 0
         let gap = 10.0, margin = 20.0
-        let cell = (width: max(side, captionLines > 0 ? 92 : side), height: side + Double(captionLines) * 15 + (captionLines > 0 ? 4 : 0))
         let probe = try Canvas.probe()
+        // Wide enough for the longest caption ("→ Ankle boot 97%"), up to twice the tile.
+        let captionWidth = tiles.flatMap(\.caption).map { probe.textWidth($0, size: 12) }.max() ?? 0
+        let cell = (width: max(side, captionLines > 0 ? min(max(92, captionWidth + 4), 2 * side) : side),
+                    height: side + Double(captionLines) * 15 + (captionLines > 0 ? 4 : 0))
         let rowLabelWidth = rowLabels.isEmpty ? 0 : (rowLabels.map { probe.textWidth($0, size: 12) }.max() ?? 0) + 10
         let columnLabelHeight = columnLabels.isEmpty ? 0.0 : 18
 
