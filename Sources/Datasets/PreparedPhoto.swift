@@ -34,8 +34,10 @@ import Foundation
 public struct PreparedPhoto: Sendable {
     public static let side = 28
 
+    /// A rectangle of pixels: its top left corner and its size.
     public struct Box: Sendable, Equatable {
         public var x: Int, y: Int, width: Int, height: Int
+        public init(x: Int, y: Int, width: Int, height: Int) { (self.x, self.y, self.width, self.height) = (x, y, width, height) }
     }
 
     public struct RGB: Sendable, Equatable {

@@ -100,9 +100,7 @@ struct JPEGDecoder {
         while !s.isEmpty {
             let (precision, index) = try s.nibbles()
             guard precision <= 1, index <= 3 else { throw s.corrupt("declares table \(index) of precision \(precision)") }
-            var steps = [Float]()
-            for _ in 0..<64 { steps.append(Float(precision == 0 ? try s.byte() : try s.uint16())) }
-            quantizationTables[index] = steps
+            quantizationTables[index] = try (0..<64).map { _ in Float(precision == 0 ? try s.byte() : try s.uint16()) }
         }
     }
 
@@ -113,12 +111,10 @@ struct JPEGDecoder {
         while !s.isEmpty {
             let (tableClass, index) = try s.nibbles()
             guard tableClass <= 1, index <= 3 else { throw s.corrupt("declares table \(index) of class \(tableClass)") }
-            var counts = [Int]()
-            for _ in 0..<16 { counts.append(try s.byte()) }
+            let counts = try s.bytes(16)
             let total = counts.reduce(0, +)
             guard total <= 256 else { throw s.corrupt("declares \(total) codes in a table, more than 256") }
-            var symbols = [UInt8]()
-            for _ in 0..<total { symbols.append(UInt8(try s.byte())) }
+            let symbols = try s.bytes(total).map(UInt8.init)
             // A DC symbol is a size in bits: a coefficient difference has at most 15.
             if tableClass == 0, let large = symbols.first(where: { $0 > 15 }) {
                 throw s.corrupt("holds DC size \(large), more than 15 bits")
@@ -299,6 +295,8 @@ struct JPEGSegment {
         guard let first = rest.popFirst() else { throw corrupt("is shorter than its contents") }
         return Int(first)
     }
+
+    mutating func bytes(_ count: Int) throws -> [Int] { try (0..<count).map { _ in try byte() } }
 
     /// A big-endian 16-bit number.
     mutating func uint16() throws -> Int { try byte() << 8 | byte() }

@@ -33,6 +33,14 @@ struct SyntheticPhoto {
     }
 
     func prepared() -> PreparedPhoto { PreparedPhoto(rgba: rgba, width: width, height: height) }
+
+    /// A photo of `width` × `height` holding one rectangle of `gray` at `object`, prepared.
+    static func prepared(_ width: Int, _ height: Int, object: PreparedPhoto.Box, gray: UInt8,
+                         background: @escaping (Int, Int) -> Int = { _, _ in 200 }) -> PreparedPhoto {
+        var photo = SyntheticPhoto(width: width, height: height, background: background)
+        photo.fill(x: object.x, y: object.y, width: object.width, height: object.height, gray: gray)
+        return photo.prepared()
+    }
 }
 
 /// The centre of mass of a 28×28 image's values: column, row.
@@ -56,10 +64,9 @@ func correlation(_ a: [Float], _ b: [Float]) -> Double {
 
 @Suite struct PreparedPhotoTests {
     @Test func aDarkObjectOffCentreComesOutCentredLightOnBlack() {
-        var photo = SyntheticPhoto(width: 300, height: 200)
-        photo.fill(x: 30, y: 40, width: 60, height: 90, gray: 40)
-        let prepared = photo.prepared()
-        #expect(prepared.crop == .init(x: 30, y: 40, width: 60, height: 90))
+        let object = PreparedPhoto.Box(x: 30, y: 40, width: 60, height: 90)
+        let prepared = SyntheticPhoto.prepared(300, 200, object: object, gray: 40)
+        #expect(prepared.crop == object)
         // Tall: the height fills 28, the width 60·28/90 ≈ 19, centred with the odd pixel left.
         #expect(prepared.placed == .init(x: 5, y: 0, width: 19, height: 28))
         #expect(prepared.bytes.count == 784 && prepared.pixels.count == 784)
@@ -75,20 +82,18 @@ func correlation(_ a: [Float], _ b: [Float]) -> Double {
     }
 
     @Test func aWideObjectFillsTheWidth() {
-        var photo = SyntheticPhoto(width: 320, height: 240)
-        photo.fill(x: 150, y: 170, width: 140, height: 35, gray: 70)
-        let prepared = photo.prepared()
-        #expect(prepared.crop == .init(x: 150, y: 170, width: 140, height: 35))
+        let object = PreparedPhoto.Box(x: 150, y: 170, width: 140, height: 35)
+        let prepared = SyntheticPhoto.prepared(320, 240, object: object, gray: 70)
+        #expect(prepared.crop == object)
         #expect(prepared.placed == .init(x: 0, y: 11, width: 28, height: 7))
         #expect(prepared.bytes[0..<(11 * 28)].allSatisfy { $0 == 0 } && prepared.bytes[(18 * 28)...].allSatisfy { $0 == 0 })
     }
 
     /// A table lit from one side: its corners differ by 40 levels, more than the README's 5%.
     @Test func anUnevenlyLitTableIsStillTrimmed() {
-        var photo = SyntheticPhoto(width: 300, height: 200) { x, _ in 180 + 40 * x / 299 }
-        photo.fill(x: 170, y: 50, width: 50, height: 100, gray: 30)
-        let prepared = photo.prepared()
-        #expect(prepared.crop == .init(x: 170, y: 50, width: 50, height: 100))
+        let object = PreparedPhoto.Box(x: 170, y: 50, width: 50, height: 100)
+        let prepared = SyntheticPhoto.prepared(300, 200, object: object, gray: 30) { x, _ in 180 + 40 * x / 299 }
+        #expect(prepared.crop == object)
         let centre = centreOfMass(prepared.pixels)
         #expect(abs(centre.x - 13.5) <= 0.5 && abs(centre.y - 13.5) <= 0.5, "\(centre)")
     }
@@ -104,10 +109,9 @@ func correlation(_ a: [Float], _ b: [Float]) -> Double {
 
     /// A light object on a dark table is light on black already: not negated.
     @Test func aLightObjectOnADarkTableStaysLight() {
-        var photo = SyntheticPhoto(width: 200, height: 200) { _, _ in 30 }
-        photo.fill(x: 60, y: 20, width: 80, height: 160, gray: 230)
-        let prepared = photo.prepared()
-        #expect(prepared.crop == .init(x: 60, y: 20, width: 80, height: 160))
+        let object = PreparedPhoto.Box(x: 60, y: 20, width: 80, height: 160)
+        let prepared = SyntheticPhoto.prepared(200, 200, object: object, gray: 230) { _, _ in 30 }
+        #expect(prepared.crop == object)
         // (230 − 30) / (255 − 30) of white.
         #expect(abs(prepared.pixels[14 * 28 + 14] - 0.889) < 0.03 && prepared.pixels[14 * 28] == 0)
     }
@@ -158,9 +162,7 @@ func correlation(_ a: [Float], _ b: [Float]) -> Double {
     }
 
     @Test func resizedIsWhatDataLoaderGivesTheDataSet() {
-        var photo = SyntheticPhoto(width: 120, height: 160)
-        photo.fill(x: 20, y: 30, width: 50, height: 90, gray: 60)
-        let prepared = photo.prepared()
+        let prepared = SyntheticPhoto.prepared(120, 160, object: .init(x: 20, y: 30, width: 50, height: 90), gray: 60)
         let asDataSet = LabeledImages(count: 1, height: 28, width: 28, pixels: prepared.bytes, labels: [7])
         for side in [28, 64, 96, 224] {
             let batch = DataLoader(asDataSet, batchSize: 1, shuffle: false, resize: side).batch([0])
