@@ -69,7 +69,7 @@ let package = Package(
         .testTarget(name: "NNTests", dependencies: ["NN", "TestSupport"]),
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "Tensors", "CZlib", "TestSupport"]),
         .testTarget(name: "PlotTests", dependencies: ["Plot", "Files", "TestSupport"], exclude: ["JPEG"]),
-        .testTarget(name: "NotebookTests", dependencies: ["Notebook", "Plot", "NN", "Tensors", "Files", "TestSupport"]),
+        .testTarget(name: "NotebookTests", dependencies: ["Notebook", "Plot", "NN", "Tensors", "Datasets", "Files", "TestSupport"]),
         .testTarget(name: "LessonsTests", dependencies: ["Lessons", "Notebook", "NN", "Tensors", "Datasets", "TestSupport"]),
         .testTarget(name: "ClassroomTests", dependencies: ["Classroom", "Notebook", "TestSupport"]),
         // Runs the built `lesson` binary as a process (signals, consoles, a second run).

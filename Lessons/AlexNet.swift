@@ -105,6 +105,16 @@ public let alexNetLesson = Lesson(
     try nb.show(Predictions(net, on: data))
 
 /*:
+ ## Your own image
+
+ The same photo test as in LeNet's lesson: `--image photo.jpg`, with `--checkpoint
+ output/alexnet/alexnet.safetensors` to skip training. AlexNet gets it at 224×224, upscaled from
+ the 28×28 image as the data set is: eight times the side, no more detail. Does the deeper
+ network agree with LeNet about your photo?
+ */
+    try nb.show(YourImage(net, on: data))
+
+/*:
  ## Things to try
 
  1. `swift run lesson alexnet --train-size 6000 --epochs 3`: how much does accuracy gain for

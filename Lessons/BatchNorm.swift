@@ -105,6 +105,16 @@ public let batchNormLesson = Lesson(
     try nb.show(Predictions(net, on: data))
 
 /*:
+ ## Your own image
+
+ `--image photo.jpg` (with `--checkpoint output/batchnorm/batchnorm.safetensors`) classifies
+ a photo of your own. In evaluation mode each batch norm layer normalizes with the running
+ statistics of the training images, not your photo's own: a photo lit unlike the data set's is
+ shifted and scaled as if it were a typical one. Try a dark one.
+ */
+    try nb.show(YourImage(net, on: data))
+
+/*:
  ## Things to try
 
  1. Lower the learning rate ninefold, `--lr 0.1` (plain LeNet uses 0.9). Is batch norm still

@@ -149,6 +149,15 @@ public let denseNetLesson = Lesson(
     try nb.show(Predictions(net, on: data))
 
 /*:
+ ## Your own image
+
+ `--image photo.jpg` (with `--checkpoint output/densenet/densenet.safetensors`) classifies a
+ photo of your own. A picture shows a layer's first 32 channels; after a dense block those are
+ its input's, passed on unchanged, because the block appends its new channels after them.
+ */
+    try nb.show(YourImage(net, on: data))
+
+/*:
  ## Things to try
 
  1. Change the growth rate to 16 or 64. How do parameters, speed and accuracy move?

@@ -167,6 +167,15 @@ public let googLeNetLesson = Lesson(
     try nb.show(Predictions(net, on: data))
 
 /*:
+ ## Your own image
+
+ `--image photo.jpg` (with `--checkpoint output/googlenet/googlenet.safetensors` to skip
+ training) runs a photo of your own through the five stages. In class mode, step into an
+ Inception block with your photo to see which of the four paths responds to it.
+ */
+    try nb.show(YourImage(net, on: data))
+
+/*:
  ## Things to try
 
  1. Take path 3 (the 5×5 one) out of `forward` and fix the next block's input channels. Does

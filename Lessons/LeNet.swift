@@ -113,6 +113,17 @@ public let leNetLesson = Lesson(
     try nb.show(Predictions(net, on: data))
 
 /*:
+ ## Your own image
+
+ Photograph a garment on a plain background and run the lesson with `--image photo.jpg` (add
+ `--checkpoint output/lenet/lenet.safetensors` to skip training). The photo is trimmed, scaled
+ to 28 pixels and inverted as Fashion-MNIST's product photos were, then classified and followed
+ through the layers. A photo unlike the data set's (a busy background, a garment seen from the
+ side) shows how narrow 60,000 catalogue images are.
+ */
+    try nb.show(YourImage(net, on: data))
+
+/*:
  ## Things to try
 
  1. Run `swift run lesson lenet --lr 0.1`. How far does the loss get in 10 epochs? Sigmoid

@@ -107,6 +107,15 @@ public let ninLesson = Lesson(
     try nb.show(Predictions(net, on: data))
 
 /*:
+ ## Your own image
+
+ With `--image photo.jpg` (and `--checkpoint output/nin/nin.safetensors`) your own photo goes
+ through NiN. Its last block has one channel per class, so its 1×1 maps, drawn as bars, are
+ the network's ten votes for your photo before softmax.
+ */
+    try nb.show(YourImage(net, on: data))
+
+/*:
  ## Things to try
 
  1. Run at the book's size with `--resize 224`: how much slower is an epoch, and is it more

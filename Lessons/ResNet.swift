@@ -153,6 +153,15 @@ public let resNetLesson = Lesson(
     try nb.show(Predictions(net, on: data))
 
 /*:
+ ## Your own image
+
+ `--image photo.jpg` (with `--checkpoint output/resnet/resnet.safetensors`) sends a photo of
+ your own through ResNet-18. After the global average pooling there are 512 numbers, one per
+ channel, drawn as bars: the features the last dense layer weighs to decide.
+ */
+    try nb.show(YourImage(net, on: data))
+
+/*:
  ## Things to try
 
  1. Remove the shortcut: return `relu(y)` in `forward`. With only 18 layers the difference is

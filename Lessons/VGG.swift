@@ -118,6 +118,15 @@ public let vggLesson = Lesson(
     try nb.show(Predictions(net, on: data))
 
 /*:
+ ## Your own image
+
+ `--image photo.jpg` (and `--checkpoint output/vgg/vgg.safetensors` to skip training)
+ classifies a photo of your own and shows each block's maps for it. Compare them with the test
+ image's above: after which block do they stop looking like those of a garment of its class?
+ */
+    try nb.show(YourImage(net, on: data))
+
+/*:
  ## Things to try
 
  1. VGG-16 is `[(2, 64), (2, 128), (3, 256), (3, 512), (3, 512)]`. Walk it through with

@@ -83,7 +83,7 @@ public struct FeatureMaps: LessonPicture {
 
     /// In step or class mode, one layer per step, as the walk-through (see `WalkThrough`).
     public func draw(on sheet: PictureSheet) throws {
-        let walk = WalkThrough(run: sheet.run, net: net, style: .featureMaps, images: images, image: index, line: sheet.line)
+        let walk = WalkThrough(run: sheet.run, net: net, style: .featureMaps, source: .testImages(images, index: index), line: sheet.line)
         try walk.walk(input: Shape([1, 1, images.imageHeight, images.imageWidth]))
     }
 }

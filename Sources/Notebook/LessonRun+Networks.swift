@@ -50,6 +50,7 @@ extension LessonRun {
         if input.rank == 4, input[0] == 1, input[1] == 1, let data = try? loadData() {
             images = DataLoader(data.test, batchSize: 1, shuffle: false, resize: input[2] == data.test.height ? nil : input[2])
         }
-        try WalkThrough(run: self, net: net, style: .steps, images: images, line: line).walk(input: input)
+        try WalkThrough(run: self, net: net, style: .steps, source: images.map { .testImages($0, index: 0) } ?? .randomPixels, line: line)
+            .walk(input: input)
     }
 }

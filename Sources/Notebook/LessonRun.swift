@@ -23,6 +23,8 @@ public struct RunOptions: Sendable {
     public var checkpoint: String?
     /// Whether `--epochs` was given (with a checkpoint, it means: train further).
     public var epochsGiven = false
+    /// `--image`: a photo of one's own for the lesson to classify.
+    public var image: String?
     /// `--resume`: continue the run whose state is in `<lesson>/resume.safetensors`.
     public var resume = false
 
@@ -78,6 +80,8 @@ public final class LessonRun {
     /// The picture files this run has written, so a second picture of the same name (two
     /// networks' `architecture.png`) gets a file of its own instead of overwriting the first.
     var pictureNames: Set<String> = []
+    /// The photo `--image` names, read and prepared before anything runs.
+    let yourPhoto: YourPhoto?
     /// The signal that stopped the run (Ctrl-C, SIGTERM, SIGHUP), if one did.
     public internal(set) var interruptedBy: Int32?
 
@@ -92,6 +96,7 @@ public final class LessonRun {
                 interruptRequested: @escaping () -> Bool = { Interrupt.shared.requested }) throws {
         (self.lesson, self.settings, self.options, self.terminal, self.interruptRequested) =
             (lesson, settings, options, terminal, interruptRequested)
+        yourPhoto = try options.image.map(YourPhoto.init(path:))
         let text = lesson.sourceText ?? (try? String(contentsOfFile: lesson.sourceFile, encoding: .utf8))
         log = RunLog(source: try text.map { try LiterateSource(text: $0, file: lesson.sourceFile) })
         log.add(ConsoleSink(terminal: terminal, write: write))

@@ -34,6 +34,8 @@ public struct Metrics: Codable, Equatable, Sendable {
     public var confusion: [[Int]]?
     /// For each true class, the fraction of its test images classified right.
     public var perClassAccuracy: [Double?]?
+    /// What the network made of the photo given with `--image`.
+    public var image: ImageResult?
 
     public init(lesson: String, settings: LessonSettings, device: String) {
         (self.lesson, self.settings, self.device) = (lesson, settings, device)
@@ -41,7 +43,7 @@ public struct Metrics: Codable, Equatable, Sendable {
 
     enum CodingKeys: String, CodingKey {
         case lesson, settings, shapeInput = "shape_input", layers, params, macs, history, final, interrupted, error
-        case trainingSeconds = "training_seconds", device, confusion, perClassAccuracy = "per_class_accuracy"
+        case trainingSeconds = "training_seconds", device, confusion, perClassAccuracy = "per_class_accuracy", image
     }
 
     /// The metrics a run left in `folder`, if there are any that can be read.
@@ -66,5 +68,6 @@ public struct Metrics: Codable, Equatable, Sendable {
         try c.encode(device, forKey: .device)
         try c.encode(confusion, forKey: .confusion)
         try c.encode(perClassAccuracy, forKey: .perClassAccuracy)
+        try c.encode(image, forKey: .image)
     }
 }

@@ -48,6 +48,9 @@ final class MetricsRecorder: TrainingObserver {
         metrics.perClassAccuracy = confusion.perClassAccuracy
     }
 
+    /// What the network made of the photo given with `--image`.
+    func classified(_ image: ImageResult) { metrics.image = image }
+
     func interrupted() { metrics.interrupted = true }
     func failed(_ error: any Error) { metrics.error = "\(error)" }
 

@@ -13,12 +13,24 @@ import Tensors
 final class WalkThrough: WalkThroughExplorer {
     enum Style { case steps, featureMaps }
 
+    /// What goes through the network.
+    enum Source {
+        /// Test images at the network's size, from `index`; the teacher may pick others.
+        case testImages(DataLoader, index: Int)
+        /// A photo of one's own, prepared at the network's size (`--image`).
+        case yourImage(Tensor, name: String)
+        /// Random pixels, when there is no data set.
+        case randomPixels
+    }
+
     let run: LessonRun
     let net: any Layer
     let layers: [any Layer]
     let style: Style
-    /// Test images at the network's size; nil for random pixels.
+    /// Test images at the network's size; nil for random pixels or your own image.
     let images: DataLoader?
+    /// Your own image and its file's name, walked instead of a test image until the teacher picks one.
+    private var yourImage: (input: Tensor, name: String)?
     let sheet: PictureSheet
     private(set) var imageIndex: Int
     /// What each layer took (and, after the last, what the network gave), for the layers passed.
@@ -27,8 +39,13 @@ final class WalkThrough: WalkThroughExplorer {
     /// Pictures' names: "" for the first image, "-image-7" after the teacher picked image 7.
     private var suffix = ""
 
-    init(run: LessonRun, net: any Layer, style: Style, images: DataLoader?, image: Int = 0, line: Int) {
-        (self.run, self.style, self.images, self.imageIndex) = (run, style, images, image)
+    init(run: LessonRun, net: any Layer, style: Style, source: Source, line: Int) {
+        (self.run, self.style) = (run, style)
+        switch source {
+        case let .testImages(loader, index): (images, imageIndex) = (loader, index)
+        case let .yourImage(input, name): (images, imageIndex, yourImage, suffix) = (nil, 0, (input, name), "-your-image")
+        case .randomPixels: (images, imageIndex) = (nil, 0)
+        }
         layers = (net as? Sequential)?.layers ?? [net]
         sheet = PictureSheet(run: run, line: line)
         self.net = net
@@ -54,7 +71,7 @@ final class WalkThrough: WalkThroughExplorer {
         switch request {
         case .image(let index):
             guard let images, (0..<images.exampleCount).contains(index) else {
-                sheet.say(images == nil ? "This walk-through uses random pixels; there are no test images to pick."
+                sheet.say(images == nil ? "This walk-through uses \(inputName); there are no test images to pick here."
                     : "There is no test image \(index): pick one from 0 to \(images!.exampleCount - 1).")
                 return
             }
@@ -89,18 +106,24 @@ final class WalkThrough: WalkThroughExplorer {
 
     private var trueClass: Int? { images.map { Int($0.data.labels[imageIndex]) } }
 
-    private var className: String { trueClass.map { FashionMNIST.classNames[$0] } ?? "random pixels" }
+    private var className: String { trueClass.map { FashionMNIST.classNames[$0] } ?? yourImage?.name ?? "random pixels" }
+
+    /// The input in words: "test image 7 (Coat)", "your image shoe.jpg", "random pixels".
+    var inputName: String {
+        if let yourImage { return "your image \(yourImage.name)" }
+        return images == nil ? "random pixels" : "test image \(imageIndex) (\(className))"
+    }
 
     private func start(input shape: Shape) throws {
-        let x = images.map { $0.batch([imageIndex]).images } ?? Tensor.uniform(shape, 0, 1, using: RandomGenerator(seed: 0))
+        let x = yourImage?.input ?? images.map { $0.batch([imageIndex]).images }
+            ?? Tensor.uniform(shape, 0, 1, using: RandomGenerator(seed: 0))
         values = [x]
         switch style {
         case .steps:
-            let what = images == nil ? "random pixels" : "test image \(imageIndex) (\(className))"
-            run.log.append(.text("Stepping through the network with \(what), \(x.shape): Enter passes it through the next layer."),
+            run.log.append(.text("Stepping through the network with \(inputName), \(x.shape): Enter passes it through the next layer."),
                            line: sheet.line)
         case .featureMaps:
-            let picture = Pictures.featureMaps(x, title: "Input: test image \(imageIndex), \(className), \(x.shape)",
+            let picture = Pictures.featureMaps(x, title: "Input: \(inputName), \(x.shape)",
                                                note: "The image every picture below starts from.", colormap: .gray)
             try sheet.page("feature-maps-input\(suffix).png") { try picture.render(scale: $0) }
         }
@@ -123,7 +146,7 @@ final class WalkThrough: WalkThroughExplorer {
         case .steps:
             run.log.append(.text("\(layer.displayName) output shape: \(y.shape)"), line: sheet.line)
             let title = "Step \(i + 1): after layer \(i), \(layer.description), \(y.shape)"
-            let note = "The sample after \(i + 1) of \(layers.count) layers" + (images == nil ? "." : "; test image \(imageIndex) (\(className)).")
+            let note = "The sample after \(i + 1) of \(layers.count) layers: \(inputName)."
             let isLast = i == layers.count - 1
             let picture = Pictures.activation(y, title: title, note: note, classNames: isLast ? FashionMNIST.classNames : nil,
                                               trueClass: isLast ? trueClass : nil)
@@ -134,7 +157,7 @@ final class WalkThrough: WalkThroughExplorer {
             if nextIsActivation { return }
             let after = i > 0 && (layer is ReLU || layer is Sigmoid) ? " after \(layers[i - 1].displayName) \(layers[i - 1].hyperparameters)" : ""
             let picture = Pictures.activation(y, title: "Layer \(i): \(layer.displayName)\(after), output \(y.shape)",
-                                              note: "Test image \(imageIndex) (\(className)).")
+                                              note: "The input: \(inputName).")
             try sheet.page("feature-maps-\(i)-\(layer.displayName.lowercased())\(suffix).png", picture.render)
         }
     }
@@ -171,7 +194,7 @@ final class WalkThrough: WalkThroughExplorer {
                 if item.step.output.shape.rank == 4 {
                     pictures += 1
                     let picture = Pictures.activation(item.step.output, title: "Inside \(title), \(item.label), \(item.step.output.shape)",
-                                                      note: "Test image \(imageIndex) (\(className)).")
+                                                      note: "The input: \(inputName).")
                     try sheet.page("\(prefix)-inside-\(pictures)\(suffix).png", picture.render)
                 }
                 if depth < 2, case .layer(let inner) = item.step.kind, !trace.calls[inner].layer.namedChildren.isEmpty {

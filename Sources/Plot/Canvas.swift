@@ -104,12 +104,17 @@ public final class Canvas {
         cairo_fill(context)
     }
 
-    /// An arrow head pointing down at (x, y).
-    public func arrowHead(x: Double, y: Double, size: Double = 6, color: Color) {
+    /// An arrow head with its tip at (x, y), pointing down (or right).
+    public func arrowHead(x: Double, y: Double, size: Double = 6, color: Color, pointingRight: Bool = false) {
         setColor(color)
         cairo_move_to(context, x, y)
-        cairo_line_to(context, x - size / 2, y - size)
-        cairo_line_to(context, x + size / 2, y - size)
+        if pointingRight {
+            cairo_line_to(context, x - size, y - size / 2)
+            cairo_line_to(context, x - size, y + size / 2)
+        } else {
+            cairo_line_to(context, x - size / 2, y - size)
+            cairo_line_to(context, x + size / 2, y - size)
+        }
         cairo_close_path(context)
         cairo_fill(context)
     }

@@ -64,6 +64,9 @@ struct LessonCommand: ParsableCommand {
     var scale = 1.0
     @Option(help: "Load weights from a safetensors file (ours or PyTorch's) instead of training; with --epochs, train them further.")
     var checkpoint: String?
+    @Option(help: ArgumentHelp("Classify a photo of your own (PNG or JPEG; one garment on a plain background) with the trained "
+        + "network, or with --checkpoint's, and walk it through the layers.", valueName: "file"))
+    var image: String?
     @Flag(help: "Use the book's training settings.") var full = false
     @Flag(help: "Show the walk-through of the untrained network; skip training.") var noTrain = false
     @Flag(help: "Wait for Enter before each cell (for teaching).") var step = false
@@ -113,6 +116,7 @@ struct LessonCommand: ParsableCommand {
         }
         if data?.isEmpty == true { throw ValidationError("--data needs the path of a folder") }
         if output.isEmpty { throw ValidationError("--output needs the path of a folder") }
+        if image?.isEmpty == true { throw ValidationError("--image needs the path of a PNG or JPEG file") }
         if resume && (noTrain || checkpoint != nil) {
             throw ValidationError("--resume continues a stopped training run; it cannot be combined with "
                 + (noTrain ? "--no-train" : "--checkpoint"))
@@ -157,6 +161,7 @@ struct LessonCommand: ParsableCommand {
             options.outputRoot = output
             options.scale = scale
             options.checkpoint = checkpoint
+            options.image = image
             options.epochsGiven = epochs != nil
             options.resume = resume
             let run = try LessonRun(lesson: chosen, settings: settings, options: options, terminal: .current())

@@ -1,4 +1,5 @@
 import Files
+import Datasets
 import Foundation
 import NN
 import Plot
@@ -45,6 +46,18 @@ let twoNetworksLesson = Lesson(
     }
     try nb.walkThrough(net, input: [1, 1, 28, 28], depth: 2)
     try nb.train(net, on: try nb.fashionMNIST())
+}
+
+/// A small convolutional network trained briefly, then shown a photo of one's own.
+let yourImageLesson = Lesson(
+    name: "your-image", title: "Your image", summary: "a test lesson",
+    inClass: LessonSettings(epochs: 1, batchSize: 16, lr: 0.1, trainSize: 32, testSize: 16),
+    book: LessonSettings(epochs: 1, batchSize: 16, lr: 0.1)
+) { nb in
+    let net = Sequential { Conv2d(1, 4, kernelSize: 3, padding: 1); ReLU(); MaxPool2d(kernelSize: 2, stride: 2); Flatten(); Linear(784, 10) }
+    let data = try nb.fashionMNIST()
+    try nb.train(net, on: data)
+    try nb.show(YourImage(net, on: data))
 }
 
 /// A miniature Fashion-MNIST and an empty output folder, with options that point at them.
@@ -151,6 +164,52 @@ final class Fixture {
         #expect(!FileManager.default.fileExists(atPath: stale))
         #expect(Set(fixture.files().keys.filter { $0.hasSuffix(".png") })
                 == ["architecture.png", "training.png", "confusion.png", "predictions.png"])
+    }
+
+    /// A photo of a dark garment on a light table, as PNG bytes.
+    static func photo() throws -> Data {
+        let canvas = try Canvas(width: 300, height: 200)
+        canvas.fill(x: 0, y: 0, width: 300, height: 200, color: Color(red: 0.93, green: 0.92, blue: 0.9))
+        canvas.fill(x: 150, y: 40, width: 60, height: 120, color: Color(red: 0.2, green: 0.2, blue: 0.25))
+        return try canvas.pngData()
+    }
+
+    @Test func yourImageIsClassifiedAndWalkedThrough() throws {
+        let fixture = Fixture()
+        let photo = fixture.output.path + "/photo.png"
+        try Self.photo().write(to: URL(fileURLWithPath: photo))
+        fixture.options.image = photo
+        let (run, printed) = try fixture.run(yourImageLesson)
+        #expect(printed.contains("Your image photo.png: "))
+        let files = fixture.files("your-image")
+        for name in ["your-image.png", "your-image-classes.png", "feature-maps-input-your-image.png", "feature-maps-1-relu-your-image.png"] {
+            let bytes = try #require(files[name], "\(name)")
+            let picture = try PNGImage(data: bytes)
+            #expect(picture.width > 200 && picture.height > 100, "\(name)")
+        }
+        let result = try #require(run.metrics.image)
+        #expect(result.file == photo && result.probabilities.count == 10)
+        #expect(abs(result.probabilities.reduce(0, +) - 1) < 1e-9)
+        let best = try #require(result.probabilities.indices.max { result.probabilities[$0] < result.probabilities[$1] })
+        #expect(result.prediction == FashionMNIST.classNames[best])
+        let metrics = try #require(files["metrics.json"])
+        let json = try #require(try JSONSerialization.jsonObject(with: metrics) as? [String: Any])
+        let image = try #require(json["image"] as? [String: Any])
+        #expect(Set(image.keys) == ["file", "prediction", "probabilities"])
+    }
+
+    @Test func anImageThatCannotBeReadStopsTheRunBeforeItStarts() throws {
+        let fixture = Fixture()
+        let notAnImage = fixture.output.path + "/notes.txt"
+        try Data("GIF89a, or so it says".utf8).write(to: URL(fileURLWithPath: notAnImage))
+        fixture.options.image = notAnImage
+        let error = #expect(throws: (any Error).self) { try fixture.run(yourImageLesson) }
+        #expect("\(error!)" == "--image \(notAnImage): is not a PNG or JPEG image (it starts with bytes 47 49 46 38)")
+        #expect(fixture.files("your-image").isEmpty)
+        // Without --image the lesson says how to give one.
+        fixture.options.image = nil
+        let (_, printed) = try fixture.run(yourImageLesson)
+        #expect(printed.contains("To classify a photo of your own") && printed.contains("--image photo.jpg"))
     }
 
     @Test func theInClassNoteOnlyComesWithThePresetsNumbers() throws {
