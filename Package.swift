@@ -37,23 +37,24 @@ let package = Package(
             name: "CPNG", path: "Sources/CPNG", pkgConfig: "libpng",
             providers: [.apt(["libpng-dev"])]),
         .target(name: "Files"),
+        .target(name: "Localization"),
         .target(name: "Tensors", swiftSettings: kernelFlags),
-        .target(name: "Plot", dependencies: ["Files", "CCairo", "CPNG"]),
-        .target(name: "NN", dependencies: ["Tensors", "Files"]),
+        .target(name: "Plot", dependencies: ["Files", "Localization", "CCairo", "CPNG"]),
+        .target(name: "NN", dependencies: ["Tensors", "Files", "Localization"]),
         .target(name: "Datasets", dependencies: ["Tensors", "Files", "CZlib"], swiftSettings: kernelFlags),
-        .target(name: "Notebook", dependencies: ["Tensors", "NN", "Datasets", "Plot", "Files"]),
+        .target(name: "Notebook", dependencies: ["Tensors", "NN", "Datasets", "Plot", "Files", "Localization"]),
         .target(
             name: "Classroom",
-            dependencies: ["Notebook", "NN", "Files", .product(name: "FlyingFox", package: "FlyingFox")]),
+            dependencies: ["Notebook", "NN", "Files", "Localization", .product(name: "FlyingFox", package: "FlyingFox")]),
         // The lesson files, with their text built in (see Plugins/EmbedLessonSources).
-        .target(name: "Lessons", dependencies: ["Notebook", "NN", "Datasets", "Tensors"], path: "Lessons",
+        .target(name: "Lessons", dependencies: ["Notebook", "NN", "Datasets", "Tensors", "Localization"], path: "Lessons",
                 plugins: ["EmbedLessonSources"]),
         .plugin(name: "EmbedLessonSources", capability: .buildTool(), dependencies: ["LessonSourceEmbedder"]),
         .executableTarget(name: "LessonSourceEmbedder"),
         .executableTarget(
             name: "lesson",
             dependencies: [
-                "Lessons", "Notebook", "Classroom", "NN", "Datasets", "Files",
+                "Lessons", "Notebook", "Classroom", "NN", "Datasets", "Files", "Localization",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         .executableTarget(
@@ -68,9 +69,9 @@ let package = Package(
         .testTarget(name: "TensorsTests", dependencies: ["Tensors", "TestSupport"]),
         .testTarget(name: "NNTests", dependencies: ["NN", "TestSupport"]),
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "Tensors", "CZlib", "TestSupport"]),
-        .testTarget(name: "PlotTests", dependencies: ["Plot", "Files", "TestSupport"], exclude: ["JPEG"]),
-        .testTarget(name: "NotebookTests", dependencies: ["Notebook", "Plot", "NN", "Tensors", "Datasets", "Files", "TestSupport"]),
-        .testTarget(name: "LessonsTests", dependencies: ["Lessons", "Notebook", "NN", "Tensors", "Datasets", "TestSupport"]),
+        .testTarget(name: "PlotTests", dependencies: ["Plot", "Files", "Localization", "TestSupport"], exclude: ["JPEG"]),
+        .testTarget(name: "NotebookTests", dependencies: ["Notebook", "Plot", "NN", "Tensors", "Datasets", "Files", "Localization", "TestSupport"]),
+        .testTarget(name: "LessonsTests", dependencies: ["Lessons", "Notebook", "NN", "Tensors", "Datasets", "Localization", "TestSupport"]),
         .testTarget(name: "ClassroomTests", dependencies: ["Classroom", "Notebook", "TestSupport"]),
         // Runs the built `lesson` binary as a process (signals, consoles, a second run).
         .testTarget(name: "LessonCommandTests", dependencies: ["TestSupport"], exclude: ["Expected"]),

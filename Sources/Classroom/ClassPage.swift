@@ -1,3 +1,5 @@
+import Foundation
+import Localization
 import Notebook
 
 /// The class page: one HTML file, its style and its script, all served by the lesson (nothing
@@ -8,9 +10,9 @@ import Notebook
 /// image or the inside of a block at a walk-through step, and training paused, resumed or ended
 /// after the epoch under way. Anyone can open a picture full size (the export's zoom).
 enum ClassPage {
-    static let html = """
+    static let htmlTemplate = """
     <!doctype html>
-    <html lang="en">
+    <html lang="{{lang}}">
     <head>
     <meta charset="utf-8">
     <meta name="viewport" content="width=device-width, initial-scale=1">
@@ -21,26 +23,26 @@ enum ClassPage {
     <header id="bar">
       <div class="row">
         <strong id="title">Convbook</strong>
-        <span id="role" class="badge">student</span>
-        <span id="link" class="dot" title="connection"></span>
+        <span id="role" class="badge">{{student}}</span>
+        <span id="link" class="dot" title="{{connection}}"></span>
         <span id="waiting"></span>
         <span class="spacer"></span>
-        <button id="follow" hidden>Follow the teacher</button>
+        <button id="follow" hidden>{{follow}}</button>
       </div>
       <div class="row" id="teacher" hidden>
-        <button id="back" title="Back (←)">◀ Back</button>
-        <button id="next" title="Next (→, Space)">Next ▶</button>
-        <button id="newest" title="The newest (End)">Newest</button>
+        <button id="back" title="{{back}} (←)">◀ {{back}}</button>
+        <button id="next" title="{{next}} (→, Space)">{{next}} ▶</button>
+        <button id="newest" title="{{newestTitle}} (End)">{{newest}}</button>
         <span class="group" id="explore">
-          <label>Test image <input id="image" type="number" min="0" value="0"></label>
-          <button id="show-image">Show</button>
+          <label>{{testImage}} <input id="image" type="number" min="0" value="0"></label>
+          <button id="show-image">{{show}}</button>
           <select id="class"></select>
-          <button id="next-of-class">Next of class</button>
-          <button id="inside" title="Inside the block (i)">Inside the block</button>
+          <button id="next-of-class">{{nextOfClass}}</button>
+          <button id="inside" title="{{inside}} (i)">{{inside}}</button>
         </span>
         <span class="group" id="training-controls">
-          <button id="pause" title="Pause or resume training (p)">Pause</button>
-          <button id="stop-after-epoch">Stop after this epoch</button>
+          <button id="pause" title="{{pauseTitle}} (p)">{{pause}}</button>
+          <button id="stop-after-epoch">{{stopAfterEpoch}}</button>
         </span>
         <span id="message"></span>
       </div>
@@ -55,6 +57,44 @@ enum ClassPage {
     </body>
     </html>
     """
+
+    /// The page's own words (the lesson's come from its run), in the run's language: filled into
+    /// the page as `{{key}}` and given to its script as `words.key`.
+    static let words: [String: Localized] = [
+        "student": Localized("student", zh: "学生"), "teacher": Localized("teacher", zh: "教师"),
+        "connection": Localized("connection", zh: "连接"), "follow": Localized("Follow the teacher", zh: "跟随教师"),
+        "back": Localized("Back", zh: "后退"), "next": Localized("Next", zh: "下一步"),
+        "newest": Localized("Newest", zh: "最新"), "newestTitle": Localized("The newest", zh: "最新的一步"),
+        "testImage": Localized("Test image", zh: "测试图像"), "show": Localized("Show", zh: "显示"),
+        "nextOfClass": Localized("Next of class", zh: "该类的下一张"), "inside": Localized("Inside the block", zh: "块内部"),
+        "pause": Localized("Pause", zh: "暂停"), "resume": Localized("Resume", zh: "继续"),
+        "pauseTitle": Localized("Pause or resume training", zh: "暂停或继续训练"),
+        "stopAfterEpoch": Localized("Stop after this epoch", zh: "本轮结束后停止"),
+        "notReached": Localized("The walk-through has not reached layer %d yet.", zh: "逐层演示还没有走到第 %d 层。"),
+        "over": Localized("The lesson is over.", zh: "本课已结束。"), "waiting": Localized("Waiting: ", zh: "等待："),
+        "paused": Localized("Training paused", zh: "训练已暂停"), "epoch": Localized("epoch", zh: "轮"),
+        "batch": Localized("batch", zh: "批次"), "comma": Localized(", ", zh: "，"),
+    ]
+
+    /// The page in `language`.
+    static func html(in language: Language) -> String {
+        words.reduce(htmlTemplate.replacingOccurrences(of: "{{lang}}", with: language.tag)) { page, word in
+            page.replacingOccurrences(of: "{{\(word.key)}}", with: escapeHTML(word.value.text(in: language)))
+        }
+    }
+
+    /// The script, with its words in `language` (after `"use strict"`, which must come first).
+    static func script(in language: Language) -> String {
+        let table = words.mapValues { $0.text(in: language) }
+        let json = (try? JSONSerialization.data(withJSONObject: table, options: [.sortedKeys])).flatMap { String(data: $0, encoding: .utf8) } ?? "{}"
+        let strict = "\"use strict\";\n"
+        return strict + "const words = \(json);\n" + scriptTemplate.dropFirst(strict.count) + NotebookExport.zoomScript(in: language)
+    }
+
+    static func escapeHTML(_ text: String) -> String {
+        text.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;").replacingOccurrences(of: ">", with: "&gt;")
+            .replacingOccurrences(of: "\"", with: "&quot;")
+    }
 
     static let style = NotebookExport.style + """
     body { background: #eef0f3; }
@@ -86,7 +126,7 @@ enum ClassPage {
     body.teacher figure .link:hover { outline: 2px solid #f0b429; background: rgba(240,180,41,.15); cursor: pointer; }
     """
 
-    static let script = """
+    static let scriptTemplate = """
     "use strict";
     // The class page: follows the lesson's live feed; the teacher's page (opened with ?token=)
     // also drives it.
@@ -100,7 +140,7 @@ enum ClassPage {
     const classes = ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"];
 
     document.body.classList.toggle("teacher", teacher);
-    $("role").textContent = teacher ? "teacher" : "student";
+    $("role").textContent = teacher ? words.teacher : words.student;
     $("role").classList.toggle("teacher", teacher);
     $("teacher").hidden = !teacher;
     classes.forEach((name, i) => { const o = document.createElement("option"); o.value = i; o.textContent = name; $("class").append(o); });
@@ -145,7 +185,7 @@ enum ClassPage {
       const prefix = "step-" + (layer + 1) + "-";
       const found = entries.findIndex((e) => e.picture && e.picture.startsWith(prefix));
       if (found >= 0) command({ action: "jump", entry: found });
-      else say("The walk-through has not reached layer " + layer + " yet.");
+      else say(words.notReached.replace("%d", layer));
     }
 
     async function fetchEntries() {
@@ -167,8 +207,8 @@ enum ClassPage {
       if (!head) return;
       document.title = head.title + " · Convbook class";
       $("title").textContent = head.title;
-      $("waiting").textContent = head.finished ? "The lesson is over." : head.waiting ? "Waiting: " + head.waiting
-        : head.paused ? "Training paused" : head.status || "";
+      $("waiting").textContent = head.finished ? words.over : head.waiting ? words.waiting + head.waiting
+        : head.paused ? words.paused : head.status || "";
       for (const img of lesson.querySelectorAll("img[data-picture]")) {
         const url = pictureURL(img.dataset.picture);
         if (!img.src.endsWith(url)) img.src = url;
@@ -178,11 +218,11 @@ enum ClassPage {
       if (p) {
         const done = ((p.epoch - 1) * p.batches + p.batch) / (p.epochs * p.batches);
         $("fill").style.width = (100 * done).toFixed(1) + "%";
-        $("epoch").textContent = "epoch " + p.epoch + "/" + p.epochs + ", batch " + p.batch + "/" + p.batches;
+        $("epoch").textContent = words.epoch + " " + p.epoch + "/" + p.epochs + words.comma + words.batch + " " + p.batch + "/" + p.batches;
         $("figures").textContent = "loss " + p.loss.toFixed(3) + " · acc " + p.accuracy.toFixed(3) + " · "
           + Math.round(p.examplesPerSecond) + " ex/s" + (p.remaining != null ? " · ETA " + clock(p.remaining) : "");
       }
-      $("pause").textContent = head.paused ? "Resume" : "Pause";
+      $("pause").textContent = head.paused ? words.resume : words.pause;
       $("stop-after-epoch").disabled = !p || head.stopAfterEpoch;
       $("pause").disabled = !p;
       $("next").disabled = head.view == null && !head.waiting;
@@ -238,5 +278,5 @@ enum ClassPage {
       if (keys[event.key]) { event.preventDefault(); command({ action: keys[event.key] }); }
       if (event.key === "p") command({ action: head && head.paused ? "resume" : "pause" });
     });
-    """ + NotebookExport.zoomScript
+    """
 }

@@ -2,6 +2,7 @@ import FlyingFox
 import FlyingSocks
 import Files
 import Foundation
+import Localization
 import Notebook
 
 /// The class page's web server, on this machine's loopback by default: the page and its script,
@@ -17,11 +18,13 @@ public final class ClassServer: Sendable {
     public let state: ClassState
     /// The teacher's secret: 128 random bits.
     public let token: String
+    /// The language of the page's own words (the lesson's are in its run's).
+    public let language: Language
     let server: HTTPServer
     let executor = ServerExecutor()
 
-    public init(state: ClassState, host: String, port: UInt16) throws {
-        self.state = state
+    public init(state: ClassState, host: String, port: UInt16, language: Language = .en) throws {
+        (self.state, self.language) = (state, language)
         token = (0..<4).map { _ in String(format: "%08x", UInt32.random(in: 0...UInt32.max)) }.joined()
         server = HTTPServer(address: try sockaddr_in.inet(ip4: host, port: port), timeout: 15, logger: .disabled)
     }
@@ -39,9 +42,9 @@ public final class ClassServer: Sendable {
     public func stop() async { await server.stop(timeout: 1) }
 
     private func addRoutes() async {
-        let state = state, token = token
-        await server.appendRoute("GET /") { _ in Self.response(ClassPage.html, type: "text/html; charset=utf-8") }
-        await server.appendRoute("GET /class.js") { _ in Self.response(ClassPage.script, type: "text/javascript; charset=utf-8") }
+        let state = state, token = token, language = language
+        await server.appendRoute("GET /") { _ in Self.response(ClassPage.html(in: language), type: "text/html; charset=utf-8") }
+        await server.appendRoute("GET /class.js") { _ in Self.response(ClassPage.script(in: language), type: "text/javascript; charset=utf-8") }
         await server.appendRoute("GET /class.css") { _ in Self.response(ClassPage.style, type: "text/css; charset=utf-8") }
         await server.appendRoute("GET /state") { request in
             let from = request.query["from"].flatMap { Int($0) } ?? 0

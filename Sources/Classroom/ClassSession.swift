@@ -25,7 +25,7 @@ public final class ClassSession {
         // An address given in full must be free; the default port may move up to find a free one.
         for port in address.candidatePorts {
             do {
-                let server = try ClassServer(state: state, host: address.host, port: port)
+                let server = try ClassServer(state: state, host: address.host, port: port, language: run.options.language)
                 started = (server, try Self.wait { try await server.start() })
                 break
             } catch {

@@ -1,4 +1,5 @@
 import Foundation
+import Localization
 import Tensors
 
 /// One layer of a summary: what it is, what it gives, what it costs.
@@ -84,8 +85,9 @@ public struct NetworkSummary: Sendable {
         }
         let rule = String(repeating: "-", count: widths.reduce(0, +) + 2 * (widths.count - 1))
         return ([line(rows[0]), rule] + rows.dropFirst().dropLast().map(line) + [rule, line(rows.last!)])
-            .joined(separator: "\n") + "\nInput \(inputShape); multiply-adds are for this input."
-            + (depth > 1 ? " Indented rows are inside the block above them; totals count each layer once." : "")
+            .joined(separator: "\n") + "\n" + localized("Input \(inputShape); multiply-adds are for this input.", zh: "输入 \(inputShape)；乘加运算按这个输入计算。")
+            + (depth > 1 ? localized(" Indented rows are inside the block above them; totals count each layer once.",
+                                     zh: "缩进的行属于它上面的块；合计中每层只算一次。") : "")
     }
 
     /// The table at depth 1.

@@ -1,5 +1,6 @@
 import Files
 import Foundation
+import Localization
 import NN
 import Plot
 import Tensors
@@ -29,31 +30,37 @@ extension LessonRun {
         let networks = lessons.compactMap { lesson in lesson.network.map { (lesson, $0) } }
         for (lesson, network) in networks {
             try checkInterrupt()
-            log.status("measuring \(network.name)…")
+            log.status(localized("measuring \(network.name)…", zh: "正在测量 \(network.name)…"))
             rows.append(try measure(lesson, network, batch: batch))
         }
         log.status(nil)
         log.append(.text(comparisonTable(rows, batch: batch)), line: line)
         let sheet = PictureSheet(run: self, line: line)
 
-        var params = BarChart(title: "Parameters", valueLabel: "learned numbers")
+        var params = BarChart(title: localized("Parameters", zh: "参数"), valueLabel: localized("learned numbers", zh: "学到的数值个数"))
         params.logScale = true
         params.bars = rows.enumerated().map { .init(label: $1.network.name, value: Double($1.params), color: Color.series[$0 % Color.series.count]) }
         try sheet.page("parameters.png") { try params.render(scale: $0) }
 
-        var macs = BarChart(title: "Multiply-adds per image, each network at the book's image size", valueLabel: "multiply-adds")
+        var macs = BarChart(title: localized("Multiply-adds per image, each network at the book's image size",
+                                             zh: "每张图像的乘加运算，各网络按书中的图像尺寸"),
+                            valueLabel: localized("multiply-adds", zh: "乘加运算"))
         macs.logScale = true
         macs.bars = rows.enumerated().map {
             .init(label: "\($1.network.name), \($1.lesson.trainingSide)²", value: Double($1.macs), color: Color.series[$0 % Color.series.count])
         }
         try sheet.page("multiply-adds.png") { try macs.render(scale: $0) }
 
-        var scatter = LineChart(title: "Test accuracy against training time, last run of each lesson", xLabel: "training time (s)",
-                                yLabel: "test accuracy")
+        var scatter = LineChart(title: localized("Test accuracy against training time, last run of each lesson",
+                                                 zh: "测试准确率与训练时间：每课最近一次运行"),
+                                xLabel: localized("training time (s)", zh: "训练时间（秒）"),
+                                yLabel: localized("test accuracy", zh: "测试准确率"))
         scatter.yRange = 0...1
         scatter.labelsAtPoints = true
-        scatter.notes = ["Each lesson's last run as it was run: image sizes, training images and epochs differ (see the table),",
-                         "so a point says what that run reached in its time, not how good the network can be."]
+        scatter.notes = [localized("Each lesson's last run as it was run: image sizes, training images and epochs differ (see the table),",
+                                   zh: "每课最近一次运行的原样结果：图像尺寸、训练图像数和轮数各不相同（见上表），"),
+                         localized("so a point says what that run reached in its time, not how good the network can be.",
+                                   zh: "所以一个点说的是那次运行在它的时间内达到了什么，而不是这个网络最好能有多好。")]
         scatter.series = rows.enumerated().compactMap { i, row in
             guard let run = row.lastRun, let last = run.history.last else { return nil }
             return .init(name: row.network.name, points: [(run.trainingSeconds, last.testAccuracy)],
@@ -63,8 +70,13 @@ extension LessonRun {
         if ran > 0 {
             try sheet.page("accuracy-vs-time.png") { try scatter.render(scale: $0) }
         }
-        log.append(.text(ran == networks.count ? "Every lesson has been run; accuracies are from each lesson's last run."
-            : "\(networks.count - ran) lesson\(networks.count - ran == 1 ? " has" : "s have") not been run yet: `swift run lesson all` runs them all (in-class presets)."), line: line)
+        let notRun = networks.count - ran
+        log.append(.text(ran == networks.count
+            ? localized("Every lesson has been run; accuracies are from each lesson's last run.",
+                        zh: "每课都已运行过；准确率取自每课最近一次运行。")
+            : localized("\(notRun) lesson\(notRun == 1 ? " has" : "s have") not been run yet: "
+                            + "`swift run lesson all` runs them all (in-class presets).",
+                        zh: "还有 \(notRun) 课没有运行过：`swift run lesson all` 会把它们全部运行一遍（课堂预设）。")), line: line)
     }
 
     private func measure(_ lesson: Lesson, _ network: LessonNetwork, batch: Int) throws -> NetworkFigures {
@@ -99,27 +111,35 @@ extension LessonRun {
     private func comparisonTable(_ rows: [NetworkFigures], batch: Int) -> String {
         func megabytes(_ bytes: Int) -> String { String(format: "%.0f MB", Double(bytes) / 1_048_576) }
         func millions(_ n: Int) -> String { n >= 1_000_000 ? String(format: "%.1f M", Double(n) / 1e6) : n.grouped }
-        var table: [[String]] = [["Network", "Year", "Idea", "Input", "Params", "Mult-adds", "Activations", "Train/s", "Infer/s", "Last run"]]
+        var table: [[String]] = [
+            Language.current == .zh
+                ? ["网络", "年份", "思想", "输入", "参数", "乘加运算", "激活值", "训练/秒", "推理/秒", "最近一次运行"]
+                : ["Network", "Year", "Idea", "Input", "Params", "Mult-adds", "Activations", "Train/s", "Infer/s", "Last run"]
+        ]
         for r in rows {
             let last: String
             if let run = r.lastRun, let epoch = run.history.last {
-                last = String(format: "test acc %.3f, %d ep, %@", epoch.testAccuracy, epoch.epoch, clock(run.trainingSeconds))
+                last = String(format: localized("test acc %.3f, %d ep, %@", zh: "测试准确率 %.3f，%d 轮，%@"),
+                              epoch.testAccuracy, epoch.epoch, clock(run.trainingSeconds))
             } else {
-                last = "not run yet"
+                last = localized("not run yet", zh: "尚未运行")
             }
-            table.append([r.network.name, String(r.network.year), r.network.idea, "\(r.lesson.trainingSide)²", millions(r.params),
+            table.append([r.network.name, String(r.network.year), r.network.idea.description, "\(r.lesson.trainingSide)²", millions(r.params),
                           millions(r.macs), megabytes(r.activationBytes), String(format: "%.0f", r.trainingPerSecond),
                           String(format: "%.0f", r.inferencePerSecond), last])
         }
-        let widths = (0..<table[0].count).map { c in table.map { $0[c].count }.max()! }
+        // Display widths: a Chinese character takes two columns.
+        let widths = (0..<table[0].count).map { c in table.map { visibleWidth($0[c]) }.max()! }
         let lines = table.map { row in
             row.enumerated().map { c, cell in
-                (3...8).contains(c) ? String(repeating: " ", count: widths[c] - cell.count) + cell
-                    : cell.padding(toLength: widths[c], withPad: " ", startingAt: 0)
+                (3...8).contains(c) ? String(repeating: " ", count: widths[c] - visibleWidth(cell)) + cell : padded(cell, to: widths[c])
             }.joined(separator: "  ")
         }
-        return ([lines[0], String(repeating: "-", count: lines[0].count)] + lines.dropFirst()).joined(separator: "\n")
-            + "\nMult-adds per image at the input size; activations: what the forward pass of a training batch of \(batch) keeps for the backward pass; "
-            + "Train/s and Infer/s: examples per second measured just now (batch \(batch), \(settings.threads) threads)."
+        return ([lines[0], String(repeating: "-", count: visibleWidth(lines[0]))] + lines.dropFirst()).joined(separator: "\n")
+            + localized("\nMult-adds per image at the input size; activations: what the forward pass of a training batch of \(batch) keeps "
+                            + "for the backward pass; "
+                            + "Train/s and Infer/s: examples per second measured just now (batch \(batch), \(settings.threads) threads).",
+                        zh: "\n乘加运算：每张图像在输入尺寸下的次数；激活值：大小为 \(batch) 的训练小批量在前向传播中为反向传播保留的内存；"
+                            + "训练/秒和推理/秒：刚刚测得的每秒样本数（批量 \(batch)，\(settings.threads) 个线程）。")
     }
 }

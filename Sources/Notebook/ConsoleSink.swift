@@ -1,4 +1,5 @@
 import Foundation
+import Localization
 import NN
 
 /// The run on the console: prose and numbered, highlighted code cell by cell, each output under
@@ -26,7 +27,10 @@ final class ConsoleSink: RunLogSink {
             clearLiveLine()
             switch output {
             case .text(let text): write(text + "\n")
-            case .image(let picture): write(terminal.dim("[picture: \(picture.path)\(picture.note.map { ", " + $0 } ?? "")]") + "\n")
+            case .image(let picture):
+                let path = picture.path
+                write(terminal.dim(localized("[picture: \(path)\(picture.note.map { ", " + $0 } ?? "")]",
+                                             zh: "[图片：\(path)\(picture.note.map { "，" + $0 } ?? "")]")) + "\n")
             case .error: return  // the command reports errors itself, on standard error
             }
             afterOutput = true
@@ -63,9 +67,13 @@ final class ConsoleSink: RunLogSink {
         let barWidth = 20
         let filled = Int(Double(barWidth) * Double(p.batch) / Double(p.batchCount))
         let bar = String(repeating: "█", count: filled) + String(repeating: "░", count: barWidth - filled)
-        let text = "epoch \(p.epoch)/\(p.epochs) \(bar) \(p.batch)/\(p.batchCount)  loss \(String(format: "%.3f", p.loss))"
-            + "  acc \(String(format: "%.3f", p.accuracy))  \(Int(p.examplesPerSecond).grouped) ex/s  ETA \(clock(eta))"
-        return String(text.prefix(terminal.width - 1))
+        let (loss, accuracy) = (String(format: "%.3f", p.loss), String(format: "%.3f", p.accuracy))
+        let (speed, left) = (Int(p.examplesPerSecond).grouped, clock(eta))
+        let text = localized("epoch \(p.epoch)/\(p.epochs) \(bar) \(p.batch)/\(p.batchCount)  loss \(loss)"
+                                 + "  acc \(accuracy)  \(speed) ex/s  ETA \(left)",
+                             zh: "第 \(p.epoch)/\(p.epochs) 轮 \(bar) \(p.batch)/\(p.batchCount)  损失 \(loss)"
+                                 + "  准确率 \(accuracy)  \(speed) 样本/秒  剩余 \(left)")
+        return truncated(text, toWidth: terminal.width - 1)
     }
 
     func render(_ cell: LiterateSource.Cell) -> String {
@@ -95,6 +103,23 @@ final class ConsoleSink: RunLogSink {
             }
         }.joined()
     }
+}
+
+/// `text` cut to at most `width` terminal columns (a Chinese character takes two).
+func truncated(_ text: String, toWidth width: Int) -> String {
+    var out = "", used = 0
+    for ch in text {
+        let w = visibleWidth(String(ch))
+        if used + w > width { break }
+        out.append(ch)
+        used += w
+    }
+    return out
+}
+
+/// `text` with spaces after it to fill `width` terminal columns (a Chinese character takes two).
+func padded(_ text: String, to width: Int) -> String {
+    text + String(repeating: " ", count: max(0, width - visibleWidth(text)))
 }
 
 /// 75 → "1:15".

@@ -1,3 +1,4 @@
+import Localization
 import NN
 import Tensors
 
@@ -50,9 +51,14 @@ enum Dataflow {
         case .layer(let call): return trace.calls[call].layer.displayName
         case .operation(let function):
             let base = String(function.prefix { $0 != "(" })
-            return ["relu": "ReLU", "sigmoid": "Sigmoid", "cat": "concatenate channels", "+": "add", "*": "multiply",
-                    "reshaped": "reshape", "flattened": "flatten", "maxPool2d": "max pool", "avgPool2d": "average pool",
-                    "adaptiveAvgPool2d": "adaptive average pool", "dropout": "dropout"][base] ?? base
+            let words: [String: Localized] = [
+                "relu": "ReLU", "sigmoid": "Sigmoid", "cat": Localized("concatenate channels", zh: "沿通道连结"),
+                "+": Localized("add", zh: "相加"), "*": Localized("multiply", zh: "相乘"), "reshaped": Localized("reshape", zh: "变形"),
+                "flattened": Localized("flatten", zh: "展平"), "maxPool2d": Localized("max pool", zh: "最大汇聚"),
+                "avgPool2d": Localized("average pool", zh: "平均汇聚"),
+                "adaptiveAvgPool2d": Localized("adaptive average pool", zh: "自适应平均汇聚"), "dropout": Localized("dropout", zh: "暂退法"),
+            ]
+            return words[base]?.description ?? base
         }
     }
 }

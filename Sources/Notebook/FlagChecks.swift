@@ -1,4 +1,5 @@
 import Foundation
+import Localization
 import Tensors
 
 /// The `lesson` command's flag values, each parsed and checked before any work is done, here so
@@ -47,6 +48,13 @@ public enum FlagChecks {
     public static func seed(_ text: String) throws -> UInt64 {
         guard let value = UInt64(text.trimmingCharacters(in: .whitespaces)) else {
             throw FlagError("the seed must be a whole number from 0 to \(UInt64.max)")
+        }
+        return value
+    }
+
+    public static func language(_ text: String) throws -> Language {
+        guard let value = Language(rawValue: text.trimmingCharacters(in: .whitespaces).lowercased()) else {
+            throw FlagError("the language must be one of: " + Language.allCases.map(\.rawValue).joined(separator: ", "))
         }
         return value
     }

@@ -1,4 +1,5 @@
 import Foundation
+import Localization
 import NN
 
 /// The training knobs of a lesson; each has a flag of the same name.
@@ -22,19 +23,20 @@ public struct LessonSettings: Codable, Equatable, Sendable {
 
     /// The knobs that differ from `book`, as "epochs 10 (here 2)".
     public func differences(from book: LessonSettings) -> [String] {
-        func size(_ n: Int?, all: String) -> String { n.map { $0.grouped } ?? all }
+        func size(_ n: Int?) -> String { n.map { $0.grouped } ?? localized("all", zh: "全部") }
         var out: [String] = []
-        if epochs != book.epochs { out.append("epochs \(book.epochs) (here \(epochs))") }
-        if batchSize != book.batchSize { out.append("batch size \(book.batchSize) (here \(batchSize))") }
-        if lr != book.lr { out.append("lr \(book.lr) (here \(lr))") }
+        if epochs != book.epochs { out.append(localized("epochs \(book.epochs) (here \(epochs))", zh: "轮数 \(book.epochs)（这里 \(epochs)）")) }
+        if batchSize != book.batchSize { out.append(localized("batch size \(book.batchSize) (here \(batchSize))", zh: "批量大小 \(book.batchSize)（这里 \(batchSize)）")) }
+        if lr != book.lr { out.append(localized("lr \(book.lr) (here \(lr))", zh: "学习率 \(book.lr)（这里 \(lr)）")) }
         if trainSize != book.trainSize {
-            out.append("train size \(size(book.trainSize, all: "all")) (here \(size(trainSize, all: "all")))")
+            out.append(localized("train size \(size(book.trainSize)) (here \(size(trainSize)))", zh: "训练集大小 \(size(book.trainSize))（这里 \(size(trainSize))）"))
         }
         if testSize != book.testSize {
-            out.append("test size \(size(book.testSize, all: "all")) (here \(size(testSize, all: "all")))")
+            out.append(localized("test size \(size(book.testSize)) (here \(size(testSize)))", zh: "测试集大小 \(size(book.testSize))（这里 \(size(testSize))）"))
         }
         if resize != book.resize {
-            out.append("resize \(book.resize.map(String.init) ?? "none") (here \(resize.map(String.init) ?? "none"))")
+            let none = localized("none", zh: "无")
+            out.append(localized("resize \(book.resize.map(String.init) ?? none) (here \(resize.map(String.init) ?? none))", zh: "缩放到 \(book.resize.map(String.init) ?? none)（这里 \(resize.map(String.init) ?? none)）"))
         }
         return out
     }
@@ -65,10 +67,10 @@ public struct LessonNetwork: Sendable {
     /// The year of its paper.
     public let year: Int
     /// The idea it added, in a few words.
-    public let idea: String
+    public let idea: Localized
     public let make: @Sendable () -> any Layer
 
-    public init(_ name: String, year: Int, idea: String, make: @escaping @Sendable () -> any Layer) {
+    public init(_ name: String, year: Int, idea: Localized, make: @escaping @Sendable () -> any Layer) {
         (self.name, self.year, self.idea, self.make) = (name, year, idea, make)
     }
 }
@@ -90,13 +92,13 @@ public struct Lesson: Sendable {
     public let name: String
     public let title: String
     /// One line for `lesson list`.
-    public let summary: String
+    public let summary: Localized
     /// The default: minutes on a two-core laptop.
     public let inClass: LessonSettings
     /// The book's settings (`--full`).
     public let book: LessonSettings
     /// What the in-class preset changes from the book, said on screen before training.
-    public let inClassNote: String?
+    public let inClassNote: Localized?
     /// Whether the lesson reads the data set (loaded, and checked, before its first cell).
     public let usesData: Bool
     /// The network it trains, if it trains one.
@@ -108,8 +110,8 @@ public struct Lesson: Sendable {
     public private(set) var sourceText: String?
     let body: @Sendable (LessonRun) throws -> Void
 
-    public init(name: String, title: String, summary: String, inClass: LessonSettings, book: LessonSettings,
-                inClassNote: String? = nil, network: LessonNetwork? = nil, usesData: Bool = true, sourceFile: String = #filePath,
+    public init(name: String, title: String, summary: Localized, inClass: LessonSettings, book: LessonSettings,
+                inClassNote: Localized? = nil, network: LessonNetwork? = nil, usesData: Bool = true, sourceFile: String = #filePath,
                 _ body: @escaping @Sendable (LessonRun) throws -> Void) {
         (self.network, self.usesData) = (network, usesData)
         (self.name, self.title, self.summary, self.inClass, self.book, self.inClassNote, self.sourceFile, self.body) =

@@ -1,5 +1,6 @@
 import Datasets
 import Foundation
+import Localization
 import NN
 import Plot
 import Tensors
@@ -63,7 +64,8 @@ public struct Filters: LessonPicture {
         if convolutions.isEmpty, let first = Pictures.firstConvolution(in: net) { convolutions = [first] }
         if firstOnly { convolutions = Array(convolutions.prefix(1)) }
         for (path, conv) in convolutions {
-            let grid = Pictures.filters(conv, title: "Weights of \(Pictures.place(of: path, in: net)): \(conv.description)")
+            let place = Pictures.place(of: path, in: net)
+            let grid = Pictures.filters(conv, title: localized("Weights of \(place): \(conv.description)", zh: "\(place) 的权重：\(conv.description)"))
             try sheet.page("filters-\(path)-conv2d.png") { try grid.render(scale: $0) }
         }
     }
@@ -108,7 +110,8 @@ public struct Predictions: LessonPicture {
                 ProbabilityBars.softmax(scores.scalars[(i * classes)..<((i + 1) * classes)].map(Double.init))
             }
             let grid = Pictures.predictions(batch, probabilities: probabilities, classNames: FashionMNIST.classNames,
-                                            title: "\(sheet.lessonTitle): predictions on the first \(batch.labels.count) test images")
+                                            title: localized("\(sheet.lessonTitle): predictions on the first \(batch.labels.count) test images",
+                                                             zh: "\(sheet.lessonTitle)：对前 \(batch.labels.count) 张测试图像的预测"))
             try sheet.page("predictions.png") { try grid.render(scale: $0) }
 
             let logits = Array(scores.scalars.prefix(classes))
@@ -116,7 +119,8 @@ public struct Predictions: LessonPicture {
             let rows = zip(FashionMNIST.classNames, zip(logits, probabilities[0])).map { name, pair in
                 name.padding(toLength: 12, withPad: " ", startingAt: 0) + String(format: "%10.5f   %5.3f", pair.0, pair.1)
             }
-            sheet.say("Test image 0 (\(truth)): the network's scores (logits) and their softmax probabilities\n"
+            sheet.say(localized("Test image 0 (\(truth)): the network's scores (logits) and their softmax probabilities\n",
+                                zh: "测试图像 0（\(truth)）：网络给出的分数（logits）及其 softmax 概率\n")
                 + rows.joined(separator: "\n"))
         }
     }
@@ -139,9 +143,11 @@ struct FiltersBeforeAndAfter: LessonPicture {
     }
 
     func draw(on sheet: PictureSheet) throws {
+        let place = Pictures.place(of: path, in: net)
         let grid = Pictures.filtersBeforeAndAfter(
             before: before, beforeLabel: beforeLabel, after: conv,
-            title: "\(sheet.lessonTitle): the first convolution's kernels, \(Pictures.place(of: path, in: net))")
+            title: localized("\(sheet.lessonTitle): the first convolution's kernels, \(place)",
+                             zh: "\(sheet.lessonTitle)：第一个卷积层的卷积核，\(place)"))
         try sheet.page("filters-before-after.png") { try grid.render(scale: $0) }
     }
 }

@@ -1,5 +1,6 @@
 import Datasets
 import Foundation
+import Localization
 import NN
 import Plot
 import Tensors
@@ -17,7 +18,8 @@ extension LessonRun {
         let summary = try summarize(net, input: input)
         log.append(.text(summary.walkThrough + "\n\n" + summary.table(depth: depth)), line: line)
         recorder.network(summary)
-        let diagram = try Pictures.architecture(net, title: "\(lesson.title): layer by layer", inputShape: input)
+        let diagram = try Pictures.architecture(net, title: localized("\(lesson.title): layer by layer", zh: "\(lesson.title)：逐层结构"),
+                                                  inputShape: input)
         // Each layer's box leads to its step of the walk-through (on the class page).
         try PictureSheet(run: self, line: line).linkedPage("architecture.png") { scale in
             let (canvas, regions) = try diagram.renderWithRegions(scale: scale)
@@ -32,10 +34,12 @@ extension LessonRun {
         guard !loadedWeights.contains(ObjectIdentifier(net)) else { return }
         if options.resume {
             try Checkpoint.load(path: folder.url(ResumeRecord.fileName).path, into: net)
-            log.append(.text("Loaded the weights and the training state from \(folder.displayPath(ResumeRecord.fileName))."), line: line)
+            let path = folder.displayPath(ResumeRecord.fileName)
+            log.append(.text(localized("Loaded the weights and the training state from \(path).", zh: "已从 \(path) 加载权重和训练状态。")),
+                       line: line)
         } else if let path = options.checkpoint {
             try Checkpoint.load(path: path, into: net)
-            log.append(.text("Loaded the weights from \(path)."), line: line)
+            log.append(.text(localized("Loaded the weights from \(path).", zh: "已从 \(path) 加载权重。")), line: line)
         } else {
             return
         }

@@ -1,6 +1,7 @@
 import Datasets
 import Files
 import Foundation
+import Localization
 import NN
 import Plot
 import Tensors
@@ -25,13 +26,21 @@ extension LessonRun {
                                seed: settings.seed, resize: settings.resize)
         let test = DataLoader(data.test.prefix(settings.testSize), batchSize: settings.batchSize, shuffle: false,
                               resize: settings.resize)
-        let size = "\(train.imageHeight)×\(train.imageWidth)" + (settings.resize != nil ? " (resized from 28×28)" : "")
+        let size = "\(train.imageHeight)×\(train.imageWidth)" + (settings.resize != nil ? localized(" (resized from 28×28)", zh: "（由 28×28 缩放）") : "")
         var shortfall = ""
-        for (wanted, available, what) in [(settings.trainSize, data.train.count, "training"), (settings.testSize, data.test.count, "test")] {
-            if let wanted, wanted > available { shortfall += " The folder holds only \(available.grouped) of the \(wanted.grouped) \(what) images asked for." }
+        for (wanted, available, what) in [(settings.trainSize, data.train.count, Localized("training", zh: "训练")),
+                                          (settings.testSize, data.test.count, Localized("test", zh: "测试"))] {
+            if let wanted, wanted > available {
+                let (have, asked) = (available.grouped, wanted.grouped)
+                shortfall += localized(" The folder holds only \(have) of the \(asked) \(what.english) images asked for.",
+                                       zh: "要求 \(asked) 张\(what)图像，文件夹里只有 \(have) 张。")
+            }
         }
-        log.append(.text("Fashion-MNIST from \(folder): \(train.exampleCount.grouped) training and \(test.exampleCount.grouped) test images, \(size), "
-            + "in batches of \(settings.batchSize).\(shortfall)"), line: line)
+        let (trainCount, testCount) = (train.exampleCount.grouped, test.exampleCount.grouped)
+        log.append(.text(localized("Fashion-MNIST from \(folder): \(trainCount) training and \(testCount) test images, \(size), "
+                                       + "in batches of \(settings.batchSize).\(shortfall)",
+                                   zh: "Fashion-MNIST 来自 \(folder)：\(trainCount) 张训练图像和 \(testCount) 张测试图像，\(size)，"
+                                       + "小批量大小 \(settings.batchSize)。\(shortfall)")), line: line)
         return (train, test)
     }
 
@@ -57,26 +66,30 @@ extension LessonRun {
         let (other, title) = (otherLesson.name, otherLesson.title)
         let folder = (options.outputRoot as NSString).appendingPathComponent(other)
         guard let theirs = Metrics.read(in: folder), !theirs.history.isEmpty else {
-            log.append(.text("No finished run of \(title) in \(folder) to compare with: "
-                + "run `swift run lesson \(other)` first."), line: line)
+            log.append(.text(localized("No finished run of \(title) in \(folder) to compare with: run `swift run lesson \(other)` first.",
+                                       zh: "\(folder) 里没有 \(title) 跑完的运行可供比较：请先运行 `swift run lesson \(other)`。")), line: line)
             return
         }
-        var chart = LineChart(title: "\(lesson.title) against \(title)", xLabel: "epoch")
+        var chart = LineChart(title: localized("\(lesson.title) against \(title)", zh: "\(lesson.title) 与 \(title) 的对比"),
+                              xLabel: localized("epoch", zh: "轮"))
         let mine = metrics.history, epochs = max(mine.count, theirs.history.count)
         chart.xRange = 0...Double(max(epochs, 1))
         chart.yRange = 0...((max(mine.map(\.loss).max() ?? 1, theirs.history.map(\.loss).max() ?? 1, 1) * 2).rounded(.up) / 2)
         func points(_ h: [EpochRecord], _ value: (EpochRecord) -> Double) -> [(x: Double, y: Double)] {
             h.map { (Double($0.epoch), value($0)) }
         }
+        func trainLoss(_ name: String) -> String { localized("\(name): train loss", zh: "\(name)：训练损失") }
+        func testAccuracy(_ name: String) -> String { localized("\(name): test acc", zh: "\(name)：测试准确率") }
         chart.series = [
-            .init(name: "\(lesson.title): train loss", points: points(mine, \.loss), color: Color.series[0], markers: true),
-            .init(name: "\(lesson.title): test acc", points: points(mine, \.testAccuracy), color: Color.series[2], markers: true),
-            .init(name: "\(title): train loss", points: points(theirs.history, \.loss), color: Color.series[0], dash: [6, 4], markers: true),
-            .init(name: "\(title): test acc", points: points(theirs.history, \.testAccuracy), color: Color.series[2], dash: [6, 4], markers: true),
+            .init(name: trainLoss(lesson.title), points: points(mine, \.loss), color: Color.series[0], markers: true),
+            .init(name: testAccuracy(lesson.title), points: points(mine, \.testAccuracy), color: Color.series[2], markers: true),
+            .init(name: trainLoss(title), points: points(theirs.history, \.loss), color: Color.series[0], dash: [6, 4], markers: true),
+            .init(name: testAccuracy(title), points: points(theirs.history, \.testAccuracy), color: Color.series[2], dash: [6, 4], markers: true),
         ]
         try PictureSheet(run: self, line: line).page("comparison-\(other).png") { try chart.render(scale: $0) }
         if let a = mine.last, let b = theirs.history.last {
-            log.append(.text(String(format: "%@ after %d epochs: test acc %.3f; %@ after %d epochs: test acc %.3f",
+            log.append(.text(String(format: localized("%@ after %d epochs: test acc %.3f; %@ after %d epochs: test acc %.3f",
+                                                      zh: "%@ 训练 %d 轮后：测试准确率 %.3f；%@ 训练 %d 轮后：测试准确率 %.3f"),
                                 lesson.title, a.epoch, a.testAccuracy, title, b.epoch, b.testAccuracy)), line: line)
         }
     }

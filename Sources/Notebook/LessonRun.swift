@@ -1,6 +1,7 @@
 import Datasets
 import Files
 import Foundation
+import Localization
 import NN
 import Plot
 import Tensors
@@ -27,6 +28,8 @@ public struct RunOptions: Sendable {
     public var image: String?
     /// `--resume`: continue the run whose state is in `<lesson>/resume.safetensors`.
     public var resume = false
+    /// `--lang`: the language of the prose, the printed lines and the pictures.
+    public var language = Language.en
 
     public init() {}
 
@@ -96,9 +99,10 @@ public final class LessonRun {
                 interruptRequested: @escaping () -> Bool = { Interrupt.shared.requested }) throws {
         (self.lesson, self.settings, self.options, self.terminal, self.interruptRequested) =
             (lesson, settings, options, terminal, interruptRequested)
+        try Fonts.check(for: options.language)  // before anything runs, not at the first picture
         yourPhoto = try options.image.map(YourPhoto.init(path:))
         let text = lesson.sourceText ?? (try? String(contentsOfFile: lesson.sourceFile, encoding: .utf8))
-        log = RunLog(source: try text.map { try LiterateSource(text: $0, file: lesson.sourceFile) })
+        log = RunLog(source: try text.map { try LiterateSource(text: $0, file: lesson.sourceFile, language: options.language) })
         log.add(ConsoleSink(terminal: terminal, write: write))
 
         var display = (options.outputRoot as NSString).appendingPathComponent(lesson.name)
@@ -115,9 +119,10 @@ public final class LessonRun {
         log.beforeCell = { [unowned self] cell in
             try checkInterrupt()
             if cell.kind == .code, let pacer {
-                log.waiting("run the next cell")
+                let what = localized("run the next cell", zh: "运行下一个单元")
+                log.waiting(what)
                 defer { log.waiting(nil) }
-                try pacer.wait("run the next cell", explorer: nil)
+                try pacer.wait(what, explorer: nil)
             }
         }
     }
@@ -129,12 +134,18 @@ public final class LessonRun {
     /// unless the run ended before it had anything worth more than the last run's record (see
     /// `RunFolder`): then the last run's files are left as they were.
     public func run() throws {
+        try Language.$current.withValue(options.language) { try runInItsLanguage() }
+    }
+
+    private func runInItsLanguage() throws {
         if log.source == nil {
-            log.note("(The lesson's source \(lesson.sourceFile) is not here, so only its outputs are shown.)")
+            log.note(localized("(The lesson's source \(lesson.sourceFile) is not here, so only its outputs are shown.)",
+                               zh: "（这里没有本课的源文件 \(lesson.sourceFile)，所以只显示它的输出。）"))
         }
         if pacer is StepPacer && isatty(STDIN_FILENO) != 1 {
             pacer = nil
-            log.note("(--step needs a terminal on standard input; running straight through.)")
+            log.note(localized("(--step needs a terminal on standard input; running straight through.)",
+                               zh: "（--step 需要标准输入是终端；现在一口气运行到底。）"))
         }
         var failure: (any Error)?
         var finished = false
@@ -148,13 +159,13 @@ public final class LessonRun {
             try log.showAll()
             finished = true
         } catch is LessonQuit {
-            log.note("Stopped at your request.")
+            log.note(localized("Stopped at your request.", zh: "已按你的要求停止。"))
             finished = options.trainsNothing  // the end of a view; a training run ends with its training
         } catch let stop as Interrupted {
             interruptedBy = stop.signal
             recorder.interrupted()
             log.append(.error("Stopped by \(Interrupt.name(stop.signal))."), cell: log.lastShownCell)
-            log.note("Stopped by \(Interrupt.name(stop.signal)).")
+            log.note(localized("Stopped by \(Interrupt.name(stop.signal)).", zh: "已被 \(Interrupt.name(stop.signal)) 停止。"))
         } catch {
             failure = error
             recorder.failed(error)
@@ -168,11 +179,14 @@ public final class LessonRun {
             do { try writeNotebook() } catch { writeFailure = writeFailure ?? error }
             if finished { folder.removeLastRunsOtherPictures() }
             if writeFailure == nil {
-                log.note("Wrote \(folder.display)/: metrics.json, \(lesson.name).ipynb, \(lesson.name).html and the pictures.")
+                log.note(localized("Wrote \(folder.display)/: metrics.json, \(lesson.name).ipynb, \(lesson.name).html and the pictures.",
+                                   zh: "已写入 \(folder.display)/：metrics.json、\(lesson.name).ipynb、\(lesson.name).html 和图片。"))
             }
         } else {
-            log.note("Nothing in \(folder.display)/ was replaced: the run ended before it had more to show "
-                + "than the last run, whose files are as they were.")
+            log.note(localized("Nothing in \(folder.display)/ was replaced: the run ended before it had more to show "
+                                   + "than the last run, whose files are as they were.",
+                               zh: "\(folder.display)/ 里的文件一个也没有替换：这次运行在比上次有更多内容可展示之前就结束了，"
+                                   + "上次的文件保持原样。"))
         }
         folder.finish()
         if let failure { throw failure }
@@ -189,6 +203,7 @@ public final class LessonRun {
     func writeNotebook() throws {
         var export = NotebookExport(title: lesson.title, lessonName: lesson.name, cells: log.cells, outputs: log.outputs)
         export.sourceName = lesson.sourceFile.split(separator: "/").suffix(2).joined(separator: "/")
+        export.language = options.language
         try folder.write(try export.ipynb(), to: "\(lesson.name).ipynb")
         try folder.write(Data(try export.html().utf8), to: "\(lesson.name).html")
     }

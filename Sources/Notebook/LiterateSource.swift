@@ -1,3 +1,5 @@
+import Localization
+
 /// A lesson's Swift source read as a notebook: prose cells from Swift Playground markup
 /// (`/*: ... */` blocks and `//:` lines, Markdown inside) and code cells from everything between.
 ///
@@ -10,6 +12,10 @@
 ///     try nb.walkThrough(net, input: [1, 1, 28, 28])
 ///
 /// Lines are numbered from 1 as in the file, so an output made at `#line` finds its cell.
+///
+/// Prose is written in English and, right after it, in Chinese (`/*:zh ... */`, `//:zh`): a
+/// prose cell holds both, and its `text` is the one in the language asked for (the English
+/// where the other is missing; `untranslated` lists those cells).
 public struct LiterateSource: Equatable, Sendable {
     public enum Kind: String, Equatable, Sendable { case prose, code }
 
@@ -19,6 +25,12 @@ public struct LiterateSource: Equatable, Sendable {
         public var text: String
         /// The file lines the cell spans.
         public var lines: ClosedRange<Int>
+        /// A prose cell's text in each language it is written in.
+        public var prose: [Language: String] = [:]
+
+        public init(kind: Kind, text: String, lines: ClosedRange<Int>, prose: [Language: String] = [:]) {
+            (self.kind, self.text, self.lines, self.prose) = (kind, text, lines, prose)
+        }
     }
 
     public var file: String
@@ -31,10 +43,22 @@ public struct LiterateSource: Equatable, Sendable {
         public var description: String { "\(file):\(line): \(problem)" }
     }
 
-    public init(text: String, file: String) throws {
+    public init(text: String, file: String, language: Language = .en) throws {
         self.file = file
         var parser = Parser(lines: text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init), file: file)
-        cells = try parser.parse()
+        cells = try parser.parse().map { cell in
+            var cell = cell
+            if cell.kind == .prose { cell.text = cell.prose[language] ?? cell.prose[.en] ?? cell.prose.values.first ?? "" }
+            return cell
+        }
+    }
+
+    /// The prose cells written in one language only: each with its first line and the language
+    /// it lacks.
+    public func untranslated() -> [(line: Int, missing: Language)] {
+        cells.filter { $0.kind == .prose }.flatMap { cell in
+            Language.allCases.filter { cell.prose[$0] == nil }.map { (cell.lines.lowerBound, $0) }
+        }
     }
 
     /// The cell a line belongs to: the one spanning it, or else the code cell before it (blank
@@ -51,6 +75,8 @@ private struct Parser {
     var cells: [LiterateSource.Cell] = []
     var pending: [(number: Int, text: String)] = []
     var pendingKind: LiterateSource.Kind = .code
+    /// The language of the prose in `pending`: `/*:` and `//:` are English, `/*:zh` and `//:zh` Chinese.
+    var pendingLanguage = Language.en
 
     init(lines: [String], file: String) { (self.lines, self.file) = (lines, file) }
 
@@ -61,8 +87,8 @@ private struct Parser {
             let line = lines[i], number = i + 1
             let trimmed = line.drop { $0 == " " || $0 == "\t" }
             if commentDepth == 0 && trimmed.hasPrefix("//:") {
-                let content = trimmed.dropFirst(3)
-                add(.prose, number, String(content.first == " " ? content.dropFirst() : content))
+                let (language, content) = Self.language(after: trimmed.dropFirst(3))
+                add(.prose, number, String(content.first == " " ? content.dropFirst() : content), language: language)
                 i += 1
             } else if commentDepth == 0 && trimmed.hasPrefix("/*:") {
                 i = try readBlock(from: i)
@@ -81,9 +107,10 @@ private struct Parser {
     mutating func readBlock(from start: Int) throws -> Int {
         let opening = lines[start]
         let markerEnd = opening.range(of: "/*:")!.upperBound
+        let (language, afterMarker) = Self.language(after: opening[markerEnd...])
         var depth = 1
         var i = start
-        var rest = Substring(opening[markerEnd...])
+        var rest = afterMarker
         while true {
             // Find where depth returns to zero on this line, if it does.
             var index = rest.startIndex
@@ -102,12 +129,12 @@ private struct Parser {
                 index = next
             }
             if let closeAt {
-                add(.prose, i + 1, String(rest[..<closeAt]))
+                add(.prose, i + 1, String(rest[..<closeAt]), language: language)
                 let after = rest[rest.index(closeAt, offsetBy: 2)...]
                 if !after.allSatisfy(\.isWhitespace) { add(.code, i + 1, String(after)) }
                 return i + 1
             }
-            add(.prose, i + 1, String(rest))
+            add(.prose, i + 1, String(rest), language: language)
             i += 1
             guard i < lines.count else {
                 throw LiterateSource.ParseError(file: file, line: start + 1,
@@ -115,6 +142,17 @@ private struct Parser {
             }
             rest = Substring(lines[i])
         }
+    }
+
+    /// The language a prose marker names (`zh` right after `/*:` or `//:`), and the text after it.
+    static func language(after marker: Substring) -> (Language, Substring) {
+        for language in Language.allCases where language != .en {
+            let tag = language.rawValue
+            if marker.hasPrefix(tag), marker.dropFirst(tag.count).first.map({ $0 == " " || $0 == "\t" }) ?? true {
+                return (language, marker.dropFirst(tag.count))
+            }
+        }
+        return (.en, marker)
     }
 
     /// How a line of code changes the depth of ordinary block comments.
@@ -134,8 +172,9 @@ private struct Parser {
         return change
     }
 
-    mutating func add(_ kind: LiterateSource.Kind, _ number: Int, _ text: String) {
-        if kind != pendingKind { flush(); pendingKind = kind }
+    mutating func add(_ kind: LiterateSource.Kind, _ number: Int, _ text: String, language: Language = .en) {
+        if kind != pendingKind || (kind == .prose && language != pendingLanguage) { flush(); pendingKind = kind }
+        pendingLanguage = language
         pending.append((number, text))
     }
 
@@ -149,11 +188,14 @@ private struct Parser {
         guard let first = body.first, let last = body.last else { return }
         let text = dedent(body.map(\.text)).joined(separator: "\n")
         if let previous = cells.last, previous.kind == pendingKind, pendingKind == .prose {
-            // Adjacent prose (a //: line after a /*: block) reads as one cell.
-            cells[cells.count - 1] = .init(kind: .prose, text: previous.text + "\n\n" + text,
-                                           lines: previous.lines.lowerBound...last.number)
+            // Adjacent prose (a //: line after a /*: block, the Chinese after the English) reads as one cell.
+            var merged = previous
+            merged.prose[pendingLanguage] = previous.prose[pendingLanguage].map { $0 + "\n\n" + text } ?? text
+            merged.lines = previous.lines.lowerBound...last.number
+            cells[cells.count - 1] = merged
         } else {
-            cells.append(.init(kind: pendingKind, text: text, lines: first.number...last.number))
+            cells.append(.init(kind: pendingKind, text: text, lines: first.number...last.number,
+                               prose: pendingKind == .prose ? [pendingLanguage: text] : [:]))
         }
     }
 }

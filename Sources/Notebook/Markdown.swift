@@ -24,9 +24,9 @@ public enum Markdown {
         var fence: [String]?
 
         func flush() {
-            if !paragraph.isEmpty { blocks.append(.paragraph(inline(paragraph.joined(separator: " ")))); paragraph = [] }
+            if !paragraph.isEmpty { blocks.append(.paragraph(inline(joinedParagraph(paragraph)))); paragraph = [] }
             if let l = list {
-                blocks.append(.list(ordered: l.ordered, start: l.start, items: l.items.map { inline($0.joined(separator: " ")) }))
+                blocks.append(.list(ordered: l.ordered, start: l.start, items: l.items.map { inline(joinedParagraph($0)) }))
                 list = nil
             }
         }
@@ -114,3 +114,4 @@ public enum Markdown {
 }
 
 import Foundation
+import Localization

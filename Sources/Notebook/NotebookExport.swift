@@ -1,5 +1,6 @@
 import Files
 import Foundation
+import Localization
 
 /// A lesson run as a notebook a student can open later: the cells shown, each code cell with its
 /// outputs, written as Jupyter's `.ipynb` (nbformat 4.5) and as one self-contained `.html` page.
@@ -8,6 +9,8 @@ public struct NotebookExport {
     let lessonName: String
     /// The lesson's file, as the record names it: `Lessons/LeNet.swift`.
     var sourceName: String = ""
+    /// The language the run spoke, named in the page's `lang` and the notebook's metadata.
+    var language = Language.en
     let cells: [LiterateSource.Cell]
     /// Outputs by cell index; `nil` when the lesson's source was not available.
     let outputs: [(cell: Int?, output: CellOutput)]
@@ -32,9 +35,12 @@ public struct NotebookExport {
 
     /// What the record is, said first in the notebook and on the page.
     var recordNote: String {
-        "This is the record of a run of `swift run lesson \(lessonName)`" + (sourceName.isEmpty ? "" : " (the lesson's file: `\(sourceName)`)")
-            + ": its Swift code ran there, with Convbook, not in Jupyter; there is no Jupyter kernel for it. "
-            + "Read it here; to run it, run the lesson."
+        let file = sourceName.isEmpty ? "" : Localized(" (the lesson's file: `\(sourceName)`)", zh: "（课程文件：`\(sourceName)`）").text(in: language)
+        let command = "`swift run lesson \(lessonName)" + (language == .en ? "" : " --lang \(language.rawValue)") + "`"
+        return Localized("This is the record of a run of \(command)\(file): its Swift code ran there, with Convbook, not in "
+                         + "Jupyter; there is no Jupyter kernel for it. Read it here; to run it, run the lesson.",
+                         zh: "这是 \(command) 一次运行的记录\(file)：其中的 Swift 代码由 Convbook 运行，而不是在 Jupyter 中；"
+                         + "Jupyter 没有运行它的内核。请在这里阅读；要运行它，请运行这节课。").text(in: language)
     }
 
     func ipynb() throws -> Data {
@@ -59,6 +65,7 @@ public struct NotebookExport {
             "metadata": [
                 "kernelspec": ["name": "swift", "display_name": "Swift", "language": "swift"],
                 "language_info": ["name": "swift", "file_extension": ".swift", "mimetype": "text/x-swift"],
+                "language": language.tag,
                 "convbook": ["lesson": lessonName, "note": "Written by `swift run lesson \(lessonName)`; the code runs there, not in Jupyter."],
             ],
             "cells": notebookCells,
@@ -101,7 +108,7 @@ public struct NotebookExport {
             return nil
         }
         guard headings.count > 2 else { return "" }
-        return "<nav class=\"contents\"><strong>Contents</strong><ul>"
+        return "<nav class=\"contents\"><strong>\(Localized("Contents", zh: "目录").text(in: language))</strong><ul>"
             + headings.map { "<li class=\"level\($0.0)\"><a href=\"#\(Self.anchor($0.1))\">\(Self.escape($0.1))</a></li>" }.joined()
             + "</ul></nav>\n"
     }
@@ -127,7 +134,7 @@ public struct NotebookExport {
         }
         return """
         <!doctype html>
-        <html lang="en">
+        <html lang="\(language.tag)">
         <head>
         <meta charset="utf-8">
         <meta name="viewport" content="width=device-width, initial-scale=1">
@@ -139,7 +146,7 @@ public struct NotebookExport {
         <p class="banner">Convbook · <code>swift run lesson \(Self.escape(lessonName))</code>\(sourceName.isEmpty ? "" : " · <code>\(Self.escape(sourceName))</code>")</p>
         <p class="record">\(Self.html(Markdown.inline(recordNote)))</p>
         \(contents)\(body)</main>
-        <script>\(Self.zoomScript)</script>
+        <script>\(Self.zoomScript(in: language))</script>
         </body>
         </html>
 
@@ -148,7 +155,7 @@ public struct NotebookExport {
 
     public static let style = """
 
-    body { margin: 0; background: #fafafa; color: #1d1d1f; font: 17px/1.6 Georgia, "DejaVu Serif", serif; }
+    body { margin: 0; background: #fafafa; color: #1d1d1f; font: 17px/1.6 Georgia, "DejaVu Serif", "Noto Serif CJK SC", "WenQuanYi Micro Hei", serif; }
     main { max-width: 860px; margin: 0 auto; padding: 24px 28px 80px; background: #fff; }
     .banner { font: 13px/1.4 system-ui, "DejaVu Sans", sans-serif; color: #777; margin: 0 0 8px; }
     h1, h2, h3 { font-family: system-ui, "DejaVu Sans", sans-serif; line-height: 1.25; }
@@ -185,12 +192,15 @@ public struct NotebookExport {
     /// Any picture full size: its ⤢ button opens it over the page, fitted to the screen; a click
     /// on it shows it pixel for pixel (scroll to pan), a click beside it or Escape closes it.
     /// The exported page and the class page share it.
-    public static let zoomScript = """
+    public static func zoomScript(in language: Language) -> String {
+        let hint = Localized("Click the picture: pixel for pixel · click beside it or Esc: close",
+                             zh: "点击图片：按原始像素显示 · 点击图片旁边或按 Esc：关闭").text(in: language)
+        return """
     (() => {
       const zoom = document.createElement("div");
       zoom.id = "zoom";
       zoom.hidden = true;
-      zoom.innerHTML = '<img alt=""><div class="hint">Click the picture: pixel for pixel · click beside it or Esc: close</div>';
+      zoom.innerHTML = '<img alt=""><div class="hint">\(hint)</div>';
       document.body.append(zoom);
       const image = zoom.querySelector("img");
       const close = () => { zoom.hidden = true; zoom.classList.remove("natural"); };
@@ -213,6 +223,7 @@ public struct NotebookExport {
       }, true);
     })();
     """
+    }
 
     /// A cell as HTML: prose from its Markdown, code highlighted with its line numbers. The class
     /// page shows cells with the same HTML.
@@ -240,7 +251,7 @@ public struct NotebookExport {
         case .image(let picture):
             let name = escape((picture.path as NSString).lastPathComponent)
             return "<figure><img src=\"\(escape(try source(picture)))\" alt=\"\(name)\">"
-                + "<button class=\"zoom\" title=\"Show full size\" aria-label=\"Show \(name) full size\">⤢</button>"
+                + "<button class=\"zoom\" title=\"\(localized("Show full size", zh: "查看原尺寸"))\" aria-label=\"\(localized("Show \(name) full size", zh: "查看 \(name) 的原尺寸"))\">⤢</button>"
                 + "<figcaption>\(name)</figcaption></figure>\n"
         }
     }

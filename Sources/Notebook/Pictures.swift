@@ -1,5 +1,6 @@
 import Datasets
 import Foundation
+import Localization
 import NN
 import Plot
 import Tensors
@@ -65,7 +66,9 @@ enum Pictures {
     static func place(of path: String, in net: any Layer) -> String {
         let containers = net.layersByPath.filter { !$0.path.isEmpty && path.hasPrefix($0.path + ".") }
         let names = containers.map(\.layer.displayName).filter { $0 != "Sequential" }
-        return "layer \(path)" + (names.isEmpty ? "" : " (in \(names.joined(separator: " > ")))")
+        let inside = names.joined(separator: " > ")
+        return names.isEmpty ? localized("layer \(path)", zh: "层 \(path)")
+            : localized("layer \(path) (in \(inside))", zh: "\(inside) 中的层 \(path)")
     }
 
     /// The kernels of a convolution, on a diverging scale centred on zero. With few input
@@ -79,17 +82,20 @@ enum Pictures {
         grid.scaling = .symmetric
         grid.tileSide = 64
         if c == 1 {
-            grid.notes = ["One tile per output channel: its \(k)×\(k) weights on the input image."]
+            grid.notes = [localized("One tile per output channel: its \(k)×\(k) weights on the input image.",
+                                    zh: "每个输出通道一个小图：它作用在输入图像上的 \(k)×\(k) 权重。")]
             for oc in 0..<o {
-                grid.tiles.append(.init(values: Array(w[(oc * k * k)..<((oc + 1) * k * k)]), width: k, height: k, caption: ["out \(oc)"]))
+                grid.tiles.append(.init(values: Array(w[(oc * k * k)..<((oc + 1) * k * k)]), width: k, height: k,
+                                        caption: [localized("out \(oc)", zh: "输出 \(oc)")]))
             }
             grid.columns = min(o, 8)
         } else if c <= 8 && o * c <= 160 {
             grid.columns = c
             grid.tileSide = 48
-            grid.notes = ["One row per output channel, one column per input channel: \(k)×\(k) weights each."]
-            grid.columnLabels = (0..<c).map { "in \($0)" }
-            grid.rowLabels = (0..<o).map { "out \($0)" }
+            grid.notes = [localized("One row per output channel, one column per input channel: \(k)×\(k) weights each.",
+                                    zh: "每行一个输出通道，每列一个输入通道：每格是 \(k)×\(k) 的权重。")]
+            grid.columnLabels = (0..<c).map { localized("in \($0)", zh: "输入 \($0)") }
+            grid.rowLabels = (0..<o).map { localized("out \($0)", zh: "输出 \($0)") }
             for oc in 0..<o {
                 for ic in 0..<c {
                     let start = (oc * c + ic) * k * k
@@ -98,8 +104,9 @@ enum Pictures {
             }
         } else {
             let shown = min(o, limit)
-            grid.notes = ["Each tile: one output channel's \(k)×\(k) kernels averaged over its \(c) input channels."
-                          + (shown < o ? " First \(shown) of \(o) output channels." : "")]
+            grid.notes = [localized("Each tile: one output channel's \(k)×\(k) kernels averaged over its \(c) input channels.",
+                                    zh: "每个小图：一个输出通道的 \(k)×\(k) 卷积核在它的 \(c) 个输入通道上的平均。")
+                          + (shown < o ? localized(" First \(shown) of \(o) output channels.", zh: "只画出 \(o) 个输出通道中的前 \(shown) 个。") : "")]
             for oc in 0..<shown {
                 grid.tiles.append(.init(values: kernel(w, output: oc, of: conv), width: k, height: k, caption: ["\(oc)"]))
             }
@@ -129,13 +136,16 @@ enum Pictures {
         grid.scaling = .symmetric
         grid.tileSide = 56
         grid.columns = shown
-        grid.rowLabels = [beforeLabel, "after training"]
-        grid.columnLabels = (0..<shown).map { "out \($0)" }
+        grid.rowLabels = [beforeLabel, localized("after training", zh: "训练后")]
+        grid.columnLabels = (0..<shown).map { localized("out \($0)", zh: "输出 \($0)") }
         for weights in [before, conv.weight.scalars] {
             for oc in 0..<shown { grid.tiles.append(.init(values: kernel(weights, output: oc, of: conv), width: k, height: k)) }
         }
-        grid.notes = ["\(k)×\(k) kernels" + (conv.inChannels > 1 ? " (averaged over \(conv.inChannels) input channels)" : "")
-                      + (shown < o ? ", the first \(shown) of \(o) output channels" : "") + "."]
+        grid.notes = [localized("\(k)×\(k) kernels", zh: "\(k)×\(k) 卷积核")
+                      + (conv.inChannels > 1 ? localized(" (averaged over \(conv.inChannels) input channels)",
+                                                          zh: "（在 \(conv.inChannels) 个输入通道上平均）") : "")
+                      + (shown < o ? localized(", the first \(shown) of \(o) output channels", zh: "，\(o) 个输出通道中的前 \(shown) 个") : "")
+                      + localized(".", zh: "。")]
         return grid
     }
 
@@ -146,7 +156,8 @@ enum Pictures {
         let shown = min(images.c, limit)
         var grid = ImageGrid(title: title)
         grid.colormap = colormap
-        grid.notes = [note + (shown < images.c ? " First \(shown) of \(images.c) channels." : "")]
+        grid.notes = [note + (shown < images.c ? localized(" First \(shown) of \(images.c) channels.",
+                                                           zh: "只画出 \(images.c) 个通道中的前 \(shown) 个。") : "")]
         let values = activation.scalars
         for ch in 0..<shown {
             let start = ch * images.plane
@@ -167,19 +178,23 @@ enum Pictures {
         if y.shape.rank == 2, let classNames, values.count == classNames.count {
             var bars = ProbabilityBars(title: title, classNames: classNames, logits: values.map(Double.init))
             bars.trueClass = trueClass
-            bars.notes = [note, "Softmax turns the \(values.count) scores into probabilities that sum to 1."]
+            bars.notes = [note, localized("Softmax turns the \(values.count) scores into probabilities that sum to 1.",
+                                          zh: "softmax 把这 \(values.count) 个分数变成总和为 1 的概率。")]
             return .probabilities(bars)
         }
         if y.shape.rank == 4 {
             var bars = ValueBars(title: title, labels: values.count == FashionMNIST.classNames.count ? FashionMNIST.classNames : [],
                                  values: values.map(Double.init))
-            bars.notes = [note, "Each channel's map is 1×1 here: one number per channel"
-                          + (bars.labels.isEmpty ? "." : ", one channel per class (NiN's last block scores the classes).")]
+            bars.notes = [note, localized("Each channel's map is 1×1 here: one number per channel", zh: "这里每个通道的特征图是 1×1：每个通道一个数")
+                          + (bars.labels.isEmpty ? localized(".", zh: "。")
+                              : localized(", one channel per class (NiN's last block scores the classes).",
+                                          zh: "，每个类别一个通道（NiN 的最后一块给各类别打分）。"))]
             bars.highlighted = values.indices.max { values[$0] < values[$1] }
             return .channelValues(bars)
         }
         var strip = VectorStrip(title: title, values: values)
-        strip.notes = [note, "\(values.count) numbers in a row, with no width and height: what the dense layers see."]
+        strip.notes = [note, localized("\(values.count) numbers in a row, with no width and height: what the dense layers see.",
+                                       zh: "排成一行的 \(values.count) 个数，没有宽和高：这就是全连接层看到的。")]
         return .strip(strip)
     }
 
@@ -195,8 +210,10 @@ enum Pictures {
         grid.tileSide = 72
         let guesses = probabilities.map { p in p.indices.max { p[$0] < p[$1] } ?? 0 }
         let wrong = zip(guesses, batch.labels).filter { $0 != Int($1) }.count
-        grid.notes = ["Under each image its true class, then the network's guess (→) with the probability it gives it.",
-                      "\(images.n - wrong) of \(images.n) right; wrong guesses are framed in red."]
+        grid.notes = [localized("Under each image its true class, then the network's guess (→) with the probability it gives it.",
+                                zh: "每张图像下方先是真实类别，再是网络的预测（→）和它给这个预测的概率。"),
+                      localized("\(images.n - wrong) of \(images.n) right; wrong guesses are framed in red.",
+                                zh: "\(images.n) 张中预测对 \(images.n - wrong) 张；预测错的用红框标出。")]
         for i in 0..<images.n {
             let truth = Int(batch.labels[i]), guess = guesses[i]
             let start = i * images.image  // first channel only (grayscale)
@@ -251,7 +268,7 @@ final class TrainingCurves: TrainingObserver {
     private var drawings = 0
 
     init(title: String, epochs: Int, folder: RunFolder, name: String, scale: Double) {
-        chart = LineChart(title: title, xLabel: "epoch", yLabel: "loss, accuracy")
+        chart = LineChart(title: title, xLabel: localized("epoch", zh: "轮"), yLabel: localized("loss, accuracy", zh: "损失、准确率"))
         chart.xRange = 0...Double(epochs)
         (self.folder, self.name, self.scale) = (folder, name, scale)
     }
@@ -276,9 +293,10 @@ final class TrainingCurves: TrainingObserver {
         func pairs(_ p: [[Double]]) -> [(x: Double, y: Double)] { p.filter { $0.count == 2 }.map { ($0[0], $0[1]) } }
         let (loss, trainAccuracy) = (pairs(points.loss), pairs(points.trainAccuracy))
         chart.series = [
-            .init(name: "train loss", points: loss, color: Color.series[0]),
-            .init(name: "train acc", points: trainAccuracy, color: Color.series[1], dash: [7, 4]),
-            .init(name: "test acc", points: pairs(points.testAccuracy), color: Color.series[2], dash: [7, 3, 2, 3], markers: true),
+            .init(name: localized("train loss", zh: "训练损失"), points: loss, color: Color.series[0]),
+            .init(name: localized("train acc", zh: "训练准确率"), points: trainAccuracy, color: Color.series[1], dash: [7, 4]),
+            .init(name: localized("test acc", zh: "测试准确率"), points: pairs(points.testAccuracy), color: Color.series[2],
+                  dash: [7, 3, 2, 3], markers: true),
         ]
         let top = max(1, (loss + trainAccuracy).map(\.y).filter(\.isFinite).max() ?? 1)
         chart.yRange = 0...((top * 2).rounded(.up) / 2)

@@ -1,4 +1,5 @@
 import Foundation
+import Localization
 
 /// Step mode on the console (`--step`): before each code cell, and before each layer of a
 /// walk-through, the run waits for Enter; `q` (or the end of the input) ends the lesson there.
@@ -16,9 +17,9 @@ final class StepPacer: Pacer {
 
     /// Waits for Enter, saying what it will do ("run the next cell").
     func wait(_ what: String, explorer: (any WalkThroughExplorer)?) throws {
-        let extra = explorer == nil ? "" : " · a number: that test image · b: inside the block"
+        let extra = explorer == nil ? "" : localized(" · a number: that test image · b: inside the block", zh: " · 数字：那张测试图像 · b：块内部")
         while true {
-            write(terminal.dim("[Enter: \(what)\(extra) · q: quit]"))
+            write(terminal.dim(localized("[Enter: \(what)\(extra) · q: quit]", zh: "[回车：\(what)\(extra) · q：退出]")))
             let answer = try readLine()?.trimmingCharacters(in: .whitespaces).lowercased()
             write(terminal.isInteractive ? "\u{1B}[1A\r\u{1B}[2K" : "\n")
             guard let answer, answer != "q" else { throw LessonQuit() }

@@ -1,4 +1,5 @@
 import Foundation
+import Localization
 
 /// What the standard output is: a terminal that can take colours and a live progress line, or
 /// anything else (a pipe, a file, `TERM=dumb`, a terminal too narrow for the progress line),
@@ -52,7 +53,7 @@ public struct MarkdownRenderer {
                     out.append(terminal.style(text, level == 1 ? "1;4" : "1"))
                 } else {
                     out.append(text)
-                    if level <= 2 { out.append(String(repeating: level == 1 ? "=" : "-", count: text.count)) }
+                    if level <= 2 { out.append(String(repeating: level == 1 ? "=" : "-", count: visibleWidth(text))) }
                 }
             case let .paragraph(inlines):
                 out += wrap(styled(inlines), width: terminal.width)
@@ -83,20 +84,43 @@ public struct MarkdownRenderer {
         }.joined()
     }
 
-    /// Greedy word wrap; escape sequences do not count towards the width.
+    /// Greedy wrap to `width` columns: English breaks at spaces, Chinese between any two
+    /// characters (but not before closing punctuation nor after opening); escape sequences take
+    /// no room, and Chinese characters two columns.
     func wrap(_ text: String, width: Int) -> [String] {
         var lines: [String] = []
         var current = "", currentWidth = 0
-        for word in text.split(separator: " ") {
-            let w = visibleWidth(String(word))
-            if currentWidth > 0 && currentWidth + 1 + w > width {
+        for piece in Self.breakablePieces(text) {
+            let w = visibleWidth(piece.text), gap = piece.spaced && currentWidth > 0 ? 1 : 0
+            if currentWidth > 0 && currentWidth + gap + w > width {
                 lines.append(current); current = ""; currentWidth = 0
+            } else if gap > 0 {
+                current += " "; currentWidth += 1
             }
-            if currentWidth > 0 { current += " "; currentWidth += 1 }
-            current += word; currentWidth += w
+            current += piece.text; currentWidth += w
         }
         if !current.isEmpty { lines.append(current) }
         return lines
+    }
+
+    /// The pieces a line may break between: words between spaces, and single Chinese
+    /// characters; `spaced` when a space came before the piece.
+    static func breakablePieces(_ text: String) -> [(text: String, spaced: Bool)] {
+        var pieces: [(text: String, spaced: Bool)] = []
+        var current = "", spaced = false
+        func flush() {
+            if !current.isEmpty { pieces.append((current, spaced)); spaced = false }
+            current = ""
+        }
+        var previous: Character?
+        for ch in text {
+            if ch == " " { flush(); spaced = true; previous = nil; continue }
+            if let before = previous, !before.isOpeningPunctuation, !ch.isClosingPunctuation, before.isWide || ch.isWide { flush() }
+            current.append(ch)
+            previous = ch
+        }
+        flush()
+        return pieces
     }
 }
 
@@ -104,7 +128,7 @@ public struct MarkdownRenderer {
 func visibleWidth(_ s: String) -> Int {
     var width = 0, inEscape = false
     for ch in s.unicodeScalars {
-        if inEscape { if ch == "m" { inEscape = false } } else if ch == "\u{1B}" { inEscape = true } else { width += 1 }
+        if inEscape { if ch == "m" { inEscape = false } } else if ch == "\u{1B}" { inEscape = true } else { width += ch.isWide ? 2 : 1 }
     }
     return width
 }

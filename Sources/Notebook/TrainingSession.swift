@@ -1,5 +1,6 @@
 import Datasets
 import Foundation
+import Localization
 import NN
 import Plot
 import Tensors
@@ -32,8 +33,8 @@ final class TrainingSession {
         try Self.checkMemory(net, size: side, batch: min(settings.batchSize, data.train.exampleCount))
         say(plan(continuing: start.resumed?.state))
         let filters = FiltersBeforeAndAfter(
-            net: net, beforeLabel: start.resumed.map { "at epoch \($0.state.epoch), resumed" }
-                ?? (options.checkpoint != nil ? "from the checkpoint" : "at initialization"))
+            net: net, beforeLabel: start.resumed.map { localized("at epoch \($0.state.epoch), resumed", zh: "第 \($0.state.epoch) 轮，继续时") }
+                ?? (options.checkpoint != nil ? localized("from the checkpoint", zh: "来自检查点") : localized("at initialization", zh: "初始化时")))
 
         let trainer = Trainer(net: net, learningRate: Float(settings.lr), epochs: settings.epochs)
         trainer.shouldStop = { [run] in
@@ -41,7 +42,8 @@ final class TrainingSession {
             return run.interruptRequested()
         }
         trainer.stopAfterEpoch = { [run] in run.pacer?.stopsAfterThisEpoch ?? false }
-        let curves = TrainingCurves(title: "\(run.lesson.title) on Fashion-MNIST", epochs: settings.epochs,
+        let curves = TrainingCurves(title: localized("\(run.lesson.title) on Fashion-MNIST", zh: "\(run.lesson.title) 在 Fashion-MNIST 上的训练"),
+                                    epochs: settings.epochs,
                                     folder: folder, name: "training.png", scale: options.scale)
         trainer.saveState = { [self] state in
             let record = ResumeRecord(lesson: run.lesson.name, settings: settings, state: state, curves: curves.points)
@@ -54,7 +56,8 @@ final class TrainingSession {
         curves.draw()
         curves.redrawn = { [run, folder] in run.log.redrawn(folder.displayPath("training.png")) }
         trainer.observers = [EpochReport(session: self), curves, run.recorder]
-        run.log.append(.image(PictureOutput(path: folder.displayPath("training.png"), note: "redrawn as training goes")), line: line)
+        let redrawnNote = localized("redrawn as training goes", zh: "随训练进行不断重绘")
+        run.log.append(.image(PictureOutput(path: folder.displayPath("training.png"), note: redrawnNote)), line: line)
         let result = try trainer.fit(train: data.train, test: data.test, from: start.resumed?.state)
         if let failure = curves.failure { throw failure }
 
@@ -62,20 +65,26 @@ final class TrainingSession {
         if folder.isCommitted {
             try folder.write(try Checkpoint.encode(net, metadata: ["lesson": run.lesson.name, "format": "pt"]),
                              to: "\(run.lesson.name).safetensors")
-            say("Saved the weights to \(folder.displayPath("\(run.lesson.name).safetensors")) (safetensors, named as PyTorch's state_dict).")
+            let path = folder.displayPath("\(run.lesson.name).safetensors")
+            say(localized("Saved the weights to \(path) (safetensors, named as PyTorch's state_dict).",
+                          zh: "权重已保存到 \(path)（safetensors 格式，按 PyTorch 的 state_dict 命名）。"))
         }
         if result.interrupted {
             let at = result.state
-            let position = at.epoch > settings.epochs ? "after the last epoch"
-                : at.batch >= data.train.batchCount ? "while testing epoch \(at.epoch)"
-                : "in epoch \(at.epoch), after batch \(at.batch) of \(data.train.batchCount)"
-            say("Stopped \(position); \(result.history.count) full epoch\(result.history.count == 1 ? "" : "s") recorded. "
-                + "To continue exactly where it stopped: \(resumeCommand)")
+            let position = at.epoch > settings.epochs ? localized("after the last epoch", zh: "最后一轮之后")
+                : at.batch >= data.train.batchCount ? localized("while testing epoch \(at.epoch)", zh: "测试第 \(at.epoch) 轮时")
+                : localized("in epoch \(at.epoch), after batch \(at.batch) of \(data.train.batchCount)",
+                            zh: "第 \(at.epoch) 轮的第 \(at.batch)/\(data.train.batchCount) 个小批量之后")
+            let epochs = result.history.count
+            say(localized("Stopped \(position); \(epochs) full epoch\(epochs == 1 ? "" : "s") recorded. ",
+                          zh: "停在\(position)；已记录 \(epochs) 个完整的轮。")
+                + localized("To continue exactly where it stopped: \(resumeCommand)", zh: "要从停下的地方原样继续：\(resumeCommand)"))
             throw Interrupted(signal: Interrupt.shared.signal ?? SIGINT)
         }
         if result.endedEarly {
-            say("Training ended after epoch \(result.history.count) of \(settings.epochs), as the teacher asked. "
-                + "To train the rest later: \(resumeCommand)")
+            say(localized("Training ended after epoch \(result.history.count) of \(settings.epochs), as the teacher asked. ",
+                          zh: "按老师的要求，训练在第 \(result.history.count) 轮（共 \(settings.epochs) 轮）后结束。")
+                + localized("To train the rest later: \(resumeCommand)", zh: "以后要训练剩下的轮次：\(resumeCommand)"))
         }
         run.recorder.finished(result.history)
         if let final = run.metrics.final {
@@ -92,19 +101,25 @@ final class TrainingSession {
     /// class's accuracy, the most common mistakes) and as `confusion.png`.
     func report(_ tested: Confusion) throws {
         run.recorder.tested(tested)
-        let names = tested.classes == FashionMNIST.classNames.count ? FashionMNIST.classNames : (0..<tested.classes).map { "class \($0)" }
-        let width = names.map(\.count).max() ?? 0
+        let names = tested.classes == FashionMNIST.classNames.count ? FashionMNIST.classNames
+            : (0..<tested.classes).map { localized("class \($0)", zh: "类别 \($0)") }
+        let width = names.map(visibleWidth).max() ?? 0
+        let noImages = localized("no images", zh: "没有图像")
         let rows = zip(names, tested.perClassAccuracy).map { name, accuracy in
-            "  " + name.padding(toLength: width, withPad: " ", startingAt: 0) + "  " + (accuracy.map { String(format: "%.3f", $0) } ?? "no images")
+            "  " + padded(name, to: width) + "  " + (accuracy.map { String(format: "%.3f", $0) } ?? noImages)
         }
-        var text = "Test accuracy by class (\(tested.total.grouped) test images):\n" + rows.joined(separator: "\n")
+        var text = localized("Test accuracy by class (\(tested.total.grouped) test images):\n",
+                             zh: "各类别的测试准确率（\(tested.total.grouped) 张测试图像）：\n") + rows.joined(separator: "\n")
         let mistakes = tested.mistakes(limit: 3)
         if !mistakes.isEmpty {
-            text += "\nMost common mistakes: " + mistakes.map { "\(names[$0.truth]) taken for \(names[$0.predicted]) (\($0.count)×)" }
-                .joined(separator: ", ") + "."
+            text += localized("\nMost common mistakes: ", zh: "\n最常见的错误：") + mistakes.map { mistake in
+                let (truth, predicted, count) = (names[mistake.truth], names[mistake.predicted], mistake.count)
+                return localized("\(truth) taken for \(predicted) (\(count)×)", zh: "把 \(truth) 当成 \(predicted)（\(count) 次）")
+            }.joined(separator: localized(", ", zh: "，")) + localized(".", zh: "。")
         }
         say(text)
-        let matrix = ConfusionMatrix(title: "\(run.lesson.title): the test images by true and predicted class",
+        let matrix = ConfusionMatrix(title: localized("\(run.lesson.title): the test images by true and predicted class",
+                                                      zh: "\(run.lesson.title)：测试图像按真实类别和预测类别统计"),
                                      classNames: names, counts: tested.counts)
         try PictureSheet(run: run, line: line).page("confusion.png") { try matrix.render(scale: $0) }
     }
@@ -121,7 +136,8 @@ final class TrainingSession {
         if options.checkpoint != nil {
             try run.loadGivenWeights(into: net, line: line)
             guard options.epochsGiven && !options.noTrain else {
-                say("Not training: the pictures below show the loaded network. (Add --epochs N to train it further.)")
+                say(localized("Not training: the pictures below show the loaded network. (Add --epochs N to train it further.)",
+                              zh: "不训练：下面的图展示的是加载的网络。（加上 --epochs N 可以继续训练它。）"))
                 if !options.noTrain, let tested = try confusion(of: net, on: data.test, shouldStop: run.interruptRequested) {
                     try report(tested)
                 }
@@ -131,7 +147,8 @@ final class TrainingSession {
         }
         xavierUniform(net)
         guard !options.noTrain else {
-            say("Not training (--no-train): the network keeps its initial random weights.")
+            say(localized("Not training (--no-train): the network keeps its initial random weights.",
+                          zh: "不训练（--no-train）：网络保留初始的随机权重。"))
             return nil
         }
         return (nil, ())
@@ -139,20 +156,26 @@ final class TrainingSession {
 
     /// What training is about to do, and how it differs from the book.
     func plan(continuing start: TrainingState?) -> String {
-        var plan = "Training for \(settings.epochs) epoch\(settings.epochs == 1 ? "" : "s") on \(data.train.exampleCount.grouped) images, "
-            + "lr \(settings.lr), batch size \(settings.batchSize), seed \(settings.seed), \(run.metrics.device)."
+        let (epochs, images) = (settings.epochs, data.train.exampleCount.grouped)
+        var plan = localized("Training for \(epochs) epoch\(epochs == 1 ? "" : "s") on \(images) images, "
+                                 + "lr \(settings.lr), batch size \(settings.batchSize), seed \(settings.seed), \(run.metrics.device).",
+                             zh: "训练 \(epochs) 轮，用 \(images) 张图像，学习率 \(settings.lr)，批量大小 \(settings.batchSize)，"
+                                 + "随机种子 \(settings.seed)，\(run.metrics.device)。")
         if let start {
-            plan += "\nContinuing the stopped run from \(folder.displayPath(ResumeRecord.fileName)): epoch \(start.epoch), "
-                + "after batch \(start.batch) of \(data.train.batchCount)."
+            let path = folder.displayPath(ResumeRecord.fileName)
+            plan += localized("\nContinuing the stopped run from \(path): epoch \(start.epoch), "
+                                  + "after batch \(start.batch) of \(data.train.batchCount).",
+                              zh: "\n从 \(path) 接着上次停下的训练：第 \(start.epoch) 轮，"
+                                  + "第 \(start.batch)/\(data.train.batchCount) 个小批量之后。")
         }
         let changes = settings.differences(from: run.lesson.book)
         if changes.isEmpty {
-            plan += "\nThese are the book's settings."
+            plan += localized("\nThese are the book's settings.", zh: "\n这些就是书中的设置。")
         } else {
             // The note explains the preset's numbers, so it is only true when they are all in force.
-            if settings.differences(from: run.lesson.inClass).isEmpty, let note = run.lesson.inClassNote { plan += "\n" + note }
-            plan += "\nThe book differs: " + changes.joined(separator: ", ")
-                + ". For its settings: swift run lesson \(run.lesson.name) --full"
+            if settings.differences(from: run.lesson.inClass).isEmpty, let note = run.lesson.inClassNote { plan += "\n" + note.description }
+            plan += localized("\nThe book differs: ", zh: "\n书中的设置不同：") + changes.joined(separator: localized(", ", zh: "，"))
+                + localized(". For its settings: ", zh: "。要用书中的设置：") + "swift run lesson \(run.lesson.name) --full"
         }
         return plan
     }
@@ -166,7 +189,8 @@ final class TrainingSession {
     }
 
     func epochLine(_ r: EpochRecord) -> String {
-        String(format: "epoch %d/%d  loss %.3f  train acc %.3f  test acc %.3f  %@ examples/sec  %.1f s",
+        String(format: localized("epoch %d/%d  loss %.3f  train acc %.3f  test acc %.3f  %@ examples/sec  %.1f s",
+                                 zh: "第 %d/%d 轮  训练损失 %.3f  训练准确率 %.3f  测试准确率 %.3f  每秒 %@ 个样本  %.1f 秒"),
                r.epoch, settings.epochs, r.loss, r.trainAccuracy, r.testAccuracy, Int(r.examplesPerSecond).grouped, r.seconds)
     }
 

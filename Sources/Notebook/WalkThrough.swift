@@ -1,4 +1,5 @@
 import Datasets
+import Localization
 import NN
 import Tensors
 
@@ -56,7 +57,7 @@ final class WalkThrough: WalkThroughExplorer {
         try start(input: shape)
         for i in layers.indices {
             if let pacer = run.pacer {
-                let what = "through layer \(i), \(layers[i].displayName)"
+                let what = localized("through layer \(i), \(layers[i].displayName)", zh: "送过第 \(i) 层（\(layers[i].displayName)）")
                 run.log.waiting(what)
                 defer { run.log.waiting(nil) }
                 try pacer.wait(what, explorer: self)
@@ -71,8 +72,11 @@ final class WalkThrough: WalkThroughExplorer {
         switch request {
         case .image(let index):
             guard let images, (0..<images.exampleCount).contains(index) else {
-                sheet.say(images == nil ? "This walk-through uses \(inputName); there are no test images to pick here."
-                    : "There is no test image \(index): pick one from 0 to \(images!.exampleCount - 1).")
+                sheet.say(images == nil
+                    ? localized("This walk-through uses \(inputName); there are no test images to pick here.",
+                                zh: "这次逐层演示用的是\(inputName)，这里没有测试图像可选。")
+                    : localized("There is no test image \(index): pick one from 0 to \(images!.exampleCount - 1).",
+                                zh: "没有测试图像 \(index)：请从 0 到 \(images!.exampleCount - 1) 中选一张。"))
                 return
             }
             try restart(with: index)
@@ -81,7 +85,8 @@ final class WalkThrough: WalkThroughExplorer {
             let labels = images.data.labels
             let candidates = Array((imageIndex + 1)..<labels.count) + Array(0..<imageIndex)
             guard let next = candidates.first(where: { Int(labels[$0]) == label }) else {
-                sheet.say("No other test image of class \(FashionMNIST.classNames[label]).")
+                sheet.say(localized("No other test image of class \(FashionMNIST.classNames[label]).",
+                                    zh: "没有别的类别为 \(FashionMNIST.classNames[label]) 的测试图像。"))
                 return
             }
             try restart(with: next)
@@ -97,7 +102,8 @@ final class WalkThrough: WalkThroughExplorer {
         let steps = passed
         values = []
         passed = 0
-        sheet.say("The walk so far again, with test image \(index) (\(className)).")
+        sheet.say(localized("The walk so far again, with test image \(index) (\(className)).",
+                            zh: "换成测试图像 \(index)（\(className)），把到目前为止的步骤重走一遍。"))
         try start(input: Shape([1, 1, images!.imageHeight, images!.imageWidth]))
         for i in 0..<steps { try pass(i) }
     }
@@ -106,12 +112,13 @@ final class WalkThrough: WalkThroughExplorer {
 
     private var trueClass: Int? { images.map { Int($0.data.labels[imageIndex]) } }
 
-    private var className: String { trueClass.map { FashionMNIST.classNames[$0] } ?? yourImage?.name ?? "random pixels" }
+    private var className: String { trueClass.map { FashionMNIST.classNames[$0] } ?? yourImage?.name ?? localized("random pixels", zh: "随机像素") }
 
     /// The input in words: "test image 7 (Coat)", "your image shoe.jpg", "random pixels".
     var inputName: String {
-        if let yourImage { return "your image \(yourImage.name)" }
-        return images == nil ? "random pixels" : "test image \(imageIndex) (\(className))"
+        if let yourImage { return localized("your image \(yourImage.name)", zh: "你的图像 \(yourImage.name)") }
+        return images == nil ? localized("random pixels", zh: "随机像素")
+            : localized("test image \(imageIndex) (\(className))", zh: "测试图像 \(imageIndex)（\(className)）")
     }
 
     private func start(input shape: Shape) throws {
@@ -120,11 +127,13 @@ final class WalkThrough: WalkThroughExplorer {
         values = [x]
         switch style {
         case .steps:
-            run.log.append(.text("Stepping through the network with \(inputName), \(x.shape): Enter passes it through the next layer."),
+            run.log.append(.text(localized("Stepping through the network with \(inputName), \(x.shape): Enter passes it through the next layer.",
+                                           zh: joinedParagraph(["用", inputName, "逐层走过网络，形状 \(x.shape)：按 Enter 让它通过下一层。"]))),
                            line: sheet.line)
         case .featureMaps:
-            let picture = Pictures.featureMaps(x, title: "Input: \(inputName), \(x.shape)",
-                                               note: "The image every picture below starts from.", colormap: .gray)
+            let picture = Pictures.featureMaps(x, title: localized("Input: \(inputName), \(x.shape)", zh: "输入：\(inputName)，\(x.shape)"),
+                                               note: localized("The image every picture below starts from.", zh: "下面每张图都从这张图像开始。"),
+                                               colormap: .gray)
             try sheet.page("feature-maps-input\(suffix).png") { try picture.render(scale: $0) }
         }
     }
@@ -136,17 +145,21 @@ final class WalkThrough: WalkThroughExplorer {
         passed = i + 1
         if y.shape == values[i].shape && y.scalars == values[i].scalars {
             // A second picture of the same numbers would only suggest that something happened.
-            let why = layer is Dropout ? "outside training dropout passes every value through" : "its output equals its input here"
+            let why = layer is Dropout ? localized("outside training dropout passes every value through", zh: "不在训练时，暂退法（dropout）让每个值原样通过")
+                : localized("its output equals its input here", zh: "这里它的输出等于输入")
             if style == .steps || y.shape.rank == 4 {
-                run.log.append(.text("\(layer.displayName) output shape: \(y.shape); no picture: \(why)."), line: sheet.line)
+                run.log.append(.text(localized("\(layer.displayName) output shape: \(y.shape); no picture: \(why).",
+                                               zh: "\(layer.displayName) output shape: \(y.shape)；不画图：\(why)。")), line: sheet.line)
             }
             return
         }
         switch style {
         case .steps:
             run.log.append(.text("\(layer.displayName) output shape: \(y.shape)"), line: sheet.line)
-            let title = "Step \(i + 1): after layer \(i), \(layer.description), \(y.shape)"
-            let note = "The sample after \(i + 1) of \(layers.count) layers: \(inputName)."
+            let title = localized("Step \(i + 1): after layer \(i), \(layer.description), \(y.shape)",
+                                  zh: "第 \(i + 1) 步：经过层 \(i)，\(layer.description)，\(y.shape)")
+            let note = localized("The sample after \(i + 1) of \(layers.count) layers: \(inputName).",
+                                 zh: "样本经过了 \(layers.count) 层中的前 \(i + 1) 层：\(inputName)。")
             let isLast = i == layers.count - 1
             let picture = Pictures.activation(y, title: title, note: note, classNames: isLast ? FashionMNIST.classNames : nil,
                                               trueClass: isLast ? trueClass : nil)
@@ -155,9 +168,11 @@ final class WalkThrough: WalkThroughExplorer {
             guard y.shape.rank == 4 else { return }
             let nextIsActivation = i + 1 < layers.count && (layers[i + 1] is ReLU || layers[i + 1] is Sigmoid)
             if nextIsActivation { return }
-            let after = i > 0 && (layer is ReLU || layer is Sigmoid) ? " after \(layers[i - 1].displayName) \(layers[i - 1].hyperparameters)" : ""
-            let picture = Pictures.activation(y, title: "Layer \(i): \(layer.displayName)\(after), output \(y.shape)",
-                                              note: "The input: \(inputName).")
+            let before = i > 0 ? "\(layers[i - 1].displayName) \(layers[i - 1].hyperparameters)" : ""
+            let after = i > 0 && (layer is ReLU || layer is Sigmoid) ? localized(" after \(before)", zh: "（在 \(before) 之后）") : ""
+            let picture = Pictures.activation(y, title: localized("Layer \(i): \(layer.displayName)\(after), output \(y.shape)",
+                                                                  zh: "层 \(i)：\(layer.displayName)\(after)，输出 \(y.shape)"),
+                                              note: localized("The input: \(inputName).", zh: "输入：\(inputName)。"))
             try sheet.page("feature-maps-\(i)-\(layer.displayName.lowercased())\(suffix).png", picture.render)
         }
     }
@@ -166,10 +181,11 @@ final class WalkThrough: WalkThroughExplorer {
     /// branch; and inside each block among those steps, one level further (so a stage of
     /// GoogLeNet shows each Inception block's four paths and their concatenation).
     private func showInside() throws {
-        guard passed > 0 else { sheet.say("No layer passed yet: go on first."); return }
+        guard passed > 0 else { sheet.say(localized("No layer passed yet: go on first.", zh: "还没有经过任何层：请先往下走。")); return }
         let index = passed - 1, layer = layers[index]
         guard !layer.namedChildren.isEmpty else {
-            sheet.say("Layer \(index), \(layer.displayName), is a single layer: there is nothing inside it to show.")
+            sheet.say(localized("Layer \(index), \(layer.displayName), is a single layer: there is nothing inside it to show.",
+                                zh: "层 \(index)（\(layer.displayName)）是单个层：里面没有可展示的东西。"))
             return
         }
         let (_, trace) = try net.evaluating { try noGrad { try LayerTracer.traceSteps { try layer(values[index]) } } }
@@ -182,19 +198,34 @@ final class WalkThrough: WalkThroughExplorer {
             switch Dataflow(steps, input: call.input, output: call.output) {
             case let .branches(branches, merge)?:
                 for (b, branch) in branches.enumerated() {
-                    if branch.isEmpty { sheet.say("In \(title), path \(b + 1) is the block's input itself (the shortcut).") }
-                    for step in branch { labelled.append(("path \(b + 1): \(Dataflow.name(of: step, in: trace))", step)) }
+                    if branch.isEmpty {
+                        sheet.say(localized("In \(title), path \(b + 1) is the block's input itself (the shortcut).",
+                                            zh: joinedParagraph(["在", title, "中，路径 \(b + 1) 就是块的输入本身（捷径）。"])))
+                    }
+                    for step in branch {
+                        let name = Dataflow.name(of: step, in: trace)
+                        labelled.append((localized("path \(b + 1): \(name)", zh: "路径 \(b + 1)：\(name)"), step))
+                    }
                 }
-                for step in merge { labelled.append(("the paths joined: \(Dataflow.name(of: step, in: trace))", step)) }
+                for step in merge {
+                    let name = Dataflow.name(of: step, in: trace)
+                    labelled.append((localized("the paths joined: \(name)", zh: "各路径汇合：\(name)"), step))
+                }
             default:
-                for (k, step) in steps.enumerated() { labelled.append(("step \(k + 1): \(Dataflow.name(of: step, in: trace))", step)) }
+                for (k, step) in steps.enumerated() {
+                    let name = Dataflow.name(of: step, in: trace)
+                    labelled.append((localized("step \(k + 1): \(name)", zh: "第 \(k + 1) 步：\(name)"), step))
+                }
             }
-            sheet.say("Inside \(title): \(labelled.count) steps, as its forward runs them.")
+            sheet.say(localized("Inside \(title): \(labelled.count) steps, as its forward runs them.",
+                                zh: joinedParagraph([title, "内部：共 \(labelled.count) 步，按它的 forward 执行的顺序。"])))
             for item in labelled {
                 if item.step.output.shape.rank == 4 {
                     pictures += 1
-                    let picture = Pictures.activation(item.step.output, title: "Inside \(title), \(item.label), \(item.step.output.shape)",
-                                                      note: "The input: \(inputName).")
+                    let picture = Pictures.activation(item.step.output,
+                                                      title: localized("Inside \(title), \(item.label), \(item.step.output.shape)",
+                                                                       zh: joinedParagraph([title, "内部，\(item.label)，\(item.step.output.shape)"])),
+                                                      note: localized("The input: \(inputName).", zh: "输入：\(inputName)。"))
                     try sheet.page("\(prefix)-inside-\(pictures)\(suffix).png", picture.render)
                 }
                 if depth < 2, case .layer(let inner) = item.step.kind, !trace.calls[inner].layer.namedChildren.isEmpty {
@@ -203,6 +234,6 @@ final class WalkThrough: WalkThroughExplorer {
                 }
             }
         }
-        try show(call, named: "layer \(index) (\(layer.displayName))", depth: 1)
+        try show(call, named: localized("layer \(index) (\(layer.displayName))", zh: "层 \(index)（\(layer.displayName)）"), depth: 1)
     }
 }

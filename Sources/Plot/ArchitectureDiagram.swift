@@ -1,4 +1,5 @@
 import Foundation
+import Localization
 
 /// A network drawn as boxes from input to output, one per layer, each with its kind, its
 /// settings and its output shape; blocks are framed, and parallel branches (an Inception
@@ -147,7 +148,7 @@ public struct ArchitectureDiagram {
         return plan.part == 0 ? name : name + Self.continued
     }
 
-    static let continued = " (continued)"
+    static var continued: String { localized(" (continued)", zh: "（续）") }
 
     /// A block plan sized to its columns and its title.
     func framed(_ plan: Plan) -> Plan {
@@ -265,7 +266,7 @@ public struct ArchitectureDiagram {
     /// blocks cut across them. A cut block is harder to follow: blocks are cut only when whole
     /// ones would show smaller than drawn, and cutting gains a twentieth.
     func layout(_ canvas: Canvas) -> Arrangement {
-        var sequence = ([Node.layer("Input", detail: "", shape: input)] + nodes).map { measure($0, canvas) }
+        var sequence = ([Node.layer(localized("Input", zh: "输入"), detail: "", shape: input)] + nodes).map { measure($0, canvas) }
         for i in sequence.indices.dropFirst() { sequence[i].index = i - 1 }
         let titleWidth = canvas.textWidth(title, size: 16, bold: true) + 2 * Self.margin
         let notes = self.notes
@@ -316,7 +317,8 @@ public struct ArchitectureDiagram {
             return has(node)
         }
         return hasBranches && !shapesInBranches
-            ? ["Inside branches the boxes leave out their shapes: the box that joins the branches gives the block's output shape."] : []
+            ? [localized("Inside branches the boxes leave out their shapes: the box that joins the branches gives the block's output shape.",
+                         zh: "分支里的方框省略了形状：汇合各分支的方框给出整个块的输出形状。")] : []
     }
 
     // MARK: Drawing

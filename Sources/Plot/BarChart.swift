@@ -1,4 +1,5 @@
 import Foundation
+import Localization
 
 /// Horizontal bars with their values printed, labels on the left; a logarithmic scale for
 /// quantities that span orders of magnitude (parameters, multiply-adds).
@@ -62,14 +63,17 @@ public struct BarChart {
             guard i % every == 0 else { continue }
             canvas.text(logScale ? Axis.decade(Int(t)) : Axis.label(t), x: px, y: bottom + 18, size: 12, color: .muted, align: .center)
         }
-        let scaleNote = logScale ? " (log scale: each grid step is ×10; bars start at \(Axis.decade(Int(axis.low))))" : ""
+        let start = Axis.decade(Int(axis.low))
+        let scaleNote = logScale ? localized(" (log scale: each grid step is ×10; bars start at \(start))",
+                                             zh: "（对数刻度：每格 ×10；条形从 \(start) 开始）") : ""
         canvas.text(valueLabel + scaleNote, x: (left + right) / 2, y: bottom + 40, size: 13, align: .center)
 
         for (i, bar) in bars.enumerated() {
             let y = top + Double(i) * rowHeight
             canvas.text(bar.label, x: left - 10, y: y + rowHeight / 2 + 4.5, size: 13, align: .right)
             guard bar.value.isFinite, !logScale || bar.value > 0 else {
-                canvas.text(bar.value.isNaN ? "no value" : "not drawable on a log scale: \(format(bar.value))",
+                canvas.text(bar.value.isNaN ? localized("no value", zh: "无值")
+                                : localized("not drawable on a log scale: \(format(bar.value))", zh: "无法画在对数刻度上：\(format(bar.value))"),
                             x: left + 4, y: y + rowHeight / 2 + 4.5, size: 12, color: .alarm)
                 continue
             }
@@ -77,7 +81,7 @@ public struct BarChart {
             canvas.fill(x: left, y: y + 5, width: max(end - left, 1), height: rowHeight - 10, color: bar.color)
             canvas.text(format(bar.value), x: end + 6, y: y + rowHeight / 2 + 4.5, size: 12, color: .ink)
         }
-        if bars.isEmpty { canvas.text("No data yet", x: width / 2, y: top + 18, size: 14, color: .muted, align: .center) }
+        if bars.isEmpty { canvas.text(localized("No data yet", zh: "尚无数据"), x: width / 2, y: top + 18, size: 14, color: .muted, align: .center) }
         return canvas
     }
 }

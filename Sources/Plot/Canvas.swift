@@ -35,7 +35,7 @@ public final class Canvas {
         }
         context = cairo_create(surface)
         cairo_scale(context, scale, scale)
-        cairo_select_font_face(context, "DejaVu Sans", CAIRO_FONT_SLANT_NORMAL, CAIRO_FONT_WEIGHT_NORMAL)
+        cairo_select_font_face(context, Fonts.latin, CAIRO_FONT_SLANT_NORMAL, CAIRO_FONT_WEIGHT_NORMAL)
         fill(x: 0, y: 0, width: width, height: height, color: .white)
     }
 
@@ -121,15 +121,15 @@ public final class Canvas {
 
     // MARK: Text
 
-    private func setFont(size: Double, bold: Bool) {
-        cairo_select_font_face(context, "DejaVu Sans", CAIRO_FONT_SLANT_NORMAL,
+    private func setFont(for string: String, size: Double, bold: Bool) {
+        cairo_select_font_face(context, Fonts.family(for: string), CAIRO_FONT_SLANT_NORMAL,
                                bold ? CAIRO_FONT_WEIGHT_BOLD : CAIRO_FONT_WEIGHT_NORMAL)
         cairo_set_font_size(context, size)
     }
 
     /// Width of `string` in logical pixels.
     public func textWidth(_ string: String, size: Double, bold: Bool = false) -> Double {
-        setFont(size: size, bold: bold)
+        setFont(for: string, size: size, bold: bold)
         var extents = cairo_text_extents_t()
         cairo_text_extents(context, string, &extents)
         return extents.x_advance
@@ -146,7 +146,7 @@ public final class Canvas {
     /// that point and aligned on it (for slanted column labels).
     public func text(_ string: String, x: Double, y: Double, size: Double = 13, color: Color = .ink,
                      bold: Bool = false, align: Alignment = .left, angle: Double) {
-        setFont(size: size, bold: bold)
+        setFont(for: string, size: size, bold: bold)
         setColor(color)
         let w = textWidth(string, size: size, bold: bold)
         let shift = align == .left ? 0 : align == .center ? -w / 2 : -w

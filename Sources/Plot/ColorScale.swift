@@ -1,4 +1,5 @@
 import Foundation
+import Localization
 
 /// How values map to colours in a picture of values: a colour map over one range, the sentence
 /// that says so, and the colour bar that shows it. `ImageGrid` and `VectorStrip` share it.
@@ -32,13 +33,19 @@ struct ColorScale {
 
     static let notFinite = Color(hex: 0xDDDDDD)
 
-    /// The sentence that tells how to read the colours of `what` ("all tiles"); none for a fixed
+    /// The sentence that tells how to read the colours of `what` ("all tiles", in both languages); none for a fixed
     /// range, which the picture's own notes explain.
-    static func note(_ scaling: ImageGrid.Scaling, _ scale: ColorScale?, what: String) -> String? {
+    static func note(_ scaling: ImageGrid.Scaling, _ scale: ColorScale?, what: Localized) -> String? {
         switch (scaling, scale) {
-        case (.shared, let s?): return "One colour scale for \(what): \(s.label(s.low)) (darkest) to \(s.label(s.high)) (brightest)."
-        case (.symmetric, let s?): return "One colour scale for \(what): blue negative, white zero, red positive (±\(s.label(s.high)))."
-        case (.perTile, _): return "Each tile is scaled to its own range, so patterns show but sizes cannot be compared."
+        case (.shared, let s?):
+            return localized("One colour scale for \(what.english): \(s.label(s.low)) (darkest) to \(s.label(s.high)) (brightest).",
+                             zh: "\(what)共用一个颜色标尺：\(s.label(s.low))（最暗）到 \(s.label(s.high))（最亮）。")
+        case (.symmetric, let s?):
+            return localized("One colour scale for \(what.english): blue negative, white zero, red positive (±\(s.label(s.high))).",
+                             zh: "\(what)共用一个颜色标尺：蓝为负，白为零，红为正（±\(s.label(s.high))）。")
+        case (.perTile, _):
+            return localized("Each tile is scaled to its own range, so patterns show but sizes cannot be compared.",
+                             zh: "每个小图按各自的范围着色：看得出图案，但不能比较大小。")
         default: return nil
         }
     }

@@ -1,4 +1,5 @@
 import Foundation
+import Localization
 
 /// Which classes a network takes for which: one row per true class, one column per predicted
 /// class, each cell the number of test images of that row's class predicted as that column's.
@@ -32,9 +33,21 @@ public struct ConfusionMatrix {
 
     var allNotes: [String] {
         let total = counts.joined().reduce(0, +), right = counts.indices.map { counts[$0][$0] }.reduce(0, +)
-        let summary = total == 0 ? "No images counted."
-            : "\(right.formatted(.number.locale(Locale(identifier: "en_US")))) of \(total.formatted(.number.locale(Locale(identifier: "en_US")))) right (\(Self.percent(Double(right) / Double(total))))."
-        return notes + [summary, "A cell counts the images of its row's class predicted as its column's; its colour is its share of the row."]
+        let (rightText, totalText) = (right.formatted(.number.locale(Locale(identifier: "en_US"))),
+                                      total.formatted(.number.locale(Locale(identifier: "en_US"))))
+        let summary = total == 0 ? localized("No images counted.", zh: "没有统计到图像。")
+            : localized("\(rightText) of \(totalText) right (\(Self.percent(Double(right) / Double(total)))).",
+                        zh: "\(totalText) 张中 \(rightText) 张正确（\(Self.percent(Double(right) / Double(total)))）。")
+        return notes + [summary, localized("A cell counts the images of its row's class predicted as its column's; its colour is its share of the row.",
+                                           zh: "每格是该行类别的图像被预测为该列类别的张数；颜色是它在该行中所占的比例。")]
+    }
+
+    /// The words drawn around the grid, in the run's language.
+    struct Words {
+        var recall = localized("recall", zh: "召回率")
+        var trueClass = localized("true class", zh: "真实类别")
+        var predictedClass = localized("predicted class", zh: "预测类别")
+        var share = localized("share of the row", zh: "占该行的比例")
     }
 
     static func percent(_ v: Double) -> String { v.isNaN ? "–" : String(format: "%.1f %%", v * 100) }
@@ -58,10 +71,11 @@ public struct ConfusionMatrix {
         let gridSide = Double(n) * cell
         let nameWidth = classNames.map { probe.textWidth($0, size: 12) }.max() ?? 0
         let recallX = gx + gridSide + 10
-        let recallWidth = max(probe.textWidth("100.0 %", size: 12), probe.textWidth("recall", size: 12, bold: true))
+        let words = Words()
+        let recallWidth = max(probe.textWidth("100.0 %", size: 12), probe.textWidth(words.recall, size: 12, bold: true))
         let labelsBottom = gy + gridSide + 10 + nameWidth * sin(Self.labelAngle) + 8
         let axisTitleY = labelsBottom + 16, barY = axisTitleY + 16
-        let barLabelEnd = gx + min(gridSide, 300) + 10 + probe.textWidth("share of the row", size: 12)
+        let barLabelEnd = gx + min(gridSide, 300) + 10 + probe.textWidth(words.share, size: 12)
         let width = max(recallX + recallWidth + Self.margin, barLabelEnd + Self.margin, probe.headingWidth(title, notes: notes) + 2 * Self.margin)
         let height = barY + ColorScale.barHeight + Self.margin - 10
         let canvas = try Canvas(width: width, height: height, scale: scale)
@@ -92,15 +106,15 @@ public struct ConfusionMatrix {
             canvas.line([(gx, gy + o), (gx + gridSide, gy + o)], color: .white, width: 1)
         }
         canvas.strokeRect(x: gx, y: gy, width: gridSide, height: gridSide, color: .muted)
-        canvas.text("recall", x: recallX, y: gy - 8, size: 12, bold: true)
+        canvas.text(words.recall, x: recallX, y: gy - 8, size: 12, bold: true)
         for (p, name) in classNames.enumerated() {
             canvas.text(name, x: gx + (Double(p) + 0.5) * cell + 4, y: gy + gridSide + 10, size: 12, align: .right, angle: Self.labelAngle)
         }
-        canvas.text("true class", x: Self.margin + 10, y: gy + gridSide / 2, size: 13, bold: true, align: .center, rotated: true)
-        canvas.text("predicted class", x: gx + gridSide / 2, y: axisTitleY, size: 13, bold: true, align: .center)
+        canvas.text(words.trueClass, x: Self.margin + 10, y: gy + gridSide / 2, size: 13, bold: true, align: .center, rotated: true)
+        canvas.text(words.predictedClass, x: gx + gridSide / 2, y: axisTitleY, size: 13, bold: true, align: .center)
         let barWidth = min(gridSide, 300)
         colors.drawBar(canvas, x: gx, y: barY, width: barWidth) { String(format: "%.0f %%", $0 * 100) }
-        canvas.text("share of the row", x: gx + barWidth + 10, y: barY + 11, size: 12, color: .muted)
+        canvas.text(words.share, x: gx + barWidth + 10, y: barY + 11, size: 12, color: .muted)
         return canvas
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import Localization
 
 /// Small images side by side, each a grid of values drawn through a colour map: the channels of
 /// a feature map, the kernels of a convolution, a batch of test images with their labels.
@@ -75,9 +76,9 @@ public struct ImageGrid {
         let hasNonFinite = finite.count < tiles.reduce(0) { $0 + $1.values.count }
         let shared = ColorScale(scaling, finite: finite, colormap: colormap)
         var notes = self.notes
-        if let note = ColorScale.note(scaling, shared, what: "all tiles") { notes.append(note) }
-        if hasNonFinite { notes.append("Some values are not finite (NaN or ∞): drawn as light gray.") }
-        if tiles.isEmpty { notes.append("Nothing to show.") }
+        if let note = ColorScale.note(scaling, shared, what: Localized("all tiles", zh: "所有小图")) { notes.append(note) }
+        if hasNonFinite { notes.append(localized("Some values are not finite (NaN or ∞): drawn as light gray.", zh: "有些值不是有限数（NaN 或 ∞）：画成浅灰色。")) }
+        if tiles.isEmpty { notes.append(localized("Nothing to show.", zh: "没有可显示的内容。")) }
 
         let gridWidth = rowLabelWidth + Double(columns) * cell.width + Double(columns - 1) * gap
         let showBar = shared != nil && !tiles.isEmpty && { if case .fixed = scaling { return false }; return true }()

@@ -1,4 +1,5 @@
 import Foundation
+import Localization
 
 /// Lines on shared axes, in the look of the book's `Animator`: axis labels, round ticks, a light
 /// grid and a legend, each series in its own colour and dash style.
@@ -173,9 +174,10 @@ public struct LineChart {
         }
 
         if drawn == 0 {
-            canvas.text("No data yet", x: (left + right) / 2, y: (top + bottom) / 2, size: 15, color: .muted, align: .center)
+            canvas.text(localized("No data yet", zh: "尚无数据"), x: (left + right) / 2, y: (top + bottom) / 2, size: 15, color: .muted, align: .center)
         } else if skipped > 0 {
-            canvas.text("\(skipped) value\(skipped == 1 ? " was" : "s were") not finite (NaN or ∞) and \(skipped == 1 ? "is" : "are") not drawn",
+            canvas.text(localized("\(skipped) value\(skipped == 1 ? " was" : "s were") not finite (NaN or ∞) and \(skipped == 1 ? "is" : "are") not drawn",
+                                  zh: "\(skipped) 个值不是有限数（NaN 或 ∞），未画出"),
                         x: left + 6, y: bottom - 8, size: 12, color: .alarm)
         }
         return canvas

@@ -1,4 +1,5 @@
 import Foundation
+import Localization
 
 /// A photo of one's own beside the image the network is given: the photo, scaled down, with the
 /// box its trimming kept; an arrow; the small grayscale image made from it as the data set's
@@ -42,7 +43,8 @@ public struct PreparedPhotoPicture {
         canvas.strokeRect(x: photoX, y: photoY, width: photoWidth, height: photoHeight, color: .gridLine)
         canvas.strokeRect(x: photoX + Double(crop.x) * photoScale, y: photoY + Double(crop.y) * photoScale,
                           width: Double(crop.width) * photoScale, height: Double(crop.height) * photoScale, color: .alarm, lineWidth: 2)
-        canvas.text("your photo, \(photo.width)×\(photo.height); red: what trimming kept", x: margin + panel / 2,
+        canvas.text(localized("your photo, \(photo.width)×\(photo.height); red: what trimming kept",
+                              zh: "你的照片，\(photo.width)×\(photo.height)；红框：裁剪保留的部分"), x: margin + panel / 2,
                     y: top + panel + 22, size: 12, color: .muted, align: .center)
 
         // The arrow, then the prepared image pixel for pixel.
@@ -53,7 +55,8 @@ public struct PreparedPhotoPicture {
         canvas.image(prepared.map { Colormap.gray.color(Double($0)) }, columns: side, rows: side,
                      x: preparedX, y: top, width: panel, height: panel)
         canvas.strokeRect(x: preparedX, y: top, width: panel, height: panel, color: .gridLine)
-        canvas.text("what the network sees: \(side)×\(side), light on black", x: preparedX + panel / 2,
+        canvas.text(localized("what the network sees: \(side)×\(side), light on black",
+                              zh: "网络看到的：\(side)×\(side)，黑底亮色"), x: preparedX + panel / 2,
                     y: top + panel + 22, size: 12, color: .muted, align: .center)
         return canvas
     }

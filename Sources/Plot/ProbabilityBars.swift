@@ -1,4 +1,5 @@
 import Foundation
+import Localization
 
 /// A network's verdict on one image: one bar per class, as long as the softmax probability of
 /// that class, with the percentage at its end and, if known, the raw score (logit) beside it.
@@ -52,16 +53,21 @@ public struct ProbabilityBars {
         bars.range = 0...1
         bars.format = Self.percent
         bars.tickFormat = { String(format: "%.0f %%", $0 * 100) }
-        bars.valueLabel = "probability (softmax of the scores)"
-        bars.annotations = logits.map { $0.map { "score " + String(format: "%.2f", $0).replacingOccurrences(of: "-", with: "−") } } ?? []
+        bars.valueLabel = localized("probability (softmax of the scores)", zh: "概率（分数的 softmax）")
+        let score = localized("score ", zh: "分数 ")
+        bars.annotations = logits.map { $0.map { score + String(format: "%.2f", $0).replacingOccurrences(of: "-", with: "−") } } ?? []
         bars.highlighted = predicted
-        bars.highlightMeaning = "predicted: the most probable class"
+        bars.highlightMeaning = localized("predicted: the most probable class", zh: "预测：概率最大的类别")
         bars.marked = trueClass
         bars.width = width
         var notes = self.notes
         if let p = predicted {
-            let verdict = trueClass.map { $0 == p ? " — right" : " — wrong: it is \(classNames[$0])" } ?? ""
-            notes.append("Predicted: \(classNames[p]) (\(Self.percent(probabilities[p])))\(verdict).")
+            let verdict = trueClass.map {
+                $0 == p ? localized(" — right", zh: "——正确")
+                    : localized(" — wrong: it is \(classNames[$0])", zh: "——错误：它其实是 \(classNames[$0])")
+            } ?? ""
+            notes.append(localized("Predicted: \(classNames[p]) (\(Self.percent(probabilities[p])))\(verdict).",
+                                   zh: "预测：\(classNames[p])（\(Self.percent(probabilities[p]))）\(verdict)。"))
         }
         bars.notes = notes
         return bars

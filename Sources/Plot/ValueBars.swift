@@ -1,4 +1,5 @@
 import Foundation
+import Localization
 
 /// One bar for each of a few named numbers: a layer's outputs when every channel is a single
 /// number (1×1 feature maps, a linear layer's scores), or, through `ProbabilityBars`, a
@@ -23,16 +24,16 @@ public struct ValueBars {
     /// The item drawn in the strong colour with a bold label.
     public var highlighted: Int?
     /// What the highlight means, for the legend.
-    public var highlightMeaning = "largest"
+    public var highlightMeaning = localized("largest", zh: "最大值")
     /// The item framed in green and ticked.
     public var marked: Int?
-    public var markMeaning = "true class"
+    public var markMeaning = localized("true class", zh: "真实类别")
     /// The value axis; from the values, and zero, if nil.
     public var range: ClosedRange<Double>?
     /// The value axis' title.
-    public var valueLabel = "value"
+    public var valueLabel = localized("value", zh: "值")
     /// The index axis' title when the values are drawn as columns.
-    public var indexLabel = "channel"
+    public var indexLabel = localized("channel", zh: "通道")
     /// How a value is printed at its bar's end, and how the axis' ticks are.
     public var format: (Double) -> String = { Axis.short($0) }
     public var tickFormat: (Double) -> String = { Axis.label($0) }
@@ -106,7 +107,7 @@ public struct ValueBars {
             canvas.text(rowLabel(i), x: layout.labelsRight, y: baseline, size: 13, color: i == marked ? .good : .ink, bold: strong,
                         align: .right)
             guard value.isFinite else {
-                canvas.text("not finite: \(format(value))", x: zero + 4, y: baseline, size: 12, color: .alarm)
+                canvas.text(localized("not finite: \(format(value))", zh: "非有限值：\(format(value))"), x: zero + 4, y: baseline, size: 12, color: .alarm)
                 continue
             }
             let end = axis.pixel(min(max(value, axis.low), axis.high))
@@ -176,7 +177,8 @@ public struct ValueBars {
         }
         let skipped = values.filter { !$0.isFinite }.count
         if skipped > 0 {
-            canvas.text("\(skipped) value\(skipped == 1 ? " is" : "s are") not finite and not drawn", x: left + 6, y: top + 14,
+            canvas.text(localized("\(skipped) value\(skipped == 1 ? " is" : "s are") not finite and not drawn",
+                                  zh: "\(skipped) 个值不是有限数，未画出"), x: left + 6, y: top + 14,
                         size: 12, color: .alarm)
         }
         drawLegend(canvas, x: left, y: legendY)

@@ -1,4 +1,5 @@
 import Foundation
+import Localization
 
 /// A long vector of one example (a `Flatten`'s 400 values, a dense layer's 120 outputs) as one
 /// strip of cells, read like text: left to right, then on the next row, each row starting with
@@ -48,11 +49,15 @@ public struct VectorStrip {
         let scaling: ImageGrid.Scaling = { if case .perTile = self.scaling { return .shared }; return self.scaling }()
         var notes = self.notes
         let rows = (values.count + wrap - 1) / wrap
-        notes.append(rows > 1 ? "\(values.count) values, \(wrap) a row, read like text: each row starts with its first value's index."
-                              : "\(values.count) values, left to right.")
-        if let note = ColorScale.note(scaling, scale(finite), what: "all values") { notes.append(note) }
-        if finite.count < values.count { notes.append("Some values are not finite (NaN or ∞): drawn as light gray.") }
-        if values.isEmpty { notes.append("Nothing to show.") }
+        notes.append(rows > 1
+            ? localized("\(values.count) values, \(wrap) a row, read like text: each row starts with its first value's index.",
+                        zh: "\(values.count) 个值，每行 \(wrap) 个，像读文字一样读：每行开头是该行第一个值的下标。")
+            : localized("\(values.count) values, left to right.", zh: "\(values.count) 个值，从左到右。"))
+        if let note = ColorScale.note(scaling, scale(finite), what: Localized("all values", zh: "所有值")) { notes.append(note) }
+        if finite.count < values.count {
+            notes.append(localized("Some values are not finite (NaN or ∞): drawn as light gray.", zh: "有些值不是有限数（NaN 或 ∞）：画成浅灰色。"))
+        }
+        if values.isEmpty { notes.append(localized("Nothing to show.", zh: "没有可显示的内容。")) }
         return notes
     }
 

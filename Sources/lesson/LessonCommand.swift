@@ -4,6 +4,7 @@ import Datasets
 import Files
 import Foundation
 import Lessons
+import Localization
 import NN
 import Notebook
 
@@ -67,6 +68,10 @@ struct LessonCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Classify a photo of your own (PNG or JPEG; one garment on a plain background) with the trained "
         + "network, or with --checkpoint's, and walk it through the layers.", valueName: "file"))
     var image: String?
+    @Option(help: ArgumentHelp("The language of the prose, the printed lines and the pictures: en or zh (中文). Default: zh "
+        + "when LC_ALL, LC_MESSAGES or LANG starts with zh, else en.", valueName: "en|zh"),
+            transform: { try FlagChecks.language($0) })
+    var lang: Language?
     @Flag(help: "Use the book's training settings.") var full = false
     @Flag(help: "Show the walk-through of the untrained network; skip training.") var noTrain = false
     @Flag(help: "Wait for Enter before each cell (for teaching).") var step = false
@@ -95,9 +100,9 @@ struct LessonCommand: ParsableCommand {
         let column = (allLessons.map(\.name.count).max() ?? 0) + 2
         return allLessons.map { lesson in
             let lead = indent + lesson.name.padding(toLength: column, withPad: " ", startingAt: 0)
-            guard let width else { return lead + lesson.summary }
+            guard let width else { return lead + lesson.summary.english }
             var lines: [String] = [], current = ""
-            for word in lesson.summary.split(separator: " ") {
+            for word in lesson.summary.english.split(separator: " ") {
                 if !current.isEmpty && lead.count + current.count + 1 + word.count > width { lines.append(current); current = "" }
                 current += (current.isEmpty ? "" : " ") + word
             }
@@ -164,6 +169,7 @@ struct LessonCommand: ParsableCommand {
             options.image = image
             options.epochsGiven = epochs != nil
             options.resume = resume
+            options.language = lang ?? Language.preferred(by: ProcessInfo.processInfo.environment)
             let run = try LessonRun(lesson: chosen, settings: settings, options: options, terminal: .current())
             guard let address = try classPageAddress() else {
                 try run.run()

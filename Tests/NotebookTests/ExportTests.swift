@@ -59,7 +59,7 @@ import TestSupport
         let sources = html.components(separatedBy: "src=\"").dropFirst()
         #expect(!sources.isEmpty && sources.allSatisfy { $0.hasPrefix("data:") })
         #expect(!html.contains("<link") && !html.contains("<script src") && !html.contains("url("))
-        #expect(html.components(separatedBy: "<script>").count == 2 && html.contains(NotebookExport.zoomScript))
+        #expect(html.components(separatedBy: "<script>").count == 2 && html.contains(NotebookExport.zoomScript(in: .en)))
         #expect(html.components(separatedBy: "<button class=\"zoom\"").count - 1 == sources.count)
         #expect(html.contains("class=\"output error\""))
     }
