@@ -34,6 +34,11 @@ extension LessonRun {
         }
         log.status(nil)
         log.append(.text(comparisonTable(rows, batch: batch)), line: line)
+        for row in rows {
+            guard let run = row.lastRun, let trainedIn = run.trainedIn else { continue }
+            log.append(.text("\(row.network.name)'s last run was trained in \(trainedIn) (scripts/train_pytorch.py) and brought here "
+                + "with --checkpoint: its accuracy and time are that run's."), line: line)
+        }
         let sheet = PictureSheet(run: self, line: line)
 
         var params = BarChart(title: "Parameters", valueLabel: "learned numbers")
@@ -56,8 +61,13 @@ extension LessonRun {
                          "so a point says what that run reached in its time, not how good the network can be."]
         scatter.series = rows.enumerated().compactMap { i, row in
             guard let run = row.lastRun, let last = run.history.last else { return nil }
-            return .init(name: row.network.name, points: [(run.trainingSeconds, last.testAccuracy)],
+            return .init(name: row.network.name + (run.trainedInProgram.map { " (trained in \($0))" } ?? ""),
+                         points: [(run.trainingSeconds, last.testAccuracy)],
                          color: Color.series[i % Color.series.count], markers: true)
+        }
+        let elsewhere = rows.filter { $0.lastRun?.trainedIn != nil }
+        if !elsewhere.isEmpty {
+            scatter.notes.append("Runs trained elsewhere are marked: their time is that machine's.")
         }
         let ran = scatter.series.count
         if ran > 0 {
@@ -89,11 +99,10 @@ extension LessonRun {
         let inference = try net.evaluating { try time(2) { _ = try noGrad { try net(x) } } }
         let optimizer = SGD(net.parameters, learningRate: 0.01)
         let training = try time(2) { try Trainer.step(net, optimizer: optimizer, images: x, labels: labels) }
-        let lastRun = Metrics.read(in: (options.outputRoot as NSString).appendingPathComponent(lesson.name))
         return NetworkFigures(lesson: lesson, network: network, params: net.parameterCount, macs: macs,
                               activationBytes: memory.activationBytesPerExample * batch,
                               trainingPerSecond: Double(batch) / training, inferencePerSecond: Double(batch) / inference,
-                              lastRun: lastRun?.history.isEmpty == false ? lastRun : nil)
+                              lastRun: Metrics.lastRun(of: lesson.name, in: options.outputRoot))
     }
 
     private func comparisonTable(_ rows: [NetworkFigures], batch: Int) -> String {
@@ -104,6 +113,7 @@ extension LessonRun {
             let last: String
             if let run = r.lastRun, let epoch = run.history.last {
                 last = String(format: "test acc %.3f, %d ep, %@", epoch.testAccuracy, epoch.epoch, clock(run.trainingSeconds))
+                    + (run.trainedInProgram.map { ", trained in \($0)" } ?? "")
             } else {
                 last = "not run yet"
             }

@@ -56,7 +56,7 @@ extension LessonRun {
         try reach(line)
         let (other, title) = (otherLesson.name, otherLesson.title)
         let folder = (options.outputRoot as NSString).appendingPathComponent(other)
-        guard let theirs = Metrics.read(in: folder), !theirs.history.isEmpty else {
+        guard let theirs = Metrics.lastRun(of: other, in: options.outputRoot) else {
             log.append(.text("No finished run of \(title) in \(folder) to compare with: "
                 + "run `swift run lesson \(other)` first."), line: line)
             return

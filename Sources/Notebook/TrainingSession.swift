@@ -78,9 +78,10 @@ final class TrainingSession {
                 + "To train the rest later: \(resumeCommand)")
         }
         run.recorder.finished(result.history)
-        if let final = run.metrics.final {
+        if let final = run.metrics.final, let loss = final.loss, let trainAccuracy = final.trainAccuracy,
+           let examplesPerSecond = final.examplesPerSecond {
             say(String(format: "loss %.3f, train acc %.3f, test acc %.3f\n%.1f examples/sec on %@",
-                       final.loss, final.trainAccuracy, final.testAccuracy, final.examplesPerSecond, run.metrics.device))
+                       loss, trainAccuracy, final.testAccuracy, examplesPerSecond, run.metrics.device))
         }
         if let tested = result.testConfusion { try report(tested) }
         if folder.isCommitted { try run.recorder.write() }
@@ -122,8 +123,15 @@ final class TrainingSession {
             try run.loadGivenWeights(into: net, line: line)
             guard options.epochsGiven && !options.noTrain else {
                 say("Not training: the pictures below show the loaded network. (Add --epochs N to train it further.)")
-                if !options.noTrain, let tested = try confusion(of: net, on: data.test, shouldStop: run.interruptRequested) {
-                    try report(tested)
+                if !options.noTrain, let measured = try evaluation(of: net, on: data.test, shouldStop: run.interruptRequested) {
+                    // One pass over the test images: the accuracy and loss in the metrics, the confusion below.
+                    run.recorder.measured(measured)
+                    let origin = run.checkpointOrigin ?? CheckpointOrigin(metadata: [:])
+                    if let recorded = origin.trainingRun, let trainedIn = origin.trainedIn {
+                        run.recorder.trainedElsewhere(recorded, trainedIn: trainedIn)
+                    }
+                    say(origin.summary(measured: measured.confusion, loss: measured.loss))
+                    try report(measured.confusion)
                 }
                 return nil
             }
