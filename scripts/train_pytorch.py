@@ -183,7 +183,7 @@ def main():
     loss_fn = nn.CrossEntropyLoss()
 
     name = torch.cuda.get_device_name(device) if kind == "cuda" else None
-    where = (f"cuda ({name})" if kind == "cuda" else f"cpu ({torch.get_num_threads()} threads)") + (f" ×{world}" if world > 1 else "")
+    where = (f"cuda ({name})" if kind == "cuda" else f"cpu ({torch.get_num_threads()} thread{'' if torch.get_num_threads() == 1 else 's'})") + (f" ×{world}" if world > 1 else "")
     trained_in = f"PyTorch {torch.__version__.split('+')[0]} on {where}"
     settings = {"epochs": args.epochs, "batch_size": args.batch_size, "lr": args.lr, "train_size": args.train_size,
                 "test_size": args.test_size, "resize": args.resize, "seed": args.seed, "threads": torch.get_num_threads()}
