@@ -1,0 +1,65 @@
+import Foundation
+import Testing
+import TestSupport
+
+/// What the PyTorch bridge needs here: torch and safetensors in python3, and the real Fashion-MNIST.
+enum PyTorchBridge {
+    static let package = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().path
+    static let script = package + "/scripts/train_pytorch.py"
+    static let data = ProcessInfo.processInfo.environment["FASHION_MNIST"].flatMap { $0.isEmpty ? nil : $0 }
+        ?? "/usr/share/datasets/fashion-mnist"
+
+    /// Why the tests cannot run here, or nil if they can; said on the console once, so that a
+    /// skipped test never passes for a checked one unnoticed.
+    static let missing: String? = {
+        let probe = Process()
+        probe.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        probe.arguments = ["python3", "-c", "import torch, safetensors, numpy"]
+        probe.standardOutput = FileHandle.nullDevice
+        probe.standardError = FileHandle.nullDevice
+        let imports = (try? probe.run()).map { probe.waitUntilExit(); return probe.terminationStatus == 0 } ?? false
+        let reason = !imports ? "skipped: torch is not installed (pip install torch safetensors numpy)"
+            : !FileManager.default.fileExists(atPath: data + "/t10k-images-idx3-ubyte.gz")
+                ? "skipped: Fashion-MNIST is not in \(data) (apt-get install dataset-fashion-mnist)" : nil
+        if let reason { FileHandle.standardError.write(Data("PyTorchBridgeTests: \(reason)\n".utf8)) }
+        return reason
+    }()
+}
+
+/// scripts/train_pytorch.py on this machine's CPU with tiny settings, its checkpoint viewed by the
+/// lesson: the test accuracy measured here on the loaded weights is the one the script reported.
+@Suite(.serialized) struct PyTorchBridgeTests {
+    @Test(.enabled(if: PyTorchBridge.missing == nil, "needs torch, safetensors and numpy (pip install torch safetensors numpy) and Fashion-MNIST"),
+          arguments: [
+            // LeNet as the book has it; ResNet-18 (batch norm, residual blocks) at 32×32; the same under
+            // torchrun, two processes with DistributedDataParallel on gloo.
+            ("lenet", "python3", ""),
+            ("resnet", "python3", "--resize 32 --batch-size 32"),
+            ("resnet", "torchrun --standalone --nproc_per_node 2", "--resize 32 --batch-size 32"),
+          ])
+    func weightsTrainedInPyTorchTestTheSameHere(_ lesson: String, _ launcher: String, _ flags: String) throws {
+        let out = TemporaryFolder()
+        let started = Date()
+        let trained = try LessonProcess.run("\(launcher) \(PyTorchBridge.script) \(lesson) --epochs 1 --train-size 300 --test-size 200 "
+            + "--device cpu --data \(PyTorchBridge.data) --output \(out.path)/pytorch \(flags)", in: out, seconds: 300)
+        let seconds = Date().timeIntervalSince(started)
+        try #require(trained.status == 0, "\(trained.output.suffix(1500))")
+        let theirs = try #require(out.metrics("pytorch/\(lesson)"))
+        let reported = try #require((theirs["final"] as? [String: Any])?["test_acc"] as? Double)
+        #expect(theirs["trained_in"] as? String != nil && (theirs["history"] as? [Any])?.count == 1)
+
+        let checkpoint = "\(out.path)/pytorch/\(lesson)/\(lesson).safetensors"
+        let viewed = try LessonProcess.run("$LESSON \(lesson) --checkpoint \(checkpoint) --test-size 200 --data \(PyTorchBridge.data) "
+            + "--output \(out.path)/here", in: out)
+        try #require(viewed.status == 0, "\(viewed.output.suffix(1500))")
+        let ours = try #require(out.metrics("here/\(lesson)/checkpoint"))
+        let measured = try #require((ours["final"] as? [String: Any])?["test_acc"] as? Double)
+        print("\(launcher) train_pytorch.py \(lesson) \(flags): \(String(format: "%.1f", seconds)) s; "
+            + "test accuracy \(reported) there, \(measured) here on 200 test images")
+        #expect(abs(measured - reported) <= 0.002, "PyTorch reported \(reported), measured here \(measured)")
+        #expect((ours["trained_in"] as? String)?.hasPrefix("PyTorch ") == true)
+        #expect((ours["history"] as? [Any])?.count == 1)
+        #expect(viewed.output.contains("Trained in PyTorch"))
+    }
+}
