@@ -30,7 +30,7 @@ enum PyTorchBridge {
 /// scripts/train_pytorch.py on this machine's CPU with tiny settings, its checkpoint viewed by the
 /// lesson: the test accuracy measured here on the loaded weights is the one the script reported.
 @Suite(.serialized) struct PyTorchBridgeTests {
-    @Test(.enabled(if: PyTorchBridge.missing == nil, "needs torch, safetensors and numpy (pip install torch safetensors numpy) and Fashion-MNIST"),
+    @Test(.enabled(if: PyTorchBridge.missing == nil, Comment(rawValue: PyTorchBridge.missing ?? "")),
           arguments: [
             // LeNet as the book has it; ResNet-18 (batch norm, residual blocks) at 32×32; the same under
             // torchrun, two processes with DistributedDataParallel on gloo.
