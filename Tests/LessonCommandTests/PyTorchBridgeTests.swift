@@ -4,26 +4,19 @@ import TestSupport
 
 /// What the PyTorch bridge needs here: torch and safetensors in python3, and the real Fashion-MNIST.
 enum PyTorchBridge {
-    static let package = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent().path
-    static let script = package + "/scripts/train_pytorch.py"
+    static let script = PyTorchAvailability.package + "/scripts/train_pytorch.py"
     static let data = ProcessInfo.processInfo.environment["FASHION_MNIST"].flatMap { $0.isEmpty ? nil : $0 }
         ?? "/usr/share/datasets/fashion-mnist"
 
-    /// Why the tests cannot run here, or nil if they can; said on the console once, so that a
-    /// skipped test never passes for a checked one unnoticed.
+    /// Why the tests cannot run here, or nil if they can (said on the console).
     static let missing: String? = {
-        let probe = Process()
-        probe.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        probe.arguments = ["python3", "-c", "import torch, safetensors, numpy"]
-        probe.standardOutput = FileHandle.nullDevice
-        probe.standardError = FileHandle.nullDevice
-        let imports = (try? probe.run()).map { probe.waitUntilExit(); return probe.terminationStatus == 0 } ?? false
-        let reason = !imports ? "skipped: torch is not installed (pip install torch safetensors numpy)"
-            : !FileManager.default.fileExists(atPath: data + "/t10k-images-idx3-ubyte.gz")
-                ? "skipped: Fashion-MNIST is not in \(data) (apt-get install dataset-fashion-mnist)" : nil
-        if let reason { FileHandle.standardError.write(Data("PyTorchBridgeTests: \(reason)\n".utf8)) }
-        return reason
+        if let reason = PyTorchAvailability.missing { return reason }
+        guard FileManager.default.fileExists(atPath: data + "/t10k-images-idx3-ubyte.gz") else {
+            let reason = "skipped: Fashion-MNIST is not in \(data) (apt-get install dataset-fashion-mnist)"
+            FileHandle.standardError.write(Data("PyTorchBridgeTests: \(reason)\n".utf8))
+            return reason
+        }
+        return nil
     }()
 }
 
