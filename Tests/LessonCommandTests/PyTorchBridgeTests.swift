@@ -23,6 +23,15 @@ enum PyTorchBridge {
 /// scripts/train_pytorch.py on this machine's CPU with tiny settings, its checkpoint viewed by the
 /// lesson: the test accuracy measured here on the loaded weights is the one the script reported.
 @Suite(.serialized) struct PyTorchBridgeTests {
+    /// Runs `script` with bash to its end (see `runToEnd`); its status and all it printed.
+    static func run(_ script: String, in folder: TemporaryFolder) async throws -> (status: Int32, output: String) {
+        let log = folder.path + "/log"
+        let status = try await OneAtATime.pyTorch.run {
+            try await runToEnd(["bash", "-c", script], environment: PyTorchAvailability.environment, output: log)
+        }
+        return (status, (try? String(contentsOfFile: log, encoding: .utf8)) ?? "")
+    }
+
     @Test(.enabled(if: PyTorchBridge.missing == nil, Comment(rawValue: PyTorchBridge.missing ?? "")),
           arguments: [
             // LeNet as the book has it; ResNet-18 (batch norm, residual blocks) at 32×32; the same under
@@ -31,11 +40,11 @@ enum PyTorchBridge {
             ("resnet", "python3", "--resize 32 --batch-size 32"),
             ("resnet", "torchrun --standalone --nproc_per_node 2", "--resize 32 --batch-size 32"),
           ])
-    func weightsTrainedInPyTorchTestTheSameHere(_ lesson: String, _ launcher: String, _ flags: String) throws {
+    func weightsTrainedInPyTorchTestTheSameHere(_ lesson: String, _ launcher: String, _ flags: String) async throws {
         let out = TemporaryFolder()
         let started = Date()
-        let trained = try LessonProcess.run("\(launcher) \(PyTorchBridge.script) \(lesson) --epochs 1 --train-size 300 --test-size 200 "
-            + "--device cpu --data \(PyTorchBridge.data) --output \(out.path)/pytorch \(flags)", in: out, seconds: 300)
+        let trained = try await Self.run("\(launcher) \(PyTorchBridge.script) \(lesson) --epochs 1 --train-size 300 --test-size 200 "
+            + "--device cpu --data \(PyTorchBridge.data) --output \(out.path)/pytorch \(flags)", in: out)
         let seconds = Date().timeIntervalSince(started)
         try #require(trained.status == 0, "\(trained.output.suffix(1500))")
         let theirs = try #require(out.metrics("pytorch/\(lesson)"))
@@ -43,7 +52,7 @@ enum PyTorchBridge {
         #expect(theirs["trained_in"] as? String != nil && (theirs["history"] as? [Any])?.count == 1)
 
         let checkpoint = "\(out.path)/pytorch/\(lesson)/\(lesson).safetensors"
-        let viewed = try LessonProcess.run("$LESSON \(lesson) --checkpoint \(checkpoint) --test-size 200 --data \(PyTorchBridge.data) "
+        let viewed = try await Self.run("\(LessonProcess.binary) \(lesson) --threads 1 --checkpoint \(checkpoint) --test-size 200 --data \(PyTorchBridge.data) "
             + "--output \(out.path)/here", in: out)
         try #require(viewed.status == 0, "\(viewed.output.suffix(1500))")
         let ours = try #require(out.metrics("here/\(lesson)/checkpoint"))

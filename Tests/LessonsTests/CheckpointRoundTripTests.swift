@@ -32,7 +32,7 @@ import TestSupport
 
     @Test(.enabled(if: PyTorchAvailability.missing == nil, Comment(rawValue: PyTorchAvailability.missing ?? "")),
           arguments: allLessons.filter { $0.network != nil }.map(\.name))
-    func weightsCrossBothWaysExactly(_ name: String) throws {
+    func weightsCrossBothWaysExactly(_ name: String) async throws {
         guard Self.selected?.contains(name) ?? true else { return }
         let found = Lessons.lesson(named: name)
         let chosen = try #require(found), network = try #require(chosen.network)
@@ -56,7 +56,9 @@ import TestSupport
         ]).write(to: URL(fileURLWithPath: path("convbook-probe.safetensors")))
 
         // PyTorch loads it (strictly) and computes the logits; saves what it loaded; makes its own.
-        let (status, printed) = try PyTorchAvailability.python(["scripts/pytorch_checkpoint.py", "--exchange", folder.path, name])
+        let (status, printed) = try await OneAtATime.pyTorch.run { [folder] in
+            try await PyTorchAvailability.python(["scripts/pytorch_checkpoint.py", "--exchange", folder.path, name])
+        }
         try #require(status == 0, "\(printed)")
         let report = try #require(try JSONSerialization.jsonObject(with: Data(printed.utf8)) as? [String: Double], "\(printed)")
         let toPyTorch = try #require(report["convbook_to_pytorch"])

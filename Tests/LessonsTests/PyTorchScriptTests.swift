@@ -7,8 +7,8 @@ import TestSupport
 /// scripts/train_pytorch.py trains each lesson's network with the lesson's book settings (`--full`):
 /// its table of them (printed without torch) agrees with the lessons'.
 @Suite struct PyTorchScriptTests {
-    @Test func theScriptsBookSettingsAreTheLessons() throws {
-        let (status, printed) = try PyTorchAvailability.python(["scripts/train_pytorch.py", "--book-settings"])
+    @Test func theScriptsBookSettingsAreTheLessons() async throws {
+        let (status, printed) = try await PyTorchAvailability.python(["scripts/train_pytorch.py", "--book-settings"])
         try #require(status == 0)
         let table = try #require(try JSONSerialization.jsonObject(with: Data(printed.utf8)) as? [String: [String: Any]])
         let trained = allLessons.filter { $0.network != nil }
