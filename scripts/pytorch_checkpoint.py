@@ -1,72 +1,73 @@
 #!/usr/bin/env python3
-"""Checks that checkpoints cross between Convbook and PyTorch, both ways, for a lesson's network.
+"""Checks that checkpoints cross between Convbook and PyTorch exactly, both ways, for every lesson's network.
 
-1. Convbook trains briefly and saves <lesson>.safetensors; PyTorch loads it into the book's
-   nn.Sequential (strict: every name and shape must match) and computes the logits of test
-   image 0, which are compared with the ones Convbook printed.
-2. PyTorch initializes the same network and saves it with safetensors; Convbook loads it with
-   --checkpoint and prints its logits of test image 0, compared with PyTorch's.
+The Swift half is the test CheckpointRoundTripTests (Tests/LessonsTests); this script is its
+PyTorch half. For each lesson's network:
 
-Needs torch and safetensors (pip install safetensors; torch as in scripts/pytorch_bench.py).
-Usage: scripts/pytorch_checkpoint.py [lesson]   (lenet by default; any lesson of scripts/pytorch_models.py)
+1. Convbook → PyTorch: Convbook initializes the network (Xavier, batch norm's scales, shifts and
+   running statistics drawn at random so that they matter), computes its logits for two random
+   images at the book's size, and saves its weights; PyTorch loads them into the book's
+   nn.Sequential (strict: every name and shape must match) and computes the same logits.
+2. Convbook → PyTorch → Convbook: PyTorch saves the state_dict it loaded; Convbook loads it and
+   must compute its own logits bit for bit.
+3. PyTorch → Convbook: PyTorch initializes the network its own way (batch norm drawn too) and
+   saves it with its logits; Convbook loads it and computes them.
+
+Needs torch, safetensors and numpy (pip install torch safetensors numpy).
+Usage: scripts/pytorch_checkpoint.py [lesson ...|all]   runs the test (all by default) and prints
+                                                        the largest logit difference each way
+       scripts/pytorch_checkpoint.py --exchange DIR LESSON   the PyTorch half, as the test calls it
 """
-import gzip, json, os, subprocess, sys, tempfile
-import numpy as np
-import torch
-from safetensors.torch import load_file, save_file
+import json, os, subprocess, sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import pytorch_models
-
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-DATA = os.environ.get("FASHION_MNIST", "/usr/share/datasets/fashion-mnist")
 
-def test_image(size):
-    with gzip.open(os.path.join(DATA, "t10k-images-idx3-ubyte.gz")) as f:
-        pixels = np.frombuffer(f.read(), dtype=np.uint8, offset=16)[:28 * 28].reshape(1, 1, 28, 28)
-    x = torch.tensor(pixels, dtype=torch.float32) / 255
-    if size != 28:
-        x = torch.nn.functional.interpolate(x, size=(size, size), mode="bilinear", align_corners=False)
-    return x
 
-def convbook_logits(notebook):
-    """The logits Convbook printed for test image 0, read from the run's notebook."""
-    for cell in json.load(open(notebook))["cells"]:
-        for output in cell.get("outputs", []):
-            text = "".join(output.get("text", []))
-            if "scores (logits)" in text:
-                return [float(line.split()[-2]) for line in text.strip().split("\n")[1:]]
-    raise SystemExit(f"no logits in {notebook}")
+def exchange(folder, lesson):
+    import torch
+    from safetensors.torch import load_file, save_file
+    from pytorch_models import LESSON_NETWORKS
+    make = LESSON_NETWORKS[lesson]
+    probe = load_file(os.path.join(folder, "convbook-probe.safetensors"))
+    x, ours = probe["input"], probe["logits"]
 
-def run_lesson(lesson, *flags):
-    subprocess.run(["swift", "run", "-c", "release", "lesson", lesson, *flags], cwd=ROOT, check=True,
-                   stdout=subprocess.DEVNULL)
+    net = make().eval()
+    net.load_state_dict(load_file(os.path.join(folder, "convbook.safetensors")), strict=True)
+    with torch.no_grad():
+        theirs = net(x)
+    state = lambda: {k: v.contiguous() for k, v in net.state_dict().items()}
+    save_file(state(), os.path.join(folder, "back.safetensors"), metadata={"lesson": lesson, "format": "pt"})
+    to_pytorch = (theirs - ours).abs().max().item()
+
+    torch.manual_seed(0)
+    net = make()
+    with torch.no_grad():
+        for m in net.modules():
+            if isinstance(m, (torch.nn.BatchNorm1d, torch.nn.BatchNorm2d)):
+                m.weight.uniform_(0.5, 1.5); m.bias.uniform_(-0.5, 0.5)
+                m.running_mean.uniform_(-0.5, 0.5); m.running_var.uniform_(0.5, 1.5)
+                m.num_batches_tracked.fill_(7)
+        net.eval()
+        logits = net(x)
+    save_file(state(), os.path.join(folder, "pytorch.safetensors"), metadata={"lesson": lesson, "format": "pt"})
+    save_file({"logits": logits.contiguous()}, os.path.join(folder, "pytorch-probe.safetensors"))
+    print(json.dumps({"convbook_to_pytorch": to_pytorch, "largest_logit": logits.abs().max().item()}))
+
 
 def main():
-    lesson = sys.argv[1] if len(sys.argv) > 1 else "lenet"
-    make, _ = pytorch_models.MODELS[lesson]
-    size = {"lenet": 28, "batchnorm": 28, "alexnet": 224, "vgg": 224}.get(lesson, 96)
-    x = test_image(size)
-    with tempfile.TemporaryDirectory() as out:
-        # 1. Convbook → PyTorch.
-        run_lesson(lesson, "--epochs", "1", "--train-size", "1024", "--test-size", "256", "--output", out)
-        net = make().eval()
-        net.load_state_dict(load_file(os.path.join(out, lesson, f"{lesson}.safetensors")), strict=True)
-        with torch.no_grad():
-            theirs = net(x)[0].tolist()
-        ours = convbook_logits(os.path.join(out, lesson, f"{lesson}.ipynb"))
-        print(f"Convbook → PyTorch ({lesson}): largest logit difference {max(abs(a - b) for a, b in zip(ours, theirs)):.2e}")
+    if len(sys.argv) == 4 and sys.argv[1] == "--exchange":
+        return exchange(sys.argv[2], sys.argv[3])
+    lessons = [a for a in sys.argv[1:] if a != "all"]
+    env = dict(os.environ, CONVBOOK_ROUND_TRIP_LESSONS=",".join(lessons))
+    test = subprocess.run(["swift", "test", "--filter", "CheckpointRoundTripTests"], cwd=ROOT, env=env,
+                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    figures = [line for line in test.stdout.splitlines() if line.startswith("round trip ")]
+    print("\n".join(figures) if figures else test.stdout[-3000:])
+    if test.returncode != 0:
+        print(test.stdout[-3000:] if figures else "", file=sys.stderr)
+        sys.exit(f"swift test --filter CheckpointRoundTripTests failed (status {test.returncode})")
 
-        # 2. PyTorch → Convbook.
-        torch.manual_seed(0)
-        net = make().eval()
-        path = os.path.join(out, "from-pytorch.safetensors")
-        save_file({k: v.contiguous() for k, v in net.state_dict().items()}, path)
-        with torch.no_grad():
-            theirs = net(x)[0].tolist()
-        run_lesson(lesson, "--checkpoint", path, "--no-train", "--test-size", "256", "--output", os.path.join(out, "again"))
-        ours = convbook_logits(os.path.join(out, "again", lesson, f"{lesson}.ipynb"))
-        print(f"PyTorch → Convbook ({lesson}): largest logit difference {max(abs(a - b) for a, b in zip(ours, theirs)):.2e}")
 
 if __name__ == "__main__":
     main()

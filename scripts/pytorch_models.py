@@ -150,6 +150,14 @@ def densenet():
     return nn.Sequential(stem(), *blocks, nn.BatchNorm2d(num_channels), nn.ReLU(), nn.AdaptiveAvgPool2d((1, 1)),
                          nn.Flatten(), nn.Linear(num_channels, 10))
 
+def small_vgg():
+    """The VGG that the book (and our lesson) trains: VGG-11 with a quarter of the channels (`small_conv_arch`)."""
+    return vgg(tuple((num_convs, out_channels // 4) for num_convs, out_channels in ((1, 64), (1, 128), (2, 256), (2, 512), (2, 512))))
+
+# The network each lesson trains, by lesson name (the names of `swift run lesson list`).
+LESSON_NETWORKS = {"lenet": lenet, "alexnet": alexnet, "vgg": small_vgg, "nin": nin, "googlenet": googlenet,
+                   "batchnorm": bn_lenet, "resnet": resnet18, "densenet": densenet}
+
 MODELS = {"lenet": (lenet, 28), "alexnet": (alexnet, 224), "vgg": (vgg, 224), "nin": (nin, 224), "googlenet": (googlenet, 96),
           "batchnorm": (bn_lenet, 28), "resnet": (resnet18, 224), "densenet": (densenet, 96)}
 

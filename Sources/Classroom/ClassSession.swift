@@ -59,11 +59,13 @@ public final class ClassSession {
         _ = try? Self.wait { await server.stop(); return 0 }
     }
 
-    /// Runs async work from the lesson's thread, which waits for it.
+    /// Runs async work from the lesson's thread, which waits for it. The work (and the timeouts
+    /// inside it) runs on a queue of its own, not Swift's shared pool, which tests side by side
+    /// or a busy lesson can keep from it for longer than any timeout.
     static func wait<T: Sendable>(_ work: @escaping @Sendable () async throws -> T) throws -> T {
         let done = DispatchSemaphore(value: 0)
         let result = Mutex<Result<T, any Error>?>(nil)
-        Task {
+        Task(executorPreference: ServerExecutor.forWaiting) {
             let outcome: Result<T, any Error>
             do { outcome = .success(try await work()) } catch { outcome = .failure(error) }
             result.withLock { $0 = outcome }

@@ -4,7 +4,12 @@ import Dispatch
 /// threads. Whatever else keeps that pool busy (tests running side by side, a lesson's own
 /// work), the page answers at once.
 final class ServerExecutor: TaskExecutor {
-    private let queue = DispatchQueue(label: "convbook.class-server")
+    /// Where the lesson's thread has the server started and stopped (see `ClassSession.wait`).
+    static let forWaiting = ServerExecutor(label: "convbook.class-server.waiting")
+
+    private let queue: DispatchQueue
+
+    init(label: String = "convbook.class-server") { queue = DispatchQueue(label: label) }
 
     func enqueue(_ job: consuming ExecutorJob) {
         let job = UnownedJob(job)

@@ -40,11 +40,28 @@ public enum Checkpoint {
     /// Loads the checkpoint at `path` into `net` (see `load(_:file:into:)`) and returns the file's
     /// metadata. The file is mapped, not read: a file that is not a checkpoint is refused after
     /// reading its first bytes, whatever its size.
+    ///
+    /// With `lesson`, a file whose metadata names another lesson (as our saves and
+    /// `scripts/train_pytorch.py` record it) is refused before its tensors are looked at.
     @discardableResult
-    public static func load(path: String, into net: any Layer) throws -> [String: String] {
+    public static func load(path: String, into net: any Layer, lesson: String? = nil) throws -> [String: String] {
         let contents = try SafeTensors.read(try ReadableFile.mapped(path), file: path)
+        if let lesson { try check(contents.metadata, file: path, isOf: lesson) }
         try load(contents.entries, file: path, into: net)
         return contents.metadata
+    }
+
+    /// Refuses a checkpoint whose metadata names a lesson other than `lesson`.
+    public static func check(_ metadata: [String: String], file: String, isOf lesson: String) throws {
+        if let saved = metadata["lesson"], saved != lesson {
+            throw Mismatch(file: file, problem: "holds the weights of lesson '\(saved)' (its metadata says so), not of '\(lesson)': "
+                + "view it with `lesson \(saved) --checkpoint \(file)`")
+        }
+    }
+
+    /// The metadata of the checkpoint at `path` (only its header is read).
+    public static func metadata(path: String) throws -> [String: String] {
+        try SafeTensors.read(try ReadableFile.mapped(path), file: path).metadata
     }
 
     /// Copies the file's tensors into `net`. Every tensor the network has must be in the file

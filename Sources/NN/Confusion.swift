@@ -38,7 +38,15 @@ public struct Confusion: Codable, Equatable, Sendable {
 /// The confusion of `net` on `data`, in evaluation mode, asking `shouldStop` after every batch:
 /// nil if it said stop.
 public func confusion(of net: any Layer, on data: any BatchSource, shouldStop: () -> Bool = { false }) throws -> Confusion? {
+    try evaluation(of: net, on: data, loss: false, shouldStop: shouldStop)?.confusion
+}
+
+/// How `net` does on labelled data, in evaluation mode: the confusion and, if asked for, the mean
+/// cross-entropy loss (NaN if not). Nil if `shouldStop`, asked after every batch, said stop.
+public func evaluation(of net: any Layer, on data: any BatchSource, loss computeLoss: Bool = true,
+                       shouldStop: () -> Bool = { false }) throws -> (confusion: Confusion, loss: Double)? {
     var result: Confusion?
+    var lossSum = 0.0
     var stopped = false
     try net.evaluating { try noGrad {
         for batch in data.batches(epoch: 0) {
@@ -48,11 +56,14 @@ public func confusion(of net: any Layer, on data: any BatchSource, shouldStop: (
                 throw ConfusionError(label: Int(label), classes: counts.classes)
             }
             counts.add(truth: batch.labels, predicted: try logits.argmax())
+            if computeLoss { lossSum += Double(try crossEntropy(logits, labels: batch.labels).item) * Double(batch.labels.count) }
             result = counts
             if shouldStop() { stopped = true; return }
         }
     } }
-    return stopped ? nil : result ?? Confusion(classes: 0)
+    guard !stopped else { return nil }
+    let confusion = result ?? Confusion(classes: 0)
+    return (confusion, computeLoss && confusion.total > 0 ? lossSum / Double(confusion.total) : .nan)
 }
 
 /// A label the network has no output for.

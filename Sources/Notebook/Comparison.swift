@@ -35,6 +35,13 @@ extension LessonRun {
         }
         log.status(nil)
         log.append(.text(comparisonTable(rows, batch: batch)), line: line)
+        for row in rows {
+            guard let run = row.lastRun, let trainedIn = run.trainedIn else { continue }
+            log.append(.text(localized("\(row.network.name)'s last run was trained in \(trainedIn) (scripts/train_pytorch.py) and brought here "
+                + "with --checkpoint: its accuracy and time are that run's.",
+                zh: "\(row.network.name) 最近一次运行是在 \(trainedIn) 中训练的（scripts/train_pytorch.py），再用 --checkpoint 带到这里："
+                + "它的准确率和时间都是那次运行的。")), line: line)
+        }
         let sheet = PictureSheet(run: self, line: line)
 
         var params = BarChart(title: localized("Parameters", zh: "参数"), valueLabel: localized("learned numbers", zh: "学到的数值个数"))
@@ -63,8 +70,13 @@ extension LessonRun {
                                    zh: "所以一个点说的是那次运行在它的时间内达到了什么，而不是这个网络最好能有多好。")]
         scatter.series = rows.enumerated().compactMap { i, row in
             guard let run = row.lastRun, let last = run.history.last else { return nil }
-            return .init(name: row.network.name, points: [(run.trainingSeconds, last.testAccuracy)],
+            return .init(name: row.network.name + (run.trainedInProgram.map { localized(" (trained in \($0))", zh: "（在 \($0) 中训练）") } ?? ""),
+                         points: [(run.trainingSeconds, last.testAccuracy)],
                          color: Color.series[i % Color.series.count], markers: true)
+        }
+        let elsewhere = rows.filter { $0.lastRun?.trainedIn != nil }
+        if !elsewhere.isEmpty {
+            scatter.notes.append(localized("Runs trained elsewhere are marked: their time is that machine's.", zh: "在别处训练的运行已标出：它们的时间是那台机器上的。"))
         }
         let ran = scatter.series.count
         if ran > 0 {
@@ -101,11 +113,10 @@ extension LessonRun {
         let inference = try net.evaluating { try time(2) { _ = try noGrad { try net(x) } } }
         let optimizer = SGD(net.parameters, learningRate: 0.01)
         let training = try time(2) { try Trainer.step(net, optimizer: optimizer, images: x, labels: labels) }
-        let lastRun = Metrics.read(in: (options.outputRoot as NSString).appendingPathComponent(lesson.name))
         return NetworkFigures(lesson: lesson, network: network, params: net.parameterCount, macs: macs,
                               activationBytes: memory.activationBytesPerExample * batch,
                               trainingPerSecond: Double(batch) / training, inferencePerSecond: Double(batch) / inference,
-                              lastRun: lastRun?.history.isEmpty == false ? lastRun : nil)
+                              lastRun: Metrics.lastRun(of: lesson.name, in: options.outputRoot))
     }
 
     private func comparisonTable(_ rows: [NetworkFigures], batch: Int) -> String {
@@ -121,6 +132,7 @@ extension LessonRun {
             if let run = r.lastRun, let epoch = run.history.last {
                 last = String(format: localized("test acc %.3f, %d ep, %@", zh: "测试准确率 %.3f，%d 轮，%@"),
                               epoch.testAccuracy, epoch.epoch, clock(run.trainingSeconds))
+                    + (run.trainedInProgram.map { localized(", trained in \($0)", zh: "，在 \($0) 中训练") } ?? "")
             } else {
                 last = localized("not run yet", zh: "尚未运行")
             }

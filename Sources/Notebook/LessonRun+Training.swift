@@ -65,7 +65,7 @@ extension LessonRun {
         try reach(line)
         let (other, title) = (otherLesson.name, otherLesson.title)
         let folder = (options.outputRoot as NSString).appendingPathComponent(other)
-        guard let theirs = Metrics.read(in: folder), !theirs.history.isEmpty else {
+        guard let theirs = Metrics.lastRun(of: other, in: options.outputRoot) else {
             log.append(.text(localized("No finished run of \(title) in \(folder) to compare with: run `swift run lesson \(other)` first.",
                                        zh: "\(folder) 里没有 \(title) 跑完的运行可供比较：请先运行 `swift run lesson \(other)`。")), line: line)
             return

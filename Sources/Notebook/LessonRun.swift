@@ -80,6 +80,8 @@ public final class LessonRun {
     /// The networks that hold weights from `--checkpoint` or `--resume` already (loaded before
     /// the walk-through, so that it shows them).
     var loadedWeights: Set<ObjectIdentifier> = []
+    /// What the `--checkpoint` file records of where its weights come from, once loaded.
+    var checkpointOrigin: CheckpointOrigin?
     /// The picture files this run has written, so a second picture of the same name (two
     /// networks' `architecture.png`) gets a file of its own instead of overwriting the first.
     var pictureNames: Set<String> = []
@@ -101,6 +103,10 @@ public final class LessonRun {
             (lesson, settings, options, terminal, interruptRequested)
         try Fonts.check(for: options.language)  // before anything runs, not at the first picture
         yourPhoto = try options.image.map(YourPhoto.init(path:))
+        // A checkpoint of another lesson's network is refused before anything runs (its header only is read here).
+        if let path = options.checkpoint, !options.resume {
+            try Checkpoint.check(try Checkpoint.metadata(path: path), file: path, isOf: lesson.name)
+        }
         let text = lesson.sourceText ?? (try? String(contentsOfFile: lesson.sourceFile, encoding: .utf8))
         log = RunLog(source: try text.map { try LiterateSource(text: $0, file: lesson.sourceFile, language: options.language) })
         log.add(ConsoleSink(terminal: terminal, write: write))

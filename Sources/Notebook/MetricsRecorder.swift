@@ -42,6 +42,20 @@ final class MetricsRecorder: TrainingObserver {
         metrics.final = .init(loss: last.loss, trainAccuracy: last.trainAccuracy, testAccuracy: last.testAccuracy, examplesPerSecond: rate)
     }
 
+    /// A view of loaded weights measured them on the test images (and trained nothing).
+    func measured(_ evaluation: (confusion: Confusion, loss: Double)) {
+        tested(evaluation.confusion)
+        metrics.final = .init(testAccuracy: evaluation.confusion.accuracy, testLoss: evaluation.loss.isFinite ? evaluation.loss : nil)
+    }
+
+    /// The loaded weights were trained elsewhere (in PyTorch) by the run that `recorded` describes:
+    /// its history becomes this run's, so that the chapter's comparison shows it.
+    func trainedElsewhere(_ recorded: Metrics, trainedIn: String) {
+        metrics.history = recorded.history
+        metrics.trainingSeconds = recorded.trainingSeconds
+        metrics.trainedIn = trainedIn
+    }
+
     /// How the test images were classified by the network as it ended (or was loaded).
     func tested(_ confusion: Confusion) {
         metrics.confusion = confusion.counts

@@ -87,9 +87,10 @@ final class TrainingSession {
                 + localized("To train the rest later: \(resumeCommand)", zh: "以后要训练剩下的轮次：\(resumeCommand)"))
         }
         run.recorder.finished(result.history)
-        if let final = run.metrics.final {
+        if let final = run.metrics.final, let loss = final.loss, let trainAccuracy = final.trainAccuracy,
+           let examplesPerSecond = final.examplesPerSecond {
             say(String(format: "loss %.3f, train acc %.3f, test acc %.3f\n%.1f examples/sec on %@",
-                       final.loss, final.trainAccuracy, final.testAccuracy, final.examplesPerSecond, run.metrics.device))
+                       loss, trainAccuracy, final.testAccuracy, examplesPerSecond, run.metrics.device))
         }
         if let tested = result.testConfusion { try report(tested) }
         if folder.isCommitted { try run.recorder.write() }
@@ -138,8 +139,15 @@ final class TrainingSession {
             guard options.epochsGiven && !options.noTrain else {
                 say(localized("Not training: the pictures below show the loaded network. (Add --epochs N to train it further.)",
                               zh: "不训练：下面的图展示的是加载的网络。（加上 --epochs N 可以继续训练它。）"))
-                if !options.noTrain, let tested = try confusion(of: net, on: data.test, shouldStop: run.interruptRequested) {
-                    try report(tested)
+                if !options.noTrain, let measured = try evaluation(of: net, on: data.test, shouldStop: run.interruptRequested) {
+                    // One pass over the test images: the accuracy and loss in the metrics, the confusion below.
+                    run.recorder.measured(measured)
+                    let origin = run.checkpointOrigin ?? CheckpointOrigin(metadata: [:])
+                    if let recorded = origin.trainingRun, let trainedIn = origin.trainedIn {
+                        run.recorder.trainedElsewhere(recorded, trainedIn: trainedIn)
+                    }
+                    say(origin.summary(measured: measured.confusion, loss: measured.loss))
+                    try report(measured.confusion)
                 }
                 return nil
             }

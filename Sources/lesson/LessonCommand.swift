@@ -255,6 +255,10 @@ struct LessonCommand: ParsableCommand {
             settings.trainSize = trainSize ?? settings.trainSize
             settings.testSize = testSize ?? settings.testSize
             settings.resize = resize ?? settings.resize
+            // Weights whose checkpoint records their run (PyTorch's) are shown at the size they were trained at.
+            if resize == nil, let checkpoint, let recorded = (try? CheckpointOrigin.read(path: checkpoint))?.run {
+                settings.resize = recorded.settings.resize
+            }
             settings.seed = seed ?? settings.seed
         }
         settings.threads = threads ?? ProcessInfo.processInfo.activeProcessorCount
