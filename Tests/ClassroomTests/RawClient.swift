@@ -48,7 +48,9 @@ final class RawClient {
         for (name, value) in headers { text += "\(name): \(value)\r\n" }
         client.send(text + "\r\n" + body)
         var response: [UInt8] = []
-        while let more = client.receive(), !more.isEmpty { response += more }
+        // Patient: in the test process, tests beside these can keep Swift's shared pool, whose
+        // tasks serve the connection, busy for tens of seconds (a lesson has no such neighbours).
+        while let more = client.receive(timeout: 120), !more.isEmpty { response += more }
         let raw = Data(response)
         guard let end = raw.range(of: Data("\r\n\r\n".utf8)) else { return (0, raw) }
         let status = Int(String(decoding: raw[..<end.lowerBound], as: UTF8.self).split(separator: " ").dropFirst().first ?? "") ?? 0

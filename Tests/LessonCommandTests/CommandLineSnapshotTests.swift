@@ -16,8 +16,8 @@ import TestSupport
         ("unknown-lesson", "lenett", 64),
         ("resume-without-a-run", "lenet --resume --output /nonexistent-convbook-output", 1),
     ])
-    func printsWhatWasRecorded(_ name: String, _ arguments: String, _ status: Int32) throws {
-        let result = try LessonProcess.run("$LESSON \(arguments)", in: TemporaryFolder())
+    func printsWhatWasRecorded(_ name: String, _ arguments: String, _ status: Int32) async throws {
+        let result = try await LessonProcess.run("$LESSON \(arguments)", in: TemporaryFolder())
         #expect(result.status == status, "\(arguments)")
         let cores = ProcessInfo.processInfo.activeProcessorCount
         let printed = result.output.replacingOccurrences(of: "all \(cores) cores", with: "all N cores")

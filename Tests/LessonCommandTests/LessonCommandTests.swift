@@ -8,22 +8,31 @@ let training = "$LESSON lenet --data \"$DATA\" --epochs 30 --batch-size 32"
 /// The `lesson` command run as a process: what signals, broken consoles, second runs and bad
 /// values do to it. Serialized: each test times a run of its own on two cores.
 @Suite(.serialized) struct LessonCommandTests {
-    /// The weights of a LeNet run of 30 epochs that nothing stopped.
-    static let reference: Data? = {
-        let out = TemporaryFolder()
-        guard (try? LessonProcess.run("\(training) --output \(out.path)", in: out))?.status == 0 else { return nil }
-        return out.files(in: "lenet")["lenet.safetensors"]
-    }()
+    /// The weights of a LeNet run of 30 epochs that nothing stopped, run once for all the tests.
+    static let reference = Reference()
+
+    actor Reference {
+        private var weights: Data??
+
+        func value() async -> Data? {
+            if let weights { return weights }
+            let out = TemporaryFolder()
+            let run = try? await LessonProcess.run("\(training) --output \(out.path)", in: out)
+            let found = run?.status == 0 ? out.files(in: "lenet")["lenet.safetensors"] : nil
+            weights = .some(found)
+            return found
+        }
+    }
 
     /// SIGTERM, SIGHUP and SIGINT stop the run after the batch, save everything, and exit with
     /// 128 + the signal; the stopped run then continues to weights identical to the reference.
     @Test(arguments: [(SIGTERM, "SIGTERM"), (SIGHUP, "SIGHUP"), (SIGINT, "Ctrl-C")])
-    func aSignalStopsSavesAndCanBeContinued(_ signal: Int32, _ name: String) throws {
+    func aSignalStopsSavesAndCanBeContinued(_ signal: Int32, _ name: String) async throws {
         let out = TemporaryFolder()
         let run = try LessonProcess("exec \(training) --output \(out.path) > \(out.path)/log 2>&1", log: out.path + "/log")
-        #expect(run.waitFor("epoch 2/30"))
-        kill(run.pid, signal)
-        #expect(run.finish() == 128 + signal, "\(run.output.suffix(400))")
+        let pid = run.pid
+        #expect(await run.waitFor("epoch 2/30") { kill(pid, signal) })
+        #expect(await run.finish() == 128 + signal, "\(run.output.suffix(400))")
         #expect(run.output.contains("Stopped by \(name)"))
         let files = out.files(in: "lenet")
         for saved in ["lenet.safetensors", "resume.safetensors", "metrics.json", "lenet.ipynb", "lenet.html", "training.png"] {
@@ -32,71 +41,75 @@ let training = "$LESSON lenet --data \"$DATA\" --epochs 30 --batch-size 32"
         #expect(!files.keys.contains { $0.contains(".tmp-") })
         #expect(out.metrics("lenet")?["interrupted"] as? Bool == true)
 
-        let continued = try LessonProcess.run("$LESSON lenet --resume --data \"$DATA\" --output \(out.path)", in: out)
+        let continued = try await LessonProcess.run("$LESSON lenet --resume --data \"$DATA\" --output \(out.path)", in: out)
         #expect(continued.status == 0, "\(continued.output.suffix(400))")
         #expect(continued.output.contains("Continuing the stopped run"))
-        #expect(out.files(in: "lenet")["lenet.safetensors"] == Self.reference, "continued after \(name)")
+        #expect(out.files(in: "lenet")["lenet.safetensors"] == (await Self.reference.value()), "continued after \(name)")
         #expect(out.metrics("lenet")?["interrupted"] as? Bool == false)
     }
 
     /// kill -9 gives no warning: the state saved after the last finished epoch continues it.
-    @Test func aKilledRunContinuesFromItsLastEpoch() throws {
+    @Test func aKilledRunContinuesFromItsLastEpoch() async throws {
         let out = TemporaryFolder()
         let run = try LessonProcess("exec \(training) --output \(out.path) > \(out.path)/log 2>&1", log: out.path + "/log")
-        #expect(run.waitFor("epoch 3/30"))
-        kill(run.pid, SIGKILL)
-        #expect(run.finish() == 128 + SIGKILL)
-        let continued = try LessonProcess.run("$LESSON lenet --resume --data \"$DATA\" --output \(out.path)", in: out)
+        let pid = run.pid
+        #expect(await run.waitFor("epoch 3/30") { kill(pid, SIGKILL) })
+        #expect(await run.finish() == 128 + SIGKILL)
+        let continued = try await LessonProcess.run("$LESSON lenet --resume --data \"$DATA\" --output \(out.path)", in: out)
         #expect(continued.status == 0, "\(continued.output.suffix(400))")
-        #expect(out.files(in: "lenet")["lenet.safetensors"] == Self.reference)
+        #expect(out.files(in: "lenet")["lenet.safetensors"] == (await Self.reference.value()))
         #expect(!out.files(in: "lenet").keys.contains { $0.contains(".tmp-") })
     }
 
-    @Test func aSecondCtrlCQuitsAtOnce() throws {
+    @Test func aSecondCtrlCQuitsAtOnce() async throws {
         let out = TemporaryFolder()
         let run = try LessonProcess("exec \(training) --output \(out.path) > \(out.path)/log 2>&1", log: out.path + "/log")
-        #expect(run.waitFor("epoch 2/30"))
-        kill(run.pid, SIGINT)
-        kill(run.pid, SIGINT)
-        #expect(run.finish(seconds: 10) == 130)
+        let pid = run.pid
+        #expect(await run.waitFor("epoch 2/30") { kill(pid, SIGINT); kill(pid, SIGINT) })
+        #expect(await run.finish(seconds: 10) == 130)
         #expect(!out.files(in: "lenet").keys.contains { $0.contains(".tmp-") })
     }
 
     /// A closed, full or abandoned standard output or error never stops the run or its files.
     @Test(arguments: [">&-", ">&- 2>&-", "> /dev/full", "2> /dev/full > /dev/full", "| head -1"])
-    func aBrokenConsoleIsNotFatal(_ redirection: String) throws {
+    func aBrokenConsoleIsNotFatal(_ redirection: String) async throws {
         let out = TemporaryFolder()
         let script = "$LESSON lenet --data \"$DATA\" --epochs 2 --output \(out.path) \(redirection); exit ${PIPESTATUS[0]}"
         let run = try LessonProcess(script, log: out.path + "/unused")
-        #expect(run.finish() == 0, "\(redirection)")
+        #expect(await run.finish() == 0, "\(redirection)")
         #expect((out.metrics("lenet")?["history"] as? [Any])?.count == 2, "\(redirection)")
         #expect(out.files(in: "lenet")["lenet.ipynb"] != nil)
     }
 
     /// In a pseudo-terminal: TERM=dumb, or a window narrower than the progress line, gets plain
     /// lines; a capable terminal gets colours (the control: the check can see them).
-    @Test func plainTerminalsGetNoEscapeSequences() throws {
-        func printed(_ setup: String) throws -> String {
+    @Test func plainTerminalsGetNoEscapeSequences() async throws {
+        func printed(_ setup: String) async throws -> String {
             let out = TemporaryFolder()
             let command = "\(setup) $LESSON lenet --no-train --data \\\"$DATA\\\" --output \(out.path)"
-            return try LessonProcess.run("script -qec \"\(command)\" /dev/null", in: out).output
+            return try await LessonProcess.run("script -qec \"\(command)\" /dev/null", in: out).output
         }
-        let dumb = try printed("stty cols 120; TERM=dumb")
-        let narrow = try printed("stty cols 40; TERM=xterm-256color")
-        let capable = try printed("stty cols 120; TERM=xterm-256color")
+        let dumb = try await printed("stty cols 120; TERM=dumb")
+        let narrow = try await printed("stty cols 40; TERM=xterm-256color")
+        let capable = try await printed("stty cols 120; TERM=xterm-256color")
         #expect(dumb.contains("output shape: [1, 6, 28, 28]") && narrow.contains("output shape: [1, 6, 28, 28]"))
         #expect(!dumb.contains("\u{1B}"))
         #expect(!narrow.contains("\u{1B}"))
         #expect(capable.contains("\u{1B}["))
     }
 
-    @Test func aSecondRunOnTheSameLessonIsRefusedByName() throws {
+    @Test func aSecondRunOnTheSameLessonIsRefusedByName() async throws {
         let out = TemporaryFolder()
         let first = try LessonProcess("exec \(training) --output \(out.path) > \(out.path)/log 2>&1", log: out.path + "/log")
-        #expect(first.waitFor("epoch 1/30"))
-        let second = try LessonProcess.run("$LESSON lenet --data \"$DATA\" --epochs 1 --output \(out.path)", in: TemporaryFolder())
-        kill(first.pid, SIGTERM)
-        first.finish()
+        // The second run starts while the first still trains: both on this one thread.
+        let (seen, second) = try await offTheTestPool {
+            let seen = first.waitForBlocking("epoch 1/30")
+            let second = try LessonProcess.runBlocking("$LESSON lenet --data \"$DATA\" --epochs 1 --output \(out.path)", in: TemporaryFolder())
+            kill(first.pid, SIGTERM)
+            return (seen, second)
+        }
+        #expect(seen)
+        await first.finish()
         #expect(second.status == 1)
         #expect(second.output.contains("\(out.path)/lenet is being written by another run (process \(first.pid))"), "\(second.output)")
     }
@@ -104,20 +117,20 @@ let training = "$LESSON lenet --data \"$DATA\" --epochs 30 --batch-size 32"
     /// Ctrl-C during `lesson all`, in a lesson or between two, stops the lesson under way, starts
     /// no other, and says so in the exit status.
     @Test(arguments: ["Lesson lenet", "Wrote "])
-    func ctrlCEndsLessonAll(_ when: String) throws {
+    func ctrlCEndsLessonAll(_ when: String) async throws {
         let out = TemporaryFolder()
         let run = try LessonProcess("exec $LESSON all --no-train --data \"$DATA\" --output \(out.path) > \(out.path)/log 2>&1",
                                     log: out.path + "/log")
-        #expect(run.waitFor(when))
-        kill(run.pid, SIGINT)
-        #expect(run.finish() == 130)
+        let pid = run.pid
+        #expect(await run.waitFor(when) { kill(pid, SIGINT) })
+        #expect(await run.finish() == 130)
         let started = run.output.components(separatedBy: "\nLesson ").count - 1
         let folders = (try FileManager.default.contentsOfDirectory(atPath: out.path)).filter { $0 != "log" }
         #expect(started >= 1 && started < 9)
         #expect(folders.count == started, "lessons started: \(started), folders: \(folders)")
     }
 
-    @Test func badValuesAreRefusedWithWhatIsAllowed() throws {
+    @Test func badValuesAreRefusedWithWhatIsAllowed() async throws {
         let cases = [
             ("--epochs -1", "the number of epochs must be a whole number from 1 to 10,000"),
             ("--lr 1e39", "the learning rate must be a number from 1e-45 to 3.4028235e+38"),
@@ -126,12 +139,12 @@ let training = "$LESSON lenet --data \"$DATA\" --epochs 30 --batch-size 32"
             ("--resume --no-train", "--resume continues a stopped training run; it cannot be combined with --no-train"),
         ]
         for (flags, message) in cases {
-            let result = try LessonProcess.run("$LESSON lenet \(flags)", in: TemporaryFolder())
+            let result = try await LessonProcess.run("$LESSON lenet \(flags)", in: TemporaryFolder())
             #expect(result.status == 64, "\(flags)")
             #expect(result.output.contains(message), "\(flags): \(result.output)")
             #expect(!result.output.contains("Missing value"))
         }
-        let unknown = try LessonProcess.run("$LESSON lenett", in: TemporaryFolder())
+        let unknown = try await LessonProcess.run("$LESSON lenett", in: TemporaryFolder())
         #expect(unknown.status == 64 && unknown.output.contains("unknown lesson 'lenett'"))
     }
 }

@@ -3,7 +3,7 @@ import TestSupport
 
 /// The `lesson` command as a user runs it: the binary that `swift test` built beside the tests,
 /// started through bash (for redirections, pipes and signals), on a miniature data set.
-final class LessonProcess {
+final class LessonProcess: @unchecked Sendable {  // used by one test at a time
     /// `lesson`, found beside the test bundle (or in the package's debug build folder).
     static let binary: String = {
         var candidates = [URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().path]
@@ -41,8 +41,18 @@ final class LessonProcess {
 
     var pid: Int32 { process.processIdentifier }
 
-    /// Waits up to `seconds` for `text` to appear in the log.
-    func waitFor(_ text: String, seconds: Double = 120) -> Bool {
+    /// Waits up to `seconds` for `text` to appear in the log, then does `next` at once, on the
+    /// thread that saw it (a signal must reach the run while it is where the text says, however
+    /// long the test's own task then waits for a thread); whether the text came.
+    func waitFor(_ text: String, seconds: Double = 120, then next: @escaping @Sendable () -> Void = {}) async -> Bool {
+        (try? await offTheTestPool {
+            let seen = self.waitForBlocking(text, seconds: seconds)
+            if seen { next() }
+            return seen
+        }) ?? false
+    }
+
+    func waitForBlocking(_ text: String, seconds: Double = 120) -> Bool {
         let deadline = Date().addingTimeInterval(seconds)
         while Date() < deadline {
             if let written = try? String(contentsOfFile: log, encoding: .utf8), written.contains(text) { return true }
@@ -55,7 +65,11 @@ final class LessonProcess {
     /// Waits for the end (killing the process after `seconds`); the exit status, or 128 + the
     /// signal that ended it.
     @discardableResult
-    func finish(seconds: Double = 180) -> Int32 {
+    func finish(seconds: Double = 180) async -> Int32 {
+        (try? await offTheTestPool { self.finishBlocking(seconds: seconds) }) ?? -1
+    }
+
+    func finishBlocking(seconds: Double = 180) -> Int32 {
         let deadline = Date().addingTimeInterval(seconds)
         while process.isRunning && Date() < deadline { usleep(20_000) }
         if process.isRunning { process.terminate(); process.waitUntilExit(); return -1 }
@@ -64,10 +78,18 @@ final class LessonProcess {
 
     var output: String { (try? String(contentsOfFile: log, encoding: .utf8)) ?? "" }
 
-    /// Runs `script` to the end; its status and everything it printed.
-    static func run(_ script: String, in folder: TemporaryFolder, seconds: Double = 180) throws -> (status: Int32, output: String) {
+    /// Runs `script` to the end; its status and everything it printed. Waits on a thread of its
+    /// own (see `offTheTestPool`).
+    static func run(_ script: String, in folder: TemporaryFolder, seconds: Double = 180) async throws -> (status: Int32, output: String) {
         let process = try LessonProcess(script + " > \(folder.path)/log 2>&1", log: folder.path + "/log")
-        let status = process.finish(seconds: seconds)
+        let status = await process.finish(seconds: seconds)
+        return (status, process.output)
+    }
+
+    /// `run`, holding the calling thread (one of `offTheTestPool`'s).
+    static func runBlocking(_ script: String, in folder: TemporaryFolder, seconds: Double = 180) throws -> (status: Int32, output: String) {
+        let process = try LessonProcess(script + " > \(folder.path)/log 2>&1", log: folder.path + "/log")
+        let status = process.finishBlocking(seconds: seconds)
         return (status, process.output)
     }
 }
