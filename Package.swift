@@ -54,7 +54,7 @@ let package = Package(
         .executableTarget(
             name: "lesson",
             dependencies: [
-                "Lessons", "Notebook", "Classroom", "NN", "Datasets", "Files", "Localization",
+                "Lessons", "Notebook", "Classroom", "NN", "Datasets", "Files", "Localization", "Tensors",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         .executableTarget(

@@ -4,9 +4,10 @@
 Same cases, same method (medians after warm-up). Needs torch (CPU build):
     pip install filelock fsspec sympy networkx jinja2
     pip install --no-deps torch --index-url https://download.pytorch.org/whl/cpu
-Usage: scripts/pytorch_bench.py [--threads N] [filter words...]
+Usage: scripts/pytorch_bench.py [--threads N] [--json FILE] [filter words...]
+Row names (and --json's) are those of `bench`, so scripts/compare_speed can set them side by side.
 """
-import argparse, os, statistics, sys, time
+import argparse, json, os, statistics, sys, time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import torch
 from torch import nn
@@ -35,19 +36,21 @@ NETS = {
 }
 
 CONVS = [
-    ("LeNet conv2 256x6->16 14^2 5x5", 256, 6, 16, 14, 5, 0),
-    ("AlexNet conv2 128x96->256 26^2 5x5", 128, 96, 256, 26, 5, 2),
-    ("VGG 128x32->64 56^2 3x3", 128, 32, 64, 56, 3, 1),
-    ("VGG 128x64->128 28^2 3x3", 128, 64, 128, 28, 3, 1),
-    ("Inception 128x96->128 12^2 3x3", 128, 96, 128, 12, 3, 1),
-    ("NiN 128x96->96 54^2 1x1", 128, 96, 96, 54, 1, 0),
+    ("LeNet conv2 256×6→16 14² 5×5", 256, 6, 16, 14, 5, 0),
+    ("AlexNet conv2 128×96→256 26² 5×5", 128, 96, 256, 26, 5, 2),
+    ("VGG 128×32→64 56² 3×3", 128, 32, 64, 56, 3, 1),
+    ("VGG 128×64→128 28² 3×3", 128, 64, 128, 28, 3, 1),
+    ("Inception 128×96→128 12² 3×3", 128, 96, 128, 12, 3, 1),
+    ("NiN 128×96→96 54² 1×1", 128, 96, 96, 54, 1, 0),
 ]
 
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--threads", type=int, default=torch.get_num_threads())
+    parser.add_argument("--json", help="also write the figures to this file, by bench's row names")
     parser.add_argument("filter", nargs="*")
     args = parser.parse_args()
+    rows = {}
     torch.set_num_threads(args.threads)
     wanted = lambda name: not args.filter or any(f.lower() in name.lower() for f in args.filter)
     print(f"PyTorch {torch.__version__}, {args.threads} threads")
@@ -55,6 +58,7 @@ def main():
         if not wanted(f"gemm {n}"): continue
         a, b = torch.rand(n, n), torch.rand(n, n)
         s = median_seconds(lambda: torch.mm(a, b))
+        rows[f"gemm {n}×{n}×{n}"] = 2 * n**3 / s / 1e9
         print(f"gemm {n}: {2 * n**3 / s / 1e9:.1f} GFLOP/s")
     for name, n, c, o, size, k, p in CONVS:
         if not wanted("conv " + name): continue
@@ -69,6 +73,7 @@ def main():
             conv.zero_grad(); x.grad = None
             torch.autograd.grad(conv(x), [x, conv.weight, conv.bias], dy)
         bwd = median_seconds(backward) - f
+        rows[f"conv {name} forward"], rows[f"conv {name} backward"] = flops / f / 1e9, 2 * flops / bwd / 1e9
         print(f"conv {name}: forward {flops / f / 1e9:.1f} GFLOP/s, backward {2 * flops / bwd / 1e9:.1f} GFLOP/s")
     for name, (make, size, batch) in NETS.items():
         if not wanted("net " + name): continue
@@ -83,7 +88,11 @@ def main():
         net.eval()
         with torch.no_grad():
             i = median_seconds(lambda: net(x), warmups=3, runs=10, minimum=2)
+        rows[f"net {name} training, batch {batch}"], rows[f"net {name} inference, batch {batch}"] = batch / s, batch / i
         print(f"net {name}: training {batch / s:.0f} examples/s, inference {batch / i:.0f} examples/s (batch {batch})")
+    if args.json:
+        with open(args.json, "w") as f:
+            json.dump({"torch": torch.__version__, "threads": args.threads, "rows": rows}, f, indent=1, ensure_ascii=False)
 
 if __name__ == "__main__":
     main()

@@ -31,6 +31,7 @@ extension LessonRun {
         for (lesson, network) in networks {
             try checkInterrupt()
             log.status(localized("measuring \(network.name)…", zh: "正在测量 \(network.name)…"))
+            Storage.releasePooledMemory()  // each network measured as it runs alone
             rows.append(try measure(lesson, network, batch: batch))
         }
         log.status(nil)

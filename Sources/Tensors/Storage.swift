@@ -41,11 +41,23 @@ public final class Storage {
     package static var systemAllocations: Int { BufferPool.shared.systemAllocationCount }
 
     public var buffer: UnsafeMutableBufferPointer<Float> { .init(start: pointer, count: count) }
+
+    /// Returns the memory kept for reuse to the system: call it between one network and the
+    /// next (`lesson all`, `compare`, `bench`), so each starts as it would alone and the process
+    /// holds no more than its largest network needs.
+    public static func releasePooledMemory() { BufferPool.shared.releaseAll() }
+
+    /// Bytes kept for reuse now.
+    package static var pooledBytes: Int { BufferPool.shared.pooledBytes }
 }
 
 /// Free buffers by size. Thread-safe (a `Mutex` guards all of it; the pool keeps addresses as
 /// integers, which are plain values); sizes are exact, since a training loop asks for the same
 /// sizes again and again.
+///
+/// When the pool is full, a buffer given back makes room by sending the buffers of the sizes
+/// used longest ago back to the system: a process that runs one network after another (`lesson
+/// all`, `compare`, `bench`) keeps the sizes of the network running now, not of the first ones.
 final class BufferPool: Sendable {
     static let shared = BufferPool()
     static let alignment = 64
@@ -56,14 +68,39 @@ final class BufferPool: Sendable {
         var pooledBytes = 0
         /// Buffers requested from the system so far (not served from the pool).
         var systemAllocations = 0
+        /// When each size was last taken or given back: a count of those events, not a clock.
+        var lastUse: [Int: UInt64] = [:]
+        var uses: UInt64 = 0
+
+        mutating func used(_ count: Int) {
+            uses += 1
+            lastUse[count] = uses
+        }
+
+        /// Takes the free buffers of the sizes used longest ago (never `keeping`'s) out of the
+        /// pool until `bytes` more fit under `limit`; returns them, to be freed outside the lock.
+        mutating func makeRoom(for bytes: Int, under limit: Int, keeping: Int) -> [(UInt, Int)] {
+            var evicted: [(UInt, Int)] = []
+            let oldestFirst = free.keys.filter { $0 != keeping }.sorted { lastUse[$0, default: 0] < lastUse[$1, default: 0] }
+            for count in oldestFirst where pooledBytes + bytes > limit {
+                for address in free.removeValue(forKey: count) ?? [] {
+                    evicted.append((address, count))
+                    pooledBytes -= count * 4
+                }
+            }
+            return evicted
+        }
     }
     private let state = Mutex(State())
-    /// Beyond this, freed buffers go back to the system instead of the pool: a quarter of the
-    /// machine's memory, enough for a training step of the chapter's largest nets at batch 128.
-    private let limitBytes = Int(ProcessInfo.processInfo.physicalMemory / 4)
+    /// Beyond this, buffers go back to the system: a quarter of the machine's memory, enough for
+    /// a training step of the chapter's largest nets at batch 128.
+    private let limitBytes: Int
+
+    init(limitBytes: Int = Int(ProcessInfo.processInfo.physicalMemory / 4)) { self.limitBytes = limitBytes }
 
     func take(_ count: Int) -> UnsafeMutablePointer<Float> {
         let pooled: UInt? = state.withLock { state in
+            state.used(count)
             if let address = state.free[count]?.popLast() {
                 state.pooledBytes -= count * 4
                 return address
@@ -78,15 +115,41 @@ final class BufferPool: Sendable {
     }
 
     var systemAllocationCount: Int { state.withLock { $0.systemAllocations } }
+    var pooledBytes: Int { state.withLock { $0.pooledBytes } }
 
     func give(_ pointer: UnsafeMutablePointer<Float>, _ count: Int) {
         let address = UInt(bitPattern: pointer)
-        let kept = state.withLock { state in
-            guard state.pooledBytes + count * 4 <= limitBytes else { return false }
+        let (kept, evicted) = state.withLock { state -> (Bool, [(UInt, Int)]) in
+            state.used(count)
+            // A buffer larger than the whole pool goes back at once, making no room for itself.
+            let evicted = state.pooledBytes + count * 4 > limitBytes && count * 4 <= limitBytes
+                ? state.makeRoom(for: count * 4, under: limitBytes, keeping: count) : []
+            guard state.pooledBytes + count * 4 <= limitBytes else { return (false, evicted) }
             state.free[count, default: []].append(address)
             state.pooledBytes += count * 4
-            return true
+            return (true, evicted)
         }
+        for (address, _) in evicted { UnsafeMutableRawPointer(bitPattern: address)!.deallocate() }
         if !kept { UnsafeMutableRawPointer(pointer).deallocate() }
     }
+
+    /// Sends every free buffer back to the system, and has the C library return the freed
+    /// memory to the operating system: between one network and the next.
+    func releaseAll() {
+        let all = state.withLock { state -> [UInt] in
+            defer { state.free = [:]; state.pooledBytes = 0; state.lastUse = [:] }
+            return state.free.values.flatMap { $0 }
+        }
+        for address in all { UnsafeMutableRawPointer(bitPattern: address)!.deallocate() }
+        #if os(Linux)
+        _ = mallocTrim(0)
+        #endif
+    }
 }
+
+#if os(Linux)
+/// glibc's `malloc_trim` (from malloc.h, which Swift's Glibc module leaves out): gives the
+/// memory that freed blocks leave inside the heap back to the operating system.
+@_silgen_name("malloc_trim")
+private func mallocTrim(_ pad: Int) -> Int32
+#endif

@@ -29,21 +29,20 @@ var gemmBenchmarks: [Benchmark] {
     }
 }
 
-/// The convolution layers the issue measured PyTorch on (batch, in → out, size, kernel, padding).
+/// Convolution layers of the chapter's networks (batch, in → out, size, kernel, padding); the
+/// same cases as scripts/pytorch_bench.py, which scripts/compare_speed runs beside this.
 struct ConvCase {
     var name: String
     var n: Int, c: Int, o: Int, size: Int, k: Int, stride = 1, padding: Int
-    /// PyTorch's GFLOP/s on this machine, forward and both backward passes (from the issue).
-    var pytorch: (forward: Double, backward: Double)
 }
 
 let convolutionCases = [
-    ConvCase(name: "LeNet conv2 256×6→16 14² 5×5", n: 256, c: 6, o: 16, size: 14, k: 5, padding: 0, pytorch: (383, 108)),
-    ConvCase(name: "AlexNet conv2 128×96→256 26² 5×5", n: 128, c: 96, o: 256, size: 26, k: 5, padding: 2, pytorch: (489, 493)),
-    ConvCase(name: "VGG 128×32→64 56² 3×3", n: 128, c: 32, o: 64, size: 56, k: 3, padding: 1, pytorch: (394, 366)),
-    ConvCase(name: "VGG 128×64→128 28² 3×3", n: 128, c: 64, o: 128, size: 28, k: 3, padding: 1, pytorch: (444, 428)),
-    ConvCase(name: "Inception 128×96→128 12² 3×3", n: 128, c: 96, o: 128, size: 12, k: 3, padding: 1, pytorch: (423, 453)),
-    ConvCase(name: "NiN 128×96→96 54² 1×1", n: 128, c: 96, o: 96, size: 54, k: 1, padding: 0, pytorch: (234, 216)),
+    ConvCase(name: "LeNet conv2 256×6→16 14² 5×5", n: 256, c: 6, o: 16, size: 14, k: 5, padding: 0),
+    ConvCase(name: "AlexNet conv2 128×96→256 26² 5×5", n: 128, c: 96, o: 256, size: 26, k: 5, padding: 2),
+    ConvCase(name: "VGG 128×32→64 56² 3×3", n: 128, c: 32, o: 64, size: 56, k: 3, padding: 1),
+    ConvCase(name: "VGG 128×64→128 28² 3×3", n: 128, c: 64, o: 128, size: 28, k: 3, padding: 1),
+    ConvCase(name: "Inception 128×96→128 12² 3×3", n: 128, c: 96, o: 128, size: 12, k: 3, padding: 1),
+    ConvCase(name: "NiN 128×96→96 54² 1×1", n: 128, c: 96, o: 96, size: 54, k: 1, padding: 0),
 ]
 
 /// Every case by every algorithm that has the pass (`ConvolutionAlgorithm`), side by side; the
@@ -95,10 +94,8 @@ var convolutionBenchmarks: [Benchmark] {
             let (forward, backwardInput, backwardWeight) = (chosenSeconds[.forward]!, chosenSeconds[.inputGradient]!, chosenSeconds[.weightGradient]!)
             let backward = backwardInput + backwardWeight
             return [
-                Row(name: "conv \(t.name) forward", unit: "GFLOP/s", value: flops / forward / 1e9,
-                    note: String(format: "PyTorch %.0f", t.pytorch.forward)),
-                Row(name: "conv \(t.name) backward", unit: "GFLOP/s", value: 2 * flops / backward / 1e9,
-                    note: String(format: "PyTorch %.0f", t.pytorch.backward)),
+                Row(name: "conv \(t.name) forward", unit: "GFLOP/s", value: flops / forward / 1e9),
+                Row(name: "conv \(t.name) backward", unit: "GFLOP/s", value: 2 * flops / backward / 1e9),
                 Row(name: "conv \(t.name) backward input", unit: "GFLOP/s", value: flops / backwardInput / 1e9),
                 Row(name: "conv \(t.name) backward weight", unit: "GFLOP/s", value: flops / backwardWeight / 1e9),
             ] + rows

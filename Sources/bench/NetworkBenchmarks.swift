@@ -26,12 +26,19 @@ var networkBenchmarks: [Benchmark] {
             let optimizer = SGD(net.parameters, learningRate: 0.01)
             func step() { _ = try! Trainer.step(net, optimizer: optimizer, images: x, labels: labels) }
             let training = medianSeconds(warmups: 2, runs: 5, minimumSeconds: 2, step)
+            // A training step's arithmetic: the forward pass's multiply-adds, twice as many in the
+            // backward pass (input and weight gradients), two floating-point operations each.
+            let (_, macs) = try! net.evaluating {
+                try noGrad { try OpCounter.countMultiplyAdds { try net(Tensor(zeros: [1, 1, t.input, t.input])) } }
+            }
             let before = Storage.systemAllocations
             for _ in 0..<3 { step() }
             let allocations = Double(Storage.systemAllocations - before) / 3
             let inference = net.evaluating { medianSeconds(warmups: 2, runs: 5, minimumSeconds: 2) { _ = try! noGrad { try net(x) } } }
             return [
                 Row(name: "net \(t.name) training, batch \(t.batch)", unit: "examples/s", value: Double(t.batch) / training),
+                Row(name: "net \(t.name) training arithmetic (multiply-adds × 2 × 3)", unit: "GFLOP/s",
+                    value: Double(macs) * 6 * Double(t.batch) / training / 1e9),
                 Row(name: "net \(t.name) inference, batch \(t.batch)", unit: "examples/s", value: Double(t.batch) / inference),
                 Row(name: "net \(t.name) buffers from the system per training step", unit: "", value: allocations),
             ]

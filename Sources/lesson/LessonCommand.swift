@@ -7,6 +7,7 @@ import Lessons
 import Localization
 import NN
 import Notebook
+import Tensors
 
 @main
 enum Main {
@@ -144,6 +145,7 @@ struct LessonCommand: ParsableCommand {
                 let rule = String(repeating: "=", count: 88)
                 ConsoleStream.output.write("\n\(rule)\nLesson \(chosen.name): \(chosen.title)\n\(rule)\n\n")
                 try run(chosen)
+                Storage.releasePooledMemory()  // the next lesson starts as it would alone
             }
         } else if let name = command, name != "list", let chosen = lesson(named: name) {
             try run(chosen)
