@@ -174,10 +174,10 @@ public struct NotebookExport {
     .error { color: #c92a2a; border-left-color: #c92a2a; }
     figure { margin: 10px 0; position: relative; display: inline-block; max-width: 100%; }
     figure img { max-width: 100%; height: auto; border: 1px solid #eee; display: block; }
-    figcaption { font: 12px system-ui, "DejaVu Sans", sans-serif; color: #888; }
-    figure .zoom { position: absolute; top: 6px; right: 6px; font: 15px/1 system-ui, "DejaVu Sans", sans-serif; padding: 5px 8px;
-                   border: 1px solid #c7ccd1; border-radius: 5px; background: rgba(255,255,255,.9); color: #333; cursor: zoom-in; opacity: .55;
-                   z-index: 2; }
+    figcaption { font: 12px system-ui, "DejaVu Sans", sans-serif; color: #888; display: flex; align-items: center;
+                 justify-content: space-between; gap: 8px; margin-top: 3px; }
+    figure .zoom { font: 14px/1 system-ui, "DejaVu Sans", sans-serif; padding: 3px 7px;
+                   border: 1px solid #c7ccd1; border-radius: 5px; background: #fff; color: #333; cursor: zoom-in; opacity: .7; }
     figure:hover .zoom, figure .zoom:focus { opacity: 1; }
     #zoom { position: fixed; inset: 0; z-index: 100; background: rgba(20,24,28,.93); overflow: auto; display: flex;
             cursor: zoom-out; }
@@ -250,9 +250,10 @@ public struct NotebookExport {
         case .error(let text): return "<pre class=\"output error\">\(escape(text))</pre>\n"
         case .image(let picture):
             let name = escape((picture.path as NSString).lastPathComponent)
+            // The full-size button sits in the caption line, under the picture, where it covers no title.
             return "<figure><img src=\"\(escape(try source(picture)))\" alt=\"\(name)\">"
-                + "<button class=\"zoom\" title=\"\(localized("Show full size", zh: "查看原尺寸"))\" aria-label=\"\(localized("Show \(name) full size", zh: "查看 \(name) 的原尺寸"))\">⤢</button>"
-                + "<figcaption>\(name)</figcaption></figure>\n"
+                + "<figcaption><span>\(name)</span><button class=\"zoom\" title=\"\(localized("Show full size", zh: "查看原尺寸"))\" "
+                + "aria-label=\"\(localized("Show \(name) full size", zh: "查看 \(name) 的原尺寸"))\">⤢</button></figcaption></figure>\n"
         }
     }
 
