@@ -46,10 +46,12 @@ package enum ConvolutionAlgorithm: String, CaseIterable, Sendable {
     ///   pay (LeNet's 10-wide rows of 16 channels). A 6×6 map of 256 channels fills 12 of a
     ///   tile's 32 lanes; the packed GEMM, which runs across images, fills them all.
     /// - input gradient: packed (direct has none; im2colGEMM is the same GEMM with an extra copy).
-    /// - weight gradient: direct for stride 1 when the weight matrix is a few GEMM tiles at most
+    /// - weight gradient: direct for stride 1. With 32 output channels or more it is GEMM's
+    ///   outer products reading the image in place (`conv2dBackwardWeightTiles`), faster than
+    ///   packed on every bench case (packing col costs a gather per tap and position); with
+    ///   fewer, the dot-product kernel, when the weight matrix is a few GEMM tiles at most
     ///   (LeNet's first layer is 6×25, a fraction of one 8×32 tile): there GEMM would spend its
-    ///   time packing the long sum's operands. 4× faster than packed on LeNet's first layer,
-    ///   slower on AlexNet's and GoogLeNet's.
+    ///   time packing the long sum's operands, 4× slower on LeNet's first layer.
     package static func chosen(for pass: Pass, _ input: ImageBatch, outChannels: Int, window: Window) -> ConvolutionAlgorithm {
         let g = ConvGeometry(input, outChannels: outChannels, window: window)
         switch pass {
@@ -59,7 +61,7 @@ package enum ConvolutionAlgorithm: String, CaseIterable, Sendable {
         case .inputGradient:
             return .packed
         case .weightGradient:
-            return window.stride == 1 && outChannels * g.patch <= 16_384 ? .direct : .packed
+            return window.stride == 1 && (outChannels * g.patch <= 16_384 || outChannels >= 32) ? .direct : .packed
         }
     }
 
