@@ -79,7 +79,7 @@ enum ClassPage {
     /// The page in `language`.
     static func html(in language: Language) -> String {
         words.reduce(htmlTemplate.replacingOccurrences(of: "{{lang}}", with: language.tag)) { page, word in
-            page.replacingOccurrences(of: "{{\(word.key)}}", with: escapeHTML(word.value.text(in: language)))
+            page.replacingOccurrences(of: "{{\(word.key)}}", with: NotebookExport.escape(word.value.text(in: language)))
         }
     }
 
@@ -89,11 +89,6 @@ enum ClassPage {
         let json = (try? JSONSerialization.data(withJSONObject: table, options: [.sortedKeys])).flatMap { String(data: $0, encoding: .utf8) } ?? "{}"
         let strict = "\"use strict\";\n"
         return strict + "const words = \(json);\n" + scriptTemplate.dropFirst(strict.count) + NotebookExport.zoomScript(in: language)
-    }
-
-    static func escapeHTML(_ text: String) -> String {
-        text.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;").replacingOccurrences(of: ">", with: "&gt;")
-            .replacingOccurrences(of: "\"", with: "&quot;")
     }
 
     static let style = NotebookExport.style + """
