@@ -42,6 +42,8 @@ CONVS = [
     ("VGG 128×64→128 28² 3×3", 128, 64, 128, 28, 3, 1),
     ("Inception 128×96→128 12² 3×3", 128, 96, 128, 12, 3, 1),
     ("NiN 128×96→96 54² 1×1", 128, 96, 96, 54, 1, 0),
+    ("ResNet 128×256→256 6² 3×3", 128, 256, 256, 6, 3, 1),
+    ("ResNet 128×64→128 24² 3×3 stride 2", 128, 64, 128, 24, 3, 1, 2),
 ]
 
 def main():
@@ -60,9 +62,9 @@ def main():
         s = median_seconds(lambda: torch.mm(a, b))
         rows[f"gemm {n}×{n}×{n}"] = 2 * n**3 / s / 1e9
         print(f"gemm {n}: {2 * n**3 / s / 1e9:.1f} GFLOP/s")
-    for name, n, c, o, size, k, p in CONVS:
+    for name, n, c, o, size, k, p, *stride in CONVS:
         if not wanted("conv " + name): continue
-        conv = nn.Conv2d(c, o, k, padding=p)
+        conv = nn.Conv2d(c, o, k, padding=p, stride=stride[0] if stride else 1)
         x = torch.rand(n, c, size, size, requires_grad=True)
         y = conv(x)
         dy = torch.rand_like(y)

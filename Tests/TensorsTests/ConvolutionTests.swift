@@ -39,6 +39,10 @@ import TestSupport
         // channels past a multiple of 32 and taps past a multiple of 8, on a flat 1×1 plane too.
         Case(n: 3, c: 3, h: 5, w: 7, o: 33, k: 3, stride: 1, padding: 1),
         Case(n: 2, c: 5, h: 7, w: 9, o: 32, k: 1, stride: 1, padding: 0),
+        // channelLanes' tiles across the images of a group (3×3 planes, 8 to a group, the second
+        // group partial), and with stride 2, channels past a multiple of 32.
+        Case(n: 11, c: 5, h: 3, w: 3, o: 40, k: 3, stride: 1, padding: 1),
+        Case(n: 3, c: 4, h: 11, w: 11, o: 36, k: 3, stride: 2, padding: 1),
         // LeNet's two layers.
         Case(n: 3, c: 1, h: 28, w: 28, o: 6, k: 5, stride: 1, padding: 2),
         Case(n: 3, c: 6, h: 14, w: 14, o: 16, k: 5, stride: 1, padding: 0),
@@ -113,7 +117,7 @@ import TestSupport
     static func tolerance(_ algorithm: ConvolutionAlgorithm) -> (values: Double, sums: Double) {
         switch algorithm {
         case .reference: (2e-5, 1e-4)
-        case .im2colGEMM, .packed, .direct: (1e-5, 1e-4)
+        case .im2colGEMM, .packed, .direct, .channelLanes: (1e-5, 1e-4)
         }
     }
 
@@ -131,20 +135,29 @@ import TestSupport
         let leNet2 = Case(n: 256, c: 6, h: 14, w: 14, o: 16, k: 5, stride: 1, padding: 0)
         #expect(chosen(.forward, leNet2) == .direct && chosen(.weightGradient, leNet2) == .direct)
         #expect(chosen(.inputGradient, leNet2) == .packed)
+        let vgg2 = Case(n: 128, c: 16, h: 112, w: 112, o: 32, k: 3, stride: 1, padding: 1)
+        #expect(chosen(.inputGradient, vgg2) == .direct)
         let inception = Case(n: 128, c: 96, h: 12, w: 12, o: 128, k: 3, stride: 1, padding: 1)
-        #expect(chosen(.forward, inception) == .direct && chosen(.weightGradient, inception) == .direct)
+        #expect(chosen(.forward, inception) == .channelLanes && chosen(.weightGradient, inception) == .channelLanes)
+        #expect(chosen(.inputGradient, inception) == .channelLanes)
         let googLeNet6x6 = Case(n: 128, c: 256, h: 6, w: 6, o: 256, k: 3, stride: 1, padding: 1)
-        #expect(chosen(.forward, googLeNet6x6) == .packed)
+        #expect(chosen(.forward, googLeNet6x6) == .channelLanes)
+        let nin = Case(n: 128, c: 96, h: 54, w: 54, o: 96, k: 1, stride: 1, padding: 0)
+        #expect(chosen(.forward, nin) == .direct && chosen(.inputGradient, nin) == .packed)
         let strided = Case(n: 2, c: 4, h: 17, w: 17, o: 6, k: 3, stride: 2, padding: 1)
         #expect(chosen(.forward, strided) == .packed && chosen(.weightGradient, strided) == .packed)
+        #expect(chosen(.inputGradient, strided) == .packed)
+        let resNetDown = Case(n: 128, c: 64, h: 24, w: 24, o: 128, k: 3, stride: 2, padding: 1)
+        #expect(chosen(.forward, resNetDown) == .channelLanes && chosen(.weightGradient, resNetDown) == .channelLanes)
     }
 
-    @Test func directHasNoInputGradient() async {
+    /// Asking for a pass an algorithm lacks stops the program (direct is stride 1 only).
+    @Test func unsupportedPassStops() async {
         await #expect(processExitsWith: .failure) {
-            let w = [Float](repeating: 1, count: 9), dy = [Float](repeating: 1, count: 9)
+            let w = [Float](repeating: 1, count: 9), dy = [Float](repeating: 1, count: 4)
             var dx = [Float](repeating: 0, count: 9)
-            Kernels.conv2dBackwardInput(dy: dy, weight: w, outChannels: 1, window: Window(size: 3, padding: 1), dx: &dx,
-                                        ImageBatch(n: 1, c: 1, h: 3, w: 3), algorithm: .direct)
+            Kernels.conv2dBackwardInput(dy: dy, weight: w, outChannels: 1, window: Window(size: 3, stride: 2, padding: 1),
+                                        dx: &dx, ImageBatch(n: 1, c: 1, h: 3, w: 3), algorithm: .direct)
         }
     }
 

@@ -30,6 +30,7 @@ extension Kernels {
         case .im2colGEMM: conv2dForwardIm2col(x: x, g, weight: weight, bias: bias, y: y, threads: threads)
         case .packed: conv2dForwardPacked(x: x, g, weight: weight, bias: bias, y: y, threads: threads)
         case .direct: conv2dForwardDirect(x: x, g, weight: weight, bias: bias, y: y, threads: threads)
+        case .channelLanes: conv2dForwardChannelLanes(x: x, g, weight: weight, bias: bias, y: y, threads: threads)
         }
     }
 
@@ -41,12 +42,37 @@ extension Kernels {
         threads: Int = Parallel.threadCount
     ) {
         let g = ConvGeometry(input, outChannels: o, window: window)
-        switch ConvolutionAlgorithm.resolved(algorithm, for: .inputGradient, g) {
+        let algorithm = ConvolutionAlgorithm.resolved(algorithm, for: .inputGradient, g)
+        switch algorithm {
         case .reference: conv2dBackwardInputReference(dy: dy, weight: weight, g, dx: dx)
         case .im2colGEMM: conv2dBackwardInputIm2col(dy: dy, weight: weight, g, dx: dx, threads: threads)
         case .packed: conv2dBackwardInputPacked(dy: dy, weight: weight, g, dx: dx, threads: threads)
-        case .direct: preconditionFailure("refused by ConvolutionAlgorithm.resolved: direct has no input gradient")
+        case .direct, .channelLanes:
+            conv2dBackwardInputAsForward(dy: dy, weight: weight, g, dx: dx, algorithm: algorithm, threads: threads)
         }
+    }
+
+    /// The input gradient of a stride-1 convolution as a forward convolution:
+    ///     dx[c, iy, ix] = Σ over o, ki, kj of dy[o, iy + p − ki, ix + p − kj] · w[o, c, ki, kj]
+    /// is the convolution of dy, padded by k − 1 − p, with kernels w'[c, o] = w[o, c] turned 180°,
+    /// computed by `algorithm`'s forward kernel. No col2im: each dx element is one sum.
+    static func conv2dBackwardInputAsForward(
+        dy: UnsafePointer<Float>, weight: UnsafePointer<Float>, _ g: ConvGeometry,
+        dx: UnsafeMutablePointer<Float>, algorithm: ConvolutionAlgorithm, threads: Int
+    ) {
+        let (o, c, taps) = (g.outChannels, g.input.c, g.window.size * g.window.size)
+        let turned = Storage(uninitializedCount: c * o * taps)
+        for oc in 0..<o {
+            for ic in 0..<c {
+                let src = weight + (oc * c + ic) * taps, dst = turned.pointer + (ic * o + oc) * taps
+                for t in 0..<taps { dst[taps - 1 - t] = src[t] }
+            }
+        }
+        let gradients = ImageBatch(n: g.input.n, c: o, h: g.outputHeight, w: g.outputWidth)
+        let window = Window(size: g.window.size, stride: 1, padding: g.window.size - 1 - g.window.padding)
+        conv2dForward(x: dy, gradients, weight: turned.pointer, bias: nil, outChannels: c, window: window, y: dx,
+                      algorithm: algorithm, threads: threads)
+        withExtendedLifetime(turned) {}
     }
 
     /// dy is (N, O, OH, OW), x is (N, C, H, W); writes dweight (O, C, K, K) and dbias (O).
@@ -71,6 +97,10 @@ extension Kernels {
         case .direct:
             summingSlices(dy: dy, g, dweight: dweight, dbias: dbias, threads: threads) { slices, outputs in
                 conv2dBackwardWeightDirect(dy: dy, x: x, g, slices: slices, outputs: outputs, threads: threads)
+            }
+        case .channelLanes:
+            summingSlices(dy: dy, g, dweight: dweight, dbias: dbias, threads: threads) { slices, outputs in
+                conv2dBackwardWeightChannelLanes(dy: dy, x: x, g, slices: slices, outputs: outputs, threads: threads)
             }
         }
     }

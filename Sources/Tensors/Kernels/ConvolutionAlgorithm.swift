@@ -5,7 +5,12 @@
 ///     reference    yes        yes              yes               Reference.swift, run in Float on one thread
 ///     im2colGEMM   yes        yes              yes               Im2colConvolution.swift
 ///     packed       yes        yes              yes               PackedConvolution.swift
-///     direct       stride 1   no               stride 1          DirectConvolution.swift
+///     direct       stride 1   stride 1         stride 1          DirectConvolution.swift
+///     channelLanes yes        stride 1         yes               ChannelLanesConvolution.swift
+///
+/// With stride 1 the input gradient is itself a forward convolution (of dy, with the kernels
+/// turned 180° and the channel axes swapped: `conv2dBackwardInputAsForward`), so the two
+/// algorithms without an input-gradient kernel of their own have it by their forward kernel.
 ///
 /// `Kernels.conv2dForward`, `conv2dBackwardInput` and `conv2dBackwardWeight` take an
 /// `algorithm:`; nil (the default) lets `chosen(for:_:outChannels:window:)` pick, and that is
@@ -21,8 +26,13 @@ package enum ConvolutionAlgorithm: String, CaseIterable, Sendable {
     /// images, a whole batch at a time.
     case packed
     /// Stride 1 only, no packing: the forward GEMM reads its B operand in place from zero-padded
-    /// images, and the weight gradient keeps its sums in registers. No input gradient.
+    /// images, with output positions in the vector lanes; the weight gradient keeps its sums in
+    /// registers.
     case direct
+    /// Output channels in the vector lanes: 8 output positions (forward) or 8 kernel taps (weight
+    /// gradient) broadcast from the zero-padded image in place, times 32 channels' weights or dy.
+    /// Every lane busy on narrow rows, and any stride.
+    case channelLanes
 
     /// The three passes of a convolution in a training step.
     package enum Pass: String, CaseIterable, Sendable {
@@ -33,35 +43,51 @@ package enum ConvolutionAlgorithm: String, CaseIterable, Sendable {
     package func supports(_ pass: Pass, window: Window) -> Bool {
         switch self {
         case .reference, .im2colGEMM, .packed: true
-        case .direct: pass != .inputGradient && window.stride == 1
+        case .direct: window.stride == 1 && (pass != .inputGradient || window.padding < window.size)
+        case .channelLanes: pass != .inputGradient || (window.stride == 1 && window.padding < window.size)
         }
     }
 
     /// The algorithm the kernels use for `pass` when not told, from the sizes alone, never from
     /// timings: a run takes the same paths, and gets the same bits, every time and for any
-    /// thread count. The thresholds come from the bench (`swift run -c release bench conv`).
+    /// thread count. The rules come from the bench (`swift run -c release bench conv`).
     ///
-    /// - forward: direct for stride 1 when the rows are long enough to fill its vectors (a 1×1
-    ///   convolution's plane is one long row), or when the channels are too few for packing to
-    ///   pay (LeNet's 10-wide rows of 16 channels). A 6×6 map of 256 channels fills 12 of a
-    ///   tile's 32 lanes; the packed GEMM, which runs across images, fills them all.
-    /// - input gradient: packed (direct has none; im2colGEMM is the same GEMM with an extra copy).
-    /// - weight gradient: direct for stride 1. With 32 output channels or more it is GEMM's
-    ///   outer products reading the image in place (`conv2dBackwardWeightTiles`), faster than
-    ///   packed on every bench case (packing col costs a gather per tap and position); with
-    ///   fewer, the dot-product kernel, when the weight matrix is a few GEMM tiles at most
-    ///   (LeNet's first layer is 6×25, a fraction of one 8×32 tile): there GEMM would spend its
-    ///   time packing the long sum's operands, 4× slower on LeNet's first layer.
+    /// - forward: from 32 output channels, whichever of direct and channelLanes fills more of
+    ///   its vector lanes (a row of output positions, or the output channels in blocks of 32),
+    ///   channelLanes on a tie: with its lanes full it ran faster on every bench case but the 1×1
+    ///   one (NiN's 54² plane is one long row for direct, while channelLanes' sum is too short,
+    ///   96 taps, to hide writing its tiles out). Below 32 channels, direct (BN-LeNet's 16
+    ///   channels of 8-wide rows fill half of either; direct's tiles are the cheaper to write
+    ///   out). With stride 2 or more: channelLanes from 32 channels, else packed.
+    /// - input gradient: with stride 1, the forward rule for the convolution it is (see
+    ///   `conv2dBackwardInputAsForward`: its output channels are the layer's input channels);
+    ///   else packed. Also packed for 1×1 (no col2im to save; 5% faster on NiN's) and for fewer
+    ///   than 8 input channels (LeNet's 6 fill 6 of a direct tile's 8 rows; packed 80 against
+    ///   68 GFLOP/s).
+    /// - weight gradient: channelLanes from 32 output channels; below, for stride 1 and a weight
+    ///   matrix of a few GEMM tiles at most (LeNet's first layer is 6×25, a fraction of one
+    ///   8×32 tile), direct's dot products, 4× faster than GEMM there: GEMM would spend its time
+    ///   packing the long sum's operands. Otherwise packed.
     package static func chosen(for pass: Pass, _ input: ImageBatch, outChannels: Int, window: Window) -> ConvolutionAlgorithm {
         let g = ConvGeometry(input, outChannels: outChannels, window: window)
         switch pass {
         case .forward:
-            let flat = window.size == 1 && window.padding == 0
-            return window.stride == 1 && (flat || g.outputWidth >= 10 || outChannels < 32) ? .direct : .packed
+            guard window.stride == 1 else { return outChannels >= 32 ? .channelLanes : .packed }
+            if window.size == 1 && window.padding == 0 { return .direct }
+            let channelFill = Double(outChannels) / Double((outChannels + 31) / 32 * 32)
+            let rowFill = g.outputWidth <= 16
+                ? Double(g.outputWidth) / 16
+                : Double(g.outputWidth) / Double((g.outputWidth + 31) / 32 * 32)
+            return outChannels >= 32 && channelFill >= rowFill ? .channelLanes : .direct
         case .inputGradient:
-            return .packed
+            let flat = window.size == 1 && window.padding == 0
+            guard window.stride == 1 && window.padding < window.size && !flat && input.c >= 8 else { return .packed }
+            let gradients = ImageBatch(n: input.n, c: outChannels, h: g.outputHeight, w: g.outputWidth)
+            let turned = Window(size: window.size, stride: 1, padding: window.size - 1 - window.padding)
+            return chosen(for: .forward, gradients, outChannels: input.c, window: turned)
         case .weightGradient:
-            return window.stride == 1 && (outChannels * g.patch <= 16_384 || outChannels >= 32) ? .direct : .packed
+            if outChannels >= 32 { return .channelLanes }
+            return window.stride == 1 && outChannels * g.patch <= 16_384 ? .direct : .packed
         }
     }
 

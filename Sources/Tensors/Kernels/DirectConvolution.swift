@@ -87,9 +87,6 @@ extension Kernels {
     /// batch, (O, C, K, K), to `outputs(slice)`.
     static func conv2dBackwardWeightDirect(dy: UnsafePointer<Float>, x: UnsafePointer<Float>, _ g: ConvGeometry,
                                            slices: [Range<Int>], outputs: (Int) -> UnsafeMutablePointer<Float>, threads: Int) {
-        if g.outChannels >= 32 {
-            return conv2dBackwardWeightTiles(dy: dy, x: x, g, slices: slices, outputs: outputs, threads: threads)
-        }
         let o = g.outChannels, taps = g.patch
         let layout = PaddedImages(g)
         let (oh, ow) = (layout.outputHeight, layout.outputWidth)
@@ -185,112 +182,11 @@ extension Kernels {
     }
 }
 
-/// The stride-1 weight gradient as GEMM's outer products, for 32 output channels or more.
-///
-/// dwᵀ[(c, ki, kj), o] = Σ over positions of xpad[c, oy + ki, ox + kj] · dy[o, oy, ox]: a
-/// product whose sum runs over the output positions. Its 8×32 register tile holds 8 kernel taps
-/// by 32 output channels; each step broadcasts the 8 taps' values at one position, read in place
-/// from the zero-padded image, and multiplies them by the 32 channels' dy at that position, read
-/// from a copy of dy transposed once per image (channels innermost, in blocks of 32). Packing
-/// col's panels, as the packed GEMM does, costs a scalar gather per tap and position, which
-/// with only O multiply-adds to share it was a quarter to a half of the packed weight
-/// gradient's time at O = 128 and 64.
-extension Kernels {
-    static func conv2dBackwardWeightTiles(dy: UnsafePointer<Float>, x: UnsafePointer<Float>, _ g: ConvGeometry,
-                                          slices: [Range<Int>], outputs: (Int) -> UnsafeMutablePointer<Float>, threads: Int) {
-        let o = g.outChannels, taps = g.patch
-        let layout = PaddedImages(g)
-        let (oh, ow) = (layout.outputHeight, layout.outputWidth)
-        let positions = oh * ow
-        let channelBlocks = (o + 31) / 32, tapBlocks = (taps + 7) / 8
-        let perThread = Parallel.split(slices.count, parts: threads)
-        Parallel.run(perThread.count) { t in
-            let padded = Storage(zeros: layout.image)
-            // dy of one image as [channel block][position][32 channels], zeros past channel o.
-            let dyT = Storage(zeros: channelBlocks * positions * 32)
-            // The sums, tile by tile: [channel block][tap block][8 taps][32 channels].
-            let sums = Storage(uninitializedCount: channelBlocks * tapBlocks * 256)
-            for s in perThread[t] {
-                sums.pointer.update(repeating: 0, count: channelBlocks * tapBlocks * 256)
-                for image in slices[s] {
-                    layout.copy(x + image * g.input.image, into: padded.pointer)
-                    let gradient = dy + image * g.outputImage
-                    for oc in 0..<o {
-                        let src = gradient + oc * positions
-                        let dst = dyT.pointer + (oc / 32) * positions * 32 + oc % 32
-                        for q in 0..<positions { dst[q &* 32] = src[q] }
-                    }
-                    for cb in 0..<channelBlocks {
-                        let channels = UnsafePointer(dyT.pointer + cb * positions * 32)
-                        for tb in 0..<tapBlocks {
-                            // Missing taps of the last block read tap 0 again; their sums are dropped.
-                            let first = tb * 8, count = min(8, taps - first)
-                            let offset = { (r: Int) in layout.tapOffsets.pointer[first + (r < count ? r : 0)] }
-                            weightGradientTile(
-                                x: padded.pointer, offsets: (offset(0), offset(1), offset(2), offset(3),
-                                                             offset(4), offset(5), offset(6), offset(7)),
-                                rows: oh, columns: ow, paddedWidth: layout.paddedWidth, dy: channels,
-                                tile: sums.pointer + (cb * tapBlocks + tb) * 256)
-                        }
-                    }
-                }
-                let out = outputs(s)
-                for oc in 0..<o {
-                    let (cb, lane) = (oc / 32, oc % 32)
-                    for tap in 0..<taps {
-                        out[oc * taps + tap] = sums.pointer[((cb * tapBlocks + tap / 8) * 8 + tap % 8) * 32 + lane]
-                    }
-                }
-            }
-            withExtendedLifetime((padded, dyT, sums)) {}
-        }
-        withExtendedLifetime(layout) {}
-    }
-
-    /// Adds Σ over one image's positions of xpad[tap r] · dy[channels] to the 8×32 `tile`.
-    @inline(__always)
-    static func weightGradientTile(x: UnsafePointer<Float>, offsets: (Int, Int, Int, Int, Int, Int, Int, Int),
-                                   rows: Int, columns: Int, paddedWidth: Int, dy: UnsafePointer<Float>,
-                                   tile: UnsafeMutablePointer<Float>) {
-        typealias V = SIMD16<Float>
-        let t = UnsafeMutableRawPointer(tile)
-        @inline(__always) func load(_ r: Int, _ half: Int) -> V { t.load(fromByteOffset: (r * 32 + half * 16) * 4, as: V.self) }
-        var c00 = load(0, 0), c01 = load(0, 1), c10 = load(1, 0), c11 = load(1, 1)
-        var c20 = load(2, 0), c21 = load(2, 1), c30 = load(3, 0), c31 = load(3, 1)
-        var c40 = load(4, 0), c41 = load(4, 1), c50 = load(5, 0), c51 = load(5, 1)
-        var c60 = load(6, 0), c61 = load(6, 1), c70 = load(7, 0), c71 = load(7, 1)
-        let (x0, x1, x2, x3) = (x + offsets.0, x + offsets.1, x + offsets.2, x + offsets.3)
-        let (x4, x5, x6, x7) = (x + offsets.4, x + offsets.5, x + offsets.6, x + offsets.7)
-        for oy in 0..<rows {
-            let row = oy &* paddedWidth
-            let d = UnsafeRawPointer(dy + oy &* columns &* 32)
-            for ox in 0..<columns {
-                let b0 = d.loadUnaligned(fromByteOffset: ox &* 128, as: V.self)
-                let b1 = d.loadUnaligned(fromByteOffset: ox &* 128 &+ 64, as: V.self)
-                let i = row &+ ox
-                var av = V(repeating: x0[i]); c00.addProduct(av, b0); c01.addProduct(av, b1)
-                av = V(repeating: x1[i]); c10.addProduct(av, b0); c11.addProduct(av, b1)
-                av = V(repeating: x2[i]); c20.addProduct(av, b0); c21.addProduct(av, b1)
-                av = V(repeating: x3[i]); c30.addProduct(av, b0); c31.addProduct(av, b1)
-                av = V(repeating: x4[i]); c40.addProduct(av, b0); c41.addProduct(av, b1)
-                av = V(repeating: x5[i]); c50.addProduct(av, b0); c51.addProduct(av, b1)
-                av = V(repeating: x6[i]); c60.addProduct(av, b0); c61.addProduct(av, b1)
-                av = V(repeating: x7[i]); c70.addProduct(av, b0); c71.addProduct(av, b1)
-            }
-        }
-        @inline(__always) func store(_ r: Int, _ lo: V, _ hi: V) {
-            t.storeBytes(of: lo, toByteOffset: r * 128, as: V.self)
-            t.storeBytes(of: hi, toByteOffset: r * 128 + 64, as: V.self)
-        }
-        store(0, c00, c01); store(1, c10, c11); store(2, c20, c21); store(3, c30, c31)
-        store(4, c40, c41); store(5, c50, c51); store(6, c60, c61); store(7, c70, c71)
-    }
-}
-
 /// Images copied into zero-padded planes for the direct kernels, so that every kernel tap of
 /// every output reads memory without a bounds check: p zero rows and columns around each plane,
-/// plus slack so that full 16-lane loads past the end of a row (or two rows on) stay inside.
-/// A 1×1 convolution without padding treats each whole plane as one long row.
+/// plus, for kernels that load 16 outputs of a row at once (`rowVectors`), slack so that such
+/// loads past the end of a row (or two rows on) stay inside. A 1×1 convolution without padding
+/// treats each whole plane as one long row.
 struct PaddedImages {
     let geometry: ConvGeometry
     let inputHeight: Int, inputWidth: Int, outputHeight: Int, outputWidth: Int
@@ -298,14 +194,14 @@ struct PaddedImages {
     /// Offset of every kernel tap (c, ki, kj) in a padded image, in GEMM's k order.
     let tapOffsets: IntBuffer
 
-    init(_ g: ConvGeometry) {
+    init(_ g: ConvGeometry, rowVectors: Bool = true) {
         geometry = g
         let (k, p) = (g.window.size, g.window.padding)
-        let flat = k == 1 && p == 0
+        let flat = k == 1 && p == 0 && g.window.stride == 1
         (outputHeight, outputWidth) = flat ? (1, g.outputPlane) : (g.outputHeight, g.outputWidth)
         (inputHeight, inputWidth) = flat ? (1, g.input.plane) : (g.input.h, g.input.w)
-        paddedWidth = inputWidth + 2 * p + 32
-        paddedPlane = paddedWidth * (inputHeight + 2 * p + 2)
+        paddedWidth = inputWidth + 2 * p + (rowVectors ? 32 : 0)
+        paddedPlane = paddedWidth * (inputHeight + 2 * p + (rowVectors ? 2 : 0))
         tapOffsets = IntBuffer(count: g.patch)
         for c in 0..<g.input.c {
             for ki in 0..<k {

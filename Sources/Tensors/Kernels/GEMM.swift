@@ -239,35 +239,64 @@ extension Kernels {
     @inline(__always)
     static func microkernel8x32(kc: Int, a: UnsafePointer<Float>, c: UnsafeMutablePointer<Float>, ldc: Int,
                                 accumulate: Bool, secondHalf: Int, b: (Int) -> UnsafeRawPointer) {
-        typealias V = SIMD16<Float>
-        var c00 = V(), c01 = V(), c10 = V(), c11 = V(), c20 = V(), c21 = V(), c30 = V(), c31 = V()
-        var c40 = V(), c41 = V(), c50 = V(), c51 = V(), c60 = V(), c61 = V(), c70 = V(), c71 = V()
+        var tile = Tile8x32()
         var ap = a
         for q in 0..<kc {
             let bp = b(q)
-            let b0 = bp.loadUnaligned(as: V.self)
-            let b1 = bp.loadUnaligned(fromByteOffset: secondHalf, as: V.self)
-            var av = V(repeating: ap[0]); c00.addProduct(av, b0); c01.addProduct(av, b1)
-            av = V(repeating: ap[1]); c10.addProduct(av, b0); c11.addProduct(av, b1)
-            av = V(repeating: ap[2]); c20.addProduct(av, b0); c21.addProduct(av, b1)
-            av = V(repeating: ap[3]); c30.addProduct(av, b0); c31.addProduct(av, b1)
-            av = V(repeating: ap[4]); c40.addProduct(av, b0); c41.addProduct(av, b1)
-            av = V(repeating: ap[5]); c50.addProduct(av, b0); c51.addProduct(av, b1)
-            av = V(repeating: ap[6]); c60.addProduct(av, b0); c61.addProduct(av, b1)
-            av = V(repeating: ap[7]); c70.addProduct(av, b0); c71.addProduct(av, b1)
+            tile.addOuterProduct((ap[0], ap[1], ap[2], ap[3], ap[4], ap[5], ap[6], ap[7]),
+                                 bp.loadUnaligned(as: Tile8x32.V.self),
+                                 bp.loadUnaligned(fromByteOffset: secondHalf, as: Tile8x32.V.self))
             ap += 8
         }
-        @inline(__always) func store(_ row: Int, _ lo: V, _ hi: V) {
-            let p = UnsafeMutableRawPointer(c + row * ldc)
-            if accumulate {
-                p.storeBytes(of: p.loadUnaligned(as: V.self) + lo, as: V.self)
-                p.storeBytes(of: p.loadUnaligned(fromByteOffset: 64, as: V.self) + hi, toByteOffset: 64, as: V.self)
+        tile.store(to: UnsafeMutableRawPointer(c), rowBytes: ldc &* 4, adding: accumulate)
+    }
+}
+
+/// The 8×32 block of sums that GEMM's microkernel and the convolutions' tiles keep in registers
+/// (16 of Zen 4's 32 vector registers): row r is (c[r]0, c[r]1), 32 lanes.
+struct Tile8x32 {
+    typealias V = SIMD16<Float>
+    var c00 = V(), c01 = V(), c10 = V(), c11 = V(), c20 = V(), c21 = V(), c30 = V(), c31 = V()
+    var c40 = V(), c41 = V(), c50 = V(), c51 = V(), c60 = V(), c61 = V(), c70 = V(), c71 = V()
+
+    @inline(__always) init() {}
+
+    /// The sums stored at `p`, row r at `r · rowBytes`.
+    @inline(__always) init(loading p: UnsafeRawPointer, rowBytes: Int) {
+        @inline(__always) func row(_ r: Int) -> (V, V) {
+            (p.loadUnaligned(fromByteOffset: r &* rowBytes, as: V.self), p.loadUnaligned(fromByteOffset: r &* rowBytes &+ 64, as: V.self))
+        }
+        (c00, c01) = row(0); (c10, c11) = row(1); (c20, c21) = row(2); (c30, c31) = row(3)
+        (c40, c41) = row(4); (c50, c51) = row(5); (c60, c61) = row(6); (c70, c71) = row(7)
+    }
+
+    /// Adds a · (b0, b1): row r gains a.r times the 32 values, one broadcast and two fused
+    /// multiply-adds per row.
+    @inline(__always)
+    mutating func addOuterProduct(_ a: (Float, Float, Float, Float, Float, Float, Float, Float), _ b0: V, _ b1: V) {
+        var av = V(repeating: a.0); c00.addProduct(av, b0); c01.addProduct(av, b1)
+        av = V(repeating: a.1); c10.addProduct(av, b0); c11.addProduct(av, b1)
+        av = V(repeating: a.2); c20.addProduct(av, b0); c21.addProduct(av, b1)
+        av = V(repeating: a.3); c30.addProduct(av, b0); c31.addProduct(av, b1)
+        av = V(repeating: a.4); c40.addProduct(av, b0); c41.addProduct(av, b1)
+        av = V(repeating: a.5); c50.addProduct(av, b0); c51.addProduct(av, b1)
+        av = V(repeating: a.6); c60.addProduct(av, b0); c61.addProduct(av, b1)
+        av = V(repeating: a.7); c70.addProduct(av, b0); c71.addProduct(av, b1)
+    }
+
+    /// Writes the sums to `p` (or adds them to what is there), row r at `r · rowBytes`.
+    @inline(__always) func store(to p: UnsafeMutableRawPointer, rowBytes: Int, adding: Bool = false) {
+        @inline(__always) func row(_ r: Int, _ lo: V, _ hi: V) {
+            let at = r &* rowBytes
+            if adding {
+                p.storeBytes(of: p.loadUnaligned(fromByteOffset: at, as: V.self) + lo, toByteOffset: at, as: V.self)
+                p.storeBytes(of: p.loadUnaligned(fromByteOffset: at &+ 64, as: V.self) + hi, toByteOffset: at &+ 64, as: V.self)
             } else {
-                p.storeBytes(of: lo, as: V.self)
-                p.storeBytes(of: hi, toByteOffset: 64, as: V.self)
+                p.storeBytes(of: lo, toByteOffset: at, as: V.self)
+                p.storeBytes(of: hi, toByteOffset: at &+ 64, as: V.self)
             }
         }
-        store(0, c00, c01); store(1, c10, c11); store(2, c20, c21); store(3, c30, c31)
-        store(4, c40, c41); store(5, c50, c51); store(6, c60, c61); store(7, c70, c71)
+        row(0, c00, c01); row(1, c10, c11); row(2, c20, c21); row(3, c30, c31)
+        row(4, c40, c41); row(5, c50, c51); row(6, c60, c61); row(7, c70, c71)
     }
 }

@@ -1,0 +1,202 @@
+/// Convolution forward with the output channels in the vector lanes, for any stride.
+///
+/// The direct kernel puts 32 outputs of one or two rows in a tile's lanes, so a row narrower
+/// than its vectors leaves lanes idle: a 12-wide row fills 12 of 16, a 6-wide one 6. Here a
+/// tile is 8 output positions by 32 output channels: each step broadcasts the padded image's
+/// values at the 8 positions for one kernel tap, read in place, and multiplies them by that
+/// tap's weights for the 32 channels, packed once as a (tap, channel) matrix. The positions can
+/// be any 8 of the plane, so rows of any width, and any stride, fill every lane; only the
+/// channels past a multiple of 32 and the last positions of a plane are wasted.
+///
+/// y[i, o, pos] = Σ over taps of xpad[i, pos·stride + tap] · w[o, tap]: each output's sum runs
+/// over the taps in order, in registers, whatever the thread count.
+extension Kernels {
+    /// x is (N, C, H, W), weight is (O, C, K, K), bias is (O) or nil; writes y, (N, O, OH, OW).
+    static func conv2dForwardChannelLanes(
+        x: UnsafePointer<Float>, _ g: ConvGeometry, weight: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
+        y: UnsafeMutablePointer<Float>, threads: Int
+    ) {
+        let o = g.outChannels, taps = g.patch, plane = g.outputPlane
+        let layout = PaddedImages(g, rowVectors: false)
+        let s = g.window.stride
+        // Tiles run over the positions of a group of images padded side by side, so that small
+        // planes fill them too (a 3×3 plane alone fills 9 of 2 tiles' 16 slots; 8 planes, 72 of 72).
+        let group = imagesPerTileGroup(plane: plane, images: g.input.n, paddedImage: layout.image)
+        let positions = group * plane, tiles = (positions + 7) / 8
+        // Where each position's receptive field starts among the group's padded images; the last
+        // tile's missing positions read position 0 again, and are dropped.
+        let starts = IntBuffer(count: tiles * 8)
+        for q in 0..<tiles * 8 {
+            let (image, position) = q < positions ? (q / plane, q % plane) : (0, 0)
+            starts.pointer[q] = image * layout.image
+                + (position / layout.outputWidth * s) * layout.paddedWidth + position % layout.outputWidth * s
+        }
+        // The weights as the (tap, channel) matrix wᵀ, in 32-channel slivers: [block][tap][32].
+        let channelBlocks = (o + 31) / 32
+        let packedWeight = Storage(uninitializedCount: channelBlocks * 32 * taps)
+        packB(transB: true, b: weight, ldb: taps, row: 0, col: 0, kc: taps, nc: o, into: packedWeight.pointer)
+
+        let groups = (g.input.n + group - 1) / group
+        let work = groups * channelBlocks
+        let ranges = Parallel.split(work, parts: min(threads, max(1, work * 32 * positions * taps / 50_000)))
+        Parallel.run(ranges.count) { t in
+            let padded = Storage(zeros: group * layout.image)
+            let tile = Storage(uninitializedCount: 8 * 32)
+            var paddedGroup = -1
+            for item in ranges[t] {
+                let groupIndex = item / channelBlocks, block = item % channelBlocks
+                let firstImage = groupIndex * group, images = min(group, g.input.n - firstImage)
+                if groupIndex != paddedGroup {
+                    for i in 0..<images {
+                        layout.copy(x + (firstImage + i) * g.input.image, into: padded.pointer + i * layout.image)
+                    }
+                    paddedGroup = groupIndex
+                }
+                let weights = UnsafeRawPointer(packedWeight.pointer + block * 32 * taps)
+                let channels = min(32, o - block * 32)
+                let out = y + (firstImage * o + block * 32) * plane
+                for first in stride(from: 0, to: images * plane, by: 8) {
+                    let at = starts.pointer + first, xp = UnsafePointer(padded.pointer)
+                    channelLanesTile(
+                        taps: taps, tapOffsets: layout.tapOffsets.pointer, weights: weights,
+                        x: (xp + at[0], xp + at[1], xp + at[2], xp + at[3], xp + at[4], xp + at[5], xp + at[6], xp + at[7]),
+                        tile: tile.pointer)
+                    for r in 0..<min(8, images * plane - first) {
+                        let (image, position) = ((first + r) / plane, (first + r) % plane)
+                        let dst = out + image * o * plane + position
+                        for lane in 0..<channels {
+                            dst[lane &* plane] = tile.pointer[r &* 32 &+ lane] + (bias?[block * 32 + lane] ?? 0)
+                        }
+                    }
+                }
+            }
+            withExtendedLifetime((padded, tile)) {}
+        }
+        withExtendedLifetime((layout, starts, packedWeight)) {}
+    }
+
+    /// How many images' planes one run of 8-position tiles covers: the count up to 16 (and
+    /// about 1 MB of padded images) whose positions fill the tiles best, the smallest on a tie.
+    static func imagesPerTileGroup(plane: Int, images: Int, paddedImage: Int) -> Int {
+        var best = 1, bestFill = 0.0
+        for group in 1...max(1, min(16, images, (1 << 18) / max(paddedImage, 1))) {
+            let fill = Double(group * plane) / Double((group * plane + 7) / 8 * 8)
+            if fill > bestFill + 1e-9 { (best, bestFill) = (group, fill) }
+        }
+        return best
+    }
+
+    /// Writes to `tile` ([8 positions][32 channels]) Σ over taps q of x_r[tapOffsets[q]] ·
+    /// weights[q][channel], with sixteen 16-lane sums in registers.
+    @inline(__always)
+    static func channelLanesTile(
+        taps: Int, tapOffsets: UnsafePointer<Int>, weights: UnsafeRawPointer,
+        x: (UnsafePointer<Float>, UnsafePointer<Float>, UnsafePointer<Float>, UnsafePointer<Float>,
+            UnsafePointer<Float>, UnsafePointer<Float>, UnsafePointer<Float>, UnsafePointer<Float>),
+        tile: UnsafeMutablePointer<Float>
+    ) {
+        var sums = Tile8x32()
+        let (x0, x1, x2, x3, x4, x5, x6, x7) = x
+        for q in 0..<taps {
+            let i = tapOffsets[q]
+            sums.addOuterProduct((x0[i], x1[i], x2[i], x3[i], x4[i], x5[i], x6[i], x7[i]),
+                                 weights.loadUnaligned(fromByteOffset: q &* 128, as: Tile8x32.V.self),
+                                 weights.loadUnaligned(fromByteOffset: q &* 128 &+ 64, as: Tile8x32.V.self))
+        }
+        sums.store(to: UnsafeMutableRawPointer(tile), rowBytes: 128)
+    }
+}
+
+/// The weight gradient with the output channels in the vector lanes, as GEMM's outer products.
+///
+/// dwᵀ[(c, ki, kj), o] = Σ over positions of xpad[c, oy·s + ki, ox·s + kj] · dy[o, oy, ox]: a
+/// product whose sum runs over the output positions. Its 8×32 register tile holds 8 kernel taps
+/// by 32 output channels; each step broadcasts the 8 taps' values at one position, read in place
+/// from the zero-padded image, and multiplies them by the 32 channels' dy at that position, read
+/// from a copy of dy transposed once per image (channels innermost, in blocks of 32). Packing
+/// col's panels, as the packed GEMM does, costs a scalar gather per tap and position, which
+/// with only O multiply-adds to share it was a quarter to a half of the packed weight
+/// gradient's time at O = 128 and 64.
+extension Kernels {
+    static func conv2dBackwardWeightChannelLanes(dy: UnsafePointer<Float>, x: UnsafePointer<Float>, _ g: ConvGeometry,
+                                          slices: [Range<Int>], outputs: (Int) -> UnsafeMutablePointer<Float>, threads: Int) {
+        let o = g.outChannels, taps = g.patch
+        let layout = PaddedImages(g, rowVectors: false)
+        let (oh, ow) = (layout.outputHeight, layout.outputWidth)
+        let positions = oh * ow
+        let channelBlocks = (o + 31) / 32, tapBlocks = (taps + 7) / 8
+        // Images per call of the tile: enough that a small plane's few positions (9 for 3×3)
+        // still make a long sum between the tile's loads and stores.
+        let group = max(1, min(16, 128 / positions))
+        let perThread = Parallel.split(slices.count, parts: threads)
+        Parallel.run(perThread.count) { t in
+            let padded = Storage(zeros: group * layout.image)
+            // dy of a group of images as [channel block][image][position][32 channels], zeros
+            // past channel o.
+            let dyT = Storage(zeros: channelBlocks * group * positions * 32)
+            // The sums, tile by tile: [channel block][tap block][8 taps][32 channels].
+            let sums = Storage(uninitializedCount: channelBlocks * tapBlocks * 256)
+            for s in perThread[t] {
+                sums.pointer.update(repeating: 0, count: channelBlocks * tapBlocks * 256)
+                for firstImage in stride(from: slices[s].lowerBound, to: slices[s].upperBound, by: group) {
+                    let images = min(group, slices[s].upperBound - firstImage)
+                    for i in 0..<images {
+                        layout.copy(x + (firstImage + i) * g.input.image, into: padded.pointer + i * layout.image)
+                        let gradient = dy + (firstImage + i) * g.outputImage
+                        for oc in 0..<o {
+                            let src = gradient + oc * positions
+                            let dst = dyT.pointer + ((oc / 32) * group + i) * positions * 32 + oc % 32
+                            for q in 0..<positions { dst[q &* 32] = src[q] }
+                        }
+                    }
+                    for cb in 0..<channelBlocks {
+                        let channels = UnsafePointer(dyT.pointer + cb * group * positions * 32)
+                        for tb in 0..<tapBlocks {
+                            // Missing taps of the last block read tap 0 again; their sums are dropped.
+                            let first = tb * 8, count = min(8, taps - first)
+                            let offset = { (r: Int) in layout.tapOffsets.pointer[first + (r < count ? r : 0)] }
+                            weightGradientTile(
+                                x: padded.pointer, offsets: (offset(0), offset(1), offset(2), offset(3),
+                                                             offset(4), offset(5), offset(6), offset(7)),
+                                images: images, paddedImage: layout.image,
+                                rows: oh, columns: ow, stride: g.window.stride, paddedWidth: layout.paddedWidth, dy: channels,
+                                tile: sums.pointer + (cb * tapBlocks + tb) * 256)
+                        }
+                    }
+                }
+                let out = outputs(s)
+                for oc in 0..<o {
+                    let (cb, lane) = (oc / 32, oc % 32)
+                    for tap in 0..<taps {
+                        out[oc * taps + tap] = sums.pointer[((cb * tapBlocks + tap / 8) * 8 + tap % 8) * 32 + lane]
+                    }
+                }
+            }
+            withExtendedLifetime((padded, dyT, sums)) {}
+        }
+        withExtendedLifetime(layout) {}
+    }
+
+    /// Adds Σ over the positions of `images` padded images of xpad[tap r] · dy[channels] to the
+    /// 8×32 `tile`, image after image.
+    @inline(__always)
+    static func weightGradientTile(x: UnsafePointer<Float>, offsets: (Int, Int, Int, Int, Int, Int, Int, Int),
+                                   images: Int, paddedImage: Int, rows: Int, columns: Int, stride: Int, paddedWidth: Int,
+                                   dy: UnsafePointer<Float>, tile: UnsafeMutablePointer<Float>) {
+        var sums = Tile8x32(loading: UnsafeRawPointer(tile), rowBytes: 128)
+        let (x0, x1, x2, x3) = (x + offsets.0, x + offsets.1, x + offsets.2, x + offsets.3)
+        let (x4, x5, x6, x7) = (x + offsets.4, x + offsets.5, x + offsets.6, x + offsets.7)
+        for line in 0..<images &* rows {
+            let (image, oy) = line.quotientAndRemainder(dividingBy: rows)
+            let row = image &* paddedImage &+ oy &* stride &* paddedWidth
+            let d = UnsafeRawPointer(dy + line &* columns &* 32)
+            for ox in 0..<columns {
+                let i = row &+ ox &* stride
+                sums.addOuterProduct((x0[i], x1[i], x2[i], x3[i], x4[i], x5[i], x6[i], x7[i]),
+                                     d.loadUnaligned(fromByteOffset: ox &* 128, as: Tile8x32.V.self),
+                                     d.loadUnaligned(fromByteOffset: ox &* 128 &+ 64, as: Tile8x32.V.self))
+            }
+        }
+        sums.store(to: UnsafeMutableRawPointer(tile), rowBytes: 128)
+    }
+}
