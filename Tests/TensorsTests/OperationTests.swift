@@ -30,6 +30,37 @@ import TestSupport
         #expect(result.passed, "\(result)")
     }
 
+    /// The max-pool kernel's winners against one window at a time, on values with many ties
+    /// (drawn from 0, 1, 2) and NaNs: the first of equal maxima wins, NaN never does.
+    @Test(arguments: poolCases + [([2, 3, 9, 40], 3, 1, 1), ([1, 2, 13, 37], 3, 2, 1)])
+    func maxPoolKeepsTheFirstOfEqualMaxima(_ t: (shape: Shape, k: Int, stride: Int, padding: Int)) {
+        let input = ImageBatch(t.shape), window = Window(size: t.k, stride: t.stride, padding: t.padding)
+        let g = RandomGenerator(seed: 8)
+        let x: [Float] = (0..<t.shape.count).map { _ in
+            let draw = g.uniform(0, 3.2)
+            return draw >= 3 ? .nan : draw.rounded(.down)
+        }
+        let (oh, ow) = (window.outputSize(input.h), window.outputSize(input.w))
+        var y = [Float](repeating: 0, count: input.n * input.c * oh * ow), argmax = [Int32](repeating: -1, count: y.count)
+        Kernels.maxPoolForward(x, input, window: window, &y, argmax: &argmax, threads: 2)
+        for plane in 0..<(input.n * input.c) {
+            for oy in 0..<oh {
+                for ox in 0..<ow {
+                    var best = -Float.infinity, winner: Int? = nil
+                    for iy in (oy * t.stride - t.padding)..<(oy * t.stride - t.padding + t.k) where iy >= 0 && iy < input.h {
+                        for ix in (ox * t.stride - t.padding)..<(ox * t.stride - t.padding + t.k) where ix >= 0 && ix < input.w {
+                            if winner == nil { winner = iy * input.w + ix }
+                            let v = x[plane * input.plane + iy * input.w + ix]
+                            if v > best { (best, winner) = (v, iy * input.w + ix) }
+                        }
+                    }
+                    let o = plane * oh * ow + oy * ow + ox
+                    #expect(y[o] == best && argmax[o] == Int32(winner!), "plane \(plane), output (\(oy), \(ox))")
+                }
+            }
+        }
+    }
+
     @Test(arguments: poolCases)
     func avgPoolGradient(_ t: (shape: Shape, k: Int, stride: Int, padding: Int)) throws {
         let window = Window(size: t.k, stride: t.stride, padding: t.padding)

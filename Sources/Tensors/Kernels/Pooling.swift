@@ -12,6 +12,9 @@ extension Kernels {
     ) {
         let (h, w, k, s, p) = (input.h, input.w, window.size, window.stride, window.padding)
         let (oh, ow) = (window.outputSize(h), window.outputSize(w))
+        if s == 1 && p < k {
+            return maxPoolForwardStride1(x, input, window: window, y, argmax: argmax, threads: threads)
+        }
         forPlanes(input.n * input.c, work: oh * ow * k * k, threads: threads) { plane in
             let xp = x + plane * h * w, yp = y + plane * oh * ow, ap = argmax + plane * oh * ow
             for oy in 0..<oh {
@@ -27,6 +30,67 @@ extension Kernels {
                     yp[oy * ow + ox] = best
                     ap[oy * ow + ox] = Int32(bestIndex)
                 }
+            }
+        }
+    }
+
+    /// Stride 1 (GoogLeNet's 3×3 pools beside its convolutions, on planes as small as 3×3): the
+    /// plane is copied inside a border of −∞, and output (oy, ox) is flat position oy·pw + ox of
+    /// the padded plane (pw its width), so every window cell (ki, kj) is one run of vector
+    /// compares over all the flat positions at offset ki·pw + kj. Positions in the border columns
+    /// are computed and dropped. Each lane keeps the number of the cell that won, taken in the
+    /// window's order with a strict compare, so the first of equal maxima wins, as in the
+    /// general loop; when nothing beats −∞ the winner is the first cell inside the image.
+    static func maxPoolForwardStride1(
+        _ x: UnsafePointer<Float>, _ input: ImageBatch, window: Window,
+        _ y: UnsafeMutablePointer<Float>, argmax: UnsafeMutablePointer<Int32>, threads: Int
+    ) {
+        typealias V = SIMD16<Float>
+        typealias I = SIMD16<Int32>
+        let (h, w, k, p) = (input.h, input.w, window.size, window.padding)
+        let (oh, ow) = (window.outputSize(h), window.outputSize(w))
+        let (pw, ph) = (w + 2 * p, h + 2 * p)
+        let vectors = ((oh - 1) * pw + ow + 15) / 16
+        // Loads of the last vectors run up to 15 floats past the padded plane, into more −∞.
+        let paddedCount = max(ph * pw, (k - 1) * (pw + 1) + vectors * 16)
+        forPlanes(input.n * input.c, work: oh * ow * k * k, threads: threads) { plane in
+            withUnsafeTemporaryAllocation(of: Float.self, capacity: paddedCount + vectors * 16) { scratch in
+            withUnsafeTemporaryAllocation(of: Int32.self, capacity: vectors * 16) { cells in
+                let padded = scratch.baseAddress!, best = padded + paddedCount, cell = cells.baseAddress!
+                padded.update(repeating: -.infinity, count: paddedCount)
+                let xp = x + plane * h * w
+                for r in 0..<h { (padded + (r + p) * pw + p).update(from: xp + r * w, count: w) }
+                let (values, bests, winners) = (UnsafeRawPointer(padded), UnsafeMutableRawPointer(best), UnsafeMutableRawPointer(cell))
+                for v in 0..<vectors {
+                    bests.storeBytes(of: V(repeating: -.infinity), toByteOffset: v &* 64, as: V.self)
+                    winners.storeBytes(of: I(repeating: -1), toByteOffset: v &* 64, as: I.self)
+                }
+                for ki in 0..<k {
+                    for kj in 0..<k {
+                        let offset = (ki * pw + kj) * 4, number = I(repeating: Int32(ki * k + kj))
+                        for v in 0..<vectors {
+                            let value = values.loadUnaligned(fromByteOffset: offset &+ v &* 64, as: V.self)
+                            var b = bests.loadUnaligned(fromByteOffset: v &* 64, as: V.self)
+                            var c = winners.loadUnaligned(fromByteOffset: v &* 64, as: I.self)
+                            let better = value .> b
+                            b.replace(with: value, where: better)
+                            c.replace(with: number, where: better)
+                            bests.storeBytes(of: b, toByteOffset: v &* 64, as: V.self)
+                            winners.storeBytes(of: c, toByteOffset: v &* 64, as: I.self)
+                        }
+                    }
+                }
+                let yp = y + plane * oh * ow, ap = argmax + plane * oh * ow
+                for oy in 0..<oh {
+                    for ox in 0..<ow {
+                        let j = oy * pw + ox, number = Int(cell[j])
+                        yp[oy * ow + ox] = best[j]
+                        ap[oy * ow + ox] = Int32(number < 0
+                            ? max(oy - p, 0) * w + max(ox - p, 0)
+                            : (oy + number / k - p) * w + ox + number % k - p)
+                    }
+                }
+            }
             }
         }
     }
