@@ -88,7 +88,13 @@ extension Kernels {
 
     /// Writes to `tile` ([8 positions][32 channels]) Σ over taps q of x_r[tapOffsets[q]] ·
     /// weights[q][channel], with sixteen 16-lane sums in registers.
-    @inline(__always)
+    ///
+    /// Not inlined, and optimized for size so that LLVM does not unroll the loop: unrolled twice
+    /// (as it was, inlined or not) it kept the next step's broadcasts alive across this one's and
+    /// spilled two vectors a step to the stack (objdump); as one call per tile (27 to 3,456 steps
+    /// of 16 multiply-adds each) the loop is 1 offset load, 2 weight loads, 8 broadcasts and 16
+    /// FMAs, all in registers.
+    @inline(never) @_optimize(size)
     static func channelLanesTile(
         taps: Int, tapOffsets: UnsafePointer<Int>, weights: UnsafeRawPointer,
         x: (UnsafePointer<Float>, UnsafePointer<Float>, UnsafePointer<Float>, UnsafePointer<Float>,
