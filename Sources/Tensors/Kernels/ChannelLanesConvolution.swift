@@ -41,7 +41,7 @@ extension Kernels {
         let ranges = Parallel.split(work, parts: min(threads, max(1, work * 32 * positions * taps / 50_000)))
         Parallel.run(ranges.count) { t in
             let padded = Storage(zeros: group * layout.image)
-            let tile = Storage(uninitializedCount: 8 * 32)
+            let tile = Storage(uninitializedCount: 8 * 32), blockBias = Storage(uninitializedCount: 32)
             var paddedGroup = -1
             for item in ranges[t] {
                 let groupIndex = item / channelBlocks, block = item % channelBlocks
@@ -54,6 +54,8 @@ extension Kernels {
                 }
                 let weights = UnsafeRawPointer(packedWeight.pointer + block * 32 * taps)
                 let channels = min(32, o - block * 32)
+                // The block's biases once, not an optional lookup per output written.
+                for lane in 0..<channels { blockBias.pointer[lane] = bias?[block * 32 + lane] ?? 0 }
                 let out = y + (firstImage * o + block * 32) * plane
                 for first in stride(from: 0, to: images * plane, by: 8) {
                     let at = starts.pointer + first, xp = UnsafePointer(padded.pointer)
@@ -65,12 +67,12 @@ extension Kernels {
                         let (image, position) = ((first + r) / plane, (first + r) % plane)
                         let dst = out + image * o * plane + position
                         for lane in 0..<channels {
-                            dst[lane &* plane] = tile.pointer[r &* 32 &+ lane] + (bias?[block * 32 + lane] ?? 0)
+                            dst[lane &* plane] = tile.pointer[r &* 32 &+ lane] + blockBias.pointer[lane]
                         }
                     }
                 }
             }
-            withExtendedLifetime((padded, tile)) {}
+            withExtendedLifetime((padded, tile, blockBias)) {}
         }
         withExtendedLifetime((layout, starts, packedWeight)) {}
     }
