@@ -9,7 +9,7 @@ struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Speed of the kernels and the networks on this machine (run with -c release).",
-        discussion: "Cases: gemm, conv, net, memory (filter by any word of their names). Figures are medians of repeated runs after a warm-up.")
+        discussion: "Cases: gemm, conv, pool, net, memory (filter by any word of their names). Figures are medians of repeated runs after a warm-up.")
 
     @Option(help: "Threads for the kernels (default: all cores).") var threads = ProcessInfo.processInfo.activeProcessorCount
     @Option(help: "Also write the results to this JSON file.") var json: String?
@@ -31,7 +31,7 @@ struct Bench: ParsableCommand {
             results.peakGFLOPS = measuredPeakGFLOPS(threads: threads)
             print(String(format: "FP32 FMA peak measured: %.0f GFLOP/s (%d thread%@, best of 5 probes)\n",
                          results.peakGFLOPS, threads, threads == 1 ? "" : "s"))
-            for benchmark in gemmBenchmarks + convolutionBenchmarks + networkBenchmarks + memoryBenchmarks where wanted(benchmark.name) {
+            for benchmark in gemmBenchmarks + convolutionBenchmarks + poolingBenchmarks + networkBenchmarks + memoryBenchmarks where wanted(benchmark.name) {
                 let rows = benchmark.run()
                 for row in rows where row.algorithm == nil { print(row.line(peak: results.peakGFLOPS)) }
                 if rows.contains(where: { $0.algorithm != nil }) { algorithmTable(rows).forEach { print($0) } }

@@ -32,7 +32,8 @@ import TestSupport
 
     /// The max-pool kernel's winners against one window at a time, on values with many ties
     /// (drawn from 0, 1, 2) and NaNs: the first of equal maxima wins, NaN never does.
-    @Test(arguments: poolCases + [([2, 3, 9, 40], 3, 1, 1), ([1, 2, 13, 37], 3, 2, 1)])
+    @Test(arguments: poolCases + [([2, 3, 9, 40], 3, 1, 1), ([1, 2, 13, 37], 3, 2, 1), ([2, 2, 28, 30], 2, 2, 0),
+                                  ([1, 3, 27, 27], 3, 2, 0), ([1, 1, 3, 3], 3, 2, 1)])
     func maxPoolKeepsTheFirstOfEqualMaxima(_ t: (shape: Shape, k: Int, stride: Int, padding: Int)) {
         let input = ImageBatch(t.shape), window = Window(size: t.k, stride: t.stride, padding: t.padding)
         let g = RandomGenerator(seed: 8)

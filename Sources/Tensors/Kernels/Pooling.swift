@@ -12,8 +12,8 @@ extension Kernels {
     ) {
         let (h, w, k, s, p) = (input.h, input.w, window.size, window.stride, window.padding)
         let (oh, ow) = (window.outputSize(h), window.outputSize(w))
-        if s == 1 && p < k {
-            return maxPoolForwardStride1(x, input, window: window, y, argmax: argmax, threads: threads)
+        if s <= 2 && p < k {
+            return maxPoolForwardVectorized(x, input, window: window, y, argmax: argmax, threads: threads)
         }
         forPlanes(input.n * input.c, work: oh * ow * k * k, threads: threads) { plane in
             let xp = x + plane * h * w, yp = y + plane * oh * ow, ap = argmax + plane * oh * ow
@@ -34,60 +34,76 @@ extension Kernels {
         }
     }
 
-    /// Stride 1 (GoogLeNet's 3×3 pools beside its convolutions, on planes as small as 3×3): the
-    /// plane is copied inside a border of −∞, and output (oy, ox) is flat position oy·pw + ox of
-    /// the padded plane (pw its width), so every window cell (ki, kj) is one run of vector
-    /// compares over all the flat positions at offset ki·pw + kj. Positions in the border columns
-    /// are computed and dropped. Each lane keeps the number of the cell that won, taken in the
+    /// Strides 1 and 2 (every max pool of the chapter: GoogLeNet's 3×3 pools beside its
+    /// convolutions, on planes as small as 3×3, and the stride-2 pools that halve the maps). The
+    /// plane is copied inside a border of −∞ (pw wide), and each window cell (ki, kj) is a run
+    /// of 16-lane compares of inputs at stride 1 against the results so far:
+    /// - at stride 1, over all flat positions j = oy·pw + ox at once, whose cell is padded input
+    ///   j + ki·pw + kj (positions in the border columns are computed and dropped);
+    /// - at stride 2, row by row, over every column c of padded rows 2·oy + ki; output ox is
+    ///   column 2·ox (the odd columns are computed and dropped: picking the even ones out of
+    ///   vectors took LLVM 16 scalar inserts a vector, slower than the compares they save).
+    /// Each lane keeps the cell that won as its offset ki·w + kj in the input plane, taken in the
     /// window's order with a strict compare, so the first of equal maxima wins, as in the
     /// general loop; when nothing beats −∞ the winner is the first cell inside the image.
-    static func maxPoolForwardStride1(
+    static func maxPoolForwardVectorized(
         _ x: UnsafePointer<Float>, _ input: ImageBatch, window: Window,
         _ y: UnsafeMutablePointer<Float>, argmax: UnsafeMutablePointer<Int32>, threads: Int
     ) {
         typealias V = SIMD16<Float>
         typealias I = SIMD16<Int32>
-        let (h, w, k, p) = (input.h, input.w, window.size, window.padding)
+        let (h, w, k, s, p) = (input.h, input.w, window.size, window.stride, window.padding)
+        precondition(s == 1 || s == 2)
         let (oh, ow) = (window.outputSize(h), window.outputSize(w))
         let (pw, ph) = (w + 2 * p, h + 2 * p)
-        let vectors = ((oh - 1) * pw + ow + 15) / 16
-        // Loads of the last vectors run up to 15 floats past the padded plane, into more −∞.
-        let paddedCount = max(ph * pw, (k - 1) * (pw + 1) + vectors * 16)
+        // Runs of vectors: one over the whole plane at stride 1, one per output row at stride 2,
+        // `inputStep` padded inputs and `resultStep` results apart; output (oy, ox) is result
+        // oy·rowPitch + ox·s.
+        let (runs, runVectors) = s == 1 ? (1, ((oh - 1) * pw + ow + 15) / 16) : (oh, ((ow - 1) * s + 16) / 16)
+        let (inputStep, resultStep) = (s * pw, runVectors * 16)
+        let rowPitch = s == 1 ? pw : resultStep, results = runs * resultStep
+        // Loads of the last vectors run past the padded plane, into more −∞.
+        let paddedCount = max(ph * pw, (runs - 1) * inputStep + (k - 1) * (pw + 1) + resultStep)
         forPlanes(input.n * input.c, work: oh * ow * k * k, threads: threads) { plane in
-            withUnsafeTemporaryAllocation(of: Float.self, capacity: paddedCount + vectors * 16) { scratch in
-            withUnsafeTemporaryAllocation(of: Int32.self, capacity: vectors * 16) { cells in
+            withUnsafeTemporaryAllocation(of: Float.self, capacity: paddedCount + results) { scratch in
+            withUnsafeTemporaryAllocation(of: Int32.self, capacity: results) { cells in
                 let padded = scratch.baseAddress!, best = padded + paddedCount, cell = cells.baseAddress!
                 padded.update(repeating: -.infinity, count: paddedCount)
                 let xp = x + plane * h * w
                 for r in 0..<h { (padded + (r + p) * pw + p).update(from: xp + r * w, count: w) }
                 let (values, bests, winners) = (UnsafeRawPointer(padded), UnsafeMutableRawPointer(best), UnsafeMutableRawPointer(cell))
-                for v in 0..<vectors {
+                for v in 0..<runs * runVectors {
                     bests.storeBytes(of: V(repeating: -.infinity), toByteOffset: v &* 64, as: V.self)
                     winners.storeBytes(of: I(repeating: -1), toByteOffset: v &* 64, as: I.self)
                 }
                 for ki in 0..<k {
                     for kj in 0..<k {
-                        let offset = (ki * pw + kj) * 4, number = I(repeating: Int32(ki * k + kj))
-                        for v in 0..<vectors {
-                            let value = values.loadUnaligned(fromByteOffset: offset &+ v &* 64, as: V.self)
-                            var b = bests.loadUnaligned(fromByteOffset: v &* 64, as: V.self)
-                            var c = winners.loadUnaligned(fromByteOffset: v &* 64, as: I.self)
-                            let better = value .> b
-                            b.replace(with: value, where: better)
-                            c.replace(with: number, where: better)
-                            bests.storeBytes(of: b, toByteOffset: v &* 64, as: V.self)
-                            winners.storeBytes(of: c, toByteOffset: v &* 64, as: I.self)
+                        let offset = (ki * pw + kj) * 4, number = I(repeating: Int32(ki * w + kj))
+                        for run in 0..<runs {
+                            let (input, result) = (offset &+ run &* inputStep &* 4, run &* resultStep &* 4)
+                            for v in 0..<runVectors {
+                                let value = values.loadUnaligned(fromByteOffset: input &+ v &* 64, as: V.self)
+                                var b = bests.loadUnaligned(fromByteOffset: result &+ v &* 64, as: V.self)
+                                var c = winners.loadUnaligned(fromByteOffset: result &+ v &* 64, as: I.self)
+                                let better = value .> b
+                                b.replace(with: value, where: better)
+                                c.replace(with: number, where: better)
+                                bests.storeBytes(of: b, toByteOffset: result &+ v &* 64, as: V.self)
+                                winners.storeBytes(of: c, toByteOffset: result &+ v &* 64, as: I.self)
+                            }
                         }
                     }
                 }
                 let yp = y + plane * oh * ow, ap = argmax + plane * oh * ow
                 for oy in 0..<oh {
+                    // Where the row's first window starts in the input plane (outside it if
+                    // padded), and its first cell inside the plane, the winner when none wins.
+                    let windowStart = Int32((oy * s - p) * w - p), firstInside = Int32(max(oy * s - p, 0) * w)
+                    let (bestOfRow, cellOfRow, values, out) = (best + oy * rowPitch, cell + oy * rowPitch, yp + oy * ow, ap + oy * ow)
                     for ox in 0..<ow {
-                        let j = oy * pw + ox, number = Int(cell[j])
-                        yp[oy * ow + ox] = best[j]
-                        ap[oy * ow + ox] = Int32(number < 0
-                            ? max(oy - p, 0) * w + max(ox - p, 0)
-                            : (oy + number / k - p) * w + ox + number % k - p)
+                        let at = ox &* s, number = cellOfRow[at], at32 = Int32(truncatingIfNeeded: at)
+                        values[ox] = bestOfRow[at]
+                        out[ox] = number < 0 ? firstInside &+ max(at32 &- Int32(p), 0) : windowStart &+ at32 &+ number
                     }
                 }
             }
