@@ -11,6 +11,7 @@ import argparse, json, os, statistics, sys, time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import torch
 from torch import nn
+import torch.nn.functional as F
 
 def median_seconds(fn, warmups=2, runs=7, minimum=0.5):
     for _ in range(warmups):
@@ -46,6 +47,14 @@ CONVS = [
     ("ResNet 128×64→128 24² 3×3 stride 2", 128, 64, 128, 24, 3, 1, 2),
 ]
 
+# Max pooling, forward with the winners' indices (as training keeps them): bench's "pool" rows.
+POOLS = [
+    ("AlexNet 128×96 54² 3×3 stride 2", 128, 96, 54, 3, 2, 0),
+    ("VGG 128×16 224² 2×2 stride 2", 128, 16, 224, 2, 2, 0),
+    ("GoogLeNet 128×480 12² 3×3 stride 2 padding 1", 128, 480, 12, 3, 2, 1),
+    ("Inception 128×256 12² 3×3 stride 1 padding 1", 128, 256, 12, 3, 1, 1),
+]
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--threads", type=int, default=torch.get_num_threads())
@@ -77,6 +86,12 @@ def main():
         bwd = median_seconds(backward) - f
         rows[f"conv {name} forward"], rows[f"conv {name} backward"] = flops / f / 1e9, 2 * flops / bwd / 1e9
         print(f"conv {name}: forward {flops / f / 1e9:.1f} GFLOP/s, backward {2 * flops / bwd / 1e9:.1f} GFLOP/s")
+    for name, n, c, size, k, s, p in POOLS:
+        if not wanted("pool max " + name): continue
+        x = torch.rand(n, c, size, size)
+        seconds = median_seconds(lambda: F.max_pool2d(x, k, s, p, return_indices=True))
+        rows[f"pool max {name} forward"] = x.numel() * 4 / seconds / 1e9
+        print(f"pool max {name}: forward {x.numel() * 4 / seconds / 1e9:.1f} GB/s")
     for name, (make, size, batch) in NETS.items():
         if not wanted("net " + name): continue
         net = make()
