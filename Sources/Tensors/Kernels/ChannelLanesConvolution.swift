@@ -18,19 +18,12 @@ extension Kernels {
     ) {
         let o = g.outChannels, taps = g.patch, plane = g.outputPlane
         let layout = PaddedImages(g, rowVectors: false)
-        let s = g.window.stride
         // Tiles run over the positions of a group of images padded side by side, so that small
         // planes fill them too (a 3×3 plane alone fills 9 of 2 tiles' 16 slots; 8 planes, 72 of 72).
         let group = imagesPerTileGroup(plane: plane, images: g.input.n, paddedImage: layout.image)
         let positions = group * plane, tiles = (positions + 7) / 8
-        // Where each position's receptive field starts among the group's padded images; the last
-        // tile's missing positions read position 0 again, and are dropped.
-        let starts = IntBuffer(count: tiles * 8)
-        for q in 0..<tiles * 8 {
-            let (image, position) = q < positions ? (q / plane, q % plane) : (0, 0)
-            starts.pointer[q] = image * layout.image
-                + (position / layout.outputWidth * s) * layout.paddedWidth + position % layout.outputWidth * s
-        }
+        // The last tile's missing positions read position 0 again, and are dropped.
+        let starts = layout.positionStarts(count: tiles * 8, images: group)
         // The weights as the (tap, channel) matrix wᵀ, in 32-channel slivers: [block][tap][32].
         let channelBlocks = (o + 31) / 32
         let packedWeight = Storage(uninitializedCount: channelBlocks * 32 * taps)
@@ -60,9 +53,9 @@ extension Kernels {
                 for first in stride(from: 0, to: images * plane, by: 8) {
                     let at = starts.pointer + first, xp = UnsafePointer(padded.pointer)
                     channelLanesTile(
-                        taps: taps, tapOffsets: layout.tapOffsets.pointer, weights: weights,
+                        steps: taps, offsets: layout.tapOffsets.pointer, rows: weights,
                         x: (xp + at[0], xp + at[1], xp + at[2], xp + at[3], xp + at[4], xp + at[5], xp + at[6], xp + at[7]),
-                        tile: tile.pointer)
+                        tile: tile.pointer, adding: false)
                     for r in 0..<min(8, images * plane - first) {
                         let (image, position) = ((first + r) / plane, (first + r) % plane)
                         let dst = out + image * o * plane + position
@@ -88,30 +81,32 @@ extension Kernels {
         return best
     }
 
-    /// Writes to `tile` ([8 positions][32 channels]) Σ over taps q of x_r[tapOffsets[q]] ·
-    /// weights[q][channel], with sixteen 16-lane sums in registers.
+    /// Writes to `tile` ([8][32]), or adds to it, Σ over steps q of x_r[offsets[q]] ·
+    /// rows[q][lane], with sixteen 16-lane sums in registers: the forward's tile (8 positions,
+    /// a step per kernel tap, rows = the taps' weights) and the weight gradient's (8 taps, a step
+    /// per output position, rows = the positions' dy).
     ///
     /// Not inlined, and optimized for size so that LLVM does not unroll the loop: unrolled twice
     /// (as it was, inlined or not) it kept the next step's broadcasts alive across this one's and
-    /// spilled two vectors a step to the stack (objdump); as one call per tile (27 to 3,456 steps
-    /// of 16 multiply-adds each) the loop is 1 offset load, 2 weight loads, 8 broadcasts and 16
+    /// spilled two vectors a step to the stack (objdump); as one call per tile (9 to 3,456 steps
+    /// of 16 multiply-adds each) the loop is 1 offset load, 2 row loads, 8 broadcasts and 16
     /// FMAs, all in registers.
     @inline(never) @_optimize(size)
     static func channelLanesTile(
-        taps: Int, tapOffsets: UnsafePointer<Int>, weights: UnsafeRawPointer,
+        steps: Int, offsets: UnsafePointer<Int>, rows: UnsafeRawPointer,
         x: (UnsafePointer<Float>, UnsafePointer<Float>, UnsafePointer<Float>, UnsafePointer<Float>,
             UnsafePointer<Float>, UnsafePointer<Float>, UnsafePointer<Float>, UnsafePointer<Float>),
-        tile: UnsafeMutablePointer<Float>
+        tile: UnsafeMutablePointer<Float>, adding: Bool
     ) {
         var sums = Tile8x32()
         let (x0, x1, x2, x3, x4, x5, x6, x7) = x
-        for q in 0..<taps {
-            let i = tapOffsets[q]
+        for q in 0..<steps {
+            let i = offsets[q]
             sums.addOuterProduct((x0[i], x1[i], x2[i], x3[i], x4[i], x5[i], x6[i], x7[i]),
-                                 weights.loadUnaligned(fromByteOffset: q &* 128, as: Tile8x32.V.self),
-                                 weights.loadUnaligned(fromByteOffset: q &* 128 &+ 64, as: Tile8x32.V.self))
+                                 rows.loadUnaligned(fromByteOffset: q &* 128, as: Tile8x32.V.self),
+                                 rows.loadUnaligned(fromByteOffset: q &* 128 &+ 64, as: Tile8x32.V.self))
         }
-        sums.store(to: UnsafeMutableRawPointer(tile), rowBytes: 128)
+        sums.store(to: UnsafeMutableRawPointer(tile), rowBytes: 128, adding: adding)
     }
 }
 
@@ -136,6 +131,8 @@ extension Kernels {
         // Images per call of the tile: enough that a small plane's few positions (9 for 3×3)
         // still make a long sum between the tile's loads and stores.
         let group = max(1, min(16, 128 / positions))
+        // The tile's steps are the group's positions, in dyT's order.
+        let starts = layout.positionStarts(count: group * positions, images: group)
         let perThread = Parallel.split(slices.count, parts: threads)
         Parallel.run(perThread.count) { t in
             let padded = Storage(zeros: group * layout.image)
@@ -163,12 +160,12 @@ extension Kernels {
                             // Missing taps of the last block read tap 0 again; their sums are dropped.
                             let first = tb * 8, count = min(8, taps - first)
                             let offset = { (r: Int) in layout.tapOffsets.pointer[first + (r < count ? r : 0)] }
-                            weightGradientTile(
-                                x: padded.pointer, offsets: (offset(0), offset(1), offset(2), offset(3),
-                                                             offset(4), offset(5), offset(6), offset(7)),
-                                images: images, paddedImage: layout.image,
-                                rows: oh, columns: ow, stride: g.window.stride, paddedWidth: layout.paddedWidth, dy: channels,
-                                tile: sums.pointer + (cb * tapBlocks + tb) * 256)
+                            let xp = UnsafePointer(padded.pointer)
+                            channelLanesTile(
+                                steps: images * positions, offsets: starts.pointer, rows: UnsafeRawPointer(channels),
+                                x: (xp + offset(0), xp + offset(1), xp + offset(2), xp + offset(3),
+                                    xp + offset(4), xp + offset(5), xp + offset(6), xp + offset(7)),
+                                tile: sums.pointer + (cb * tapBlocks + tb) * 256, adding: true)
                         }
                     }
                 }
@@ -182,29 +179,6 @@ extension Kernels {
             }
             withExtendedLifetime((padded, dyT, sums)) {}
         }
-        withExtendedLifetime(layout) {}
-    }
-
-    /// Adds Σ over the positions of `images` padded images of xpad[tap r] · dy[channels] to the
-    /// 8×32 `tile`, image after image.
-    @inline(__always)
-    static func weightGradientTile(x: UnsafePointer<Float>, offsets: (Int, Int, Int, Int, Int, Int, Int, Int),
-                                   images: Int, paddedImage: Int, rows: Int, columns: Int, stride: Int, paddedWidth: Int,
-                                   dy: UnsafePointer<Float>, tile: UnsafeMutablePointer<Float>) {
-        var sums = Tile8x32(loading: UnsafeRawPointer(tile), rowBytes: 128)
-        let (x0, x1, x2, x3) = (x + offsets.0, x + offsets.1, x + offsets.2, x + offsets.3)
-        let (x4, x5, x6, x7) = (x + offsets.4, x + offsets.5, x + offsets.6, x + offsets.7)
-        for line in 0..<images &* rows {
-            let (image, oy) = line.quotientAndRemainder(dividingBy: rows)
-            let row = image &* paddedImage &+ oy &* stride &* paddedWidth
-            let d = UnsafeRawPointer(dy + line &* columns &* 32)
-            for ox in 0..<columns {
-                let i = row &+ ox &* stride
-                sums.addOuterProduct((x0[i], x1[i], x2[i], x3[i], x4[i], x5[i], x6[i], x7[i]),
-                                     d.loadUnaligned(fromByteOffset: ox &* 128, as: Tile8x32.V.self),
-                                     d.loadUnaligned(fromByteOffset: ox &* 128 &+ 64, as: Tile8x32.V.self))
-            }
-        }
-        sums.store(to: UnsafeMutableRawPointer(tile), rowBytes: 128)
+        withExtendedLifetime((layout, starts)) {}
     }
 }
