@@ -64,11 +64,14 @@ extension Kernels {
         let rowPitch = s == 1 ? pw : resultStep, results = runs * resultStep
         // Loads of the last vectors run past the padded plane, into more −∞.
         let paddedCount = max(ph * pw, (runs - 1) * inputStep + (k - 1) * (pw + 1) + resultStep)
-        forPlanes(input.n * input.c, work: oh * ow * k * k, threads: threads) { plane in
+        forPlaneRanges(input.n * input.c, work: oh * ow * k * k, threads: threads) { planes in
+            // Scratch set up once per thread: each plane overwrites the padded plane's inside
+            // only, so its border of −∞ stays.
             withUnsafeTemporaryAllocation(of: Float.self, capacity: paddedCount + results) { scratch in
             withUnsafeTemporaryAllocation(of: Int32.self, capacity: results) { cells in
-                let padded = scratch.baseAddress!, best = padded + paddedCount, cell = cells.baseAddress!
-                padded.update(repeating: -.infinity, count: paddedCount)
+            let padded = scratch.baseAddress!, best = padded + paddedCount, cell = cells.baseAddress!
+            padded.update(repeating: -.infinity, count: paddedCount)
+            for plane in planes {
                 let xp = x + plane * h * w
                 for r in 0..<h { (padded + (r + p) * pw + p).update(from: xp + r * w, count: w) }
                 let (values, bests, winners) = (UnsafeRawPointer(padded), UnsafeMutableRawPointer(best), UnsafeMutableRawPointer(cell))
@@ -106,6 +109,7 @@ extension Kernels {
                         out[ox] = number < 0 ? firstInside &+ max(at32 &- Int32(p), 0) : windowStart &+ at32 &+ number
                     }
                 }
+            }
             }
             }
         }
@@ -282,9 +286,14 @@ extension Kernels {
     /// work (`work` per plane) is worth it.
     @inline(__always)
     static func forPlanes(_ planes: Int, work: Int, threads: Int, _ body: (Int) -> Void) {
-        let grain = max(1, elementwiseGrain / max(work, 1))
-        Parallel.forRanges(planes, threads: threads, grain: grain) { range in
+        forPlaneRanges(planes, work: work, threads: threads) { range in
             for plane in range { body(plane) }
         }
+    }
+
+    /// As `forPlanes`, a range of planes per thread, for a kernel that sets up scratch once.
+    @inline(__always)
+    static func forPlaneRanges(_ planes: Int, work: Int, threads: Int, _ body: (Range<Int>) -> Void) {
+        Parallel.forRanges(planes, threads: threads, grain: max(1, elementwiseGrain / max(work, 1)), body)
     }
 }
