@@ -154,13 +154,13 @@ extension Kernels {
                             for q in 0..<positions { dst[q &* 32] = src[q] }
                         }
                     }
+                    let xp = UnsafePointer(padded.pointer)
                     for cb in 0..<channelBlocks {
                         let channels = UnsafePointer(dyT.pointer + cb * group * positions * 32)
                         for tb in 0..<tapBlocks {
                             // Missing taps of the last block read tap 0 again; their sums are dropped.
                             let first = tb * 8, count = min(8, taps - first)
                             let offset = { (r: Int) in layout.tapOffsets.pointer[first + (r < count ? r : 0)] }
-                            let xp = UnsafePointer(padded.pointer)
                             channelLanesTile(
                                 steps: images * positions, offsets: starts.pointer, rows: UnsafeRawPointer(channels),
                                 x: (xp + offset(0), xp + offset(1), xp + offset(2), xp + offset(3),
