@@ -43,6 +43,10 @@ import TestSupport
         // group partial), and with stride 2, channels past a multiple of 32.
         Case(n: 11, c: 5, h: 3, w: 3, o: 40, k: 3, stride: 1, padding: 1),
         Case(n: 3, c: 4, h: 11, w: 11, o: 36, k: 3, stride: 2, padding: 1),
+        // channelLanes' classes of positions by the taps inside the image: padding as large as
+        // the kernel (corner outputs with no tap inside, only the bias), and a 7×7 stride-2 stem.
+        Case(n: 4, c: 2, h: 4, w: 5, o: 33, k: 3, stride: 1, padding: 3),
+        Case(n: 3, c: 1, h: 19, w: 18, o: 32, k: 7, stride: 2, padding: 3),
         // LeNet's two layers.
         Case(n: 3, c: 1, h: 28, w: 28, o: 6, k: 5, stride: 1, padding: 2),
         Case(n: 3, c: 6, h: 14, w: 14, o: 16, k: 5, stride: 1, padding: 0),

@@ -6,7 +6,8 @@
 /// values at the 8 positions for one kernel tap, read in place, and multiplies them by that
 /// tap's weights for the 32 channels, packed once as a (tap, channel) matrix. The positions can
 /// be any 8 of the plane, so rows of any width, and any stride, fill every lane; only the
-/// channels past a multiple of 32 and the last positions of a plane are wasted.
+/// channels past a multiple of 32 and the last positions of a plane are wasted. Tiles take
+/// positions of one class of `PositionClasses`, and sum only the taps inside the image.
 ///
 /// y[i, o, pos] = Σ over taps of xpad[i, pos·stride + tap] · w[o, tap]: each output's sum runs
 /// over the taps in order, in registers, whatever the thread count.
@@ -19,11 +20,10 @@ extension Kernels {
         let o = g.outChannels, taps = g.patch, plane = g.outputPlane
         let layout = PaddedImages(g, rowVectors: false)
         // Tiles run over the positions of a group of images padded side by side, so that small
-        // planes fill them too (a 3×3 plane alone fills 9 of 2 tiles' 16 slots; 8 planes, 72 of 72).
-        let group = imagesPerTileGroup(plane: plane, images: g.input.n, paddedImage: layout.image)
-        let positions = group * plane, tiles = (positions + 7) / 8
-        // The last tile's missing positions read position 0 again, and are dropped.
-        let starts = layout.positionStarts(count: tiles * 8, images: group)
+        // planes fill them too (a 3×3 plane alone fills 9 of 2 tiles' 16 slots; 8 planes, 72 of
+        // 72), each tile over positions of one class, which skips the taps in the zero border.
+        let plan = PositionClasses(layout, batch: g.input.n, outChannels: o)
+        let group = plan.images
         // The weights as the (tap, channel) matrix wᵀ, in 32-channel slivers: [block][tap][32].
         let channelBlocks = (o + 31) / 32
         let packedWeight = Storage(uninitializedCount: channelBlocks * 32 * taps)
@@ -31,7 +31,7 @@ extension Kernels {
 
         let groups = (g.input.n + group - 1) / group
         let work = groups * channelBlocks
-        let ranges = Parallel.split(work, parts: min(threads, max(1, work * 32 * positions * taps / 50_000)))
+        let ranges = Parallel.split(work, parts: min(threads, max(1, work * 32 * group * plane * taps / 50_000)))
         Parallel.run(ranges.count) { t in
             let padded = Storage(zeros: group * layout.image)
             let tile = Storage(uninitializedCount: 8 * 32), blockBias = Storage(uninitializedCount: 32)
@@ -50,50 +50,46 @@ extension Kernels {
                 // The block's biases once, not an optional lookup per output written.
                 for lane in 0..<channels { blockBias.pointer[lane] = bias?[block * 32 + lane] ?? 0 }
                 let out = y + (firstImage * o + block * 32) * plane
-                for first in stride(from: 0, to: images * plane, by: 8) {
-                    let at = starts.pointer + first, xp = UnsafePointer(padded.pointer)
-                    channelLanesTile(
-                        steps: taps, offsets: layout.tapOffsets.pointer, rows: weights,
-                        x: (xp + at[0], xp + at[1], xp + at[2], xp + at[3], xp + at[4], xp + at[5], xp + at[6], xp + at[7]),
-                        tile: tile.pointer, adding: false)
-                    for r in 0..<min(8, images * plane - first) {
-                        let (image, position) = ((first + r) / plane, (first + r) % plane)
-                        let dst = out + image * o * plane + position
-                        for lane in 0..<channels {
-                            dst[lane &* plane] = tile.pointer[r &* 32 &+ lane] + blockBias.pointer[lane]
+                let xp = UnsafePointer(padded.pointer)
+                for positionClass in plan.classes {
+                    let steps = positionClass.taps.count, used = images * positionClass.perImage
+                    let offsets = plan.tapOffsets.pointer + positionClass.taps.lowerBound
+                    let rowOffsets = plan.tapRows.pointer + positionClass.taps.lowerBound
+                    for first in stride(from: 0, to: used, by: 8) {
+                        let at = plan.starts.pointer + positionClass.positions.lowerBound + first
+                        channelLanesTile(
+                            steps: steps, offsets: offsets, rows: weights, rowOffsets: rowOffsets,
+                            x: (xp + at[0], xp + at[1], xp + at[2], xp + at[3], xp + at[4], xp + at[5], xp + at[6], xp + at[7]),
+                            tile: tile.pointer, adding: false)
+                        let targets = plan.targets.pointer + positionClass.positions.lowerBound + first
+                        for r in 0..<min(8, used - first) {
+                            let dst = out + targets[r]
+                            for lane in 0..<channels {
+                                dst[lane &* plane] = tile.pointer[r &* 32 &+ lane] + blockBias.pointer[lane]
+                            }
                         }
                     }
                 }
             }
             withExtendedLifetime((padded, tile, blockBias)) {}
         }
-        withExtendedLifetime((layout, starts, packedWeight)) {}
+        withExtendedLifetime((layout, plan, packedWeight)) {}
     }
 
-    /// How many images' planes one run of 8-position tiles covers: the count up to 16 (and
-    /// about 1 MB of padded images) whose positions fill the tiles best, the smallest on a tie.
-    static func imagesPerTileGroup(plane: Int, images: Int, paddedImage: Int) -> Int {
-        var best = 1, bestFill = 0.0
-        for group in 1...max(1, min(16, images, (1 << 18) / max(paddedImage, 1))) {
-            let fill = Double(group * plane) / Double((group * plane + 7) / 8 * 8)
-            if fill > bestFill + 1e-9 { (best, bestFill) = (group, fill) }
-        }
-        return best
-    }
-
-    /// Writes to `tile` ([8][32]), or adds to it, Σ over steps q of x_r[offsets[q]] ·
-    /// rows[q][lane], with sixteen 16-lane sums in registers: the forward's tile (8 positions,
-    /// a step per kernel tap, rows = the taps' weights) and the weight gradient's (8 taps, a step
-    /// per output position, rows = the positions' dy).
+    /// Writes to `tile` ([8][32]), or adds to it, Σ over steps q of x_r[offsets[q]] · the 32
+    /// floats `rowOffsets[q]` bytes into `rows`, with sixteen 16-lane sums in registers: the
+    /// forward's tile (8 positions, a step per kernel tap inside the image, rows = the taps'
+    /// weights) and the weight gradient's (8 taps, a step per output position, rows = the
+    /// positions' dy).
     ///
     /// Not inlined, and optimized for size so that LLVM does not unroll the loop: unrolled twice
     /// (as it was, inlined or not) it kept the next step's broadcasts alive across this one's and
     /// spilled two vectors a step to the stack (objdump); as one call per tile (9 to 3,456 steps
-    /// of 16 multiply-adds each) the loop is 1 offset load, 2 row loads, 8 broadcasts and 16
+    /// of 16 multiply-adds each) the loop is 2 offset loads, 2 row loads, 8 broadcasts and 16
     /// FMAs, all in registers.
     @inline(never) @_optimize(size)
     static func channelLanesTile(
-        steps: Int, offsets: UnsafePointer<Int>, rows: UnsafeRawPointer,
+        steps: Int, offsets: UnsafePointer<Int>, rows: UnsafeRawPointer, rowOffsets: UnsafePointer<Int>,
         x: (UnsafePointer<Float>, UnsafePointer<Float>, UnsafePointer<Float>, UnsafePointer<Float>,
             UnsafePointer<Float>, UnsafePointer<Float>, UnsafePointer<Float>, UnsafePointer<Float>),
         tile: UnsafeMutablePointer<Float>, adding: Bool
@@ -101,10 +97,10 @@ extension Kernels {
         var sums = Tile8x32()
         let (x0, x1, x2, x3, x4, x5, x6, x7) = x
         for q in 0..<steps {
-            let i = offsets[q]
+            let (i, row) = (offsets[q], rowOffsets[q])
             sums.addOuterProduct((x0[i], x1[i], x2[i], x3[i], x4[i], x5[i], x6[i], x7[i]),
-                                 rows.loadUnaligned(fromByteOffset: q &* 128, as: Tile8x32.V.self),
-                                 rows.loadUnaligned(fromByteOffset: q &* 128 &+ 64, as: Tile8x32.V.self))
+                                 rows.loadUnaligned(fromByteOffset: row, as: Tile8x32.V.self),
+                                 rows.loadUnaligned(fromByteOffset: row &+ 64, as: Tile8x32.V.self))
         }
         sums.store(to: UnsafeMutableRawPointer(tile), rowBytes: 128, adding: adding)
     }
@@ -119,7 +115,8 @@ extension Kernels {
 /// from a copy of dy transposed once per image (channels innermost, in blocks of 32). Packing
 /// col's panels, as the packed GEMM does, costs a scalar gather per tap and position, which
 /// with only O multiply-adds to share it was a quarter to a half of the packed weight
-/// gradient's time at O = 128 and 64.
+/// gradient's time at O = 128 and 64. A block of 8 taps steps only over the positions where
+/// its taps read inside the image (`TapBlocks`).
 extension Kernels {
     static func conv2dBackwardWeightChannelLanes(dy: UnsafePointer<Float>, x: UnsafePointer<Float>, _ g: ConvGeometry,
                                           slices: [Range<Int>], outputs: (Int) -> UnsafeMutablePointer<Float>, threads: Int) {
@@ -131,8 +128,8 @@ extension Kernels {
         // Images per call of the tile: enough that a small plane's few positions (9 for 3×3)
         // still make a long sum between the tile's loads and stores.
         let group = max(1, min(16, 128 / positions))
-        // The tile's steps are the group's positions, in dyT's order.
-        let starts = layout.positionStarts(count: group * positions, images: group)
+        // Each block of 8 taps sums over the group's positions where one of its taps is inside.
+        let plan = TapBlocks(layout, images: group)
         let perThread = Parallel.split(slices.count, parts: threads)
         Parallel.run(perThread.count) { t in
             let padded = Storage(zeros: group * layout.image)
@@ -157,12 +154,11 @@ extension Kernels {
                     let xp = UnsafePointer(padded.pointer)
                     for cb in 0..<channelBlocks {
                         let channels = UnsafePointer(dyT.pointer + cb * group * positions * 32)
-                        for tb in 0..<tapBlocks {
-                            // Missing taps of the last block read tap 0 again; their sums are dropped.
-                            let first = tb * 8, count = min(8, taps - first)
-                            let offset = { (r: Int) in layout.tapOffsets.pointer[first + (r < count ? r : 0)] }
+                        for (tb, block) in plan.blocks.enumerated() {
+                            let offset = { (r: Int) in layout.tapOffsets.pointer[plan.taps.pointer[tb * 8 + r]] }
                             channelLanesTile(
-                                steps: images * positions, offsets: starts.pointer, rows: UnsafeRawPointer(channels),
+                                steps: images * block.perImage, offsets: plan.starts.pointer + block.positions.lowerBound,
+                                rows: UnsafeRawPointer(channels), rowOffsets: plan.rowOffsets.pointer + block.positions.lowerBound,
                                 x: (xp + offset(0), xp + offset(1), xp + offset(2), xp + offset(3),
                                     xp + offset(4), xp + offset(5), xp + offset(6), xp + offset(7)),
                                 tile: sums.pointer + (cb * tapBlocks + tb) * 256, adding: true)
@@ -173,12 +169,12 @@ extension Kernels {
                 for oc in 0..<o {
                     let (cb, lane) = (oc / 32, oc % 32)
                     for tap in 0..<taps {
-                        out[oc * taps + tap] = sums.pointer[((cb * tapBlocks + tap / 8) * 8 + tap % 8) * 32 + lane]
+                        out[oc * taps + tap] = sums.pointer[(cb * tapBlocks * 8 + plan.slots.pointer[tap]) * 32 + lane]
                     }
                 }
             }
             withExtendedLifetime((padded, dyT, sums)) {}
         }
-        withExtendedLifetime((layout, starts)) {}
+        withExtendedLifetime((layout, plan)) {}
     }
 }

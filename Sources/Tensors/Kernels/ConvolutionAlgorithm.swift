@@ -31,7 +31,8 @@ package enum ConvolutionAlgorithm: String, CaseIterable, Sendable {
     case direct
     /// Output channels in the vector lanes: 8 output positions (forward) or 8 kernel taps (weight
     /// gradient) broadcast from the zero-padded image in place, times 32 channels' weights or dy.
-    /// Every lane busy on narrow rows, and any stride.
+    /// Every lane busy on narrow rows, and any stride; taps that read the zero border are skipped
+    /// (TapsInside.swift).
     case channelLanes
 
     /// The three passes of a convolution in a training step.

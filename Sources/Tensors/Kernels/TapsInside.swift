@@ -1,0 +1,198 @@
+/// Skipping the taps that read the zero border, in both channelLanes passes.
+///
+/// Near the edge of a small plane many taps fall in the border, where the padded image holds
+/// zeros: at 6² with a 3×3 kernel and padding 1, a fifth of all taps; at 3², two fifths (the
+/// corners have 4 of 9 taps inside, the edges 6). A tile of 8 positions of one class sums over
+/// that class's taps only. A class is a row class (output rows whose windows have the same
+/// kernel rows inside the image) crossed with a column class; a 3×3 kernel with padding 1 has
+/// three of each, so nine classes: four corners, four edges and the inside.
+///
+/// The weight gradient's tile of 8 taps sums over output positions instead; `TapBlocks` puts
+/// taps that are inside for the same positions in one block, which sums over those only.
+///
+/// Leaving out products with a zero does not change a sum, and the terms left keep their order,
+/// so both passes give the same results as summing every tap over every position.
+
+/// The forward's output positions of a group of images in classes by which kernel taps read
+/// inside the image, each class with the list of its taps.
+struct PositionClasses {
+    struct Class {
+        /// The class's steps in `tapOffsets` and `tapRows`.
+        var taps: Range<Int>
+        /// The class's positions in `starts` and `targets`: `perImage` for each image of the
+        /// group in turn, then repeats of its first position up to a multiple of 8.
+        var positions: Range<Int>
+        var perImage: Int
+    }
+
+    /// Images per group: how many padded images lie side by side under one run of tiles.
+    let images: Int
+    let classes: [Class]
+    /// Per step of a class: where its tap (c, ki, kj) is in a padded image, and the byte offset
+    /// of its row in the packed (tap, 32 channels) weights.
+    let tapOffsets: IntBuffer, tapRows: IntBuffer
+    /// Per position: where its receptive field starts in the group's padded images, and where
+    /// its output is in y, from the group's first image (image · O · plane + position).
+    let starts: IntBuffer, targets: IntBuffer
+
+    /// The classes for a convolution of `layout` over a batch of `batch` images, in the group
+    /// size that sums the fewest taps per image, up to 16 images (and about 1 MB of padded
+    /// images); the smallest on a tie. Where the classes' part-filled tiles would cost more than
+    /// the taps they skip, one class holds every position and tap.
+    init(_ layout: PaddedImages, batch: Int, outChannels: Int) {
+        let g = layout.geometry
+        let (k, s, c) = (g.window.size, g.window.stride, g.input.c)
+        let (oh, ow) = (layout.outputHeight, layout.outputWidth)
+        let (rowRanges, columnRanges) = layout.kernelRangesInside()
+        let rowClasses = Array(Set(rowRanges)).sorted { $0.lowerBound != $1.lowerBound ? $0.lowerBound < $1.lowerBound : $0.upperBound < $1.upperBound }
+        let columnClasses = Array(Set(columnRanges)).sorted { $0.lowerBound != $1.lowerBound ? $0.lowerBound < $1.lowerBound : $0.upperBound < $1.upperBound }
+        // Each split class: its kernel rows and columns, and its positions in one plane.
+        var split: [(rows: Range<Int>, columns: Range<Int>, positions: [Int])] = []
+        for rows in rowClasses {
+            for columns in columnClasses {
+                var positions: [Int] = []
+                for oy in 0..<oh where rowRanges[oy] == rows {
+                    for ox in 0..<ow where columnRanges[ox] == columns { positions.append(oy * ow + ox) }
+                }
+                split.append((rows, columns, positions))
+            }
+        }
+        let merged = [(rows: 0..<k, columns: 0..<k, positions: Array(0..<(oh * ow)))]
+
+        func tileSteps(_ parts: [(rows: Range<Int>, columns: Range<Int>, positions: [Int])], _ group: Int) -> Int {
+            parts.reduce(0) { $0 + ($1.positions.count * group + 7) / 8 * c * $1.rows.count * $1.columns.count }
+        }
+        var best = (group: 1, split: false, cost: Double.infinity)
+        for group in 1...max(1, min(16, batch, (1 << 18) / max(layout.image, 1))) {
+            for useSplit in [false, true] {
+                let cost = Double(tileSteps(useSplit ? split : merged, group)) / Double(group)
+                if cost < best.cost * (1 - 1e-9) { best = (group, useSplit, cost) }
+            }
+        }
+        let (group, parts) = (best.group, best.split ? split : merged)
+        images = group
+
+        let tapCount = parts.reduce(0) { $0 + c * $1.rows.count * $1.columns.count }
+        let positionCount = parts.reduce(0) { $0 + ($1.positions.count * group + 7) / 8 * 8 }
+        (tapOffsets, tapRows) = (IntBuffer(count: tapCount), IntBuffer(count: tapCount))
+        (starts, targets) = (IntBuffer(count: positionCount), IntBuffer(count: positionCount))
+        var classes: [Class] = []
+        var (tap, position) = (0, 0)
+        for part in parts {
+            let firstTap = tap, firstPosition = position
+            for channel in 0..<c {
+                for ki in part.rows {
+                    for kj in part.columns {
+                        let t = (channel * k + ki) * k + kj
+                        tapOffsets.pointer[tap] = layout.tapOffsets.pointer[t]
+                        tapRows.pointer[tap] = t * 32 * MemoryLayout<Float>.stride
+                        tap += 1
+                    }
+                }
+            }
+            for i in 0..<group {
+                for q in part.positions {
+                    starts.pointer[position] = i * layout.image + (q / ow * s) * layout.paddedWidth + q % ow * s
+                    targets.pointer[position] = i * outChannels * oh * ow + q
+                    position += 1
+                }
+            }
+            while (position - firstPosition) % 8 != 0 {
+                (starts.pointer[position], targets.pointer[position]) = (starts.pointer[firstPosition], targets.pointer[firstPosition])
+                position += 1
+            }
+            classes.append(Class(taps: firstTap..<tap, positions: firstPosition..<position, perImage: part.positions.count))
+        }
+        self.classes = classes
+    }
+}
+
+/// The weight gradient's kernel taps in blocks of 8, each block with the output positions of a
+/// group of images at which one of its taps at least reads inside the image. Taps are sorted by
+/// the positions they are inside for (then in GEMM's (c, ki, kj) order), so with 8 channels or
+/// a multiple, each block's taps share their positions: for 3×3 and padding 1, every (ki, kj)
+/// apart from the centre leaves out a row or a column of the plane.
+struct TapBlocks {
+    struct Block {
+        /// The block's steps in `starts` and `rowOffsets`, `perImage` for each image in turn.
+        var positions: Range<Int>
+        var perImage: Int
+    }
+
+    let blocks: [Block]
+    /// The 8 taps of each block, missing ones as the block's first tap (their sums are dropped).
+    let taps: IntBuffer
+    /// Each tap's place among the blocks' taps (block · 8 + slot).
+    let slots: IntBuffer
+    /// Per step: where the position's receptive field starts in the group's padded images, and
+    /// the byte offset of its dy row ([image][position][32 channels]).
+    let starts: IntBuffer, rowOffsets: IntBuffer
+
+    init(_ layout: PaddedImages, images group: Int) {
+        let g = layout.geometry
+        let (k, s) = (g.window.size, g.window.stride)
+        let (oh, ow) = (layout.outputHeight, layout.outputWidth)
+        let (rowRanges, columnRanges) = layout.kernelRangesInside()
+        // The output rows (columns) for which kernel row (column) ki is inside the image.
+        let rowsInside = (0..<k).map { ki in (0..<oh).filter { rowRanges[$0].contains(ki) } }
+        let columnsInside = (0..<k).map { kj in (0..<ow).filter { columnRanges[$0].contains(kj) } }
+        let tapCount = g.patch
+        func kernelPosition(_ tap: Int) -> (ki: Int, kj: Int) { (tap / k % k, tap % k) }
+        let order = (0..<tapCount).sorted { a, b in
+            let (pa, pb) = (kernelPosition(a), kernelPosition(b))
+            let (ra, rb) = (rowsInside[pa.ki], rowsInside[pb.ki]), (ca, cb) = (columnsInside[pa.kj], columnsInside[pb.kj])
+            if ra != rb { return ra.lexicographicallyPrecedes(rb) }
+            if ca != cb { return ca.lexicographicallyPrecedes(cb) }
+            return a < b
+        }
+        let blockCount = (tapCount + 7) / 8
+        taps = IntBuffer(count: blockCount * 8)
+        slots = IntBuffer(count: tapCount)
+        var inside = [[Bool]](repeating: [Bool](repeating: false, count: oh * ow), count: blockCount)
+        for (place, tap) in order.enumerated() {
+            let block = place / 8
+            slots.pointer[tap] = place
+            taps.pointer[place] = tap
+            let (ki, kj) = kernelPosition(tap)
+            for oy in rowsInside[ki] {
+                for ox in columnsInside[kj] { inside[block][oy * ow + ox] = true }
+            }
+        }
+        for place in tapCount..<blockCount * 8 { taps.pointer[place] = taps.pointer[place / 8 * 8] }
+
+        // Blocks with the same positions share their steps.
+        var shared: [[Bool]: Block] = [:]
+        var steps: [(start: Int, row: Int)] = []
+        var blocks: [Block] = []
+        for mask in inside {
+            if let block = shared[mask] { blocks.append(block); continue }
+            let positions = (0..<oh * ow).filter { mask[$0] }
+            let first = steps.count
+            for i in 0..<group {
+                for q in positions {
+                    steps.append((i * layout.image + (q / ow * s) * layout.paddedWidth + q % ow * s,
+                                  (i * oh * ow + q) * 32 * MemoryLayout<Float>.stride))
+                }
+            }
+            let block = Block(positions: first..<steps.count, perImage: positions.count)
+            shared[mask] = block
+            blocks.append(block)
+        }
+        self.blocks = blocks
+        (starts, rowOffsets) = (IntBuffer(count: steps.count), IntBuffer(count: steps.count))
+        for (q, step) in steps.enumerated() { (starts.pointer[q], rowOffsets.pointer[q]) = step }
+    }
+}
+
+extension PaddedImages {
+    /// For each output row, the kernel rows whose taps read inside the image rather than its zero
+    /// border; and the same for each output column.
+    func kernelRangesInside() -> (rows: [Range<Int>], columns: [Range<Int>]) {
+        let (k, s, p) = (geometry.window.size, geometry.window.stride, geometry.window.padding)
+        func inside(_ output: Int, _ inputs: Int) -> Range<Int> {
+            let first = max(0, p - output * s), end = min(k, inputs + p - output * s)
+            return first..<max(first, end)
+        }
+        return ((0..<outputHeight).map { inside($0, inputHeight) }, (0..<outputWidth).map { inside($0, inputWidth) })
+    }
+}

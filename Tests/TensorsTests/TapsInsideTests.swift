@@ -1,0 +1,48 @@
+import Testing
+@testable import Tensors
+
+/// channelLanes skips the kernel taps that read the zero border: the results are checked against
+/// the reference in ConvolutionTests; these check that the skipping happens, so that a plan that
+/// quietly sums every tap again (correct, and a fifth slower at 6²) fails here.
+@Suite struct TapsInsideTests {
+    /// Taps inside the image over one 6×6 plane, 3×3 kernel, padding 1, per input channel:
+    /// 16 inside positions × 9, 16 edge positions × 6, 4 corners × 4.
+    static let insidePerChannel = 16 * 9 + 16 * 6 + 4 * 4
+
+    static func layout(channels: Int) -> PaddedImages {
+        PaddedImages(ConvGeometry(ImageBatch(n: 16, c: channels, h: 6, w: 6), outChannels: 64,
+                                  window: Window(size: 3, stride: 1, padding: 1)), rowVectors: false)
+    }
+
+    @Test func forwardSumsOnlyTheTapsInside() {
+        let plan = PositionClasses(Self.layout(channels: 4), batch: 16, outChannels: 64)
+        // Nine classes of whole tiles: every step of every tile is a tap inside the image.
+        #expect(plan.classes.count == 9)
+        let steps = plan.classes.reduce(0) { $0 + $1.positions.count * $1.taps.count }
+        #expect(steps == plan.images * 4 * Self.insidePerChannel)
+        // Each image's 36 positions once, each written to its own output.
+        var targets = plan.classes.flatMap { c in (0..<plan.images * c.perImage).map { plan.targets.pointer[c.positions.lowerBound + $0] } }
+        targets.sort()
+        #expect(targets == (0..<plan.images).flatMap { i in (0..<36).map { i * 64 * 36 + $0 } })
+    }
+
+    @Test func weightGradientSumsOnlyThePositionsInside() {
+        let plan = TapBlocks(Self.layout(channels: 8), images: 3)
+        // 72 taps in 9 blocks, one (ki, kj) each: a block's 8 taps share their positions.
+        #expect(plan.blocks.count == 9)
+        let steps = plan.blocks.reduce(0) { $0 + 8 * $1.perImage }
+        #expect(steps == 8 * Self.insidePerChannel)
+        // Every tap in exactly one slot.
+        #expect(Set((0..<72).map { plan.slots.pointer[$0] }).count == 72)
+        #expect((0..<72).allSatisfy { plan.taps.pointer[plan.slots.pointer[$0]] == $0 })
+    }
+
+    @Test func oneClassWhereSplittingCostsMore() {
+        // One image of a 3×3 plane: nine classes of one position would run nine part-filled
+        // tiles, where all nine positions in two tiles over every tap cost less.
+        let layout = PaddedImages(ConvGeometry(ImageBatch(n: 1, c: 4, h: 3, w: 3), outChannels: 32,
+                                               window: Window(size: 3, stride: 1, padding: 1)), rowVectors: false)
+        let plan = PositionClasses(layout, batch: 1, outChannels: 32)
+        #expect(plan.classes.count == 1 && plan.classes[0].taps.count == 36 && plan.classes[0].perImage == 9)
+    }
+}
