@@ -4,7 +4,7 @@ import TestSupport
 
 /// Batch normalization against the plain loops, gradients by central differences in Double.
 @Suite struct BatchNormTests {
-    static let shapes: [Shape] = [[4, 3, 5, 5], [2, 2, 3, 7], [7, 5], [3, 1, 1, 9]]
+    static let shapes: [Shape] = [[4, 3, 5, 5], [2, 2, 3, 7], [7, 5], [3, 1, 1, 9], [3, 2, 6, 7], [9, 40]]
 
     @Test(arguments: shapes)
     func trainingModeGradients(_ shape: Shape) throws {

@@ -10,15 +10,36 @@ extension Kernels {
     ) {
         let m = Float(n * s)
         Parallel.forRanges(c, threads: threads, grain: max(1, 16384 / max(n * s, 1))) { channels in
+            if s == 1 {
+                // Features: one value per channel and example, so each sum runs down a column;
+                // the batch outermost lets the loops run along the rows' channels in vectors.
+                let scale = Storage(uninitializedCount: channels.count), shift = Storage(uninitializedCount: channels.count)
+                let (first, count) = (channels.lowerBound, channels.count)
+                let (mu, v) = (mean + first, variance + first)
+                mu.update(repeating: 0, count: count)
+                v.update(repeating: 0, count: count)
+                for i in 0..<n { let row = x + i * c + first; for j in 0..<count { mu[j] += row[j] } }
+                for j in 0..<count { mu[j] /= m }
+                for i in 0..<n { let row = x + i * c + first; for j in 0..<count { let d = row[j] - mu[j]; v[j] += d * d } }
+                for j in 0..<count {
+                    v[j] /= m
+                    inverseStd[first + j] = 1 / (v[j] + epsilon).squareRoot()
+                    scale.pointer[j] = gamma[first + j] * inverseStd[first + j]
+                    shift.pointer[j] = beta[first + j] - mu[j] * scale.pointer[j]
+                }
+                for i in 0..<n {
+                    let row = x + i * c + first, out = y + i * c + first
+                    for j in 0..<count { out[j] = row[j] * scale.pointer[j] + shift.pointer[j] }
+                }
+                withExtendedLifetime((scale, shift)) {}
+                return
+            }
             for ch in channels {
                 var total: Float = 0
                 for i in 0..<n { total += sum(x + (i * c + ch) * s, count: s) }
                 let mu = total / m
                 var squares: Float = 0
-                for i in 0..<n {
-                    let row = x + (i * c + ch) * s
-                    for e in 0..<s { let d = row[e] - mu; squares += d * d }
-                }
+                for i in 0..<n { squares += sumOfSquaredDeviations(x + (i * c + ch) * s, count: s, mean: mu) }
                 let v = squares / m
                 let invStd = 1 / (v + epsilon).squareRoot()
                 (mean[ch], variance[ch], inverseStd[ch]) = (mu, v, invStd)
@@ -55,13 +76,24 @@ extension Kernels {
     ) {
         let m = Float(n * s)
         Parallel.forRanges(c, threads: threads, grain: max(1, 16384 / max(n * s, 1))) { channels in
+            if s == 1 {
+                // Features: the sums down each column, the batch outermost (as in the forward).
+                featureGradientSums(dy, x, n: n, c: c, channels: channels, mean: mean, inverseStd: inverseStd,
+                                    dgamma: dgamma, dbeta: dbeta)
+                guard let dx else { return }
+                let (first, count) = (channels.lowerBound, channels.count)
+                for i in 0..<n {
+                    let g = dy + i * c + first, row = x + i * c + first, out = dx + i * c + first
+                    for j in 0..<count {
+                        let ch = first + j, invStd = inverseStd[ch]
+                        out[j] = gamma[ch] * invStd * (g[j] - dbeta[ch] / m - (row[j] - mean[ch]) * invStd * (dgamma[ch] / m))
+                    }
+                }
+                return
+            }
             for ch in channels {
                 let mu = mean[ch], invStd = inverseStd[ch]
-                var sumDy: Float = 0, sumDyXhat: Float = 0
-                for i in 0..<n {
-                    let g = dy + (i * c + ch) * s, row = x + (i * c + ch) * s
-                    for e in 0..<s { sumDy += g[e]; sumDyXhat += g[e] * (row[e] - mu) * invStd }
-                }
+                let (sumDy, sumDyXhat) = channelGradientSums(dy, x, n: n, c: c, s: s, channel: ch, mean: mu, inverseStd: invStd)
                 (dgamma[ch], dbeta[ch]) = (sumDyXhat, sumDy)
                 guard let dx else { continue }
                 let k = gamma[ch] * invStd, meanDy = sumDy / m, meanDyXhat = sumDyXhat / m
@@ -81,14 +113,47 @@ extension Kernels {
         threads: Int = Parallel.threadCount
     ) {
         Parallel.forRanges(c, threads: threads, grain: max(1, 16384 / max(n * s, 1))) { channels in
+            if s == 1 {
+                featureGradientSums(dy, x, n: n, c: c, channels: channels, mean: mean, inverseStd: inverseStd,
+                                    dgamma: dgamma, dbeta: dbeta)
+                return
+            }
             for ch in channels {
-                var sumDy: Float = 0, sumDyXhat: Float = 0
-                for i in 0..<n {
-                    let g = dy + (i * c + ch) * s, row = x + (i * c + ch) * s
-                    for e in 0..<s { sumDy += g[e]; sumDyXhat += g[e] * (row[e] - mean[ch]) * inverseStd[ch] }
-                }
+                let (sumDy, sumDyXhat) = channelGradientSums(dy, x, n: n, c: c, s: s, channel: ch, mean: mean[ch],
+                                                             inverseStd: inverseStd[ch])
                 (dgamma[ch], dbeta[ch]) = (sumDyXhat, sumDy)
             }
         }
+    }
+
+    /// dbeta = Σ dy and dgamma = Σ dy·x̂ for the features `channels` of x viewed as (N, C), the
+    /// sums down each column in order, the batch outermost.
+    static func featureGradientSums(_ dy: UnsafePointer<Float>, _ x: UnsafePointer<Float>, n: Int, c: Int, channels: Range<Int>,
+                                    mean: UnsafePointer<Float>, inverseStd: UnsafePointer<Float>,
+                                    dgamma: UnsafeMutablePointer<Float>, dbeta: UnsafeMutablePointer<Float>) {
+        let (first, count) = (channels.lowerBound, channels.count)
+        let (sumDy, sumDyDeviation) = (dbeta + first, dgamma + first)
+        sumDy.update(repeating: 0, count: count)
+        sumDyDeviation.update(repeating: 0, count: count)
+        for i in 0..<n {
+            let g = dy + i * c + first, row = x + i * c + first
+            for j in 0..<count {
+                sumDy[j] += g[j]
+                sumDyDeviation[j] += g[j] * (row[j] - mean[first + j])
+            }
+        }
+        for j in 0..<count { sumDyDeviation[j] *= inverseStd[first + j] }
+    }
+
+    /// Σ dy and Σ dy·x̂ over one channel's values, x̂ = (x − mean)·inverseStd.
+    static func channelGradientSums(_ dy: UnsafePointer<Float>, _ x: UnsafePointer<Float>, n: Int, c: Int, s: Int,
+                                    channel ch: Int, mean: Float, inverseStd: Float) -> (Float, Float) {
+        var sumDy: Float = 0, sumDyDeviation: Float = 0
+        for i in 0..<n {
+            let sums = gradientSums(dy + (i * c + ch) * s, x + (i * c + ch) * s, count: s, mean: mean)
+            sumDy += sums.g
+            sumDyDeviation += sums.gTimesDeviation
+        }
+        return (sumDy, sumDyDeviation * inverseStd)
     }
 }

@@ -30,6 +30,39 @@ extension Kernels {
         return total
     }
 
+    /// Σ (x − mean)² over `count` floats, in the same fixed order as `sum`.
+    package static func sumOfSquaredDeviations(_ x: UnsafePointer<Float>, count: Int, mean: Float) -> Float {
+        let mu = SIMD16<Float>(repeating: mean)
+        var acc = SIMD16<Float>()
+        var i = 0
+        while i + 16 <= count {
+            let d = UnsafeRawPointer(x + i).loadUnaligned(as: SIMD16<Float>.self) - mu
+            acc.addProduct(d, d)
+            i += 16
+        }
+        var total = acc.sum()
+        while i < count { let d = x[i] - mean; total += d * d; i += 1 }
+        return total
+    }
+
+    /// Σ g and Σ g·(x − mean) over `count` floats in one pass, in the same fixed order as `sum`:
+    /// the sums of a normalization's backward pass.
+    package static func gradientSums(_ g: UnsafePointer<Float>, _ x: UnsafePointer<Float>, count: Int,
+                                     mean: Float) -> (g: Float, gTimesDeviation: Float) {
+        let mu = SIMD16<Float>(repeating: mean)
+        var sumG = SIMD16<Float>(), sumGD = SIMD16<Float>()
+        var i = 0
+        while i + 16 <= count {
+            let gv = UnsafeRawPointer(g + i).loadUnaligned(as: SIMD16<Float>.self)
+            sumG += gv
+            sumGD.addProduct(gv, UnsafeRawPointer(x + i).loadUnaligned(as: SIMD16<Float>.self) - mu)
+            i += 16
+        }
+        var (totalG, totalGD) = (sumG.sum(), sumGD.sum())
+        while i < count { totalG += g[i]; totalGD += g[i] * (x[i] - mean); i += 1 }
+        return (totalG, totalGD)
+    }
+
     // MARK: ReLU — y = max(x, 0); dx = dy where y > 0
 
     package static func reluForward(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, count: Int,
