@@ -138,12 +138,15 @@ struct TapBlocks {
         let columnsInside = (0..<k).map { kj in (0..<ow).filter { columnRanges[$0].contains(kj) } }
         let tapCount = g.patch
         func kernelPosition(_ tap: Int) -> (ki: Int, kj: Int) { (tap / k % k, tap % k) }
+        // Kernel rows (columns) inside for the same output rows (columns) share a rank.
+        func ranks(_ sets: [[Int]]) -> [Int] {
+            let distinct = Array(Set(sets)).sorted { $0.lexicographicallyPrecedes($1) }
+            return sets.map { distinct.firstIndex(of: $0)! }
+        }
+        let (rowRank, columnRank) = (ranks(rowsInside), ranks(columnsInside))
         let order = (0..<tapCount).sorted { a, b in
             let (pa, pb) = (kernelPosition(a), kernelPosition(b))
-            let (ra, rb) = (rowsInside[pa.ki], rowsInside[pb.ki]), (ca, cb) = (columnsInside[pa.kj], columnsInside[pb.kj])
-            if ra != rb { return ra.lexicographicallyPrecedes(rb) }
-            if ca != cb { return ca.lexicographicallyPrecedes(cb) }
-            return a < b
+            return (rowRank[pa.ki], columnRank[pa.kj], a) < (rowRank[pb.ki], columnRank[pb.kj], b)
         }
         let blockCount = (tapCount + 7) / 8
         taps = IntBuffer(count: blockCount * 8)
