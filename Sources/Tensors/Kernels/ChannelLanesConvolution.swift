@@ -6,7 +6,8 @@
 /// values at the 8 positions for one kernel tap, read in place, and multiplies them by that
 /// tap's weights for the 32 channels, packed once as a (tap, channel) matrix. The positions can
 /// be any 8 of the plane, so rows of any width, and any stride, fill every lane; only the
-/// channels past a multiple of 32 and the last positions of a plane are wasted. Tiles take
+/// channels past a multiple of 32 and the last positions of a plane are wasted; 16 channels or
+/// fewer run in tiles of 16 lanes (`Tile8x16`), the weights' first 16 floats. Tiles take
 /// positions of one class of `PositionClasses`, and sum only the taps inside the image.
 ///
 /// y[i, o, pos] = Σ over taps of xpad[i, pos·stride + tap] · w[o, tap]: each output's sum runs
@@ -57,10 +58,14 @@ extension Kernels {
                     let rowOffsets = plan.tapRows.pointer + positionClass.taps.lowerBound
                     for first in stride(from: 0, to: used, by: 8) {
                         let at = plan.starts.pointer + positionClass.positions.lowerBound + first
-                        channelLanesTile(
-                            steps: steps, offsets: offsets, rows: weights, rowOffsets: rowOffsets,
-                            x: (xp + at[0], xp + at[1], xp + at[2], xp + at[3], xp + at[4], xp + at[5], xp + at[6], xp + at[7]),
-                            tile: tile.pointer, adding: false)
+                        let x = (xp + at[0], xp + at[1], xp + at[2], xp + at[3], xp + at[4], xp + at[5], xp + at[6], xp + at[7])
+                        if o <= 16 {
+                            channelLanesTile(Tile8x16.self, steps: steps, offsets: offsets, rows: weights, rowOffsets: rowOffsets,
+                                             x: x, tile: tile.pointer, adding: false)
+                        } else {
+                            channelLanesTile(Tile8x32.self, steps: steps, offsets: offsets, rows: weights, rowOffsets: rowOffsets,
+                                             x: x, tile: tile.pointer, adding: false)
+                        }
                         let targets = plan.targets.pointer + positionClass.positions.lowerBound + first
                         for r in 0..<min(8, used - first) {
                             let dst = out + targets[r]
@@ -87,20 +92,22 @@ extension Kernels {
     /// spilled two vectors a step to the stack (objdump); as one call per tile (9 to 3,456 steps
     /// of 16 multiply-adds each) the loop is 2 offset loads, 2 row loads, 8 broadcasts and 16
     /// FMAs, all in registers.
+    ///
+    /// `Tile` is `Tile8x32`, or `Tile8x16` for 16 channels or fewer (the rows' first 16 floats).
+    /// The tile is written with rows 32 floats apart either way.
     @inline(never) @_optimize(size)
-    static func channelLanesTile(
+    static func channelLanesTile<Tile: RegisterTile>(
+        _: Tile.Type = Tile8x32.self,
         steps: Int, offsets: UnsafePointer<Int>, rows: UnsafeRawPointer, rowOffsets: UnsafePointer<Int>,
         x: (UnsafePointer<Float>, UnsafePointer<Float>, UnsafePointer<Float>, UnsafePointer<Float>,
             UnsafePointer<Float>, UnsafePointer<Float>, UnsafePointer<Float>, UnsafePointer<Float>),
         tile: UnsafeMutablePointer<Float>, adding: Bool
     ) {
-        var sums = Tile8x32()
+        var sums = Tile()
         let (x0, x1, x2, x3, x4, x5, x6, x7) = x
         for q in 0..<steps {
-            let (i, row) = (offsets[q], rowOffsets[q])
-            sums.addOuterProduct((x0[i], x1[i], x2[i], x3[i], x4[i], x5[i], x6[i], x7[i]),
-                                 rows.loadUnaligned(fromByteOffset: row, as: Tile8x32.V.self),
-                                 rows.loadUnaligned(fromByteOffset: row &+ 64, as: Tile8x32.V.self))
+            let i = offsets[q]
+            sums.addOuterProduct((x0[i], x1[i], x2[i], x3[i], x4[i], x5[i], x6[i], x7[i]), rows, at: rowOffsets[q])
         }
         sums.store(to: UnsafeMutableRawPointer(tile), rowBytes: 128, adding: adding)
     }

@@ -53,13 +53,15 @@ package enum ConvolutionAlgorithm: String, CaseIterable, Sendable {
     /// timings: a run takes the same paths, and gets the same bits, every time and for any
     /// thread count. The rules come from the bench (`swift run -c release bench conv`).
     ///
-    /// - forward: from 32 output channels, whichever of direct and channelLanes fills more of
-    ///   its vector lanes (a row of output positions, or the output channels in blocks of 32),
-    ///   channelLanes on a tie: with its lanes full it ran faster on every bench case but the 1×1
-    ///   one (NiN's 54² plane is one long row for direct, while channelLanes' sum is too short,
-    ///   96 taps, to hide writing its tiles out). Below 32 channels, direct (BN-LeNet's 16
-    ///   channels of 8-wide rows fill half of either; direct's tiles are the cheaper to write
-    ///   out). With stride 2 or more: channelLanes from 32 channels, else packed.
+    /// - forward: for 16 output channels or from 32, whichever of direct and channelLanes fills
+    ///   more of its vector lanes (a row of output positions, or the output channels in blocks
+    ///   of 32, or one block of 16), channelLanes on a tie of 32 lanes: with its lanes full it
+    ///   ran faster on every bench case but the 1×1 one (NiN's 54² plane is one long row for
+    ///   direct, while channelLanes' sum is too short, 96 taps, to hide writing its tiles out). With 16
+    ///   channels: LeNet's second convolution (10-wide rows) ran at 115–119 GFLOP/s by direct,
+    ///   98 by 32-lane tiles, 168 by 16-lane ones; VGG's 16-channel input gradient (112-wide
+    ///   rows) 157–164 by direct, 170–175 by 16-lane tiles. Otherwise direct. With stride 2 or
+    ///   more: channelLanes from 32 channels, else packed.
     /// - input gradient: with stride 1, the forward rule for the convolution it is (see
     ///   `conv2dBackwardInputAsForward`: its output channels are the layer's input channels);
     ///   else packed. Also packed for 1×1 (no col2im to save; 5% faster on NiN's) and for fewer
@@ -75,11 +77,15 @@ package enum ConvolutionAlgorithm: String, CaseIterable, Sendable {
         case .forward:
             guard window.stride == 1 else { return outChannels >= 32 ? .channelLanes : .packed }
             if window.size == 1 && window.padding == 0 { return .direct }
-            let channelFill = Double(outChannels) / Double((outChannels + 31) / 32 * 32)
+            let lanes = outChannels <= 16 ? 16 : 32
+            let channelFill = Double(outChannels) / Double((outChannels + lanes - 1) / lanes * lanes)
             let rowFill = g.outputWidth <= 16
                 ? Double(g.outputWidth) / 16
                 : Double(g.outputWidth) / Double((g.outputWidth + 31) / 32 * 32)
-            return outChannels >= 32 && channelFill >= rowFill ? .channelLanes : .direct
+            // A tie goes to 32-lane tiles only: VGG's first layer (16 channels, 224-wide rows, 9
+            // taps) would sum too little per 16-lane tile to pay for writing it out.
+            let wins = channelFill > rowFill || (channelFill == rowFill && lanes == 32)
+            return (outChannels == 16 || outChannels >= 32) && wins ? .channelLanes : .direct
         case .inputGradient:
             let flat = window.size == 1 && window.padding == 0
             guard window.stride == 1 && window.padding < window.size && !flat && input.c >= 8 else { return .packed }

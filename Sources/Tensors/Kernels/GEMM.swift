@@ -252,9 +252,22 @@ extension Kernels {
     }
 }
 
+/// A block of sums kept in registers: 8 rows of 32 or 16 lanes, each step adding the outer
+/// product of 8 values and one row of as many floats, read at `rows + at` bytes.
+protocol RegisterTile {
+    init()
+    mutating func addOuterProduct(_ a: (Float, Float, Float, Float, Float, Float, Float, Float), _ rows: UnsafeRawPointer, at: Int)
+    func store(to p: UnsafeMutableRawPointer, rowBytes: Int, adding: Bool)
+}
+
 /// The 8×32 block of sums that GEMM's microkernel and the convolutions' tiles keep in registers
 /// (16 of Zen 4's 32 vector registers): row r is (c[r]0, c[r]1), 32 lanes.
-struct Tile8x32 {
+struct Tile8x32: RegisterTile {
+    @inline(__always)
+    mutating func addOuterProduct(_ a: (Float, Float, Float, Float, Float, Float, Float, Float), _ rows: UnsafeRawPointer, at: Int) {
+        addOuterProduct(a, rows.loadUnaligned(fromByteOffset: at, as: V.self), rows.loadUnaligned(fromByteOffset: at &+ 64, as: V.self))
+    }
+
     typealias V = SIMD16<Float>
     var c00 = V(), c01 = V(), c10 = V(), c11 = V(), c20 = V(), c21 = V(), c30 = V(), c31 = V()
     var c40 = V(), c41 = V(), c50 = V(), c51 = V(), c60 = V(), c61 = V(), c70 = V(), c71 = V()
@@ -298,5 +311,31 @@ struct Tile8x32 {
         }
         row(0, c00, c01); row(1, c10, c11); row(2, c20, c21); row(3, c30, c31)
         row(4, c40, c41); row(5, c50, c51); row(6, c60, c61); row(7, c70, c71)
+    }
+}
+
+/// Half of `Tile8x32`: 8 rows of 16 lanes, for 16 output channels or fewer (LeNet's second
+/// convolution), where the 32-lane tile would multiply zeros in half its lanes.
+struct Tile8x16: RegisterTile {
+    typealias V = SIMD16<Float>
+    var c0 = V(), c1 = V(), c2 = V(), c3 = V(), c4 = V(), c5 = V(), c6 = V(), c7 = V()
+
+    @inline(__always) init() {}
+
+    @inline(__always)
+    mutating func addOuterProduct(_ a: (Float, Float, Float, Float, Float, Float, Float, Float), _ rows: UnsafeRawPointer, at: Int) {
+        let b = rows.loadUnaligned(fromByteOffset: at, as: V.self)
+        c0.addProduct(V(repeating: a.0), b); c1.addProduct(V(repeating: a.1), b)
+        c2.addProduct(V(repeating: a.2), b); c3.addProduct(V(repeating: a.3), b)
+        c4.addProduct(V(repeating: a.4), b); c5.addProduct(V(repeating: a.5), b)
+        c6.addProduct(V(repeating: a.6), b); c7.addProduct(V(repeating: a.7), b)
+    }
+
+    @inline(__always) func store(to p: UnsafeMutableRawPointer, rowBytes: Int, adding: Bool) {
+        @inline(__always) func row(_ r: Int, _ v: V) {
+            let at = r &* rowBytes
+            p.storeBytes(of: adding ? p.loadUnaligned(fromByteOffset: at, as: V.self) + v : v, toByteOffset: at, as: V.self)
+        }
+        row(0, c0); row(1, c1); row(2, c2); row(3, c3); row(4, c4); row(5, c5); row(6, c6); row(7, c7)
     }
 }
