@@ -213,17 +213,12 @@ struct PaddedImages {
     /// Floats in one padded image.
     var image: Int { geometry.input.c * paddedPlane }
 
-    /// Where each of `count` output positions' receptive fields starts, the positions running
-    /// over the planes of images padded side by side (`image` apart); positions past the last
-    /// image's plane (`images` of them have planes) start where position 0 does.
-    func positionStarts(count: Int, images: Int) -> IntBuffer {
-        let (plane, s) = (outputHeight * outputWidth, geometry.window.stride)
-        let starts = IntBuffer(count: count)
-        for q in 0..<count {
-            let (i, position) = q < images * plane ? q.quotientAndRemainder(dividingBy: plane) : (0, 0)
-            starts.pointer[q] = i * image + (position / outputWidth * s) * paddedWidth + position % outputWidth * s
-        }
-        return starts
+    /// Where output `position` of image `i`'s plane has its receptive field start, in images
+    /// padded side by side (`image` apart).
+    @inline(__always)
+    func start(image i: Int, position: Int) -> Int {
+        let s = geometry.window.stride
+        return i * image + (position / outputWidth * s) * paddedWidth + position % outputWidth * s
     }
 
     /// Copies one (C, H, W) image inside the zero border of `padded` (the border stays zero).

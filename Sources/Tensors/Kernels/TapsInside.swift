@@ -41,7 +41,7 @@ struct PositionClasses {
     /// the taps they skip, one class holds every position and tap.
     init(_ layout: PaddedImages, batch: Int, outChannels: Int) {
         let g = layout.geometry
-        let (k, s, c) = (g.window.size, g.window.stride, g.input.c)
+        let (k, c) = (g.window.size, g.input.c)
         let (oh, ow) = (layout.outputHeight, layout.outputWidth)
         let (rowRanges, columnRanges) = layout.kernelRangesInside()
         let rowClasses = Array(Set(rowRanges)).sorted { $0.lowerBound != $1.lowerBound ? $0.lowerBound < $1.lowerBound : $0.upperBound < $1.upperBound }
@@ -92,7 +92,7 @@ struct PositionClasses {
             }
             for i in 0..<group {
                 for q in part.positions {
-                    starts.pointer[position] = i * layout.image + (q / ow * s) * layout.paddedWidth + q % ow * s
+                    starts.pointer[position] = layout.start(image: i, position: q)
                     targets.pointer[position] = i * outChannels * oh * ow + q
                     position += 1
                 }
@@ -130,7 +130,7 @@ struct TapBlocks {
 
     init(_ layout: PaddedImages, images group: Int) {
         let g = layout.geometry
-        let (k, s) = (g.window.size, g.window.stride)
+        let k = g.window.size
         let (oh, ow) = (layout.outputHeight, layout.outputWidth)
         let (rowRanges, columnRanges) = layout.kernelRangesInside()
         // The output rows (columns) for which kernel row (column) ki is inside the image.
@@ -173,7 +173,7 @@ struct TapBlocks {
             let first = steps.count
             for i in 0..<group {
                 for q in positions {
-                    steps.append((i * layout.image + (q / ow * s) * layout.paddedWidth + q % ow * s,
+                    steps.append((layout.start(image: i, position: q),
                                   (i * oh * ow + q) * 32 * MemoryLayout<Float>.stride))
                 }
             }
