@@ -44,8 +44,10 @@ struct PositionClasses {
         let (k, c) = (g.window.size, g.input.c)
         let (oh, ow) = (layout.outputHeight, layout.outputWidth)
         let (rowRanges, columnRanges) = layout.kernelRangesInside()
-        let rowClasses = Array(Set(rowRanges)).sorted { $0.lowerBound != $1.lowerBound ? $0.lowerBound < $1.lowerBound : $0.upperBound < $1.upperBound }
-        let columnClasses = Array(Set(columnRanges)).sorted { $0.lowerBound != $1.lowerBound ? $0.lowerBound < $1.lowerBound : $0.upperBound < $1.upperBound }
+        func distinct(_ ranges: [Range<Int>]) -> [Range<Int>] {
+            Array(Set(ranges)).sorted { ($0.lowerBound, $0.upperBound) < ($1.lowerBound, $1.upperBound) }
+        }
+        let (rowClasses, columnClasses) = (distinct(rowRanges), distinct(columnRanges))
         // Each split class: its kernel rows and columns, and its positions in one plane.
         var split: [(rows: Range<Int>, columns: Range<Int>, positions: [Int])] = []
         for rows in rowClasses {
