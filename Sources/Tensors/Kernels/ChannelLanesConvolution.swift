@@ -163,12 +163,19 @@ extension Kernels {
                         let channels = UnsafePointer(dyT.pointer + cb * group * positions * 32)
                         for (tb, block) in plan.blocks.enumerated() {
                             let offset = { (r: Int) in layout.tapOffsets.pointer[plan.taps.pointer[tb * 8 + r]] }
-                            channelLanesTile(
-                                steps: images * block.perImage, offsets: plan.starts.pointer + block.positions.lowerBound,
-                                rows: UnsafeRawPointer(channels), rowOffsets: plan.rowOffsets.pointer + block.positions.lowerBound,
-                                x: (xp + offset(0), xp + offset(1), xp + offset(2), xp + offset(3),
-                                    xp + offset(4), xp + offset(5), xp + offset(6), xp + offset(7)),
-                                tile: sums.pointer + (cb * tapBlocks + tb) * 256, adding: true)
+                            let (steps, rows) = (images * block.perImage, UnsafeRawPointer(channels))
+                            let starts = plan.starts.pointer + block.positions.lowerBound
+                            let rowOffsets = plan.rowOffsets.pointer + block.positions.lowerBound
+                            let x = (xp + offset(0), xp + offset(1), xp + offset(2), xp + offset(3),
+                                     xp + offset(4), xp + offset(5), xp + offset(6), xp + offset(7))
+                            let tile = sums.pointer + (cb * tapBlocks + tb) * 256
+                            if o <= 16 {
+                                channelLanesTile(Tile8x16.self, steps: steps, offsets: starts, rows: rows, rowOffsets: rowOffsets,
+                                                 x: x, tile: tile, adding: true)
+                            } else {
+                                channelLanesTile(Tile8x32.self, steps: steps, offsets: starts, rows: rows, rowOffsets: rowOffsets,
+                                                 x: x, tile: tile, adding: true)
+                            }
                         }
                     }
                 }

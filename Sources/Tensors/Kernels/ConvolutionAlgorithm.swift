@@ -67,25 +67,21 @@ package enum ConvolutionAlgorithm: String, CaseIterable, Sendable {
     ///   else packed. Also packed for 1×1 (no col2im to save; 5% faster on NiN's) and for fewer
     ///   than 8 input channels (LeNet's 6 fill 6 of a direct tile's 8 rows; packed 80 against
     ///   68 GFLOP/s).
-    /// - weight gradient: channelLanes from 32 output channels; below, for stride 1 and a weight
-    ///   matrix of a few GEMM tiles at most (LeNet's first layer is 6×25, a fraction of one
-    ///   8×32 tile), direct's dot products, 4× faster than GEMM there: GEMM would spend its time
-    ///   packing the long sum's operands. Otherwise packed.
+    /// - weight gradient: channelLanes from 32 output channels, and for 16 with stride 1 by the
+    ///   forward's rule of filled lanes: LeNet's second convolution ran at 144 GFLOP/s in 16-lane
+    ///   tiles against direct's 82, while VGG's first layer (a tie: 224-wide rows) ran at 22
+    ///   against 41: its copy of dy, 6.4 MB an image, is read from memory once per block of 8
+    ///   taps. Otherwise, for stride 1 and a weight matrix of a few GEMM tiles at most (LeNet's
+    ///   first layer is 6×25, a fraction of one 8×32 tile), direct's dot products, 4× faster
+    ///   than GEMM there: GEMM would spend its time packing the long sum's operands. Otherwise
+    ///   packed.
     package static func chosen(for pass: Pass, _ input: ImageBatch, outChannels: Int, window: Window) -> ConvolutionAlgorithm {
         let g = ConvGeometry(input, outChannels: outChannels, window: window)
         switch pass {
         case .forward:
             guard window.stride == 1 else { return outChannels >= 32 ? .channelLanes : .packed }
             if window.size == 1 && window.padding == 0 { return .direct }
-            let lanes = outChannels <= 16 ? 16 : 32
-            let channelFill = Double(outChannels) / Double((outChannels + lanes - 1) / lanes * lanes)
-            let rowFill = g.outputWidth <= 16
-                ? Double(g.outputWidth) / 16
-                : Double(g.outputWidth) / Double((g.outputWidth + 31) / 32 * 32)
-            // A tie goes to 32-lane tiles only: VGG's first layer (16 channels, 224-wide rows, 9
-            // taps) would sum too little per 16-lane tile to pay for writing it out.
-            let wins = channelFill > rowFill || (channelFill == rowFill && lanes == 32)
-            return (outChannels == 16 || outChannels >= 32) && wins ? .channelLanes : .direct
+            return channelLanesFillMore(outChannels: outChannels, outputWidth: g.outputWidth) ? .channelLanes : .direct
         case .inputGradient:
             let flat = window.size == 1 && window.padding == 0
             guard window.stride == 1 && window.padding < window.size && !flat && input.c >= 8 else { return .packed }
@@ -94,8 +90,25 @@ package enum ConvolutionAlgorithm: String, CaseIterable, Sendable {
             return chosen(for: .forward, gradients, outChannels: input.c, window: turned)
         case .weightGradient:
             if outChannels >= 32 { return .channelLanes }
-            return window.stride == 1 && outChannels * g.patch <= 16_384 ? .direct : .packed
+            guard window.stride == 1 else { return .packed }
+            if channelLanesFillMore(outChannels: outChannels, outputWidth: g.outputWidth) { return .channelLanes }
+            return outChannels * g.patch <= 16_384 ? .direct : .packed
         }
+    }
+
+    /// Whether channelLanes' tiles fill more of their vector lanes than direct's, for a stride-1
+    /// pass with `outChannels` channels in the lanes (in blocks of 32, or one block of 16) or
+    /// positions of `outputWidth`-wide rows (a 16-lane vector for rows up to 16 wide, else 32).
+    /// A tie goes to 32-lane tiles only: VGG's first layer (16 channels, 224-wide rows, 9 taps)
+    /// sums too little per 16-lane tile to pay for writing it out.
+    static func channelLanesFillMore(outChannels: Int, outputWidth: Int) -> Bool {
+        guard outChannels == 16 || outChannels >= 32 else { return false }
+        let lanes = outChannels <= 16 ? 16 : 32
+        let channelFill = Double(outChannels) / Double((outChannels + lanes - 1) / lanes * lanes)
+        let rowFill = outputWidth <= 16
+            ? Double(outputWidth) / 16
+            : Double(outputWidth) / Double((outputWidth + 31) / 32 * 32)
+        return channelFill > rowFill || (channelFill == rowFill && lanes == 32)
     }
 
     /// `requested`, or the chosen algorithm when it is nil; stops if `requested` lacks `pass`.
