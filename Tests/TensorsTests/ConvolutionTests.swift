@@ -47,6 +47,9 @@ import TestSupport
         // the kernel (corner outputs with no tap inside, only the bias), and a 7×7 stride-2 stem.
         Case(n: 4, c: 2, h: 4, w: 5, o: 33, k: 3, stride: 1, padding: 3),
         Case(n: 3, c: 1, h: 19, w: 18, o: 32, k: 7, stride: 2, padding: 3),
+        // The direct forward's classes of tile rows: padding past the kernel, so that a whole
+        // two-row tile has no tap inside (its outputs are the bias), and a 6-row tile.
+        Case(n: 2, c: 2, h: 3, w: 3, o: 4, k: 2, stride: 1, padding: 3),
         // LeNet's two layers.
         Case(n: 3, c: 1, h: 28, w: 28, o: 6, k: 5, stride: 1, padding: 2),
         Case(n: 3, c: 6, h: 14, w: 14, o: 16, k: 5, stride: 1, padding: 0),
@@ -140,7 +143,7 @@ import TestSupport
         #expect(chosen(.forward, leNet2) == .channelLanes && chosen(.weightGradient, leNet2) == .channelLanes)
         let leNet1 = Case(n: 256, c: 1, h: 28, w: 28, o: 6, k: 5, stride: 1, padding: 2)
         #expect(chosen(.forward, leNet1) == .direct)
-        #expect(chosen(.inputGradient, leNet2) == .packed)
+        #expect(chosen(.inputGradient, leNet2) == .direct && chosen(.inputGradient, leNet1) == .packed)
         let vgg2 = Case(n: 128, c: 16, h: 112, w: 112, o: 32, k: 3, stride: 1, padding: 1)
         #expect(chosen(.inputGradient, vgg2) == .channelLanes)
         let vgg1 = Case(n: 128, c: 1, h: 224, w: 224, o: 16, k: 3, stride: 1, padding: 1)

@@ -65,8 +65,9 @@ package enum ConvolutionAlgorithm: String, CaseIterable, Sendable {
     /// - input gradient: with stride 1, the forward rule for the convolution it is (see
     ///   `conv2dBackwardInputAsForward`: its output channels are the layer's input channels);
     ///   else packed. Also packed for 1×1 (no col2im to save; 5% faster on NiN's) and for fewer
-    ///   than 8 input channels (LeNet's 6 fill 6 of a direct tile's 8 rows; packed 80 against
-    ///   68 GFLOP/s).
+    ///   than 6 input channels, which leave rows of direct's 6-row tile empty (LeNet's first
+    ///   layer, 1 channel: packed 57 against 31 GFLOP/s; its second, 6 channels: direct 104
+    ///   against 79).
     /// - weight gradient: channelLanes from 32 output channels, and for 16 with stride 1 by the
     ///   forward's rule of filled lanes: LeNet's second convolution ran at 144 GFLOP/s in 16-lane
     ///   tiles against direct's 82, while VGG's first layer (a tie: 224-wide rows) ran at 22
@@ -84,7 +85,7 @@ package enum ConvolutionAlgorithm: String, CaseIterable, Sendable {
             return channelLanesFillMore(outChannels: outChannels, outputWidth: g.outputWidth) ? .channelLanes : .direct
         case .inputGradient:
             let flat = window.size == 1 && window.padding == 0
-            guard window.stride == 1 && window.padding < window.size && !flat && input.c >= 8 else { return .packed }
+            guard window.stride == 1 && window.padding < window.size && !flat && input.c >= 6 else { return .packed }
             let gradients = ImageBatch(n: input.n, c: outChannels, h: g.outputHeight, w: g.outputWidth)
             let turned = Window(size: window.size, stride: 1, padding: window.size - 1 - window.padding)
             return chosen(for: .forward, gradients, outChannels: input.c, window: turned)

@@ -5,7 +5,9 @@
 /// xpad[c, oy + ki, ox + kj], so 16 consecutive outputs of one row read 16 consecutive floats
 /// of one row of the zero-padded image. The 8×32 register tile covers 8 output channels and
 /// either 32 outputs of one row (wide images) or 16 outputs of two rows (narrow ones); the
-/// weights are packed once, as GEMM's A.
+/// weights are packed once, as GEMM's A. A last block of 6 channels or fewer runs in a 6-row
+/// tile (`Tile6x32`). Each tile sums only the kernel rows that read inside the image for its
+/// output rows (`RowClasses`), which leaves out a third of the taps of LeNet's input gradient.
 ///
 /// Small channel counts (LeNet's 6 and 16) gain most: there packing B would cost more than the
 /// arithmetic it feeds.
@@ -23,7 +25,8 @@ extension Kernels {
         let tilesPerRow = twoRows ? 1 : (ow + 31) / 32
         let tileRows = twoRows ? (oh + 1) / 2 : oh
         let tilesPerImage = tileRows * tilesPerRow
-        let packedWeight = PackedMatrix(transposed: false, rows: o, columns: g.patch, weight, ld: g.patch)
+        // Each tile sums over the kernel rows inside the image for its output rows only.
+        let plan = RowClasses(layout, rowsPerTile: twoRows ? 2 : 1, weight: weight)
         // The second 16 outputs of a tile: the next row (narrow images) or the next 16 columns.
         let secondHalf = (twoRows ? layout.paddedWidth : 16) * MemoryLayout<Float>.stride
 
@@ -43,12 +46,19 @@ extension Kernels {
                 let ox = (tileIndex % tilesPerRow) * 32
                 let base = UnsafeRawPointer(padded.pointer + oy * layout.paddedWidth + ox)
                 let out = y + image * g.outputImage
+                let rowClass = plan.classes[plan.classOfTileRow[tileIndex / tilesPerRow]]
                 for ic in stride(from: 0, to: o, by: gemmMR) {
-                    for pc in stride(from: 0, to: g.patch, by: gemmKC) {
-                        let kc = min(gemmKC, g.patch - pc)
-                        let taps = layout.tapOffsets.pointer + pc
-                        microkernel8x32(kc: kc, a: packedWeight.block(row: ic, col: pc, kc: kc), c: tile.pointer,
-                                        ldc: gemmNR, accumulate: pc > 0, secondHalf: secondHalf) { base + taps[$0] &* 4 }
+                    if rowClass.blocks.isEmpty { tile.pointer.update(repeating: 0, count: gemmMR * gemmNR) }
+                    for block in rowClass.blocks {
+                        let taps = rowClass.offsets.pointer + block.lowerBound
+                        let a = rowClass.weights.block(row: ic, col: block.lowerBound, kc: block.count)
+                        if o - ic <= 6 {
+                            microkernel8x32(Tile6x32.self, kc: block.count, a: a, c: tile.pointer, ldc: gemmNR,
+                                            accumulate: block.lowerBound > 0, secondHalf: secondHalf) { base + taps[$0] &* 4 }
+                        } else {
+                            microkernel8x32(kc: block.count, a: a, c: tile.pointer, ldc: gemmNR,
+                                            accumulate: block.lowerBound > 0, secondHalf: secondHalf) { base + taps[$0] &* 4 }
+                        }
                     }
                     // Keep the tile's valid rows (channels) and lanes (outputs), plus the bias.
                     for r in 0..<min(gemmMR, o - ic) {
@@ -69,7 +79,7 @@ extension Kernels {
             }
             withExtendedLifetime((padded, tile)) {}
         }
-        withExtendedLifetime(packedWeight) {}
+        withExtendedLifetime(plan) {}
     }
 }
 

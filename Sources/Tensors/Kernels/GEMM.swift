@@ -141,16 +141,20 @@ extension Kernels {
         let storage: Storage
         let paddedRows: Int
 
-        package init(transposed: Bool, rows m: Int, columns k: Int, _ a: UnsafePointer<Float>, ld: Int) {
+        /// Packed in blocks of `gemmKC` columns, or of the columns `blocks` gives (covering
+        /// 0..<k in order); `block(row:col:kc:)` then takes a block's start and length.
+        package init(transposed: Bool, rows m: Int, columns k: Int, _ a: UnsafePointer<Float>, ld: Int,
+                     blocks: [Range<Int>]? = nil) {
             paddedRows = (m + gemmMR - 1) / gemmMR * gemmMR
             storage = Storage(uninitializedCount: max(paddedRows * k, 1))
-            for pc in stride(from: 0, to: k, by: gemmKC) {
-                let kc = min(gemmKC, k - pc)
-                packA(transA: transposed, a: a, lda: ld, row: 0, col: pc, mc: m, kc: kc, into: storage.pointer + pc * paddedRows)
+            for block in blocks ?? stride(from: 0, to: k, by: gemmKC).map({ $0..<min($0 + gemmKC, k) }) {
+                packA(transA: transposed, a: a, lda: ld, row: 0, col: block.lowerBound, mc: m, kc: block.count,
+                      into: storage.pointer + block.lowerBound * paddedRows)
             }
         }
 
-        /// The packed block of rows row..<row+mc (row a multiple of MC) and columns pc..<pc+kc.
+        /// The packed block of rows row..<row+mc (row a multiple of MC) and columns pc..<pc+kc,
+        /// one of the blocks it was packed in.
         @inline(__always)
         func block(row: Int, col pc: Int, kc: Int) -> UnsafePointer<Float> {
             UnsafePointer(storage.pointer + pc * paddedRows + row * kc)
@@ -235,11 +239,13 @@ extension Kernels {
 
     /// The microkernel with B wherever it is: step q reads 16 floats at `b(q)` and 16 more
     /// `secondHalf` bytes further. Packed panels put them side by side; the direct convolution
-    /// reads them from the image itself.
+    /// reads them from the image itself. `Tile6x32` sums the first 6 rows of A only.
     @inline(__always)
-    static func microkernel8x32(kc: Int, a: UnsafePointer<Float>, c: UnsafeMutablePointer<Float>, ldc: Int,
-                                accumulate: Bool, secondHalf: Int, b: (Int) -> UnsafeRawPointer) {
-        var tile = Tile8x32()
+    static func microkernel8x32<Tile: PairedVectorTile>(
+        _: Tile.Type = Tile8x32.self, kc: Int, a: UnsafePointer<Float>, c: UnsafeMutablePointer<Float>, ldc: Int,
+        accumulate: Bool, secondHalf: Int, b: (Int) -> UnsafeRawPointer
+    ) {
+        var tile = Tile()
         var ap = a
         for q in 0..<kc {
             let bp = b(q)
@@ -252,6 +258,14 @@ extension Kernels {
     }
 }
 
+/// A register tile of rows of 32 lanes, as two 16-lane vectors, that adds the outer product of
+/// up to 8 values and one row of 32 at each step.
+protocol PairedVectorTile {
+    init()
+    mutating func addOuterProduct(_ a: (Float, Float, Float, Float, Float, Float, Float, Float), _ b0: SIMD16<Float>, _ b1: SIMD16<Float>)
+    func store(to p: UnsafeMutableRawPointer, rowBytes: Int, adding: Bool)
+}
+
 /// A block of sums kept in registers: 8 rows of 32 or 16 lanes, each step adding the outer
 /// product of 8 values and one row of as many floats, read at `rows + at` bytes.
 protocol RegisterTile {
@@ -262,7 +276,19 @@ protocol RegisterTile {
 
 /// The 8×32 block of sums that GEMM's microkernel and the convolutions' tiles keep in registers
 /// (16 of Zen 4's 32 vector registers): row r is (c[r]0, c[r]1), 32 lanes.
-struct Tile8x32: RegisterTile {
+typealias Tile8x32 = Tile32<EightRows>
+/// Its first 6 rows, for the direct convolution's blocks of 6 output channels or fewer (LeNet's
+/// 6), where the 8-row tile would multiply zeros in a quarter of its rows.
+typealias Tile6x32 = Tile32<SixRows>
+
+/// How many rows a `Tile32` sums: 8, or the first 6 (rows 6 and 7 are then never touched, and
+/// the compiler keeps no registers for them).
+protocol TileRows { static var count: Int { get } }
+enum EightRows: TileRows { static var count: Int { 8 } }
+enum SixRows: TileRows { static var count: Int { 6 } }
+
+/// Rows of 32 lanes, each as two 16-lane vectors.
+struct Tile32<Rows: TileRows>: RegisterTile, PairedVectorTile {
     @inline(__always)
     mutating func addOuterProduct(_ a: (Float, Float, Float, Float, Float, Float, Float, Float), _ rows: UnsafeRawPointer, at: Int) {
         addOuterProduct(a, rows.loadUnaligned(fromByteOffset: at, as: V.self), rows.loadUnaligned(fromByteOffset: at &+ 64, as: V.self))
@@ -274,15 +300,6 @@ struct Tile8x32: RegisterTile {
 
     @inline(__always) init() {}
 
-    /// The sums stored at `p`, row r at `r · rowBytes`.
-    @inline(__always) init(loading p: UnsafeRawPointer, rowBytes: Int) {
-        @inline(__always) func row(_ r: Int) -> (V, V) {
-            (p.loadUnaligned(fromByteOffset: r &* rowBytes, as: V.self), p.loadUnaligned(fromByteOffset: r &* rowBytes &+ 64, as: V.self))
-        }
-        (c00, c01) = row(0); (c10, c11) = row(1); (c20, c21) = row(2); (c30, c31) = row(3)
-        (c40, c41) = row(4); (c50, c51) = row(5); (c60, c61) = row(6); (c70, c71) = row(7)
-    }
-
     /// Adds a · (b0, b1): row r gains a.r times the 32 values, one broadcast and two fused
     /// multiply-adds per row.
     @inline(__always)
@@ -293,6 +310,7 @@ struct Tile8x32: RegisterTile {
         av = V(repeating: a.3); c30.addProduct(av, b0); c31.addProduct(av, b1)
         av = V(repeating: a.4); c40.addProduct(av, b0); c41.addProduct(av, b1)
         av = V(repeating: a.5); c50.addProduct(av, b0); c51.addProduct(av, b1)
+        guard Rows.count == 8 else { return }
         av = V(repeating: a.6); c60.addProduct(av, b0); c61.addProduct(av, b1)
         av = V(repeating: a.7); c70.addProduct(av, b0); c71.addProduct(av, b1)
     }
@@ -309,8 +327,9 @@ struct Tile8x32: RegisterTile {
                 p.storeBytes(of: hi, toByteOffset: at &+ 64, as: V.self)
             }
         }
-        row(0, c00, c01); row(1, c10, c11); row(2, c20, c21); row(3, c30, c31)
-        row(4, c40, c41); row(5, c50, c51); row(6, c60, c61); row(7, c70, c71)
+        row(0, c00, c01); row(1, c10, c11); row(2, c20, c21); row(3, c30, c31); row(4, c40, c41); row(5, c50, c51)
+        guard Rows.count == 8 else { return }
+        row(6, c60, c61); row(7, c70, c71)
     }
 }
 
@@ -339,3 +358,4 @@ struct Tile8x16: RegisterTile {
         row(0, c0); row(1, c1); row(2, c2); row(3, c3); row(4, c4); row(5, c5); row(6, c6); row(7, c7)
     }
 }
+

@@ -189,6 +189,60 @@ struct TapBlocks {
     }
 }
 
+/// The direct forward's tiles of one or two output rows in classes by the kernel rows that read
+/// inside the image for either of their rows, each class with its taps (GEMM's (c, ki, kj)
+/// order, the kernel rows outside left out) and the weights packed for them. With LeNet's input
+/// gradient (5×5, padding 4 on 10² planes) a third of the kernel rows are left out.
+///
+/// A class's sum is split into blocks where the sum over every tap is split (at multiples of
+/// `gemmKC`), so that its result is the same, bit for bit.
+struct RowClasses {
+    struct Class {
+        /// Per step: where its tap is in a padded image.
+        let offsets: IntBuffer
+        /// The steps in blocks, each summed in registers, then added to the blocks before.
+        let blocks: [Range<Int>]
+        /// The weights of the class's taps, packed in its blocks.
+        let weights: Kernels.PackedMatrix
+    }
+
+    let classes: [Class]
+    /// The class of each tile row (output rows `rowsPerTile · i ..<`).
+    let classOfTileRow: [Int]
+
+    init(_ layout: PaddedImages, rowsPerTile: Int, weight: UnsafePointer<Float>) {
+        let g = layout.geometry
+        let (k, o) = (g.window.size, g.outChannels)
+        let rowRanges = layout.kernelRangesInside().rows
+        let tileRows = (layout.outputHeight + rowsPerTile - 1) / rowsPerTile
+        let tileRanges = (0..<tileRows).map { tr in
+            rowRanges[(tr * rowsPerTile)..<min(layout.outputHeight, (tr + 1) * rowsPerTile)].reduce(0..<0) { union, rows in
+                union.isEmpty ? rows : rows.isEmpty ? union : min(union.lowerBound, rows.lowerBound)..<max(union.upperBound, rows.upperBound)
+            }
+        }
+        let distinct = Array(Set(tileRanges)).sorted { ($0.lowerBound, $0.upperBound) < ($1.lowerBound, $1.upperBound) }
+        classOfTileRow = tileRanges.map { distinct.firstIndex(of: $0)! }
+        classes = distinct.map { rows in
+            let taps = (0..<g.input.c).flatMap { c in rows.flatMap { ki in (0..<k).map { kj in (c * k + ki) * k + kj } } }
+            let offsets = IntBuffer(count: taps.count)
+            for (q, t) in taps.enumerated() { offsets.pointer[q] = layout.tapOffsets.pointer[t] }
+            var blocks: [Range<Int>] = []
+            for q in taps.indices where q == 0 || taps[q] / Kernels.gemmKC != taps[q - 1] / Kernels.gemmKC {
+                if let last = blocks.popLast() { blocks.append(last.lowerBound..<q) }
+                blocks.append(q..<taps.count)
+            }
+            let gathered = Storage(uninitializedCount: max(1, o * taps.count))
+            for oc in 0..<o {
+                for (q, t) in taps.enumerated() { gathered.pointer[oc * taps.count + q] = weight[oc * g.patch + t] }
+            }
+            let weights = Kernels.PackedMatrix(transposed: false, rows: o, columns: taps.count, gathered.pointer, ld: taps.count,
+                                               blocks: blocks)
+            withExtendedLifetime(gathered) {}
+            return Class(offsets: offsets, blocks: blocks, weights: weights)
+        }
+    }
+}
+
 extension PaddedImages {
     /// For each output row, the kernel rows whose taps read inside the image rather than its zero
     /// border; and the same for each output column.
