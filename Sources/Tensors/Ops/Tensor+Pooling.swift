@@ -25,14 +25,12 @@ public func maxPool2d(_ x: Tensor, kernelSize: Int, stride: Int? = nil, padding:
         return shapeOnly
     }
     let y = Tensor(uninitialized: outShape)
-    let argmax = UnsafeMutablePointer<Int32>.allocate(capacity: outShape.count)
-    Kernels.maxPoolForward(x.data, input, window: window, y.data, argmax: argmax)
+    let winners = ArgmaxBuffer(count: outShape.count)
+    Kernels.maxPoolForward(x.data, input, window: window, y.data, argmax: winners.pointer)
     guard GradMode.isEnabled && x.requiresGrad else {
-        argmax.deallocate()
         OperationTrace.observer?.operation(#function, inputs: [x], output: y)
         return y
     }
-    let winners = ArgmaxBuffer(argmax)
     return y.recorded(from: [x]) { y in
         let dx = Tensor(uninitialized: x.shape)
         Kernels.maxPoolBackward(y.grad!.data, argmax: winners.pointer, input, window: window, dx.data)
@@ -40,11 +38,18 @@ public func maxPool2d(_ x: Tensor, kernelSize: Int, stride: Int? = nil, padding:
     }
 }
 
-/// Owns the winners' indices of a max-pooling forward pass until its backward pass is gone.
+/// Owns the winners' indices of a max-pooling forward pass until its backward pass is gone, in
+/// a buffer from the pool like a tensor's: a fresh allocation of VGG's first pooling layer (100
+/// MB) came from the system, zeroed page by page, at every step.
 private final class ArgmaxBuffer {
+    let storage: Storage
     let pointer: UnsafeMutablePointer<Int32>
-    init(_ pointer: UnsafeMutablePointer<Int32>) { self.pointer = pointer }
-    deinit { pointer.deallocate() }
+    init(count: Int) {
+        storage = Storage(uninitializedCount: count)
+        pointer = UnsafeMutableRawPointer(storage.pointer).bindMemory(to: Int32.self, capacity: count)
+    }
+    // Floats again for the pool's next user.
+    deinit { _ = UnsafeMutableRawPointer(pointer).bindMemory(to: Float.self, capacity: storage.count) }
 }
 
 /// Mean over each window, per channel; padded cells count as zeros (PyTorch's default).
