@@ -36,6 +36,8 @@ extension Kernels {
         Parallel.run(ranges.count) { t in
             let padded = Storage(zeros: group * layout.image)
             let tile = Storage(uninitializedCount: 8 * 32), blockBias = Storage(uninitializedCount: 32)
+            // Each channel's bias 8 times over, for tiles written out transposed.
+            let spreadBias = Storage(uninitializedCount: 32 * 8)
             var paddedGroup = -1
             for item in ranges[t] {
                 let groupIndex = item / channelBlocks, block = item % channelBlocks
@@ -50,6 +52,7 @@ extension Kernels {
                 let channels = min(32, o - block * 32)
                 // The block's biases once, not an optional lookup per output written.
                 for lane in 0..<channels { blockBias.pointer[lane] = bias?[block * 32 + lane] ?? 0 }
+                for lane in 0..<32 { (spreadBias.pointer + lane * 8).update(repeating: lane < channels ? blockBias.pointer[lane] : 0, count: 8) }
                 let out = y + (firstImage * o + block * 32) * plane
                 let xp = UnsafePointer(padded.pointer)
                 for positionClass in plan.classes {
@@ -67,6 +70,12 @@ extension Kernels {
                                              x: x, tile: tile.pointer, adding: false)
                         }
                         let targets = plan.targets.pointer + positionClass.positions.lowerBound + first
+                        if used - first >= 8 && targets[7] &- targets[0] == 7 {
+                            // 8 positions side by side in y (targets only increase within a class).
+                            storeTransposed(tile.pointer, channels: channels, spreadBias: spreadBias.pointer,
+                                            to: out + targets[0], plane: plane)
+                            continue
+                        }
                         for r in 0..<min(8, used - first) {
                             let dst = out + targets[r]
                             for lane in 0..<channels {
@@ -76,9 +85,41 @@ extension Kernels {
                     }
                 }
             }
-            withExtendedLifetime((padded, tile, blockBias)) {}
+            withExtendedLifetime((padded, tile, blockBias, spreadBias)) {}
         }
         withExtendedLifetime((layout, plan, packedWeight)) {}
+    }
+
+    /// Writes a tile of 8 output positions that lie side by side in y (rows 32 floats apart, a
+    /// lane per channel) as 8 floats per channel, `plane` apart from `out`, adding each channel's
+    /// bias (`spreadBias`: 8 copies of each). Each 16 channels' 8×16 block is transposed in
+    /// registers by four rounds of splitting the 128 floats into even and odd places, which
+    /// turns index (row, channel) into (channel, row): 256 scalar stores become 32 of 8 floats.
+    /// Writing the tile one float at a time took a third of VGG's 16→32 forward at 112².
+    @inline(__always)
+    static func storeTransposed(_ tile: UnsafePointer<Float>, channels: Int, spreadBias: UnsafePointer<Float>,
+                                to out: UnsafeMutablePointer<Float>, plane: Int) {
+        typealias V = SIMD16<Float>
+        let (rows, biases) = (UnsafeRawPointer(tile), UnsafeRawPointer(spreadBias))
+        for half in 0..<(channels + 15) / 16 {
+            @inline(__always) func row(_ r: Int) -> V { rows.loadUnaligned(fromByteOffset: (r &* 32 &+ half &* 16) &* 4, as: V.self) }
+            var v = (row(0), row(1), row(2), row(3), row(4), row(5), row(6), row(7))
+            for _ in 0..<4 {
+                v = (V(lowHalf: v.0.evenHalf, highHalf: v.1.evenHalf), V(lowHalf: v.2.evenHalf, highHalf: v.3.evenHalf),
+                     V(lowHalf: v.4.evenHalf, highHalf: v.5.evenHalf), V(lowHalf: v.6.evenHalf, highHalf: v.7.evenHalf),
+                     V(lowHalf: v.0.oddHalf, highHalf: v.1.oddHalf), V(lowHalf: v.2.oddHalf, highHalf: v.3.oddHalf),
+                     V(lowHalf: v.4.oddHalf, highHalf: v.5.oddHalf), V(lowHalf: v.6.oddHalf, highHalf: v.7.oddHalf))
+            }
+            // Vector j now holds channels 2j and 2j + 1 of the half, 8 positions each.
+            @inline(__always) func write(_ j: Int, _ pair: V) {
+                let c = half &* 16 &+ 2 &* j
+                guard c < channels else { return }
+                let sums = pair + biases.loadUnaligned(fromByteOffset: c &* 32, as: V.self)
+                UnsafeMutableRawPointer(out + c &* plane).storeBytes(of: sums.lowHalf, as: SIMD8<Float>.self)
+                if c &+ 1 < channels { UnsafeMutableRawPointer(out + (c &+ 1) &* plane).storeBytes(of: sums.highHalf, as: SIMD8<Float>.self) }
+            }
+            write(0, v.0); write(1, v.1); write(2, v.2); write(3, v.3); write(4, v.4); write(5, v.5); write(6, v.6); write(7, v.7)
+        }
     }
 
     /// Writes to `tile` ([8][32]), or adds to it, Σ over steps q of x_r[offsets[q]] · the 32
