@@ -179,9 +179,21 @@ extension Kernels {
                     for r in mr..<MR { out[r] = 0 }
                 }
             } else {
+                // 16 columns of the 8 rows at a time, transposed in registers: each vector out
+                // is two whole columns of the sliver.
+                var p = 0
+                if mr == MR {
+                    let rows = UnsafeRawPointer(a + (row + ir) * lda + col), rowBytes = lda * 4
+                    while p + 16 <= kc {
+                        let columns = transposed8x16(rows + p * 4, rowBytes: rowBytes)
+                        let out = UnsafeMutableRawPointer(sliver + p * MR)
+                        storeVectors(columns, to: out)
+                        p += 16
+                    }
+                }
                 for r in 0..<mr {
                     let src = a + (row + ir + r) * lda + col
-                    for p in 0..<kc { sliver[p * MR + r] = src[p] }
+                    for q in p..<kc { sliver[q * MR + r] = src[q] }
                 }
                 if mr < MR {
                     for p in 0..<kc { for r in mr..<MR { sliver[p * MR + r] = 0 } }
@@ -200,10 +212,27 @@ extension Kernels {
             let nr = min(NR, nc - jr)
             let sliver = dst + jr * kc
             if transB {
-                // B is stored n×k: one column of op(B) is contiguous.
+                // B is stored n×k: one column of op(B) is contiguous. 8 columns by 16 rows at a
+                // time, transposed in registers: each vector out is 8 floats of two rows.
+                var p = 0
+                if nr == NR {
+                    while p + 16 <= kc {
+                        for j in stride(from: 0, to: NR, by: 8) {
+                            let rows = transposed8x16(UnsafeRawPointer(b + (col + jr + j) * ldb + row + p), rowBytes: ldb * 4)
+                            let out = UnsafeMutableRawPointer(sliver + p * NR + j)
+                            @inline(__always) func put(_ m: Int, _ v: SIMD16<Float>) {
+                                out.storeBytes(of: v.lowHalf, toByteOffset: 2 * m * NR * 4, as: SIMD8<Float>.self)
+                                out.storeBytes(of: v.highHalf, toByteOffset: (2 * m + 1) * NR * 4, as: SIMD8<Float>.self)
+                            }
+                            put(0, rows.0); put(1, rows.1); put(2, rows.2); put(3, rows.3)
+                            put(4, rows.4); put(5, rows.5); put(6, rows.6); put(7, rows.7)
+                        }
+                        p += 16
+                    }
+                }
                 for j in 0..<nr {
                     let src = b + (col + jr + j) * ldb + row
-                    for p in 0..<kc { sliver[p * NR + j] = src[p] }
+                    for q in p..<kc { sliver[q * NR + j] = src[q] }
                 }
                 if nr < NR {
                     for p in 0..<kc { for j in nr..<NR { sliver[p * NR + j] = 0 } }
@@ -225,6 +254,35 @@ extension Kernels {
                 }
             }
         }
+    }
+
+    /// The 8×16 block of floats at `p` (rows `rowBytes` apart) transposed: vector j holds
+    /// column 2j of the 8 rows, then column 2j + 1. Four rounds of splitting the 128 floats into
+    /// even and odd places (vpermt2ps) turn index (row, column) into (column, row).
+    @inline(__always)
+    static func transposed8x16(_ p: UnsafeRawPointer, rowBytes: Int) -> Vectors8 {
+        typealias V = SIMD16<Float>
+        @inline(__always) func row(_ r: Int) -> V { p.loadUnaligned(fromByteOffset: r &* rowBytes, as: V.self) }
+        var v = (row(0), row(1), row(2), row(3), row(4), row(5), row(6), row(7))
+        for _ in 0..<4 {
+            v = (V(lowHalf: v.0.evenHalf, highHalf: v.1.evenHalf), V(lowHalf: v.2.evenHalf, highHalf: v.3.evenHalf),
+                 V(lowHalf: v.4.evenHalf, highHalf: v.5.evenHalf), V(lowHalf: v.6.evenHalf, highHalf: v.7.evenHalf),
+                 V(lowHalf: v.0.oddHalf, highHalf: v.1.oddHalf), V(lowHalf: v.2.oddHalf, highHalf: v.3.oddHalf),
+                 V(lowHalf: v.4.oddHalf, highHalf: v.5.oddHalf), V(lowHalf: v.6.oddHalf, highHalf: v.7.oddHalf))
+        }
+        return v
+    }
+
+    typealias Vectors8 = (SIMD16<Float>, SIMD16<Float>, SIMD16<Float>, SIMD16<Float>,
+                          SIMD16<Float>, SIMD16<Float>, SIMD16<Float>, SIMD16<Float>)
+
+    /// Stores 8 vectors one after another at `p`.
+    @inline(__always)
+    static func storeVectors(_ v: Vectors8, to p: UnsafeMutableRawPointer) {
+        p.storeBytes(of: v.0, toByteOffset: 0, as: SIMD16<Float>.self); p.storeBytes(of: v.1, toByteOffset: 64, as: SIMD16<Float>.self)
+        p.storeBytes(of: v.2, toByteOffset: 128, as: SIMD16<Float>.self); p.storeBytes(of: v.3, toByteOffset: 192, as: SIMD16<Float>.self)
+        p.storeBytes(of: v.4, toByteOffset: 256, as: SIMD16<Float>.self); p.storeBytes(of: v.5, toByteOffset: 320, as: SIMD16<Float>.self)
+        p.storeBytes(of: v.6, toByteOffset: 384, as: SIMD16<Float>.self); p.storeBytes(of: v.7, toByteOffset: 448, as: SIMD16<Float>.self)
     }
 
     /// One 8×32 tile of C from an 8-row sliver of packed A and a 32-column sliver of packed B:
