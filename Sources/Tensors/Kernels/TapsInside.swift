@@ -1,4 +1,5 @@
-/// Skipping the taps that read the zero border, in both channelLanes passes.
+/// Skipping the taps that read the zero border, in both channelLanes passes and in the direct
+/// forward.
 ///
 /// Near the edge of a small plane many taps fall in the border, where the padded image holds
 /// zeros: at 6² with a 3×3 kernel and padding 1, a fifth of all taps; at 3², two fifths (the
@@ -10,8 +11,11 @@
 /// The weight gradient's tile of 8 taps sums over output positions instead; `TapBlocks` puts
 /// taps that are inside for the same positions in one block, which sums over those only.
 ///
+/// The direct forward's tiles hold whole rows of positions, so `RowClasses` can only leave out
+/// kernel rows: those outside the image for every output row of a tile.
+///
 /// Leaving out products with a zero does not change a sum, and the terms left keep their order,
-/// so both passes give the same results as summing every tap over every position.
+/// so every pass gives the same results as summing every tap over every position.
 
 /// The forward's output positions of a group of images in classes by which kernel taps read
 /// inside the image, each class with the list of its taps.
@@ -44,9 +48,6 @@ struct PositionClasses {
         let (k, c) = (g.window.size, g.input.c)
         let (oh, ow) = (layout.outputHeight, layout.outputWidth)
         let (rowRanges, columnRanges) = layout.kernelRangesInside()
-        func distinct(_ ranges: [Range<Int>]) -> [Range<Int>] {
-            Array(Set(ranges)).sorted { ($0.lowerBound, $0.upperBound) < ($1.lowerBound, $1.upperBound) }
-        }
         let (rowClasses, columnClasses) = (distinct(rowRanges), distinct(columnRanges))
         // Each split class: its kernel rows and columns, and its positions in one plane.
         var split: [(rows: Range<Int>, columns: Range<Int>, positions: [Int])] = []
@@ -220,9 +221,9 @@ struct RowClasses {
                 union.isEmpty ? rows : rows.isEmpty ? union : min(union.lowerBound, rows.lowerBound)..<max(union.upperBound, rows.upperBound)
             }
         }
-        let distinct = Array(Set(tileRanges)).sorted { ($0.lowerBound, $0.upperBound) < ($1.lowerBound, $1.upperBound) }
-        classOfTileRow = tileRanges.map { distinct.firstIndex(of: $0)! }
-        classes = distinct.map { rows in
+        let rowClasses = distinct(tileRanges)
+        classOfTileRow = tileRanges.map { rowClasses.firstIndex(of: $0)! }
+        classes = rowClasses.map { rows in
             let taps = (0..<g.input.c).flatMap { c in rows.flatMap { ki in (0..<k).map { kj in (c * k + ki) * k + kj } } }
             let offsets = IntBuffer(count: taps.count)
             for (q, t) in taps.enumerated() { offsets.pointer[q] = layout.tapOffsets.pointer[t] }
@@ -241,6 +242,11 @@ struct RowClasses {
             return Class(offsets: offsets, blocks: blocks, weights: weights)
         }
     }
+}
+
+/// The different ranges among `ranges`, in order.
+private func distinct(_ ranges: [Range<Int>]) -> [Range<Int>] {
+    Array(Set(ranges)).sorted { ($0.lowerBound, $0.upperBound) < ($1.lowerBound, $1.upperBound) }
 }
 
 extension PaddedImages {
