@@ -116,6 +116,29 @@ import TestSupport
         }
     }
 
+    /// channelLanes' forward sums more than 2,048 taps a chunk at a time over all of a class's
+    /// tiles (`conv2dForwardChannelLanes`). These sums of 2,070 terms are 8 times as long as the
+    /// longest of `cases`, so the tolerance is 4 times theirs; the worst error measured was
+    /// 0.53 of it (the GEMM algorithms': 0.28).
+    @Test func longSumsRunInChunks() {
+        let t = Case(n: 2, c: 230, h: 5, w: 6, o: 33, k: 3, stride: 1, padding: 1)
+        let g = RandomGenerator(seed: 12)
+        let x = randomValues(t.input.n * t.input.image, using: g)
+        let w = randomValues(t.o * t.c * t.k * t.k, using: g), b = randomValues(t.o, using: g)
+        let expected = Reference.conv2d(x.map(Double.init), t.input, weight: w.map(Double.init), bias: b.map(Double.init),
+                                        outChannels: t.o, window: t.window)
+        var first: [UInt32]?
+        for threads in [1, 2, 3] {
+            var y = [Float](repeating: .nan, count: expected.count)
+            Kernels.conv2dForward(x: x, t.input, weight: w, bias: b, outChannels: t.o, window: t.window, y: &y,
+                                  algorithm: .channelLanes, threads: threads)
+            let error = worstError(y, expected, atol: 4e-5, rtol: 1e-5)
+            #expect(error <= 1, "\(threads) threads")
+            #expect(y.map(\.bitPattern) == (first ?? y.map(\.bitPattern)), "\(threads) threads differ from 1")
+            first = first ?? y.map(\.bitPattern)
+        }
+    }
+
     /// Absolute tolerances against the Double reference (with rtol 1e-5): for y and dx, which sum
     /// C·K·K or O·K·K terms, and for the weight and bias gradients, which sum over every output
     /// position of the batch. The worst errors measured on these cases, in units of

@@ -30,12 +30,20 @@ extension Kernels {
         let packedWeight = Storage(uninitializedCount: channelBlocks * 32 * taps)
         packB(transB: true, b: weight, ldb: taps, row: 0, col: 0, kc: taps, nc: o, into: packedWeight.pointer)
 
+        // A sum of more than `chunk` taps runs a chunk at a time over all the class's tiles, so
+        // that the chunk's weight rows (256 KB) stay in L2 from one tile to the next, rather
+        // than every tile streaming the whole sum's rows (AlexNet's second input gradient: 6,400
+        // taps, 800 KB) from L3. The tiles' sums wait in `tiles`.
+        let chunk = 2048
+        let longestClass = plan.classes.map(\.positions.count).max() ?? 8
+
         let groups = (g.input.n + group - 1) / group
         let work = groups * channelBlocks
         let ranges = Parallel.split(work, parts: min(threads, max(1, work * 32 * group * plane * taps / 50_000)))
         Parallel.run(ranges.count) { t in
             let padded = Storage(zeros: group * layout.image)
-            let tile = Storage(uninitializedCount: 8 * 32), blockBias = Storage(uninitializedCount: 32)
+            let tiles = Storage(uninitializedCount: (taps > chunk ? longestClass : 8) * 32)
+            let blockBias = Storage(uninitializedCount: 32)
             // Each channel's bias 8 times over, for tiles written out transposed.
             let spreadBias = Storage(uninitializedCount: 32 * 8)
             var paddedGroup = -1
@@ -59,33 +67,42 @@ extension Kernels {
                     let steps = positionClass.taps.count, used = images * positionClass.perImage
                     let offsets = plan.tapOffsets.pointer + positionClass.taps.lowerBound
                     let rowOffsets = plan.tapRows.pointer + positionClass.taps.lowerBound
-                    for first in stride(from: 0, to: used, by: 8) {
-                        let at = plan.starts.pointer + positionClass.positions.lowerBound + first
-                        let x = (xp + at[0], xp + at[1], xp + at[2], xp + at[3], xp + at[4], xp + at[5], xp + at[6], xp + at[7])
-                        if o <= 16 {
-                            channelLanesTile(Tile8x16.self, steps: steps, offsets: offsets, rows: weights, rowOffsets: rowOffsets,
-                                             x: x, tile: tile.pointer, adding: false)
-                        } else {
-                            channelLanesTile(Tile8x32.self, steps: steps, offsets: offsets, rows: weights, rowOffsets: rowOffsets,
-                                             x: x, tile: tile.pointer, adding: false)
-                        }
+                    let chunked = steps > chunk
+                    // Writes the sums of the tile of positions first..<first+8 to y.
+                    func write(_ sums: UnsafePointer<Float>, first: Int) {
                         let targets = plan.targets.pointer + positionClass.positions.lowerBound + first
                         if used - first >= 8 && targets[7] &- targets[0] == 7 {
                             // 8 positions side by side in y (targets only increase within a class).
-                            storeTransposed(tile.pointer, channels: channels, spreadBias: spreadBias.pointer,
-                                            to: out + targets[0], plane: plane)
-                            continue
+                            storeTransposed(sums, channels: channels, spreadBias: spreadBias.pointer, to: out + targets[0], plane: plane)
+                            return
                         }
                         for r in 0..<min(8, used - first) {
                             let dst = out + targets[r]
-                            for lane in 0..<channels {
-                                dst[lane &* plane] = tile.pointer[r &* 32 &+ lane] + blockBias.pointer[lane]
-                            }
+                            for lane in 0..<channels { dst[lane &* plane] = sums[r &* 32 &+ lane] + blockBias.pointer[lane] }
                         }
+                    }
+                    for start in stride(from: 0, to: max(steps, 1), by: chunked ? chunk : max(steps, 1)) {
+                        let count = min(steps - start, chunked ? chunk : steps)
+                        for first in stride(from: 0, to: used, by: 8) {
+                            let at = plan.starts.pointer + positionClass.positions.lowerBound + first
+                            let x = (xp + at[0], xp + at[1], xp + at[2], xp + at[3], xp + at[4], xp + at[5], xp + at[6], xp + at[7])
+                            let sums = tiles.pointer + (chunked ? first * 32 : 0)
+                            if o <= 16 {
+                                channelLanesTile(Tile8x16.self, steps: count, offsets: offsets + start, rows: weights,
+                                                 rowOffsets: rowOffsets + start, x: x, tile: sums, adding: start > 0)
+                            } else {
+                                channelLanesTile(Tile8x32.self, steps: count, offsets: offsets + start, rows: weights,
+                                                 rowOffsets: rowOffsets + start, x: x, tile: sums, adding: start > 0)
+                            }
+                            if !chunked { write(sums, first: first) }
+                        }
+                    }
+                    if chunked {
+                        for first in stride(from: 0, to: used, by: 8) { write(tiles.pointer + first * 32, first: first) }
                     }
                 }
             }
-            withExtendedLifetime((padded, tile, blockBias, spreadBias)) {}
+            withExtendedLifetime((padded, tiles, blockBias, spreadBias)) {}
         }
         withExtendedLifetime((layout, plan, packedWeight)) {}
     }
