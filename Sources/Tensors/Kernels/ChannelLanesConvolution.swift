@@ -43,7 +43,6 @@ extension Kernels {
         Parallel.run(ranges.count) { t in
             let padded = Storage(zeros: group * layout.image)
             let tiles = Storage(uninitializedCount: (taps > chunk ? longestClass : 8) * 32)
-            let blockBias = Storage(uninitializedCount: 32)
             // Each channel's bias 8 times over, for tiles written out transposed.
             let spreadBias = Storage(uninitializedCount: 32 * 8)
             var paddedGroup = -1
@@ -59,8 +58,10 @@ extension Kernels {
                 let weights = UnsafeRawPointer(packedWeight.pointer + block * 32 * taps)
                 let channels = min(32, o - block * 32)
                 // The block's biases once, not an optional lookup per output written.
-                for lane in 0..<channels { blockBias.pointer[lane] = bias?[block * 32 + lane] ?? 0 }
-                for lane in 0..<32 { (spreadBias.pointer + lane * 8).update(repeating: lane < channels ? blockBias.pointer[lane] : 0, count: 8) }
+                for lane in 0..<32 {
+                    let value = lane < channels ? bias?[block * 32 + lane] ?? 0 : 0
+                    (spreadBias.pointer + lane * 8).update(repeating: value, count: 8)
+                }
                 let out = y + (firstImage * o + block * 32) * plane
                 let xp = UnsafePointer(padded.pointer)
                 for positionClass in plan.classes {
@@ -78,7 +79,7 @@ extension Kernels {
                         }
                         for r in 0..<min(8, used - first) {
                             let dst = out + targets[r]
-                            for lane in 0..<channels { dst[lane &* plane] = sums[r &* 32 &+ lane] + blockBias.pointer[lane] }
+                            for lane in 0..<channels { dst[lane &* plane] = sums[r &* 32 &+ lane] + spreadBias.pointer[lane &* 8] }
                         }
                     }
                     for start in stride(from: 0, to: max(steps, 1), by: chunked ? chunk : max(steps, 1)) {
@@ -102,7 +103,7 @@ extension Kernels {
                     }
                 }
             }
-            withExtendedLifetime((padded, tiles, blockBias, spreadBias)) {}
+            withExtendedLifetime((padded, tiles, spreadBias)) {}
         }
         withExtendedLifetime((layout, plan, packedWeight)) {}
     }
