@@ -47,6 +47,9 @@ import TestSupport
         // the kernel (corner outputs with no tap inside, only the bias), and a 7×7 stride-2 stem.
         Case(n: 4, c: 2, h: 4, w: 5, o: 33, k: 3, stride: 1, padding: 3),
         Case(n: 3, c: 1, h: 19, w: 18, o: 32, k: 7, stride: 2, padding: 3),
+        // Part-filled tiles of channelLanes' classes mixed into one class of every tap (9×9,
+        // 5×5, padding 2: 2 images a group, the last group of one).
+        Case(n: 3, c: 2, h: 9, w: 9, o: 33, k: 5, stride: 1, padding: 2),
         // The direct forward's classes of tile rows: padding past the kernel, so that a whole
         // two-row tile has no tap inside (its outputs are the bias), and a 6-row tile.
         Case(n: 2, c: 2, h: 3, w: 3, o: 4, k: 2, stride: 1, padding: 3),

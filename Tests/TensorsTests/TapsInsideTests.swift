@@ -21,9 +21,29 @@ import Testing
         let steps = plan.classes.reduce(0) { $0 + $1.positions.count * $1.taps.count }
         #expect(steps == plan.images * 4 * Self.insidePerChannel)
         // Each image's 36 positions once, each written to its own output.
-        var targets = plan.classes.flatMap { c in (0..<plan.images * c.perImage).map { plan.targets.pointer[c.positions.lowerBound + $0] } }
+        var targets = plan.classes.flatMap { c in (0..<plan.positionCount(c, images: plan.images)).map { plan.targets.pointer[c.positions.lowerBound + $0] } }
         targets.sort()
         #expect(targets == (0..<plan.images).flatMap { i in (0..<36).map { i * 64 * 36 + $0 } })
+    }
+
+    @Test func partFilledTilesMixIntoOneClassOfEveryTap() {
+        // 9×9 planes, 5×5 kernel, padding 2: 25 classes of 1 to 25 positions per image. At 2
+        // images a group, the positions that do not fill a tile of their class go to one class
+        // that sums every tap; the batch's last group has one image.
+        let layout = PaddedImages(ConvGeometry(ImageBatch(n: 3, c: 2, h: 9, w: 9), outChannels: 32,
+                                               window: Window(size: 5, stride: 1, padding: 2)), rowVectors: false)
+        let plan = PositionClasses(layout, batch: 3, outChannels: 32)
+        #expect(plan.images == 2 && plan.classes.count > 1)
+        #expect(plan.classes.last!.taps.count == 2 * 25)
+        #expect(plan.classes.dropLast().allSatisfy { $0.positions.count % 8 == 0 && plan.positionCount($0, images: 2) == $0.positions.count })
+        // Each image's 81 positions once, for a whole group and for the last group's one image.
+        for images in 1...2 {
+            var targets = plan.classes.flatMap { c in
+                (0..<plan.positionCount(c, images: images)).map { plan.targets.pointer[c.positions.lowerBound + $0] }
+            }
+            targets.sort()
+            #expect(targets == (0..<images).flatMap { i in (0..<81).map { i * 32 * 81 + $0 } })
+        }
     }
 
     @Test func weightGradientSumsOnlyThePositionsInside() {
@@ -43,6 +63,6 @@ import Testing
         let layout = PaddedImages(ConvGeometry(ImageBatch(n: 1, c: 4, h: 3, w: 3), outChannels: 32,
                                                window: Window(size: 3, stride: 1, padding: 1)), rowVectors: false)
         let plan = PositionClasses(layout, batch: 1, outChannels: 32)
-        #expect(plan.classes.count == 1 && plan.classes[0].taps.count == 36 && plan.classes[0].perImage == 9)
+        #expect(plan.classes.count == 1 && plan.classes[0].taps.count == 36 && plan.positionCount(plan.classes[0], images: 1) == 9)
     }
 }

@@ -65,7 +65,7 @@ extension Kernels {
                 let out = y + (firstImage * o + block * 32) * plane
                 let xp = UnsafePointer(padded.pointer)
                 for positionClass in plan.classes {
-                    let steps = positionClass.taps.count, used = images * positionClass.perImage
+                    let steps = positionClass.taps.count, used = plan.positionCount(positionClass, images: images)
                     let offsets = plan.tapOffsets.pointer + positionClass.taps.lowerBound
                     let rowOffsets = plan.tapRows.pointer + positionClass.taps.lowerBound
                     let chunked = steps > chunk
