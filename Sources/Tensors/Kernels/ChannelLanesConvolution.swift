@@ -82,8 +82,11 @@ extension Kernels {
                             for lane in 0..<channels { dst[lane &* plane] = sums[r &* 32 &+ lane] + spreadBias.pointer[lane &* 8] }
                         }
                     }
-                    for start in stride(from: 0, to: max(steps, 1), by: chunked ? chunk : max(steps, 1)) {
-                        let count = min(steps - start, chunked ? chunk : steps)
+                    // One pass over the tiles, or one per chunk (a class with no taps inside still
+                    // makes one pass, which writes the bias).
+                    let span = chunked ? chunk : max(steps, 1)
+                    for start in stride(from: 0, to: max(steps, 1), by: span) {
+                        let count = min(steps - start, span)
                         for first in stride(from: 0, to: used, by: 8) {
                             let at = plan.starts.pointer + positionClass.positions.lowerBound + first
                             let x = (xp + at[0], xp + at[1], xp + at[2], xp + at[3], xp + at[4], xp + at[5], xp + at[6], xp + at[7])

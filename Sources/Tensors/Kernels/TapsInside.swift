@@ -136,17 +136,20 @@ struct PositionClasses {
                     }
                 }
             }
+            // Counts of the positions by image, then summed into counts for the first 0…group.
+            let counts = index * (group + 1)
+            (imageCounts.pointer + counts).update(repeating: 0, count: group + 1)
             for (i, q) in part.positions {
                 starts.pointer[position] = layout.start(image: i, position: q)
                 targets.pointer[position] = i * outChannels * oh * ow + q
+                imageCounts.pointer[counts + i + 1] += 1
                 position += 1
             }
+            for images in 1...group { imageCounts.pointer[counts + images] += imageCounts.pointer[counts + images - 1] }
             while (position - firstPosition) % 8 != 0 {
                 (starts.pointer[position], targets.pointer[position]) = (starts.pointer[firstPosition], targets.pointer[firstPosition])
                 position += 1
             }
-            let counts = index * (group + 1)
-            for images in 0...group { imageCounts.pointer[counts + images] = part.positions.count { $0.image < images } }
             classes.append(Class(taps: firstTap..<tap, positions: firstPosition..<position, counts: counts))
         }
         self.classes = classes
