@@ -14,6 +14,10 @@ struct Bench: ParsableCommand {
     @Option(help: "Threads for the kernels (default: all cores).") var threads = ProcessInfo.processInfo.activeProcessorCount
     @Option(help: "Also write the results to this JSON file.") var json: String?
     @Argument(help: "Run only the cases whose name contains one of these words.") var filter: [String] = []
+    @Option(name: .customLong("pass"), help: "Convolutions: time only this pass (forward, input, weight; repeatable).")
+    var passes: [PassName] = []
+    @Flag(help: "Convolutions: time only the algorithm each pass chooses (quicker, to compare two builds).")
+    var chosenOnly = false
     @Option(parsing: .upToNextOption, help: .hidden) var peakMemory: [String] = []
 
     func wanted(_ name: String) -> Bool { filter.isEmpty || filter.contains { name.lowercased().contains($0.lowercased()) } }
@@ -27,11 +31,13 @@ struct Bench: ParsableCommand {
         #if DEBUG
         print("warning: a debug build; the kernels are optimized, everything around them is not. Use -c release.")
         #endif
+        let convolutions = convolutionBenchmarks(passes: passes.isEmpty ? ConvolutionAlgorithm.Pass.allCases : passes.map(\.pass),
+                                                 chosenOnly: chosenOnly)
         Parallel.$threadCount.withValue(threads) {
             results.peakGFLOPS = measuredPeakGFLOPS(threads: threads)
             print(String(format: "FP32 FMA peak measured: %.0f GFLOP/s (%d thread%@, best of 5 probes)\n",
                          results.peakGFLOPS, threads, threads == 1 ? "" : "s"))
-            for benchmark in gemmBenchmarks + convolutionBenchmarks + poolingBenchmarks + networkBenchmarks + memoryBenchmarks where wanted(benchmark.name) {
+            for benchmark in gemmBenchmarks + convolutions + poolingBenchmarks + networkBenchmarks + memoryBenchmarks where wanted(benchmark.name) {
                 let rows = benchmark.run()
                 for row in rows where row.algorithm == nil { print(row.line(peak: results.peakGFLOPS)) }
                 if rows.contains(where: { $0.algorithm != nil }) { algorithmTable(rows).forEach { print($0) } }
@@ -42,6 +48,18 @@ struct Bench: ParsableCommand {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
             try encoder.encode(results).write(to: URL(fileURLWithPath: json))
+        }
+    }
+}
+
+/// A convolution pass as the command line names it.
+enum PassName: String, ExpressibleByArgument, CaseIterable {
+    case forward, input, weight
+    var pass: ConvolutionAlgorithm.Pass {
+        switch self {
+        case .forward: .forward
+        case .input: .inputGradient
+        case .weight: .weightGradient
         }
     }
 }

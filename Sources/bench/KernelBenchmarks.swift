@@ -53,7 +53,10 @@ let convolutionCases = [
 /// Every case by every algorithm that has the pass (`ConvolutionAlgorithm`), side by side; the
 /// forward and backward rows are the algorithms the kernels choose, which training uses. The
 /// reference loops (in Float) run on one image, once: they are hundreds of times slower.
-var convolutionBenchmarks: [Benchmark] {
+/// `passes` limits the passes timed; `chosenOnly` times only the algorithm each pass chooses
+/// (a quicker run, for comparing two builds).
+func convolutionBenchmarks(passes: [ConvolutionAlgorithm.Pass] = ConvolutionAlgorithm.Pass.allCases,
+                           chosenOnly: Bool = false) -> [Benchmark] {
     convolutionCases.map { t in
         Benchmark(name: "conv " + t.name) {
             let input = ImageBatch(n: t.n, c: t.c, h: t.size, w: t.size)
@@ -79,9 +82,9 @@ var convolutionBenchmarks: [Benchmark] {
             let one = ImageBatch(n: 1, c: t.c, h: t.size, w: t.size)
             var rows: [Row] = []
             var chosenSeconds: [ConvolutionAlgorithm.Pass: Double] = [:]
-            for pass in ConvolutionAlgorithm.Pass.allCases {
+            for pass in passes {
                 let chosen = ConvolutionAlgorithm.chosen(for: pass, input, outChannels: t.o, window: window)
-                for algorithm in ConvolutionAlgorithm.allCases where algorithm.supports(pass, window: window) {
+                for algorithm in ConvolutionAlgorithm.allCases where algorithm.supports(pass, window: window) && (!chosenOnly || algorithm == chosen) {
                     let gflops: Double
                     if algorithm == .reference {
                         let seconds = medianSeconds(warmups: 0, runs: 1, minimumSeconds: 0) { run(pass, algorithm, one) }
@@ -96,25 +99,33 @@ var convolutionBenchmarks: [Benchmark] {
                                     algorithm: algorithm.rawValue, pass: pass.rawValue))
                 }
             }
-            let (forward, backwardInput, backwardWeight) = (chosenSeconds[.forward]!, chosenSeconds[.inputGradient]!, chosenSeconds[.weightGradient]!)
-            let backward = backwardInput + backwardWeight
-            return [
-                Row(name: "conv \(t.name) forward", unit: "GFLOP/s", value: flops / forward / 1e9),
-                Row(name: "conv \(t.name) backward", unit: "GFLOP/s", value: 2 * flops / backward / 1e9),
-                Row(name: "conv \(t.name) backward input", unit: "GFLOP/s", value: flops / backwardInput / 1e9),
-                Row(name: "conv \(t.name) backward weight", unit: "GFLOP/s", value: flops / backwardWeight / 1e9),
-            ] + rows
+            var summary: [Row] = []
+            if let forward = chosenSeconds[.forward] {
+                summary.append(Row(name: "conv \(t.name) forward", unit: "GFLOP/s", value: flops / forward / 1e9))
+            }
+            if let backwardInput = chosenSeconds[.inputGradient], let backwardWeight = chosenSeconds[.weightGradient] {
+                summary.append(Row(name: "conv \(t.name) backward", unit: "GFLOP/s", value: 2 * flops / (backwardInput + backwardWeight) / 1e9))
+            }
+            if let backwardInput = chosenSeconds[.inputGradient] {
+                summary.append(Row(name: "conv \(t.name) backward input", unit: "GFLOP/s", value: flops / backwardInput / 1e9))
+            }
+            if let backwardWeight = chosenSeconds[.weightGradient] {
+                summary.append(Row(name: "conv \(t.name) backward weight", unit: "GFLOP/s", value: flops / backwardWeight / 1e9))
+            }
+            return summary + rows
         }
     }
 }
 
 /// The rows of one convolution case by algorithm as a table: a line per pass, a column per
-/// algorithm (a dash where it lacks the pass), the chosen one starred.
+/// algorithm (a dash where it lacks the pass or was not timed), the chosen one starred; passes
+/// not timed (`--pass`) left out.
 func algorithmTable(_ rows: [Row]) -> [String] {
     func cell(_ text: String) -> String { String(repeating: " ", count: max(0, 12 - text.count)) + text }
     let header = "  GFLOP/s".padding(toLength: 20, withPad: " ", startingAt: 0)
         + ConvolutionAlgorithm.allCases.map { cell($0.rawValue) + " " }.joined() + "  (* chosen; reference: Float, 1 image)"
-    return [header] + ConvolutionAlgorithm.Pass.allCases.map { pass in
+    let passes = ConvolutionAlgorithm.Pass.allCases.filter { pass in rows.contains { $0.pass == pass.rawValue } }
+    return [header] + passes.map { pass in
         let cells = ConvolutionAlgorithm.allCases.map { algorithm in
             guard let row = rows.first(where: { $0.pass == pass.rawValue && $0.algorithm == algorithm.rawValue }) else {
                 return cell("-") + " "
