@@ -53,6 +53,11 @@ import TestSupport
         // The direct forward's classes of tile rows: padding past the kernel, so that a whole
         // two-row tile has no tap inside (its outputs are the bias), and a 6-row tile.
         Case(n: 2, c: 2, h: 3, w: 3, o: 4, k: 2, stride: 1, padding: 3),
+        // channelLanes' weight gradient over more than one chunk of 1,024 rows of dy: 37×35
+        // positions, 37 channels (a block of 32 and 5 past it; 16 positions at a time and a
+        // tail); and stride 2 with 14 channels (tiles of 16 lanes) over 35×34 positions.
+        Case(n: 2, c: 2, h: 37, w: 35, o: 37, k: 3, stride: 1, padding: 1),
+        Case(n: 2, c: 3, h: 69, w: 67, o: 14, k: 3, stride: 2, padding: 1),
         // LeNet's two layers.
         Case(n: 3, c: 1, h: 28, w: 28, o: 6, k: 5, stride: 1, padding: 2),
         Case(n: 3, c: 6, h: 14, w: 14, o: 16, k: 5, stride: 1, padding: 0),

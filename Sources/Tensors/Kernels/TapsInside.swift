@@ -234,6 +234,21 @@ struct TapBlocks {
         (starts, rowOffsets) = (IntBuffer(count: steps.count), IntBuffer(count: steps.count))
         for (q, step) in steps.enumerated() { (starts.pointer[q], rowOffsets.pointer[q]) = step }
     }
+
+    /// The block's steps at rows `rows` of a group (row: image · positions + position): its
+    /// steps go through the rows in order.
+    func steps(_ block: Block, rows: Range<Int>) -> Range<Int> {
+        let rowBytes = 32 * MemoryLayout<Float>.stride
+        func firstStep(atOrAfter row: Int) -> Int {
+            var (low, high) = (block.positions.lowerBound, block.positions.upperBound)
+            while low < high {
+                let middle = (low + high) / 2
+                if rowOffsets.pointer[middle] < row * rowBytes { low = middle + 1 } else { high = middle }
+            }
+            return low
+        }
+        return firstStep(atOrAfter: rows.lowerBound)..<firstStep(atOrAfter: rows.upperBound)
+    }
 }
 
 /// The direct forward's tiles of one or two output rows in classes by the kernel rows that read
