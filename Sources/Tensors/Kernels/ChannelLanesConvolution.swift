@@ -113,7 +113,8 @@ extension Kernels {
 
     /// Writes a tile of 8 output positions that lie side by side in y (rows 32 floats apart, a
     /// lane per channel) as 8 floats per channel, `plane` apart from `out`, adding each channel's
-    /// bias (`spreadBias`: 8 copies of each). Each 16 channels' 8×16 block is transposed in
+    /// bias (`spreadBias`: 8 copies of each of 32 lanes, read for every lane of a half, even
+    /// past `channels`; only `channels` are stored). Each 16 channels' 8×16 block is transposed in
     /// registers (`transposed8x16`): 256 scalar stores become 32 of 8 floats.
     /// Writing the tile one float at a time took a third of VGG's 16→32 forward at 112².
     @inline(__always)
