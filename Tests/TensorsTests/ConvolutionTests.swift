@@ -58,6 +58,9 @@ import TestSupport
         // tail); and stride 2 with 14 channels (tiles of 16 lanes) over 35×34 positions.
         Case(n: 2, c: 2, h: 37, w: 35, o: 37, k: 3, stride: 1, padding: 1),
         Case(n: 2, c: 3, h: 69, w: 67, o: 14, k: 3, stride: 2, padding: 1),
+        // A 1×1 layer on a plane of 256 positions or more, which the chooser runs as a matrix
+        // product per image in every pass (im2colGEMM), with 6 or more input channels.
+        Case(n: 2, c: 7, h: 17, w: 16, o: 9, k: 1, stride: 1, padding: 0),
         // LeNet's two layers.
         Case(n: 3, c: 1, h: 28, w: 28, o: 6, k: 5, stride: 1, padding: 2),
         Case(n: 3, c: 6, h: 14, w: 14, o: 16, k: 5, stride: 1, padding: 0),
@@ -184,8 +187,13 @@ import TestSupport
         #expect(chosen(.inputGradient, inception) == .channelLanes)
         let googLeNet6x6 = Case(n: 128, c: 256, h: 6, w: 6, o: 256, k: 3, stride: 1, padding: 1)
         #expect(chosen(.forward, googLeNet6x6) == .channelLanes)
+        // 1×1: a matrix product per image on large planes; channelLanes' lanes on small ones.
         let nin = Case(n: 128, c: 96, h: 54, w: 54, o: 96, k: 1, stride: 1, padding: 0)
-        #expect(chosen(.forward, nin) == .direct && chosen(.inputGradient, nin) == .packed)
+        #expect(chosen(.forward, nin) == .im2colGEMM && chosen(.inputGradient, nin) == .im2colGEMM)
+        #expect(chosen(.weightGradient, nin) == .im2colGEMM)
+        let googLeNet3x3OneByOne = Case(n: 128, c: 832, h: 3, w: 3, o: 256, k: 1, stride: 1, padding: 0)
+        #expect(chosen(.forward, googLeNet3x3OneByOne) == .channelLanes && chosen(.inputGradient, googLeNet3x3OneByOne) == .channelLanes)
+        #expect(chosen(.weightGradient, googLeNet3x3OneByOne) == .im2colGEMM)
         let strided = Case(n: 2, c: 4, h: 17, w: 17, o: 6, k: 3, stride: 2, padding: 1)
         #expect(chosen(.forward, strided) == .packed && chosen(.weightGradient, strided) == .packed)
         #expect(chosen(.inputGradient, strided) == .packed)

@@ -53,21 +53,29 @@ package enum ConvolutionAlgorithm: String, CaseIterable, Sendable {
     /// timings: a run takes the same paths, and gets the same bits, every time and for any
     /// thread count. The rules come from the bench (`swift run -c release bench conv`).
     ///
+    /// - 1×1 with stride 1 and no padding, the convolution is a matrix product per image, read
+    ///   and written in place (im2colGEMM skips im2col). The weight gradient goes by im2colGEMM
+    ///   always; the forward and the input gradient when the plane has 256 positions or more;
+    ///   on smaller planes, by the rules below, which pick channelLanes for the 1×1 layers of
+    ///   GoogLeNet's and NiN's later blocks. Measured on a 2-core Xeon, each pair timed in turn
+    ///   in one process (the machine's speed drifts by tens of percent from one run to the
+    ///   next): forward at 54², 26², 24² by im2colGEMM 1.15–1.53× direct's speed; at 6² and 3²
+    ///   channelLanes 1.85× and 3.7× direct's, 1.8× and 4.2× im2colGEMM's; at 12², channelLanes
+    ///   0.94–1.15× direct's. Input gradient against packed: im2colGEMM 1.11–1.48×
+    ///   from 24² up, channelLanes 1.15–1.26× at 6² and 3². Weight gradient: im2colGEMM
+    ///   0.95–1.16× channelLanes from 3² to 54², below 1 only at 6² with 240 channels.
     /// - forward: for 16 output channels or from 32, whichever of direct and channelLanes fills
     ///   more of its vector lanes (a row of output positions, or the output channels in blocks
     ///   of 32, or one block of 16), channelLanes on a tie of 32 lanes: with its lanes full it
-    ///   ran faster on every bench case but the 1×1 one (NiN's 54² plane is one long row for
-    ///   direct, while channelLanes' sum is too short, 96 taps, to hide writing its tiles out). With 16
-    ///   channels: LeNet's second convolution (10-wide rows) ran at 115–119 GFLOP/s by direct,
-    ///   98 by 32-lane tiles, 168 by 16-lane ones; VGG's 16-channel input gradient (112-wide
-    ///   rows) 157–164 by direct, 170–175 by 16-lane tiles. Otherwise direct. With stride 2 or
-    ///   more: channelLanes from 32 channels, else packed.
+    ///   ran faster on every bench case. With 16 channels: LeNet's second convolution (10-wide
+    ///   rows) ran at 115–119 GFLOP/s by direct, 98 by 32-lane tiles, 168 by 16-lane ones; VGG's
+    ///   16-channel input gradient (112-wide rows) 157–164 by direct, 170–175 by 16-lane tiles.
+    ///   Otherwise direct. With stride 2 or more: channelLanes from 32 channels, else packed.
     /// - input gradient: with stride 1, the forward rule for the convolution it is (see
     ///   `conv2dBackwardInputAsForward`: its output channels are the layer's input channels);
-    ///   else packed. Also packed for 1×1 (no col2im to save; 5% faster on NiN's) and for fewer
-    ///   than 6 input channels, which leave rows of direct's 6-row tile empty (LeNet's first
-    ///   layer, 1 channel: packed 57 against 31 GFLOP/s; its second, 6 channels: direct 104
-    ///   against 79).
+    ///   else packed. Also packed for fewer than 6 input channels, which leave rows of direct's
+    ///   6-row tile empty (LeNet's first layer, 1 channel: packed 57 against 31 GFLOP/s; its
+    ///   second, 6 channels: direct 104 against 79).
     /// - weight gradient: channelLanes from 32 output channels, and for 16 with stride 1 by the
     ///   forward's rule of filled lanes: LeNet's second convolution ran at 144 GFLOP/s in 16-lane
     ///   tiles against direct's 82, while VGG's first layer (a tie: 224-wide rows) ran at 22
@@ -81,15 +89,15 @@ package enum ConvolutionAlgorithm: String, CaseIterable, Sendable {
         switch pass {
         case .forward:
             guard window.stride == 1 else { return outChannels >= 32 ? .channelLanes : .packed }
-            if window.size == 1 && window.padding == 0 { return .direct }
+            if g.skipsIm2col && g.outputPlane >= 256 { return .im2colGEMM }
             return channelLanesFillMore(outChannels: outChannels, outputWidth: g.outputWidth) ? .channelLanes : .direct
         case .inputGradient:
-            let flat = window.size == 1 && window.padding == 0
-            guard window.stride == 1 && window.padding < window.size && !flat && input.c >= 6 else { return .packed }
+            guard window.stride == 1 && window.padding < window.size && input.c >= 6 else { return .packed }
             let gradients = ImageBatch(n: input.n, c: outChannels, h: g.outputHeight, w: g.outputWidth)
             let turned = Window(size: window.size, stride: 1, padding: window.size - 1 - window.padding)
             return chosen(for: .forward, gradients, outChannels: input.c, window: turned)
         case .weightGradient:
+            if g.skipsIm2col { return .im2colGEMM }
             if outChannels >= 32 { return .channelLanes }
             guard window.stride == 1 else { return .packed }
             if channelLanesFillMore(outChannels: outChannels, outputWidth: g.outputWidth) { return .channelLanes }
