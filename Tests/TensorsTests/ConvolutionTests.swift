@@ -61,6 +61,9 @@ import TestSupport
         // A 1×1 layer on a plane of 256 positions or more, which the chooser runs as a matrix
         // product per image in every pass (im2colGEMM), with 6 or more input channels.
         Case(n: 2, c: 7, h: 17, w: 16, o: 9, k: 1, stride: 1, padding: 0),
+        // No padding: channelLanes reads whole groups of images in place (GoogLeNet's 1×1 layers
+        // at 3²: 8 images a group) and copies a last group of fewer (here 3).
+        Case(n: 11, c: 5, h: 3, w: 3, o: 40, k: 1, stride: 1, padding: 0),
         // LeNet's two layers.
         Case(n: 3, c: 1, h: 28, w: 28, o: 6, k: 5, stride: 1, padding: 2),
         Case(n: 3, c: 6, h: 14, w: 14, o: 16, k: 5, stride: 1, padding: 0),
