@@ -56,14 +56,15 @@ package enum ConvolutionAlgorithm: String, CaseIterable, Sendable {
     /// - 1×1 with stride 1 and no padding, the convolution is a matrix product per image, read
     ///   and written in place (im2colGEMM skips im2col). The weight gradient goes by im2colGEMM
     ///   always; the forward and the input gradient when the plane has 256 positions or more;
-    ///   on smaller planes, by the rules below, which pick channelLanes for the 1×1 layers of
-    ///   GoogLeNet's and NiN's later blocks. Measured on a 2-core Xeon, each pair timed in turn
-    ///   in one process (the machine's speed drifts by tens of percent from one run to the
-    ///   next): forward at 54², 26², 24² by im2colGEMM 1.15–1.53× direct's speed; at 6² and 3²
-    ///   channelLanes 1.85× and 3.7× direct's, 1.8× and 4.2× im2colGEMM's; at 12², channelLanes
-    ///   0.94–1.15× direct's. Input gradient against packed: im2colGEMM 1.11–1.48×
-    ///   from 24² up, channelLanes 1.15–1.26× at 6² and 3². Weight gradient: im2colGEMM
-    ///   0.95–1.16× channelLanes from 3² to 54², below 1 only at 6² with 240 channels.
+    ///   on smaller planes, by the rules below, which pick channelLanes for GoogLeNet's 1×1
+    ///   layers at 12², 6² and 3² and NiN's at 12² (direct for its 10-channel ones). Measured
+    ///   on a 2-core Xeon, each pair timed in turn in one process (the machine's speed drifts
+    ///   by tens of percent from one run to the next): forward at 54², 26², 24² by im2colGEMM
+    ///   1.15–1.53× direct's speed; at 6² and 3² channelLanes 1.85× and 3.7× direct's, 1.8× and
+    ///   4.2× im2colGEMM's; at 12², channelLanes 0.94–1.15× direct's. Input gradient against
+    ///   packed: im2colGEMM 1.11–1.48× from 24² up, channelLanes 1.15–1.26× at 6² and 3².
+    ///   Weight gradient: im2colGEMM 0.95–1.16× channelLanes from 3² to 54², below 1 only at 6²
+    ///   with 240 channels.
     /// - forward: for 16 output channels or from 32, whichever of direct and channelLanes fills
     ///   more of its vector lanes (a row of output positions, or the output channels in blocks
     ///   of 32, or one block of 16), channelLanes on a tie of 32 lanes: with its lanes full it
