@@ -18,7 +18,13 @@ struct Bench: ParsableCommand {
     var passes: [PassName] = []
     @Flag(help: "Convolutions: time only the algorithm each pass chooses (quicker, to compare two builds).")
     var chosenOnly = false
+    @Option(help: "Convolutions: time a pass's algorithms in turn this many rounds and take each one's median (steadier on a shared machine).")
+    var rounds = 1
     @Option(parsing: .upToNextOption, help: .hidden) var peakMemory: [String] = []
+
+    func validate() throws {
+        guard rounds >= 1 else { throw ValidationError("--rounds must be 1 or more, not \(rounds)") }
+    }
 
     func wanted(_ name: String) -> Bool { filter.isEmpty || filter.contains { name.lowercased().contains($0.lowercased()) } }
 
@@ -32,7 +38,7 @@ struct Bench: ParsableCommand {
         print("warning: a debug build; the kernels are optimized, everything around them is not. Use -c release.")
         #endif
         let convolutions = convolutionBenchmarks(passes: passes.isEmpty ? ConvolutionAlgorithm.Pass.allCases : passes.map(\.pass),
-                                                 chosenOnly: chosenOnly)
+                                                 chosenOnly: chosenOnly, rounds: rounds)
         Parallel.$threadCount.withValue(threads) {
             results.peakGFLOPS = measuredPeakGFLOPS(threads: threads)
             print(String(format: "FP32 FMA peak measured: %.0f GFLOP/s (%d thread%@, best of 5 probes)\n",

@@ -55,9 +55,13 @@ let convolutionCases = [
 /// forward and backward rows are the algorithms the kernels choose, which training uses. The
 /// reference loops (in Float) run on one image, once: they are hundreds of times slower.
 /// `passes` limits the passes timed; `chosenOnly` times only the algorithm each pass chooses
-/// (a quicker run, for comparing two builds).
+/// (a quicker run, for comparing two builds). With `rounds` above 1, a pass's algorithms are
+/// timed in turn, round after round, and each gets the median of its rounds: on a shared
+/// machine whose speed drifts over minutes, algorithms timed one after the other can be
+/// compared at different speeds of the machine, while in turns they share its slow and fast
+/// spells.
 func convolutionBenchmarks(passes: [ConvolutionAlgorithm.Pass] = ConvolutionAlgorithm.Pass.allCases,
-                           chosenOnly: Bool = false) -> [Benchmark] {
+                           chosenOnly: Bool = false, rounds: Int = 1) -> [Benchmark] {
     convolutionCases.map { t in
         Benchmark(name: "conv " + t.name) {
             let input = ImageBatch(n: t.n, c: t.c, h: t.size, w: t.size)
@@ -85,13 +89,26 @@ func convolutionBenchmarks(passes: [ConvolutionAlgorithm.Pass] = ConvolutionAlgo
             var chosenSeconds: [ConvolutionAlgorithm.Pass: Double] = [:]
             for pass in passes {
                 let chosen = ConvolutionAlgorithm.chosen(for: pass, input, outChannels: t.o, window: window)
-                for algorithm in ConvolutionAlgorithm.allCases where algorithm.supports(pass, window: window) && (!chosenOnly || algorithm == chosen) {
+                let algorithms = ConvolutionAlgorithm.allCases.filter {
+                    $0.supports(pass, window: window) && (!chosenOnly || $0 == chosen)
+                }
+                // Each fast algorithm's time in each round (the reference loops run once, apart).
+                var times: [ConvolutionAlgorithm: [Double]] = [:]
+                for round in 0..<rounds {
+                    for algorithm in algorithms where algorithm != .reference {
+                        times[algorithm, default: []].append(rounds == 1
+                            ? medianSeconds { run(pass, algorithm, input) }
+                            : medianSeconds(warmups: round == 0 ? 2 : 0, runs: 3, minimumSeconds: 0.2) { run(pass, algorithm, input) })
+                    }
+                }
+                for algorithm in algorithms {
                     let gflops: Double
                     if algorithm == .reference {
                         let seconds = medianSeconds(warmups: 0, runs: 1, minimumSeconds: 0) { run(pass, algorithm, one) }
                         gflops = flops / Double(t.n) / seconds / 1e9
                     } else {
-                        let seconds = medianSeconds { run(pass, algorithm, input) }
+                        let sorted = times[algorithm]!.sorted()
+                        let seconds = sorted[sorted.count / 2]
                         if algorithm == chosen { chosenSeconds[pass] = seconds }
                         gflops = flops / seconds / 1e9
                     }
