@@ -69,8 +69,10 @@ package enum ConvolutionAlgorithm: String, CaseIterable, Sendable {
     ///   more of its vector lanes (a row of output positions, or the output channels in blocks
     ///   of 32, or one block of 16), channelLanes on a tie of 32 lanes: with its lanes full it
     ///   ran faster on every bench case. With 16 channels: LeNet's second convolution (10-wide
-    ///   rows) ran at 115–119 GFLOP/s by direct, 98 by 32-lane tiles, 168 by 16-lane ones; VGG's
-    ///   16-channel input gradient (112-wide rows) 157–164 by direct, 170–175 by 16-lane tiles.
+    ///   rows) ran at 115–119 GFLOP/s by direct, 98 by 32-lane tiles, 168 by 16-lane ones. VGG's
+    ///   16-channel input gradient (112-wide rows) went by 16-lane tiles until a Xeon ran it at
+    ///   197.8 GFLOP/s by direct against 153.3 (`bench --rounds 3`; a Zen 4 had given 157–164
+    ///   by direct, 170–175 by the tiles), hence the weight on 16-lane tiles below.
     ///   Otherwise direct. With stride 2 or more: channelLanes from 32 channels, else packed.
     /// - input gradient: with stride 1, the forward rule for the convolution it is (see
     ///   `conv2dBackwardInputAsForward`: its output channels are the layer's input channels);
@@ -111,12 +113,19 @@ package enum ConvolutionAlgorithm: String, CaseIterable, Sendable {
     /// positions of `outputWidth`-wide rows (a 16-lane vector for rows up to 16 wide, else 32).
     /// A tie goes to 32-lane tiles only: VGG's first layer (16 channels, 224-wide rows, 9 taps)
     /// sums too little per 16-lane tile to pay for writing it out.
+    ///
+    /// A filled lane of a 16-lane tile, either algorithm's, counts as `sixteenLaneWeight` of one
+    /// in a 32-lane tile: a 16-lane step loads 8 broadcast values, a vector and one or two
+    /// indices for 8 multiply-adds, so it waits on loads, while a 32-lane step loads 11 or 12
+    /// for 16.
     static func channelLanesFillMore(outChannels: Int, outputWidth: Int) -> Bool {
         guard outChannels == 16 || outChannels >= 32 else { return false }
         let lanes = outChannels <= 16 ? 16 : 32
+        let sixteenLaneWeight = 8.0 / 11.0
         let channelFill = Double(outChannels) / Double((outChannels + lanes - 1) / lanes * lanes)
+            * (lanes == 16 ? sixteenLaneWeight : 1)
         let rowFill = outputWidth <= 16
-            ? Double(outputWidth) / 16
+            ? Double(outputWidth) / 16 * sixteenLaneWeight
             : Double(outputWidth) / Double((outputWidth + 31) / 32 * 32)
         return channelFill > rowFill || (channelFill == rowFill && lanes == 32)
     }
