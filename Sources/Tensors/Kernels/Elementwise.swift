@@ -81,7 +81,7 @@ extension Kernels {
     package static func sigmoidForward(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, count: Int,
                                       threads: Int = Parallel.threadCount) {
         forChunks(count, threads: threads) { r in
-            map16(x + r.lowerBound, y + r.lowerBound, count: r.count, sigmoid)
+            map16(x + r.lowerBound, y + r.lowerBound, count: r.count) { sigmoid($0) }
         }
     }
 
