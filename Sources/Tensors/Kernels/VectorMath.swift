@@ -42,6 +42,8 @@ extension Kernels {
     }
 
     /// Applies a 16-lane function to `count` floats, the tail through a zero-padded vector.
+    /// Pass a closure (`{ sigmoid($0) }`), not a function's name: handed `sigmoid` itself, the
+    /// compiler called it once a vector and computed it in four 4-lane pieces.
     @inline(__always)
     static func map16(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, count: Int,
                       _ f: (SIMD16<Float>) -> SIMD16<Float>) {
