@@ -40,12 +40,13 @@ extension Kernels {
         let groups = (g.input.n + group - 1) / group
         let work = groups * channelBlocks
         let ranges = Parallel.split(work, parts: min(threads, max(1, work * 32 * group * plane * taps / 50_000)))
-        // With no padding a padded image is the image itself, and a group's images lie side by
-        // side in x: whole groups are read in place. A last group of fewer images is copied,
-        // since its last tiles read positions of the images missing from it.
-        let inPlace = g.window.padding == 0
+        // With no padding, whole groups are read in place (`isImageItself`). A last group of
+        // fewer images is copied, since its last tiles read positions of the images missing
+        // from it; only then do the threads need a padded copy.
+        let inPlace = layout.isImageItself
+        let copies = !inPlace || g.input.n % group != 0
         Parallel.run(ranges.count) { t in
-            var padded: Storage?   // made at the first group copied
+            let padded = Storage(zeros: copies ? group * layout.image : 0)
             let tiles = Storage(uninitializedCount: (taps > chunk ? longestClass : 8) * 32)
             // Each channel's bias 8 times over, for tiles written out transposed.
             let spreadBias = Storage(uninitializedCount: 32 * 8)
@@ -55,9 +56,8 @@ extension Kernels {
                 let firstImage = groupIndex * group, images = min(group, g.input.n - firstImage)
                 let readInPlace = inPlace && images == group
                 if groupIndex != paddedGroup && !readInPlace {
-                    if padded == nil { padded = Storage(zeros: group * layout.image) }
                     for i in 0..<images {
-                        layout.copy(x + (firstImage + i) * g.input.image, into: padded!.pointer + i * layout.image)
+                        layout.copy(x + (firstImage + i) * g.input.image, into: padded.pointer + i * layout.image)
                     }
                     paddedGroup = groupIndex
                 }
@@ -69,7 +69,7 @@ extension Kernels {
                     (spreadBias.pointer + lane * 8).update(repeating: value, count: 8)
                 }
                 let out = y + (firstImage * o + block * 32) * plane
-                let xp = readInPlace ? x + firstImage * g.input.image : UnsafePointer(padded!.pointer)
+                let xp = readInPlace ? x + firstImage * g.input.image : UnsafePointer(padded.pointer)
                 for positionClass in plan.classes {
                     let steps = positionClass.taps.count, used = plan.positionCount(positionClass, images: images)
                     let offsets = plan.tapOffsets.pointer + positionClass.taps.lowerBound
@@ -218,8 +218,8 @@ extension Kernels {
         // GFLOP/s instead of 162 on a Zen 4, 78 instead of 140 on a Xeon.
         let chunk = min(1024, group * positions)
         let perThread = Parallel.split(slices.count, parts: threads)
-        // With no padding the images are their own padded copies: read in place.
-        let inPlace = g.window.padding == 0
+        // With no padding the images are read in place (`isImageItself`).
+        let inPlace = layout.isImageItself
         Parallel.run(perThread.count) { t in
             let padded = Storage(zeros: inPlace ? 0 : group * layout.image)
             // A chunk of dy as [channel block][row][32 channels], zeros past channel o.

@@ -223,6 +223,10 @@ struct PaddedImages {
     /// Floats in one padded image.
     var image: Int { geometry.input.c * paddedPlane }
 
+    /// Whether a padded image is the image itself (no padding, no room for row vectors), so
+    /// that the images of a batch, side by side in x, can be read in place.
+    var isImageItself: Bool { image == geometry.input.image }
+
     /// Where output `position` of image `i`'s plane has its receptive field start, in images
     /// padded side by side (`image` apart).
     @inline(__always)
