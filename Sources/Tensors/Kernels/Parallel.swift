@@ -4,8 +4,10 @@ import Foundation
 /// The kernels' one parallel-for.
 ///
 /// Work is cut into `parts` contiguous ranges decided by the sizes alone, never by timing, so a
-/// run gives the same numbers every time. Threads come from the system's persistent pool
-/// (`DispatchQueue.concurrentPerform`): none are created per call.
+/// run gives the same numbers every time. Threads come from the package's `WorkerPool`, started
+/// once, whose threads stay awake between one kernel and the next; a call made while the pool is
+/// taken (a part that runs kernels of its own, or another thread of the program) uses the
+/// system's (`DispatchQueue.concurrentPerform`). None are created per call.
 public enum Parallel {
     /// Threads the kernels use: all cores unless a lesson or test binds another count
     /// (`Parallel.$threadCount.withValue(1) { ... }`).
@@ -18,13 +20,14 @@ public enum Parallel {
             if parts == 1 { body(0) }
             return
         }
-        // The package's one unchecked spot. `body` is not `@Sendable`: the kernels' closures
-        // capture raw pointers into tensors' memory, which the compiler cannot prove safe to
-        // share. It is safe because of how every caller cuts the work: each part writes only its
-        // own disjoint range of the output and only reads memory that no part writes, and
-        // `concurrentPerform` returns only when every part has finished, so nothing outlives
-        // the call. (Tested: every kernel against its plain loops, and bit for bit across
-        // thread counts.)
+        // The package's one unchecked hand-over (here and in `WorkerPool`). `body` is not
+        // `@Sendable`: the kernels' closures capture raw pointers into tensors' memory, which the
+        // compiler cannot prove safe to share. It is safe because of how every caller cuts the
+        // work: each part writes only its own disjoint range of the output and only reads memory
+        // that no part writes, and both pools return only when every part has finished, so
+        // nothing outlives the call. (Tested: every kernel against its plain loops, and bit for
+        // bit across thread counts.)
+        if WorkerPool.shared.run(parts, body) { return }
         withoutActuallyEscaping(body) { body in
             let shared = UncheckedSendable(body)
             DispatchQueue.concurrentPerform(iterations: parts) { shared.value($0) }
