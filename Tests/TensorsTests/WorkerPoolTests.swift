@@ -1,5 +1,6 @@
 import Dispatch
 import Foundation
+import Synchronization
 import Testing
 @testable import Tensors
 
@@ -56,14 +57,16 @@ import Testing
     /// are refused, and no part is lost or repeated.
     @Test func callersOnSeveralThreadsAtOnce() {
         let pool = WorkerPool(workers: 2)
-        let results = Results()
+        let results = Mutex<[Int: (counts: [Int], pooled: Int)]>([:])
         DispatchQueue.concurrentPerform(iterations: 4) { caller in
-            results.set(caller, timesEachPartRan(pool, parts: 3 + caller, calls: 200, work: 200))
+            let result = timesEachPartRan(pool, parts: 3 + caller, calls: 200, work: 200)
+            results.withLock { $0[caller] = result }
         }
         var pooled = 0
         for caller in 0..<4 {
-            #expect(results.get(caller)?.counts == [Int](repeating: 200, count: 3 + caller), "caller \(caller)")
-            pooled += results.get(caller)?.pooled ?? 0
+            let result = results.withLock { $0[caller] }
+            #expect(result?.counts == [Int](repeating: 200, count: 3 + caller), "caller \(caller)")
+            pooled += result?.pooled ?? 0
         }
         #expect(pooled > 0)
     }
@@ -86,12 +89,5 @@ import Testing
             anyElsewhere = elsewhere.contains(true)
         }
         #expect(anyElsewhere)
-    }
-
-    final class Results: @unchecked Sendable {
-        private let lock = NSLock()
-        private var results: [Int: (counts: [Int], pooled: Int)] = [:]
-        func set(_ key: Int, _ value: (counts: [Int], pooled: Int)) { lock.withLock { results[key] = value } }
-        func get(_ key: Int) -> (counts: [Int], pooled: Int)? { lock.withLock { results[key] } }
     }
 }

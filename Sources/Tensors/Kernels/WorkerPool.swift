@@ -49,12 +49,12 @@ final class WorkerPool: @unchecked Sendable {
         pthread_cond_init(wake, nil)
         for _ in 0..<self.workers {
             let thread = Thread { self.serve() }
-            thread.stackSize = 8 << 20
+            thread.stackSize = 8 << 20   // a main thread's, since any kernel's part may run here
             thread.start()
         }
     }
 
-    private static let partBits: UInt64 = 16
+    /// The largest part count `work` holds (16 bits).
     static let maximumParts = 1 << 16 - 1
 
     /// Runs `body(part)` for every part in 0..<parts on this thread and the pool's, and returns
@@ -67,8 +67,8 @@ final class WorkerPool: @unchecked Sendable {
             withUnsafeMutablePointer(to: &body) { address in
                 job.store(UInt(bitPattern: address), ordering: .relaxed)
                 finished.store(0, ordering: .relaxed)
-                let number = (work.load(ordering: .relaxed) >> 32 &+ 1) & 0xFFFF_FFFF
-                work.store(number << 32 | UInt64(parts) << Self.partBits, ordering: .sequentiallyConsistent)
+                let number = work.load(ordering: .relaxed) >> 32 &+ 1   // `<<` drops what passes 64 bits
+                work.store(number << 32 | UInt64(parts) << 16, ordering: .sequentiallyConsistent)
                 if sleepers.load(ordering: .sequentiallyConsistent) > 0 {
                     pthread_mutex_lock(mutex)
                     pthread_cond_broadcast(wake)
@@ -100,13 +100,14 @@ final class WorkerPool: @unchecked Sendable {
         var word = work.load(ordering: .relaxed)
         while Self.hasParts(word) {
             let (exchanged, current) = work.compareExchange(expected: word, desired: word &+ 1, ordering: .acquiringAndReleasing)
-            if exchanged { return Int(word & 0xFFFF) }
+            if exchanged { return Self.nextPart(word) }
             word = current
         }
         return nil
     }
 
-    private static func hasParts(_ word: UInt64) -> Bool { word & 0xFFFF < (word >> partBits) & 0xFFFF }
+    private static func nextPart(_ word: UInt64) -> Int { Int(word & 0xFFFF) }
+    private static func hasParts(_ word: UInt64) -> Bool { nextPart(word) < Int(word >> 16 & 0xFFFF) }
 
     /// Calls the body at `address` (kept out of line so that its copy of the closure is released
     /// before the part is counted finished, and the caller's closure is again its own).
