@@ -25,9 +25,9 @@ import TestSupport
         Case(n: 3, c: 6, h: 10, w: 10, o: 16, k: 5, stride: 1, padding: 0),
         Case(n: 2, c: 1, h: 23, w: 23, o: 4, k: 11, stride: 4, padding: 1),
         Case(n: 9, c: 2, h: 5, w: 5, o: 3, k: 3, stride: 1, padding: 1),
-        // Wide rows (tiles of 32 outputs along a row), a long flat 1×1 plane, more than one
-        // KC-deep slice of the sum (C·K·K = 270 > 256) with a weight large enough for the GEMM
-        // weight gradient, channels not a multiple of 8.
+        // Wide rows (tiles of 32 outputs along a row), a long flat 1×1 plane, a weight large
+        // enough for the GEMM weight gradient, channels not a multiple of 8. (Sums longer than
+        // one KC slice of the GEMM are `longSumsRunInChunks`'.)
         Case(n: 2, c: 3, h: 9, w: 40, o: 9, k: 3, stride: 1, padding: 1),
         Case(n: 1, c: 2, h: 5, w: 33, o: 17, k: 1, stride: 1, padding: 0),
         Case(n: 2, c: 30, h: 6, w: 19, o: 70, k: 3, stride: 1, padding: 1),
@@ -130,11 +130,14 @@ import TestSupport
         }
     }
 
-    /// channelLanes' forward sums more than 2,048 taps a chunk at a time over all of a class's
-    /// tiles (`conv2dForwardChannelLanes`). These sums of 2,070 terms are 8 times as long as the
+    /// Sums longer than the GEMM's KC slice (512 terms), which the GEMM algorithms add slice by
+    /// slice and the direct forward splits where they do; and channelLanes' forward, which sums
+    /// more than 2,048 taps a chunk at a time over all of a class's tiles
+    /// (`conv2dForwardChannelLanes`). These sums of 2,070 terms are 8 times as long as the
     /// longest of `cases`, so the tolerance is 4 times theirs; the worst error measured was
     /// 0.53 of it (the GEMM algorithms': 0.28).
-    @Test func longSumsRunInChunks() {
+    @Test(arguments: ConvolutionAlgorithm.allCases.filter { $0 != .reference })
+    func longSumsRunInChunks(_ algorithm: ConvolutionAlgorithm) {
         let t = Case(n: 2, c: 230, h: 5, w: 6, o: 33, k: 3, stride: 1, padding: 1)
         let g = RandomGenerator(seed: 12)
         let x = randomValues(t.input.n * t.input.image, using: g)
@@ -145,10 +148,10 @@ import TestSupport
         for threads in [1, 2, 3] {
             var y = [Float](repeating: .nan, count: expected.count)
             Kernels.conv2dForward(x: x, t.input, weight: w, bias: b, outChannels: t.o, window: t.window, y: &y,
-                                  algorithm: .channelLanes, threads: threads)
+                                  algorithm: algorithm, threads: threads)
             let error = worstError(y, expected, atol: 4e-5, rtol: 1e-5)
-            #expect(error <= 1, "\(threads) threads")
-            #expect(y.map(\.bitPattern) == (first ?? y.map(\.bitPattern)), "\(threads) threads differ from 1")
+            #expect(error <= 1, "\(algorithm), \(threads) threads")
+            #expect(y.map(\.bitPattern) == (first ?? y.map(\.bitPattern)), "\(algorithm): \(threads) threads differ from 1")
             first = first ?? y.map(\.bitPattern)
         }
     }
