@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Lessons
 import NN
+import Notebook
 import Tensors
 
 @main
@@ -11,7 +12,8 @@ struct Bench: ParsableCommand {
         abstract: "Speed of the kernels and the networks on this machine (run with -c release).",
         discussion: "Cases: gemm, conv, pool, net, memory (filter by any word of their names). Figures are medians of repeated runs after a warm-up.")
 
-    @Option(help: "Threads for the kernels (default: all cores).") var threads = ProcessInfo.processInfo.activeProcessorCount
+    @Option(parsing: .unconditional, help: "Threads for the kernels (default: all cores).", transform: { try FlagChecks.threads.parse($0) })
+    var threads = ProcessInfo.processInfo.activeProcessorCount
     @Option(help: "Also write the results to this JSON file.") var json: String?
     @Argument(help: "Run only the cases whose name contains one of these words.") var filter: [String] = []
     @Option(name: .customLong("pass"), help: "Convolutions: time only this pass (forward, input, weight; repeatable).")
