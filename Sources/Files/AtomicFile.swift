@@ -96,9 +96,13 @@ public enum TemporaryFiles {
     static func register(_ path: String) { _ = paths.withLock { $0.insert(path) } }
     static func unregister(_ path: String) { _ = paths.withLock { $0.remove(path) } }
 
-    /// Removes every temporary file in flight; for a process about to exit.
-    public static func removeAll() {
-        for path in paths.withLock({ $0 }) { unlink(path) }
+    /// Removes every temporary file in flight, or only those in `folder`; for a process about to
+    /// exit. (Tests name their folder: the other tests of the process are writing theirs.)
+    public static func removeAll(in folder: String? = nil) {
+        let folder = folder.map { ($0 as NSString).standardizingPath }
+        for path in paths.withLock({ $0 }) where folder == nil || (path as NSString).deletingLastPathComponent == folder {
+            unlink(path)
+        }
     }
 
     /// Removes the temporary files that a killed process left in `folder` (only call while holding

@@ -51,12 +51,18 @@ import TestSupport
         #expect(FileManager.default.fileExists(atPath: victim), "a planted symlink is removed as a link")
     }
 
+    /// Scoped to one folder: removing every file in flight in the process would pull the files
+    /// from under the tests running beside this one.
     @Test func removeAllDeletesFilesInFlight() throws {
-        let folder = TemporaryFolder()
+        let folder = TemporaryFolder(), other = TemporaryFolder()
         let staged = try StagedFile(Data("half".utf8), beside: URL(fileURLWithPath: folder.path + "/a.png"))
+        let elsewhere = try StagedFile(Data("other".utf8), beside: URL(fileURLWithPath: other.path + "/b.png"))
         #expect(try FileManager.default.contentsOfDirectory(atPath: folder.path).count == 1)
-        TemporaryFiles.removeAll()
+        TemporaryFiles.removeAll(in: folder.path)
         #expect(try FileManager.default.contentsOfDirectory(atPath: folder.path).isEmpty)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: other.path).count == 1, "another folder's file in flight")
+        try elsewhere.install()
+        #expect(FileManager.default.contents(atPath: other.path + "/b.png") == Data("other".utf8))
         _ = staged
     }
 }
