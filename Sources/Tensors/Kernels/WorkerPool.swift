@@ -25,7 +25,7 @@ final class WorkerPool: @unchecked Sendable {
     /// gives its cores back at once.
     static let spinTime: Duration = .microseconds(500)
 
-    /// job number << 32 | parts << 16 | next part to claim.
+    /// The published job, laid out as `WorkWord` says.
     private let work = Atomic<UInt64>(0)
     /// The running job's body, `(Int) -> Void`, by address; read only by a thread holding a part.
     private let job = Atomic<UInt>(0)
@@ -54,8 +54,8 @@ final class WorkerPool: @unchecked Sendable {
         }
     }
 
-    /// The largest part count `work` holds (16 bits).
-    static let maximumParts = 1 << 16 - 1
+    /// The largest part count `work` holds.
+    static let maximumParts = WorkWord.maximumParts
 
     /// Runs `body(part)` for every part in 0..<parts on this thread and the pool's, and returns
     /// when all have finished; false, having run nothing, if the pool is in use.
@@ -67,8 +67,8 @@ final class WorkerPool: @unchecked Sendable {
             withUnsafeMutablePointer(to: &body) { address in
                 job.store(UInt(bitPattern: address), ordering: .relaxed)
                 finished.store(0, ordering: .relaxed)
-                let number = work.load(ordering: .relaxed) >> 32 &+ 1   // `<<` drops what passes 64 bits
-                work.store(number << 32 | UInt64(parts) << 16, ordering: .sequentiallyConsistent)
+                let number = WorkWord.jobNumber(work.load(ordering: .relaxed)) &+ 1
+                work.store(WorkWord.published(job: number, parts: parts), ordering: .sequentiallyConsistent)
                 if sleepers.load(ordering: .sequentiallyConsistent) > 0 {
                     pthread_mutex_lock(mutex)
                     pthread_cond_broadcast(wake)
@@ -98,16 +98,14 @@ final class WorkerPool: @unchecked Sendable {
     /// The next part of the published job, taken by advancing `work`; nil if none is left.
     private func claim() -> Int? {
         var word = work.load(ordering: .relaxed)
-        while Self.hasParts(word) {
-            let (exchanged, current) = work.compareExchange(expected: word, desired: word &+ 1, ordering: .acquiringAndReleasing)
-            if exchanged { return Self.nextPart(word) }
+        while WorkWord.hasParts(word) {
+            let (exchanged, current) = work.compareExchange(expected: word, desired: WorkWord.claimed(word),
+                                                            ordering: .acquiringAndReleasing)
+            if exchanged { return WorkWord.nextPart(word) }
             word = current
         }
         return nil
     }
-
-    private static func nextPart(_ word: UInt64) -> Int { Int(word & 0xFFFF) }
-    private static func hasParts(_ word: UInt64) -> Bool { nextPart(word) < Int(word >> 16 & 0xFFFF) }
 
     /// Calls the body at `address` (kept out of line so that its copy of the closure is released
     /// before the part is counted finished, and the caller's closure is again its own).
@@ -119,7 +117,7 @@ final class WorkerPool: @unchecked Sendable {
     /// Whether a job with parts left appears before `deadline` (the clock read every 64 looks).
     private func awaitsWork(until deadline: ContinuousClock.Instant, _ clock: ContinuousClock) -> Bool {
         repeat {
-            for _ in 0..<64 where Self.hasParts(work.load(ordering: .relaxed)) { return true }
+            for _ in 0..<64 where WorkWord.hasParts(work.load(ordering: .relaxed)) { return true }
         } while clock.now < deadline
         return false
     }
@@ -133,9 +131,25 @@ final class WorkerPool: @unchecked Sendable {
             if awaitsWork(until: clock.now + Self.spinTime, clock) { continue }
             pthread_mutex_lock(mutex)
             sleepers.add(1, ordering: .sequentiallyConsistent)
-            while !Self.hasParts(work.load(ordering: .sequentiallyConsistent)) { pthread_cond_wait(wake, mutex) }
+            while !WorkWord.hasParts(work.load(ordering: .sequentiallyConsistent)) { pthread_cond_wait(wake, mutex) }
             sleepers.subtract(1, ordering: .sequentiallyConsistent)
             pthread_mutex_unlock(mutex)
         }
     }
+}
+
+/// `WorkerPool.work`, one 64-bit word: job number << 32 | parts << 16 | next part to claim. A
+/// claim adds 1, which moves to the next part and never reaches the count's bits, since a
+/// thread claims only while the next part is below the count.
+private enum WorkWord {
+    static let maximumParts = 1 << 16 - 1
+
+    /// A new job's word: `number` (wrapping past 32 bits), `parts`, none claimed.
+    static func published(job number: UInt64, parts: Int) -> UInt64 { number << 32 | UInt64(parts) << 16 }
+    static func jobNumber(_ word: UInt64) -> UInt64 { word >> 32 }
+    static func parts(_ word: UInt64) -> Int { Int(word >> 16 & 0xFFFF) }
+    static func nextPart(_ word: UInt64) -> Int { Int(word & 0xFFFF) }
+    static func hasParts(_ word: UInt64) -> Bool { nextPart(word) < parts(word) }
+    /// The word once the next part is claimed.
+    static func claimed(_ word: UInt64) -> UInt64 { word &+ 1 }
 }
