@@ -31,15 +31,16 @@ import TestSupport
     }
 
     /// The max-pool kernel's winners against one window at a time, on values with many ties
-    /// (drawn from 0, 1, 2) and NaNs: the first of equal maxima wins, NaN never does.
+    /// (drawn from 0, 1, 2) and NaNs: the first of equal maxima wins, NaN never does. The first
+    /// plane is all NaN, so that no window there has a winner: each names its first cell inside.
     @Test(arguments: poolCases + [([2, 3, 9, 40], 3, 1, 1), ([1, 2, 13, 37], 3, 2, 1), ([2, 2, 28, 30], 2, 2, 0),
                                   ([1, 3, 27, 27], 3, 2, 0), ([1, 1, 3, 3], 3, 2, 1)])
     func maxPoolKeepsTheFirstOfEqualMaxima(_ t: (shape: Shape, k: Int, stride: Int, padding: Int)) {
         let input = ImageBatch(t.shape), window = Window(size: t.k, stride: t.stride, padding: t.padding)
         let g = RandomGenerator(seed: 8)
-        let x: [Float] = (0..<t.shape.count).map { _ in
+        let x: [Float] = (0..<t.shape.count).map { i in
             let draw = g.uniform(0, 3.2)
-            return draw >= 3 ? .nan : draw.rounded(.down)
+            return draw >= 3 || i < input.plane ? .nan : draw.rounded(.down)
         }
         let (oh, ow) = (window.outputSize(input.h), window.outputSize(input.w))
         var y = [Float](repeating: 0, count: input.n * input.c * oh * ow), argmax = [Int32](repeating: -1, count: y.count)
