@@ -47,6 +47,29 @@ public final class Interrupt: Sendable {
     /// page once its lesson is over). A second signal still quits at once.
     public func forgive() { first.store(0, ordering: .relaxed) }
 
+    /// For a moment when nothing is being written (between two lessons of `lesson all`, before
+    /// the process replaces itself with `execv`): from now on a signal ends the process at once,
+    /// saying so, with 128 + its number; the process image that follows takes the signal's
+    /// default action (the same end, silent) until it listens again (`install`). Returns false
+    /// if a signal had already asked the run to stop; its handler runs on another thread, so it
+    /// is given a moment to be seen here.
+    public func endAtOnceOnSignal() -> Bool {
+        for number in Self.signals {
+            Glibc.signal(number) { number in
+                let message: StaticString = "\nStopped between two lessons; every lesson before is saved.\n"
+                _ = write(STDERR_FILENO, message.utf8Start, message.utf8CodeUnitCount)
+                _exit(128 + number)
+            }
+        }
+        usleep(50_000)
+        return !requested
+    }
+
+    /// Listens again after `endAtOnceOnSignal` (when `execv` failed).
+    public func listenAgain() {
+        for number in Self.signals { Glibc.signal(number, SIG_IGN) }
+    }
+
     /// The words for a signal in messages: "Ctrl-C", "SIGTERM".
     public static func name(_ number: Int32) -> String {
         switch number {

@@ -84,6 +84,9 @@ struct LessonCommand: ParsableCommand {
     @Flag(help: ArgumentHelp("Continue the run that was stopped (Ctrl-C, kill, power loss) from where it was saved, with its "
         + "settings; --epochs N also extends a finished run."))
     var resume = false
+    @Option(help: ArgumentHelp("With `all`: start the series at this lesson (to go on after one that was stopped).",
+                               valueName: "lesson"))
+    var from: String?
 
     static let defaultDataFolder = "/usr/share/datasets/fashion-mnist"
     /// What `--class` alone stands for.
@@ -129,6 +132,12 @@ struct LessonCommand: ParsableCommand {
         }
         if resume && command == "all" { throw ValidationError("--resume continues one lesson's run: name the lesson") }
         if classAddress != nil && command == "all" { throw ValidationError("--class teaches one lesson at a time: name the lesson") }
+        if let from {
+            guard command == "all" else { throw ValidationError("--from starts `lesson all` at a lesson: use it with all") }
+            guard lesson(named: from) != nil else {
+                throw ValidationError("--from: unknown lesson '\(printable(from))'. The lessons are:\n" + Self.lessonList(indent: "  ", width: 78))
+            }
+        }
         _ = try classPageAddress()
     }
 
@@ -138,15 +147,7 @@ struct LessonCommand: ParsableCommand {
                 + "(press Ctrl-C again to quit at once).\n")
         }
         if command == "all" {
-            // Every lesson in the chapter's order (the comparison last, so it finds their results);
-            // a stop request ends the whole series.
-            for chosen in allLessons {
-                guard !Interrupt.shared.requested else { break }
-                let rule = String(repeating: "=", count: 88)
-                ConsoleStream.output.write("\n\(rule)\nLesson \(chosen.name): \(chosen.title)\n\(rule)\n\n")
-                try run(chosen)
-                Storage.releasePooledMemory()  // the next lesson starts as it would alone
-            }
+            try runSeries(startingAt: allLessons.firstIndex { $0.name == from?.lowercased() } ?? 0)
         } else if let name = command, name != "list", let chosen = lesson(named: name) {
             try run(chosen)
         } else {
@@ -155,6 +156,28 @@ struct LessonCommand: ParsableCommand {
         }
         // A signal that came after the last point where the run could stop still says so.
         if let signal = Interrupt.shared.signal { throw ExitCode(128 + signal) }
+    }
+
+    /// Every lesson from `first` on, in the chapter's order (the comparison last, so that it
+    /// finds their results); a stop request ends the whole series. Each lesson after the first
+    /// runs in a fresh image of this program (`FreshImage`), so that it starts with the memory
+    /// it would have alone.
+    func runSeries(startingAt first: Int) throws {
+        var next = first
+        while next < allLessons.count && !Interrupt.shared.requested {
+            let chosen = allLessons[next]
+            let rule = String(repeating: "=", count: 88)
+            ConsoleStream.output.write("\n\(rule)\nLesson \(chosen.name): \(chosen.title)\n\(rule)\n\n")
+            try run(chosen)
+            next += 1
+            guard next < allLessons.count, Interrupt.shared.endAtOnceOnSignal() else { break }
+            let failure = FreshImage.replaceProcess(arguments: FreshImage.arguments(
+                Array(CommandLine.arguments.dropFirst()), replacing: "--from", with: allLessons[next].name))
+            // Still here: go on in this image, as well as it can.
+            Interrupt.shared.listenAgain()
+            ConsoleStream.error.write("note: could not start a fresh process for the next lesson (\(failure)); going on in this one.\n")
+            Storage.releasePooledMemory()
+        }
     }
 
     func run(_ chosen: Lesson) throws {

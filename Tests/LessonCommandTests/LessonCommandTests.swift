@@ -130,6 +130,23 @@ let training = "$LESSON lenet --data \"$DATA\" --epochs 30 --batch-size 32"
         #expect(folders.count == started, "lessons started: \(started), folders: \(folders)")
     }
 
+    /// `lesson all --from X` starts the series at X, and each later lesson runs in a fresh image
+    /// of the program: the same process, whose command line now says where the series goes on.
+    /// The fresh image still stops on Ctrl-C.
+    @Test func lessonAllGoesOnInAFreshImageOfTheProgram() async throws {
+        let out = TemporaryFolder()
+        let run = try LessonProcess("exec $LESSON all --no-train --from densenet --data \"$DATA\" --output \(out.path) > \(out.path)/log 2>&1",
+                                    log: out.path + "/log")
+        #expect(await run.waitFor("Lesson compare"))
+        let commandLine = (try? String(contentsOfFile: "/proc/\(run.pid)/cmdline", encoding: .utf8)) ?? ""
+        kill(run.pid, SIGINT)
+        #expect(await run.finish() == 130, "\(run.output.suffix(400))")
+        #expect(commandLine.split(separator: "\0").suffix(2) == ["--from", "compare"], "\(commandLine)")
+        #expect(run.output.components(separatedBy: "\nLesson ").dropFirst().map { $0.prefix { $0 != ":" } } == ["densenet", "compare"])
+        let folders = (try FileManager.default.contentsOfDirectory(atPath: out.path)).filter { $0 != "log" }
+        #expect(Set(folders) == ["densenet", "compare"])
+    }
+
     @Test func badValuesAreRefusedWithWhatIsAllowed() async throws {
         let cases = [
             ("--epochs -1", "the number of epochs must be a whole number from 1 to 10,000"),
