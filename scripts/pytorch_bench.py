@@ -5,6 +5,7 @@ Same cases, same method (medians after warm-up). Needs torch (CPU build):
     pip install filelock fsspec sympy networkx jinja2
     pip install --no-deps torch --index-url https://download.pytorch.org/whl/cpu
 Usage: scripts/pytorch_bench.py [--threads N] [--json FILE] [filter words...]
+       scripts/pytorch_bench.py [--threads N] --profile NETWORK   (beside `bench "profile NETWORK"`)
 Row names (and --json's) are those of `bench`, so scripts/compare_speed can set them side by side.
 """
 import argparse, json, os, statistics, sys, time
@@ -63,10 +64,13 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--threads", type=int, default=torch.get_num_threads())
     parser.add_argument("--json", help="also write the figures to this file, by bench's row names")
+    parser.add_argument("--profile", metavar="NETWORK", help="where a training step's time goes, operation by operation")
     parser.add_argument("filter", nargs="*")
     args = parser.parse_args()
     rows = {}
     torch.set_num_threads(args.threads)
+    if args.profile:
+        return profile(args.profile)
     wanted = lambda name: not args.filter or any(f.lower() in name.lower() for f in args.filter)
     print(f"PyTorch {torch.__version__}, {args.threads} threads")
     for n in [256, 512, 1024, 2048]:
@@ -114,6 +118,26 @@ def main():
     if args.json:
         with open(args.json, "w") as f:
             json.dump({"torch": torch.__version__, "threads": args.threads, "rows": rows}, f, indent=1, ensure_ascii=False)
+
+def profile(name):
+    """PyTorch's profiler over five training steps after two, its operations by input shape,
+    the costliest first: to set beside `bench "profile <network>"`."""
+    found = [n for n in NETS if name.lower() in n.lower()]
+    if not found:
+        sys.exit(f"pytorch_bench.py: no network matches '{name}'; the networks are: {', '.join(NETS)}")
+    make, size, batch = NETS[found[0]]
+    net = make()
+    x, labels = torch.rand(batch, 1, size, size), torch.arange(batch) % 10
+    opt, loss_fn = torch.optim.SGD(net.parameters(), lr=0.01), nn.CrossEntropyLoss()
+    def step():
+        opt.zero_grad(); loss_fn(net(x), labels).backward(); opt.step()
+    step(); step()
+    with torch.profiler.profile(activities=[torch.profiler.ProfilerActivity.CPU], record_shapes=True) as prof:
+        for _ in range(5):
+            step()
+    print(f"PyTorch {torch.__version__}, {torch.get_num_threads()} threads: {found[0]}, batch {batch}, five training steps")
+    print(prof.key_averages(group_by_input_shape=True).table(sort_by="cpu_time_total", row_limit=30, max_name_column_width=36,
+                                                             max_shapes_column_width=70))
 
 if __name__ == "__main__":
     main()

@@ -7,9 +7,12 @@
 final class Node {
     let inputs: [Tensor]
     let backward: (_ output: Tensor) -> Void
+    /// The operation's function, as `recorded(from:operation:backward:)` was told.
+    let operation: String
 
-    init(inputs: [Tensor], backward: @escaping (_ output: Tensor) -> Void) {
+    init(inputs: [Tensor], operation: String, backward: @escaping (_ output: Tensor) -> Void) {
         self.inputs = inputs
+        self.operation = operation
         self.backward = backward
     }
 }
@@ -33,7 +36,7 @@ extension Tensor {
         OperationTrace.observer?.operation(operation, inputs: inputs, output: self)
         if GradMode.isEnabled && inputs.contains(where: \.requiresGrad) {
             requiresGrad = true
-            node = Node(inputs: inputs, backward: backward)
+            node = Node(inputs: inputs, operation: operation, backward: backward)
         }
         return self
     }
@@ -67,10 +70,14 @@ extension Tensor {
         precondition(seed.shape == shape, "seed of shape \(seed.shape) for a tensor of shape \(shape)")
         guard requiresGrad else { return }
         let order = topologicalOrder()
+        let observer = OperationTrace.observer
         accumulateGrad(seed)
         for tensor in order.reversed() {
             guard let node = tensor.node else { continue }
-            if tensor.grad != nil { node.backward(tensor) }
+            if tensor.grad != nil {
+                node.backward(tensor)
+                observer?.gradientComputed(node.operation, output: tensor)
+            }
             tensor.node = nil
             tensor.grad = nil
         }

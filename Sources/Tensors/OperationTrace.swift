@@ -4,6 +4,13 @@
 public protocol OperationObserver: AnyObject {
     /// `name` is the operation's function, as Swift names it: `relu(_:)`, `cat(_:axis:)`, `+(_:_:)`.
     func operation(_ name: String, inputs: [Tensor], output: Tensor)
+    /// The backward step of operation `name`, which made `output`, has just run (`backward()`):
+    /// for profiles of a training step.
+    func gradientComputed(_ name: String, output: Tensor)
+}
+
+extension OperationObserver {
+    public func gradientComputed(_ name: String, output: Tensor) {}
 }
 
 public enum OperationTrace {

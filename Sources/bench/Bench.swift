@@ -10,7 +10,7 @@ struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Speed of the kernels and the networks on this machine (run with -c release).",
-        discussion: "Cases: gemm, conv, pool, net, memory (filter by any word of their names). Figures are medians of repeated runs after a warm-up.")
+        discussion: "Cases: gemm, conv, pool, net, memory (filter by any word of their names), and, asked for by name, \"profile <network>\". Figures are medians of repeated runs after a warm-up.")
 
     @Option(parsing: .unconditional, help: "Threads for the kernels (default: all cores).", transform: { try FlagChecks.threads.parse($0) })
     var threads = ProcessInfo.processInfo.activeProcessorCount
@@ -45,7 +45,10 @@ struct Bench: ParsableCommand {
             results.peakGFLOPS = measuredPeakGFLOPS(threads: threads)
             print(String(format: "FP32 FMA peak measured: %.0f GFLOP/s (%d thread%@, best of 5 probes)\n",
                          results.peakGFLOPS, threads, threads == 1 ? "" : "s"))
-            for benchmark in gemmBenchmarks + convolutions + poolingBenchmarks + networkBenchmarks + memoryBenchmarks where wanted(benchmark.name) {
+            // Profiles only when asked for by name: they time operations, not kernels or networks.
+            let profiles = filter.contains { $0.lowercased().contains("profile") } ? profileBenchmarks : []
+            for benchmark in gemmBenchmarks + convolutions + poolingBenchmarks + networkBenchmarks + memoryBenchmarks + profiles
+                where wanted(benchmark.name) {
                 let rows = benchmark.run()
                 for row in rows where row.algorithm == nil { print(row.line(peak: results.peakGFLOPS)) }
                 if rows.contains(where: { $0.algorithm != nil }) { algorithmTable(rows).forEach { print($0) } }
