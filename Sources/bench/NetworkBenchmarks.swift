@@ -12,6 +12,18 @@ struct NetworkCase {
     var batch: Int
 }
 
+extension NetworkCase {
+    /// A fresh network, a batch of random images, and one SGD training step on them.
+    func training() -> (net: any Layer, images: Tensor, step: () -> Void) {
+        let net = make()
+        xavierUniform(net)
+        let x = Tensor.uniform([batch, 1, input, input], 0, 1)
+        let labels = (0..<batch).map { Int32($0 % 10) }
+        let optimizer = SGD(net.parameters, learningRate: 0.01)
+        return (net, x, { _ = try! Trainer.step(net, optimizer: optimizer, images: x, labels: labels) })
+    }
+}
+
 let networkCases: [NetworkCase] = allLessons.compactMap { lesson in
     lesson.network.map { NetworkCase(name: $0.name, make: $0.make, input: lesson.trainingSide, batch: lesson.book.batchSize) }
 }
@@ -19,12 +31,7 @@ let networkCases: [NetworkCase] = allLessons.compactMap { lesson in
 var networkBenchmarks: [Benchmark] {
     networkCases.map { t in
         Benchmark(name: "net \(t.name)") {
-            let net = t.make()
-            xavierUniform(net)
-            let x = Tensor.uniform([t.batch, 1, t.input, t.input], 0, 1)
-            let labels = (0..<t.batch).map { Int32($0 % 10) }
-            let optimizer = SGD(net.parameters, learningRate: 0.01)
-            func step() { _ = try! Trainer.step(net, optimizer: optimizer, images: x, labels: labels) }
+            let (net, x, step) = t.training()
             let training = medianSeconds(warmups: 2, runs: 5, minimumSeconds: 2, step)
             // A training step's arithmetic: the forward pass's multiply-adds, twice as many in the
             // backward pass (input and weight gradients), two floating-point operations each.
