@@ -60,6 +60,15 @@ POOLS = [
     ("Inception 128×256 12² 3×3 stride 1 padding 1", 128, 256, 12, 3, 1, 1),
 ]
 
+def training(make, size, batch):
+    """A fresh network, a batch of random images, and one SGD training step on them (as bench's)."""
+    net = make()
+    x, labels = torch.rand(batch, 1, size, size), torch.arange(batch) % 10
+    opt, loss_fn = torch.optim.SGD(net.parameters(), lr=0.01), nn.CrossEntropyLoss()
+    def step():
+        opt.zero_grad(); loss_fn(net(x), labels).backward(); opt.step()
+    return net, x, step
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--threads", type=int, default=torch.get_num_threads())
@@ -102,13 +111,7 @@ def main():
         print(f"pool max {name}: forward {x.numel() * 4 / seconds / 1e9:.1f} GB/s")
     for name, (make, size, batch) in NETS.items():
         if not wanted("net " + name): continue
-        net = make()
-        x = torch.rand(batch, 1, size, size)
-        labels = torch.arange(batch) % 10
-        opt = torch.optim.SGD(net.parameters(), lr=0.01)
-        loss_fn = nn.CrossEntropyLoss()
-        def step():
-            opt.zero_grad(); loss_fn(net(x), labels).backward(); opt.step()
+        net, x, step = training(make, size, batch)
         s = median_seconds(step, warmups=3, runs=10, minimum=2)
         net.eval()
         with torch.no_grad():
@@ -126,11 +129,7 @@ def profile(name):
     if not found:
         sys.exit(f"pytorch_bench.py: no network matches '{name}'; the networks are: {', '.join(NETS)}")
     make, size, batch = NETS[found[0]]
-    net = make()
-    x, labels = torch.rand(batch, 1, size, size), torch.arange(batch) % 10
-    opt, loss_fn = torch.optim.SGD(net.parameters(), lr=0.01), nn.CrossEntropyLoss()
-    def step():
-        opt.zero_grad(); loss_fn(net(x), labels).backward(); opt.step()
+    _, _, step = training(make, size, batch)
     step(); step()
     with torch.profiler.profile(activities=[torch.profiler.ProfilerActivity.CPU], record_shapes=True) as prof:
         for _ in range(5):

@@ -1,4 +1,5 @@
 import Foundation
+import NN
 import Tensors
 
 /// Times `body` after `warmups` untimed calls: the median of `runs` timings, in seconds, with
@@ -11,8 +12,7 @@ func medianSeconds(warmups: Int = 2, runs: Int = 7, minimumSeconds: Double = 0.5
     while times.count < runs || (total < minimumSeconds && times.count < 200) {
         let start = clock.now
         try body()
-        let d = clock.now - start
-        let seconds = Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18
+        let seconds = (clock.now - start).seconds
         times.append(seconds)
         total += seconds
     }
