@@ -64,6 +64,14 @@ import TestSupport
         // No padding: channelLanes reads whole groups of images in place (GoogLeNet's 1×1 layers
         // at 3²: 8 images a group) and copies a last group of fewer (here 3).
         Case(n: 11, c: 5, h: 3, w: 3, o: 40, k: 1, stride: 1, padding: 0),
+        // channelLanes' 6-position × 64-channel tiles: output channels in blocks of 64 (classes
+        // of positions not a multiple of 6, rows of 7 inside, 3 images; a 1×1 layer read in
+        // place; and stride 2 with 128), and an input gradient, run as a forward, onto 64
+        // input channels.
+        Case(n: 3, c: 3, h: 6, w: 9, o: 64, k: 3, stride: 1, padding: 1),
+        Case(n: 3, c: 5, h: 7, w: 7, o: 64, k: 1, stride: 1, padding: 0),
+        Case(n: 2, c: 3, h: 9, w: 9, o: 128, k: 3, stride: 2, padding: 1),
+        Case(n: 2, c: 64, h: 5, w: 7, o: 5, k: 3, stride: 1, padding: 1),
         // LeNet's two layers.
         Case(n: 3, c: 1, h: 28, w: 28, o: 6, k: 5, stride: 1, padding: 2),
         Case(n: 3, c: 6, h: 14, w: 14, o: 16, k: 5, stride: 1, padding: 0),
@@ -136,9 +144,10 @@ import TestSupport
     /// (`conv2dForwardChannelLanes`). These sums of 2,070 terms are 8 times as long as the
     /// longest of `cases`, so the tolerance is 4 times theirs; the worst error measured was
     /// 0.53 of it (the GEMM algorithms': 0.28).
-    @Test(arguments: ConvolutionAlgorithm.allCases.filter { $0 != .reference })
-    func longSumsRunInChunks(_ algorithm: ConvolutionAlgorithm) {
-        let t = Case(n: 2, c: 230, h: 5, w: 6, o: 33, k: 3, stride: 1, padding: 1)
+    /// With 64 output channels, channelLanes sums in 6 × 64 tiles.
+    @Test(arguments: ConvolutionAlgorithm.allCases.filter { $0 != .reference }, [33, 64])
+    func longSumsRunInChunks(_ algorithm: ConvolutionAlgorithm, outChannels: Int) {
+        let t = Case(n: 2, c: 230, h: 5, w: 6, o: outChannels, k: 3, stride: 1, padding: 1)
         let g = RandomGenerator(seed: 12)
         let x = randomValues(t.input.n * t.input.image, using: g)
         let w = randomValues(t.o * t.c * t.k * t.k, using: g), b = randomValues(t.o, using: g)

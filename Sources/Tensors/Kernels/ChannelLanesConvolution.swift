@@ -7,8 +7,11 @@
 /// tap's weights for the 32 channels, packed once as a (tap, channel) matrix. The positions can
 /// be any 8 of the plane, so rows of any width, and any stride, fill every lane; only the
 /// channels past a multiple of 32 and the last positions of a plane are wasted; 16 channels or
-/// fewer run in tiles of 16 lanes (`Tile8x16`), the weights' first 16 floats. Tiles take
-/// positions of one class of `PositionClasses`, and sum only the taps inside the image.
+/// fewer run in tiles of 16 lanes (`Tile8x16`), the weights' first 16 floats. Channels in
+/// whole blocks of 64 (ResNet's, AlexNet's 256 and 384, GoogLeNet's 192) run in tiles of 6
+/// positions by 64 channels (`channelLanesTile6x64`), which broadcast 6 values a step for 24
+/// multiply-adds instead of 8 for 16. Tiles take positions of one class of `PositionClasses`,
+/// and sum only the taps inside the image.
 ///
 /// y[i, o, pos] = Σ over taps of xpad[i, pos·stride + tap] · w[o, tap]: each output's sum runs
 /// over the taps in order, in registers, whatever the thread count.
@@ -23,23 +26,37 @@ extension Kernels {
         // Tiles run over the positions of a group of images padded side by side, so that small
         // planes fill them too (a 3×3 plane alone fills 9 of 2 tiles' 16 slots; 8 planes, 72 of
         // 72), each tile over positions of one class, which skips the taps in the zero border.
-        let plan = PositionClasses(layout, batch: g.input.n, outChannels: o)
+        // Tiles of 6 positions by 64 channels when the channels come in whole blocks of 64
+        // (`channelLanesTile6x64`), else of 8 by 32 (or 16).
+        let wide = o % 64 == 0
+        let (width, lanes) = wide ? (6, 64) : (8, 32)
+        let plan = PositionClasses(layout, batch: g.input.n, outChannels: o, width: width, lanes: lanes)
         let group = plan.images
-        // The weights as the (tap, channel) matrix wᵀ, in 32-channel slivers: [block][tap][32].
-        let channelBlocks = (o + 31) / 32
-        let packedWeight = Storage(uninitializedCount: channelBlocks * 32 * taps)
-        packB(transB: true, b: weight, ldb: taps, row: 0, col: 0, kc: taps, nc: o, into: packedWeight.pointer)
+        // The weights as the (tap, channel) matrix wᵀ, in slivers of `lanes` channels:
+        // [block][tap][lanes].
+        let channelBlocks = (o + lanes - 1) / lanes
+        let packedWeight = Storage(uninitializedCount: channelBlocks * lanes * taps)
+        if wide {
+            for block in 0..<channelBlocks {
+                for lane in 0..<lanes {
+                    let source = weight + (block * lanes + lane) * taps, sliver = packedWeight.pointer + block * lanes * taps + lane
+                    for tap in 0..<taps { sliver[tap * lanes] = source[tap] }
+                }
+            }
+        } else {
+            packB(transB: true, b: weight, ldb: taps, row: 0, col: 0, kc: taps, nc: o, into: packedWeight.pointer)
+        }
 
         // A sum of more than `chunk` taps runs a chunk at a time over all the class's tiles, so
-        // that the chunk's weight rows (256 KB) stay in L2 from one tile to the next, rather
+        // that the chunk's weight rows (256 or 512 KB) stay in L2 from one tile to the next, rather
         // than every tile streaming the whole sum's rows (AlexNet's second input gradient: 6,400
         // taps, 800 KB) from L3. The tiles' sums wait in `tiles`.
         let chunk = 2048
-        let longestClass = plan.classes.map(\.positions.count).max() ?? 8
+        let longestClass = plan.classes.map(\.positions.count).max() ?? width
 
         let groups = (g.input.n + group - 1) / group
         let work = groups * channelBlocks
-        let ranges = Parallel.split(work, parts: min(threads, max(1, work * 32 * group * plane * taps / 50_000)))
+        let ranges = Parallel.split(work, parts: min(threads, max(1, work * lanes * group * plane * taps / 50_000)))
         // With no padding, whole groups are read in place (`isImageItself`). A last group of
         // fewer images is copied, since its last tiles read positions of the images missing
         // from it; only then do the threads need a padded copy.
@@ -47,9 +64,10 @@ extension Kernels {
         let copies = !inPlace || g.input.n % group != 0
         Parallel.run(ranges.count) { t in
             let padded = Storage(zeros: copies ? group * layout.image : 0)
-            let tiles = Storage(uninitializedCount: (taps > chunk ? longestClass : 8) * 32)
+            // Two rows of slack past the last tile: a 6-row tile is written out transposed as 8 rows.
+            let tiles = Storage(zeros: ((taps > chunk ? longestClass : width) + 8 - width) * lanes)
             // Each channel's bias 8 times over, for tiles written out transposed.
-            let spreadBias = Storage(uninitializedCount: 32 * 8)
+            let spreadBias = Storage(uninitializedCount: lanes * 8)
             var paddedGroup = -1
             for item in ranges[t] {
                 let groupIndex = item / channelBlocks, block = item % channelBlocks
@@ -61,31 +79,32 @@ extension Kernels {
                     }
                     paddedGroup = groupIndex
                 }
-                let weights = UnsafeRawPointer(packedWeight.pointer + block * 32 * taps)
-                let channels = min(32, o - block * 32)
+                let weights = UnsafeRawPointer(packedWeight.pointer + block * lanes * taps)
+                let channels = min(lanes, o - block * lanes)
                 // The block's biases once, not an optional lookup per output written.
-                for lane in 0..<32 {
-                    let value = lane < channels ? bias?[block * 32 + lane] ?? 0 : 0
+                for lane in 0..<lanes {
+                    let value = lane < channels ? bias?[block * lanes + lane] ?? 0 : 0
                     (spreadBias.pointer + lane * 8).update(repeating: value, count: 8)
                 }
-                let out = y + (firstImage * o + block * 32) * plane
+                let out = y + (firstImage * o + block * lanes) * plane
                 let xp = readInPlace ? x + firstImage * g.input.image : UnsafePointer(padded.pointer)
                 for positionClass in plan.classes {
                     let steps = positionClass.taps.count, used = plan.positionCount(positionClass, images: images)
                     let offsets = plan.tapOffsets.pointer + positionClass.taps.lowerBound
                     let rowOffsets = plan.tapRows.pointer + positionClass.taps.lowerBound
                     let chunked = steps > chunk
-                    // Writes the sums of the tile of positions first..<first+8 to y.
+                    // Writes the sums of the tile of positions first..<first+width to y.
                     func write(_ sums: UnsafePointer<Float>, first: Int) {
                         let targets = plan.targets.pointer + positionClass.positions.lowerBound + first
-                        if used - first >= 8 && targets[7] &- targets[0] == 7 {
-                            // 8 positions side by side in y (targets only increase within a class).
-                            storeTransposed(sums, channels: channels, spreadBias: spreadBias.pointer, to: out + targets[0], plane: plane)
+                        if used - first >= width && targets[width - 1] &- targets[0] == width - 1 {
+                            // The tile's positions side by side in y (targets only increase within a class).
+                            storeTransposed(sums, positions: width, lanes: lanes, channels: channels, spreadBias: spreadBias.pointer,
+                                            to: out + targets[0], plane: plane)
                             return
                         }
-                        for r in 0..<min(8, used - first) {
+                        for r in 0..<min(width, used - first) {
                             let dst = out + targets[r]
-                            for lane in 0..<channels { dst[lane &* plane] = sums[r &* 32 &+ lane] + spreadBias.pointer[lane &* 8] }
+                            for lane in 0..<channels { dst[lane &* plane] = sums[r &* lanes &+ lane] + spreadBias.pointer[lane &* 8] }
                         }
                     }
                     // One pass over the tiles, or one per chunk (a class with no taps inside still
@@ -93,10 +112,17 @@ extension Kernels {
                     let span = chunked ? chunk : max(steps, 1)
                     for start in stride(from: 0, to: max(steps, 1), by: span) {
                         let count = min(steps - start, span)
-                        for first in stride(from: 0, to: used, by: 8) {
+                        for first in stride(from: 0, to: used, by: width) {
                             let at = plan.starts.pointer + positionClass.positions.lowerBound + first
+                            let sums = tiles.pointer + (chunked ? first * lanes : 0)
+                            if wide {
+                                channelLanesTile6x64(steps: count, offsets: offsets + start, rows: weights, rowOffsets: rowOffsets + start,
+                                                     x: (xp + at[0], xp + at[1], xp + at[2], xp + at[3], xp + at[4], xp + at[5]),
+                                                     tile: sums, adding: start > 0)
+                                if !chunked { write(sums, first: first) }
+                                continue
+                            }
                             let x = (xp + at[0], xp + at[1], xp + at[2], xp + at[3], xp + at[4], xp + at[5], xp + at[6], xp + at[7])
-                            let sums = tiles.pointer + (chunked ? first * 32 : 0)
                             if o <= 16 {
                                 channelLanesTile(Tile8x16.self, steps: count, offsets: offsets + start, rows: weights,
                                                  rowOffsets: rowOffsets + start, x: x, tile: sums, adding: start > 0)
@@ -108,7 +134,7 @@ extension Kernels {
                         }
                     }
                     if chunked {
-                        for first in stride(from: 0, to: used, by: 8) { write(tiles.pointer + first * 32, first: first) }
+                        for first in stride(from: 0, to: used, by: width) { write(tiles.pointer + first * lanes, first: first) }
                     }
                 }
             }
@@ -117,39 +143,50 @@ extension Kernels {
         withExtendedLifetime((layout, plan, packedWeight)) {}
     }
 
-    /// Writes a tile of 8 output positions that lie side by side in y (rows 32 floats apart, a
-    /// lane per channel) as 8 floats per channel, `plane` apart from `out`, adding each channel's
-    /// bias (`spreadBias`: 8 copies of each of 32 lanes, read for every lane of a half, even
-    /// past `channels`; only `channels` are stored). Each 16 channels' 8×16 block is transposed in
-    /// registers (`transposed8x16`): 256 scalar stores become 32 of 8 floats.
-    /// Writing the tile one float at a time took a third of VGG's 16→32 forward at 112².
+    /// Writes a tile of 8 (or 6) output positions that lie side by side in y (rows `lanes`
+    /// floats apart, a lane per channel) as 8 (or 6) floats per channel, `plane` apart from
+    /// `out`, adding each channel's bias (`spreadBias`: 8 copies of each of the lanes, read for
+    /// every lane of a half, even past `channels`; only `channels` are stored). Each 16 channels'
+    /// 8×16 block is transposed in registers (`transposed8x16`; a 6-row tile has 2 rows past it,
+    /// whose columns are not stored): 256 scalar stores become 32 of 8 floats.
+    /// Writing the tile one float at a time took a third of VGG's 16→32 forward at 112², and
+    /// made 6 × 64 tiles slower than 8 × 32 ones on 1×1 layers of 64 channels.
     @inline(__always)
-    static func storeTransposed(_ tile: UnsafePointer<Float>, channels: Int, spreadBias: UnsafePointer<Float>,
-                                to out: UnsafeMutablePointer<Float>, plane: Int) {
+    static func storeTransposed(_ tile: UnsafePointer<Float>, positions: Int, lanes: Int, channels: Int,
+                                spreadBias: UnsafePointer<Float>, to out: UnsafeMutablePointer<Float>, plane: Int) {
         let (rows, biases) = (UnsafeRawPointer(tile), UnsafeRawPointer(spreadBias))
         for half in 0..<(channels + 15) / 16 {
             // Column j of the transposed block is channel 16 · half + j at the 8 positions.
-            let v = transposed8x16(rows + half * 64, rowBytes: 128)
+            let v = transposed8x16(rows + half * 64, rowBytes: lanes * 4)
             @inline(__always) func biased(_ j: Int, _ pair: SIMD16<Float>) -> SIMD16<Float> {
                 pair + biases.loadUnaligned(fromByteOffset: (half &* 16 &+ 2 &* j) &* 32, as: SIMD16<Float>.self)
             }
             let sums = (biased(0, v.0), biased(1, v.1), biased(2, v.2), biased(3, v.3),
                         biased(4, v.4), biased(5, v.5), biased(6, v.6), biased(7, v.7))
             storeColumns(sums, count: min(16, channels - half * 16), to: UnsafeMutableRawPointer(out + half * 16 * plane),
-                         columnBytes: plane * 4)
+                         columnBytes: plane * 4, length: positions)
         }
     }
 
     /// Stores the first `count` columns of an 8×16 block transposed by `transposed8x16` (column
-    /// 2j in vector j's low half, 2j + 1 in its high half), 8 floats each, column n at
-    /// `out + n · columnBytes`.
+    /// 2j in vector j's low half, 2j + 1 in its high half), the first `length` (8 or 6) floats
+    /// of each, column n at `out + n · columnBytes`.
     @inline(__always)
-    static func storeColumns(_ v: Vectors8, count: Int, to out: UnsafeMutableRawPointer, columnBytes: Int) {
+    static func storeColumns(_ v: Vectors8, count: Int, to out: UnsafeMutableRawPointer, columnBytes: Int, length: Int = 8) {
+        @inline(__always) func store(_ column: SIMD8<Float>, _ n: Int) {
+            let at = n &* columnBytes
+            if length == 8 {
+                out.storeBytes(of: column, toByteOffset: at, as: SIMD8<Float>.self)
+            } else {
+                out.storeBytes(of: column.lowHalf, toByteOffset: at, as: SIMD4<Float>.self)
+                out.storeBytes(of: SIMD2(column[4], column[5]), toByteOffset: at &+ 16, as: SIMD2<Float>.self)
+            }
+        }
         @inline(__always) func store(_ j: Int, _ pair: SIMD16<Float>) {
             let n = 2 &* j
             guard n < count else { return }
-            out.storeBytes(of: pair.lowHalf, toByteOffset: n &* columnBytes, as: SIMD8<Float>.self)
-            if n &+ 1 < count { out.storeBytes(of: pair.highHalf, toByteOffset: (n &+ 1) &* columnBytes, as: SIMD8<Float>.self) }
+            store(pair.lowHalf, n)
+            if n &+ 1 < count { store(pair.highHalf, n &+ 1) }
         }
         store(0, v.0); store(1, v.1); store(2, v.2); store(3, v.3); store(4, v.4); store(5, v.5); store(6, v.6); store(7, v.7)
     }
@@ -183,6 +220,57 @@ extension Kernels {
             sums.addOuterProduct((x0[i], x1[i], x2[i], x3[i], x4[i], x5[i], x6[i], x7[i]), rows, at: rowOffsets[q])
         }
         sums.store(to: UnsafeMutableRawPointer(tile), rowBytes: 128, adding: adding)
+    }
+}
+
+extension Kernels {
+    /// Writes to `tile` ([6][64]), or adds to it, Σ over steps q of x_r[offsets[q]] · the 64
+    /// floats `rowOffsets[q]` bytes into `rows`: the forward's tile for channels in blocks of 64,
+    /// with 24 sums in registers. A step broadcasts 6 values for 24 multiply-adds, where the
+    /// 8 × 32 tile broadcasts 8 for 16. On the 2-core Xeon, with the data in L1 and a neighbour
+    /// busy on the host, this loop ran 1.13–1.15 times as fast as the 8 × 32 one, and 1.03 times
+    /// on a quiet machine (each pair timed in turn in one process, 9 pairs, medians).
+    ///
+    /// Not inlined, and optimized for size, as `channelLanesTile`: the loop is 2 offset loads,
+    /// 4 row loads, 6 broadcasts and 24 FMAs, all in registers.
+    @inline(never) @_optimize(size)
+    static func channelLanesTile6x64(
+        steps: Int, offsets: UnsafePointer<Int>, rows: UnsafeRawPointer, rowOffsets: UnsafePointer<Int>,
+        x: (UnsafePointer<Float>, UnsafePointer<Float>, UnsafePointer<Float>,
+            UnsafePointer<Float>, UnsafePointer<Float>, UnsafePointer<Float>),
+        tile: UnsafeMutablePointer<Float>, adding: Bool
+    ) {
+        typealias V = SIMD16<Float>
+        // Lanes 0–15, 16–31, 32–47 and 48–63 of the 6 positions.
+        var s = (V(), V(), V(), V(), V(), V()), t = (V(), V(), V(), V(), V(), V())
+        var u = (V(), V(), V(), V(), V(), V()), w = (V(), V(), V(), V(), V(), V())
+        let (x0, x1, x2, x3, x4, x5) = x
+        for q in 0..<steps {
+            let i = offsets[q], r = rowOffsets[q]
+            let b0 = rows.loadUnaligned(fromByteOffset: r, as: V.self), b1 = rows.loadUnaligned(fromByteOffset: r &+ 64, as: V.self)
+            let b2 = rows.loadUnaligned(fromByteOffset: r &+ 128, as: V.self), b3 = rows.loadUnaligned(fromByteOffset: r &+ 192, as: V.self)
+            var v = V(repeating: x0[i]); s.0.addProduct(v, b0); t.0.addProduct(v, b1); u.0.addProduct(v, b2); w.0.addProduct(v, b3)
+            v = V(repeating: x1[i]); s.1.addProduct(v, b0); t.1.addProduct(v, b1); u.1.addProduct(v, b2); w.1.addProduct(v, b3)
+            v = V(repeating: x2[i]); s.2.addProduct(v, b0); t.2.addProduct(v, b1); u.2.addProduct(v, b2); w.2.addProduct(v, b3)
+            v = V(repeating: x3[i]); s.3.addProduct(v, b0); t.3.addProduct(v, b1); u.3.addProduct(v, b2); w.3.addProduct(v, b3)
+            v = V(repeating: x4[i]); s.4.addProduct(v, b0); t.4.addProduct(v, b1); u.4.addProduct(v, b2); w.4.addProduct(v, b3)
+            v = V(repeating: x5[i]); s.5.addProduct(v, b0); t.5.addProduct(v, b1); u.5.addProduct(v, b2); w.5.addProduct(v, b3)
+        }
+        let out = UnsafeMutableRawPointer(tile)
+        @inline(__always) func store(_ row: Int, _ a: V, _ b: V, _ c: V, _ d: V) {
+            let at = row &* 256
+            if adding {
+                out.storeBytes(of: a + out.loadUnaligned(fromByteOffset: at, as: V.self), toByteOffset: at, as: V.self)
+                out.storeBytes(of: b + out.loadUnaligned(fromByteOffset: at &+ 64, as: V.self), toByteOffset: at &+ 64, as: V.self)
+                out.storeBytes(of: c + out.loadUnaligned(fromByteOffset: at &+ 128, as: V.self), toByteOffset: at &+ 128, as: V.self)
+                out.storeBytes(of: d + out.loadUnaligned(fromByteOffset: at &+ 192, as: V.self), toByteOffset: at &+ 192, as: V.self)
+            } else {
+                out.storeBytes(of: a, toByteOffset: at, as: V.self); out.storeBytes(of: b, toByteOffset: at &+ 64, as: V.self)
+                out.storeBytes(of: c, toByteOffset: at &+ 128, as: V.self); out.storeBytes(of: d, toByteOffset: at &+ 192, as: V.self)
+            }
+        }
+        store(0, s.0, t.0, u.0, w.0); store(1, s.1, t.1, u.1, w.1); store(2, s.2, t.2, u.2, w.2)
+        store(3, s.3, t.3, u.3, w.3); store(4, s.4, t.4, u.4, w.4); store(5, s.5, t.5, u.5, w.5)
     }
 }
 

@@ -29,8 +29,9 @@ package enum ConvolutionAlgorithm: String, CaseIterable, Sendable {
     /// images, with output positions in the vector lanes; the weight gradient keeps its sums in
     /// registers.
     case direct
-    /// Output channels in the vector lanes: 8 output positions (forward) or 8 kernel taps (weight
-    /// gradient) broadcast from the zero-padded image in place, times 32 channels' weights or dy.
+    /// Output channels in the vector lanes: 8 output positions (forward; 6 when the channels
+    /// come in blocks of 64) or 8 kernel taps (weight gradient) broadcast from the zero-padded
+    /// image in place, times 32 (or 64) channels' weights or dy.
     /// Every lane busy on narrow rows, and any stride; taps that read the zero border are skipped
     /// (TapsInside.swift).
     case channelLanes

@@ -3,7 +3,7 @@
 ///
 /// Near the edge of a small plane many taps fall in the border, where the padded image holds
 /// zeros: at 6² with a 3×3 kernel and padding 1, a fifth of all taps; at 3², two fifths (the
-/// corners have 4 of 9 taps inside, the edges 6). A tile of 8 positions of one class sums over
+/// corners have 4 of 9 taps inside, the edges 6). A tile of 8 (or 6) positions of one class sums over
 /// that class's taps only. A class is a row class (output rows whose windows have the same
 /// kernel rows inside the image) crossed with a column class; a 3×3 kernel with padding 1 has
 /// three of each, so nine classes: four corners, four edges and the inside.
@@ -31,7 +31,7 @@ struct PositionClasses {
         var taps: Range<Int>
         /// The class's positions in `starts` and `targets`, those of the group's first image
         /// first, then of the second, and so on; then repeats of its first position up to a
-        /// multiple of 8.
+        /// multiple of the tile's width.
         var positions: Range<Int>
         /// Where in `imageCounts` the class's counts start: how many of its positions belong to
         /// the group's first 0, 1, …, `images` images.
@@ -42,7 +42,7 @@ struct PositionClasses {
     let images: Int
     let classes: [Class]
     /// Per step of a class: where its tap (c, ki, kj) is in a padded image, and the byte offset
-    /// of its row in the packed (tap, 32 channels) weights.
+    /// of its row in the packed (tap, `lanes` channels) weights.
     let tapOffsets: IntBuffer, tapRows: IntBuffer
     /// Per position: where its receptive field starts in the group's padded images, and where
     /// its output is in y, from the group's first image (image · O · plane + position).
@@ -61,8 +61,9 @@ struct PositionClasses {
     /// size and split that sum the fewest taps per image, up to 16 images (and about 1 MB of
     /// padded images); the smallest group on a tie. The splits: one class holding every
     /// position and tap, a class for each set of taps inside, or those with the positions that
-    /// do not fill a tile mixed into one class of every tap.
-    init(_ layout: PaddedImages, batch: Int, outChannels: Int) {
+    /// do not fill a tile mixed into one class of every tap. A tile holds `width` positions; a
+    /// packed weight row, `lanes` channels.
+    init(_ layout: PaddedImages, batch: Int, outChannels: Int, width: Int = 8, lanes: Int = 32) {
         let g = layout.geometry
         let (k, c) = (g.window.size, g.input.c)
         let (oh, ow) = (layout.outputHeight, layout.outputWidth)
@@ -85,7 +86,7 @@ struct PositionClasses {
             var parts: [Part] = [], rest: [(image: Int, position: Int)] = []
             for part in classes {
                 let positions = (0..<group).flatMap { i in part.positions.map { (image: i, position: $0) } }
-                let kept = mixing ? positions.count / 8 * 8 : positions.count
+                let kept = mixing ? positions.count / width * width : positions.count
                 if kept > 0 { parts.append((part.rows, part.columns, Array(positions[..<kept]))) }
                 rest += positions[kept...]
             }
@@ -102,10 +103,10 @@ struct PositionClasses {
             var (steps, rest) = (0, 0)
             for part in classes {
                 let (count, taps) = (part.positions.count * group, c * part.rows.count * part.columns.count)
-                steps += (mixing ? count / 8 : (count + 7) / 8) * taps
-                if mixing { rest += count % 8 }
+                steps += (mixing ? count / width : (count + width - 1) / width) * taps
+                if mixing { rest += count % width }
             }
-            return steps + (rest + 7) / 8 * c * k * k
+            return steps + (rest + width - 1) / width * c * k * k
         }
         var best = (group: 1, classes: merged, mixing: false, cost: Double.infinity)
         for group in 1...max(1, min(16, batch, (1 << 18) / max(layout.image, 1))) {
@@ -118,7 +119,7 @@ struct PositionClasses {
         images = group
 
         let tapCount = chosen.reduce(0) { $0 + c * $1.rows.count * $1.columns.count }
-        let positionCount = chosen.reduce(0) { $0 + ($1.positions.count + 7) / 8 * 8 }
+        let positionCount = chosen.reduce(0) { $0 + ($1.positions.count + width - 1) / width * width }
         (tapOffsets, tapRows) = (IntBuffer(count: tapCount), IntBuffer(count: tapCount))
         (starts, targets) = (IntBuffer(count: positionCount), IntBuffer(count: positionCount))
         imageCounts = IntBuffer(count: chosen.count * (group + 1))
@@ -131,7 +132,7 @@ struct PositionClasses {
                     for kj in part.columns {
                         let t = (channel * k + ki) * k + kj
                         tapOffsets.pointer[tap] = layout.tapOffsets.pointer[t]
-                        tapRows.pointer[tap] = t * 32 * MemoryLayout<Float>.stride
+                        tapRows.pointer[tap] = t * lanes * MemoryLayout<Float>.stride
                         tap += 1
                     }
                 }
@@ -146,7 +147,7 @@ struct PositionClasses {
                 position += 1
             }
             for images in 1...group { imageCounts.pointer[counts + images] += imageCounts.pointer[counts + images - 1] }
-            while (position - firstPosition) % 8 != 0 {
+            while (position - firstPosition) % width != 0 {
                 (starts.pointer[position], targets.pointer[position]) = (starts.pointer[firstPosition], targets.pointer[firstPosition])
                 position += 1
             }
