@@ -64,7 +64,7 @@ import TestSupport
         // No padding: channelLanes reads whole groups of images in place (GoogLeNet's 1×1 layers
         // at 3²: 8 images a group) and copies a last group of fewer (here 3).
         Case(n: 11, c: 5, h: 3, w: 3, o: 40, k: 1, stride: 1, padding: 0),
-        // channelLanes' 6-position × 64-channel tiles: output channels in blocks of 64 (classes
+        // channelLanes' forward in 6-position × 64-channel tiles: output channels in blocks of 64 (classes
         // of positions not a multiple of 6, rows of 7 inside, 3 images; a 1×1 layer read in
         // place; and stride 2 with 128), and an input gradient, run as a forward, onto 64
         // input channels.
@@ -72,6 +72,9 @@ import TestSupport
         Case(n: 3, c: 5, h: 7, w: 7, o: 64, k: 1, stride: 1, padding: 0),
         Case(n: 2, c: 3, h: 9, w: 9, o: 128, k: 3, stride: 2, padding: 1),
         Case(n: 2, c: 64, h: 5, w: 7, o: 5, k: 3, stride: 1, padding: 1),
+        // The same tiles in channelLanes' weight gradient (6 taps by 64 channels) over more than
+        // one chunk of 1,024 rows of dy.
+        Case(n: 2, c: 2, h: 33, w: 35, o: 64, k: 3, stride: 1, padding: 1),
         // LeNet's two layers.
         Case(n: 3, c: 1, h: 28, w: 28, o: 6, k: 5, stride: 1, padding: 2),
         Case(n: 3, c: 6, h: 14, w: 14, o: 16, k: 5, stride: 1, padding: 0),

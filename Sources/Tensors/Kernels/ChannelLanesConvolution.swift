@@ -225,8 +225,9 @@ extension Kernels {
 
 extension Kernels {
     /// Writes to `tile` ([6][64]), or adds to it, Σ over steps q of x_r[offsets[q]] · the 64
-    /// floats `rowOffsets[q]` bytes into `rows`: the forward's tile for channels in blocks of 64,
-    /// with 24 sums in registers. A step broadcasts 6 values for 24 multiply-adds, where the
+    /// floats `rowOffsets[q]` bytes into `rows`, with 24 sums in registers: for channels in
+    /// blocks of 64, the forward's tile (6 positions, a step per kernel tap) and the weight
+    /// gradient's (6 taps, a step per output position, rows = the positions' dy). A step broadcasts 6 values for 24 multiply-adds, where the
     /// 8 × 32 tile broadcasts 8 for 16. On the 2-core Xeon, with the data in L1 and a neighbour
     /// busy on the host, this loop ran 1.13–1.15 times as fast as the 8 × 32 one, and 1.03 times
     /// on a quiet machine (each pair timed in turn in one process, 9 pairs, medians).
@@ -281,11 +282,11 @@ extension Kernels {
 /// by 32 output channels; each step broadcasts the 8 taps' values at one position, read in place
 /// from the zero-padded image, and multiplies them by the 32 channels' dy at that position, read
 /// from a copy of dy transposed a chunk of positions at a time (channels innermost, in blocks
-/// of 32). Packing
-/// col's panels, as the packed GEMM does, costs a scalar gather per tap and position, which
-/// with only O multiply-adds to share it was a quarter to a half of the packed weight
-/// gradient's time at O = 128 and 64. A block of 8 taps steps only over the positions where
-/// its taps read inside the image (`TapBlocks`).
+/// of 32). Channels in whole blocks of 64 run in tiles of 6 taps by 64 channels instead, as
+/// the forward does (`channelLanesTile6x64`). Packing col's panels, as the packed GEMM does,
+/// costs a scalar gather per tap and position, which with only O multiply-adds to share it was
+/// a quarter to a half of the packed weight gradient's time at O = 128 and 64. A block of taps
+/// steps only over the positions where its taps read inside the image (`TapBlocks`).
 extension Kernels {
     static func conv2dBackwardWeightChannelLanes(dy: UnsafePointer<Float>, x: UnsafePointer<Float>, _ g: ConvGeometry,
                                           slices: [Range<Int>], outputs: (Int) -> UnsafeMutablePointer<Float>, threads: Int) {
@@ -293,14 +294,18 @@ extension Kernels {
         let layout = PaddedImages(g, rowVectors: false)
         let (oh, ow) = (layout.outputHeight, layout.outputWidth)
         let positions = oh * ow
-        let channelBlocks = (o + 31) / 32, tapBlocks = (taps + 7) / 8
+        // Tiles of 6 taps by 64 channels when the channels come in whole blocks of 64
+        // (`channelLanesTile6x64`), else of 8 by 32 (or 16).
+        let wide = o % 64 == 0
+        let (width, lanes) = wide ? (6, 64) : (8, 32)
+        let channelBlocks = (o + lanes - 1) / lanes, tapBlocks = (taps + width - 1) / width
         // Images per call of the tile: enough that a small plane's few positions (9 for 3×3)
         // still make a long sum between the tile's loads and stores.
         let group = max(1, min(16, 128 / positions))
-        // Each block of 8 taps sums over the group's positions where one of its taps is inside.
-        let plan = TapBlocks(layout, images: group)
+        // Each block of taps sums over the group's positions where one of its taps is inside.
+        let plan = TapBlocks(layout, images: group, width: width, lanes: lanes)
         // The group's rows of dy (a row per image and position) are transposed and summed
-        // `chunk` rows at a time, 128 KB per block of 32 channels, so that every tap block reads
+        // `chunk` rows at a time, 128 KB per block of 32 channels (256 KB per 64), so that every tap block reads
         // them from L2. Transposing a whole 112² image (1.6 MB at 32 channels) and then
         // streaming it from memory once per tap block ran VGG's first weight gradient at 142
         // GFLOP/s instead of 162 on a Zen 4, 78 instead of 140 on a Xeon.
@@ -310,14 +315,15 @@ extension Kernels {
         let inPlace = layout.isImageItself
         Parallel.run(perThread.count) { t in
             let padded = Storage(zeros: inPlace ? 0 : group * layout.image)
-            // A chunk of dy as [channel block][row][32 channels], zeros past channel o.
-            let dyT = Storage(zeros: channelBlocks * chunk * 32)
-            // The sums, tile by tile: [channel block][tap block][8 taps][32 channels].
-            let sums = Storage(uninitializedCount: channelBlocks * tapBlocks * 256)
+            // A chunk of dy as [channel block][row][lanes], zeros past channel o.
+            let dyT = Storage(zeros: channelBlocks * chunk * lanes)
+            // The sums, tile by tile: [channel block][tap block][width taps][lanes].
+            let tileFloats = width * lanes
+            let sums = Storage(uninitializedCount: channelBlocks * tapBlocks * tileFloats)
             // Each tap block's steps in the chunk at hand.
             var spans = [Range<Int>](repeating: 0..<0, count: plan.blocks.count)
             for s in perThread[t] {
-                sums.pointer.update(repeating: 0, count: channelBlocks * tapBlocks * 256)
+                sums.pointer.update(repeating: 0, count: channelBlocks * tapBlocks * tileFloats)
                 for firstImage in stride(from: slices[s].lowerBound, to: slices[s].upperBound, by: group) {
                     let images = min(group, slices[s].upperBound - firstImage)
                     if !inPlace {
@@ -329,18 +335,24 @@ extension Kernels {
                     for first in stride(from: 0, to: images * positions, by: chunk) {
                         let rows = first..<min(images * positions, first + chunk)
                         transposeRows(rows, of: dy + firstImage * g.outputImage, channels: o, positions: positions,
-                                      into: dyT.pointer, blockFloats: chunk * 32)
+                                      into: dyT.pointer, lanes: lanes, blockFloats: chunk * lanes)
                         for (tb, block) in plan.blocks.enumerated() { spans[tb] = plan.steps(block, rows: rows) }
                         for cb in 0..<channelBlocks {
                             // Row offsets count from the group's first row; the chunk holds rows from `first`.
-                            let channels = UnsafeRawPointer(dyT.pointer + cb * chunk * 32) - first * 128
+                            let channels = UnsafeRawPointer(dyT.pointer + cb * chunk * lanes) - first * lanes * 4
                             for tb in 0..<tapBlocks where !spans[tb].isEmpty {
-                                let offset = { (r: Int) in layout.tapOffsets.pointer[plan.taps.pointer[tb * 8 + r]] }
+                                let offset = { (r: Int) in layout.tapOffsets.pointer[plan.taps.pointer[tb * width + r]] }
                                 let span = spans[tb]
+                                let (starts, rowOffsets) = (plan.starts.pointer + span.lowerBound, plan.rowOffsets.pointer + span.lowerBound)
+                                let tile = sums.pointer + (cb * tapBlocks + tb) * tileFloats
+                                if wide {
+                                    channelLanesTile6x64(steps: span.count, offsets: starts, rows: channels, rowOffsets: rowOffsets,
+                                                         x: (xp + offset(0), xp + offset(1), xp + offset(2), xp + offset(3), xp + offset(4), xp + offset(5)),
+                                                         tile: tile, adding: true)
+                                    continue
+                                }
                                 let x = (xp + offset(0), xp + offset(1), xp + offset(2), xp + offset(3),
                                          xp + offset(4), xp + offset(5), xp + offset(6), xp + offset(7))
-                                let (starts, rowOffsets) = (plan.starts.pointer + span.lowerBound, plan.rowOffsets.pointer + span.lowerBound)
-                                let tile = sums.pointer + (cb * tapBlocks + tb) * 256
                                 if o <= 16 {
                                     channelLanesTile(Tile8x16.self, steps: span.count, offsets: starts, rows: channels,
                                                      rowOffsets: rowOffsets, x: x, tile: tile, adding: true)
@@ -354,9 +366,9 @@ extension Kernels {
                 }
                 let out = outputs(s)
                 for oc in 0..<o {
-                    let (cb, lane) = (oc / 32, oc % 32)
+                    let (cb, lane) = (oc / lanes, oc % lanes)
                     for tap in 0..<taps {
-                        out[oc * taps + tap] = sums.pointer[(cb * tapBlocks * 8 + plan.slots.pointer[tap]) * 32 + lane]
+                        out[oc * taps + tap] = sums.pointer[(cb * tapBlocks * width + plan.slots.pointer[tap]) * lanes + lane]
                     }
                 }
             }
@@ -366,31 +378,31 @@ extension Kernels {
     }
 
     /// Copies `rows` of a group's dy (row r: image r / positions, position r % positions; dy is
-    /// (images, channels, positions)) to `dyT` as [block of 32 channels][row][32], each block
-    /// `blockFloats` apart, the rows from `rows.lowerBound` on. 8 channels by 16 positions go
-    /// at a time through `transposed8x16`; the last positions of an image and channels past a
+    /// (images, channels, positions)) to `dyT` as [block of `lanes` channels][row][lanes], each
+    /// block `blockFloats` apart, the rows from `rows.lowerBound` on. 8 channels by 16 positions
+    /// go at a time through `transposed8x16`; the last positions of an image and channels past a
     /// multiple of 8 one float at a time.
     static func transposeRows(_ rows: Range<Int>, of dy: UnsafePointer<Float>, channels: Int, positions: Int,
-                              into dyT: UnsafeMutablePointer<Float>, blockFloats: Int) {
+                              into dyT: UnsafeMutablePointer<Float>, lanes: Int, blockFloats: Int) {
         var row = rows.lowerBound
         while row < rows.upperBound {
             let (image, first) = row.quotientAndRemainder(dividingBy: positions)
             let end = min(positions, first + rows.upperBound - row)
             let source = dy + image * channels * positions
             // Where this image's position `first` goes.
-            let target = dyT + (row - rows.lowerBound) * 32
+            let target = dyT + (row - rows.lowerBound) * lanes
             for c in stride(from: 0, to: channels, by: 8) {
-                let dst = target + c / 32 * blockFloats + c % 32
+                let dst = target + c / lanes * blockFloats + c % lanes
                 var q = first
                 if c + 8 <= channels {
                     while q + 16 <= end {
                         let v = transposed8x16(UnsafeRawPointer(source + c * positions + q), rowBytes: positions * 4)
-                        storeColumns(v, count: 16, to: UnsafeMutableRawPointer(dst + (q - first) * 32), columnBytes: 128)
+                        storeColumns(v, count: 16, to: UnsafeMutableRawPointer(dst + (q - first) * lanes), columnBytes: lanes * 4)
                         q += 16
                     }
                 }
                 for p in q..<end {
-                    for lane in 0..<min(8, channels - c) { dst[(p - first) * 32 + lane] = source[(c + lane) * positions + p] }
+                    for lane in 0..<min(8, channels - c) { dst[(p - first) * lanes + lane] = source[(c + lane) * positions + p] }
                 }
             }
             row += end - first

@@ -157,10 +157,10 @@ struct PositionClasses {
     }
 }
 
-/// The weight gradient's kernel taps in blocks of 8, each block with the output positions of a
+/// The weight gradient's kernel taps in blocks of 8 (or 6), each block with the output positions of a
 /// group of images at which one of its taps at least reads inside the image. Taps are sorted by
-/// the positions they are inside for (then in GEMM's (c, ki, kj) order), so with 8 channels or
-/// a multiple, each block's taps share their positions: for 3×3 and padding 1, every (ki, kj)
+/// the positions they are inside for (then in GEMM's (c, ki, kj) order), so with a multiple of
+/// `width` channels, each block's taps share their positions: for 3×3 and padding 1, every (ki, kj)
 /// apart from the centre leaves out a row or a column of the plane.
 struct TapBlocks {
     struct Block {
@@ -170,15 +170,20 @@ struct TapBlocks {
     }
 
     let blocks: [Block]
-    /// The 8 taps of each block, missing ones as the block's first tap (their sums are dropped).
+    /// The `width` taps of each block, missing ones as the block's first tap (their sums are
+    /// dropped).
     let taps: IntBuffer
-    /// Each tap's place among the blocks' taps (block · 8 + slot).
+    /// Each tap's place among the blocks' taps (block · width + slot).
     let slots: IntBuffer
     /// Per step: where the position's receptive field starts in the group's padded images, and
-    /// the byte offset of its dy row ([image][position][32 channels]).
+    /// the byte offset of its dy row ([image][position][`lanes` channels]).
     let starts: IntBuffer, rowOffsets: IntBuffer
 
-    init(_ layout: PaddedImages, images group: Int) {
+    let width: Int, lanes: Int
+
+    /// Blocks of `width` taps, for a tile of `width` taps by `lanes` channels of dy.
+    init(_ layout: PaddedImages, images group: Int, width: Int = 8, lanes: Int = 32) {
+        (self.width, self.lanes) = (width, lanes)
         let g = layout.geometry
         let k = g.window.size
         let (oh, ow) = (layout.outputHeight, layout.outputWidth)
@@ -198,12 +203,12 @@ struct TapBlocks {
             let (pa, pb) = (kernelPosition(a), kernelPosition(b))
             return (rowRank[pa.ki], columnRank[pa.kj], a) < (rowRank[pb.ki], columnRank[pb.kj], b)
         }
-        let blockCount = (tapCount + 7) / 8
-        taps = IntBuffer(count: blockCount * 8)
+        let blockCount = (tapCount + width - 1) / width
+        taps = IntBuffer(count: blockCount * width)
         slots = IntBuffer(count: tapCount)
         var inside = [[Bool]](repeating: [Bool](repeating: false, count: oh * ow), count: blockCount)
         for (place, tap) in order.enumerated() {
-            let block = place / 8
+            let block = place / width
             slots.pointer[tap] = place
             taps.pointer[place] = tap
             let (ki, kj) = kernelPosition(tap)
@@ -211,7 +216,7 @@ struct TapBlocks {
                 for ox in columnsInside[kj] { inside[block][oy * ow + ox] = true }
             }
         }
-        for place in tapCount..<blockCount * 8 { taps.pointer[place] = taps.pointer[place / 8 * 8] }
+        for place in tapCount..<blockCount * width { taps.pointer[place] = taps.pointer[place / width * width] }
 
         // Blocks with the same positions share their steps.
         var shared: [[Bool]: Block] = [:]
@@ -224,7 +229,7 @@ struct TapBlocks {
             for i in 0..<group {
                 for q in positions {
                     steps.append((layout.start(image: i, position: q),
-                                  (i * oh * ow + q) * 32 * MemoryLayout<Float>.stride))
+                                  (i * oh * ow + q) * lanes * MemoryLayout<Float>.stride))
                 }
             }
             let block = Block(positions: first..<steps.count, perImage: positions.count)
@@ -239,7 +244,7 @@ struct TapBlocks {
     /// The block's steps at rows `rows` of a group (row: image · positions + position): its
     /// steps go through the rows in order.
     func steps(_ block: Block, rows: Range<Int>) -> Range<Int> {
-        let rowBytes = 32 * MemoryLayout<Float>.stride
+        let rowBytes = lanes * MemoryLayout<Float>.stride
         func firstStep(atOrAfter row: Int) -> Int {
             var (low, high) = (block.positions.lowerBound, block.positions.upperBound)
             while low < high {
