@@ -8,29 +8,51 @@
 /// be any 8 of the plane, so rows of any width, and any stride, fill every lane; only the
 /// channels past a multiple of 32 and the last positions of a plane are wasted; 16 channels or
 /// fewer run in tiles of 16 lanes (`Tile8x16`), the weights' first 16 floats. Channels in
-/// whole blocks of 64 (ResNet's, AlexNet's 256 and 384, GoogLeNet's 192) run in tiles of 6
-/// positions by 64 channels (`channelLanesTile6x64`), which broadcast 6 values a step for 24
-/// multiply-adds instead of 8 for 16. Tiles take positions of one class of `PositionClasses`,
-/// and sum only the taps inside the image.
+/// whole blocks of 64 (all of ResNet's, AlexNet's 256 and 384, GoogLeNet's 192; 64 of 96, 448
+/// of 480) run in tiles of 6 positions by 64 channels (`channelLanesTile6x64`), which broadcast
+/// 6 values a step for 24 multiply-adds instead of 8 for 16; the channels past them in tiles
+/// of 8 by 32. Tiles take positions of one class of `PositionClasses`, and sum only the taps
+/// inside the image.
 ///
 /// y[i, o, pos] = Σ over taps of xpad[i, pos·stride + tap] · w[o, tap]: each output's sum runs
 /// over the taps in order, in registers, whatever the thread count.
 extension Kernels {
     /// x is (N, C, H, W), weight is (O, C, K, K), bias is (O) or nil; writes y, (N, O, OH, OW).
+    ///
+    /// The channels in whole blocks of 64 run in tiles of 6 positions by 64 channels
+    /// (`channelLanesTile6x64`), the rest (a block of 32 or fewer, as 96 = 64 + 32) in tiles of
+    /// 8 by 32 (or 16).
     static func conv2dForwardChannelLanes(
         x: UnsafePointer<Float>, _ g: ConvGeometry, weight: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
         y: UnsafeMutablePointer<Float>, threads: Int
     ) {
-        let o = g.outChannels, taps = g.patch, plane = g.outputPlane
         let layout = PaddedImages(g, rowVectors: false)
+        let wideChannels = g.outChannels / 64 * 64
+        if wideChannels > 0 {
+            conv2dForwardChannelLanes(x: x, layout, channels: 0..<wideChannels, wide: true, weight: weight, bias: bias, y: y, threads: threads)
+        }
+        if wideChannels < g.outChannels {
+            conv2dForwardChannelLanes(x: x, layout, channels: wideChannels..<g.outChannels, wide: false, weight: weight, bias: bias,
+                                      y: y, threads: threads)
+        }
+    }
+
+    /// Output channels `channels` of the forward, in tiles of 6 positions by 64 channels
+    /// (`wide`, for a whole number of blocks of 64) or of 8 by 32.
+    private static func conv2dForwardChannelLanes(
+        x: UnsafePointer<Float>, _ layout: PaddedImages, channels outputs: Range<Int>, wide: Bool,
+        weight: UnsafePointer<Float>, bias: UnsafePointer<Float>?, y: UnsafeMutablePointer<Float>, threads: Int
+    ) {
+        let g = layout.geometry
+        // o, the channels computed here; the images of y hold all g.outChannels.
+        let o = outputs.count, taps = g.patch, plane = g.outputPlane
+        let weight = weight + outputs.lowerBound * taps, bias = bias.map { $0 + outputs.lowerBound }
+        let y = y + outputs.lowerBound * plane
         // Tiles run over the positions of a group of images padded side by side, so that small
         // planes fill them too (a 3×3 plane alone fills 9 of 2 tiles' 16 slots; 8 planes, 72 of
         // 72), each tile over positions of one class, which skips the taps in the zero border.
-        // Tiles of 6 positions by 64 channels when the channels come in whole blocks of 64
-        // (`channelLanesTile6x64`), else of 8 by 32 (or 16).
-        let wide = o % 64 == 0
         let (width, lanes) = wide ? (6, 64) : (8, 32)
-        let plan = PositionClasses(layout, batch: g.input.n, outChannels: o, width: width, lanes: lanes)
+        let plan = PositionClasses(layout, batch: g.input.n, outChannels: g.outChannels, width: width, lanes: lanes)
         let group = plan.images
         // The weights as the (tap, channel) matrix wᵀ, in slivers of `lanes` channels:
         // [block][tap][lanes].
@@ -86,7 +108,7 @@ extension Kernels {
                     let value = lane < channels ? bias?[block * lanes + lane] ?? 0 : 0
                     (spreadBias.pointer + lane * 8).update(repeating: value, count: 8)
                 }
-                let out = y + (firstImage * o + block * lanes) * plane
+                let out = y + (firstImage * g.outChannels + block * lanes) * plane
                 let xp = readInPlace ? x + firstImage * g.input.image : UnsafePointer(padded.pointer)
                 for positionClass in plan.classes {
                     let steps = positionClass.taps.count, used = plan.positionCount(positionClass, images: images)
@@ -288,15 +310,34 @@ extension Kernels {
 /// a quarter to a half of the packed weight gradient's time at O = 128 and 64. A block of taps
 /// steps only over the positions where its taps read inside the image (`TapBlocks`).
 extension Kernels {
+    /// The channels in whole blocks of 64 run in tiles of 6 taps by 64 channels
+    /// (`channelLanesTile6x64`), the rest in tiles of 8 by 32 (or 16), as in the forward.
     static func conv2dBackwardWeightChannelLanes(dy: UnsafePointer<Float>, x: UnsafePointer<Float>, _ g: ConvGeometry,
                                           slices: [Range<Int>], outputs: (Int) -> UnsafeMutablePointer<Float>, threads: Int) {
-        let o = g.outChannels, taps = g.patch
         let layout = PaddedImages(g, rowVectors: false)
+        let wideChannels = g.outChannels / 64 * 64
+        if wideChannels > 0 {
+            conv2dBackwardWeightChannelLanes(dy: dy, x: x, layout, channels: 0..<wideChannels, wide: true, slices: slices,
+                                             outputs: outputs, threads: threads)
+        }
+        if wideChannels < g.outChannels {
+            conv2dBackwardWeightChannelLanes(dy: dy, x: x, layout, channels: wideChannels..<g.outChannels, wide: false,
+                                             slices: slices, outputs: outputs, threads: threads)
+        }
+    }
+
+    /// The rows of dw for output channels `channels`, in tiles of 6 taps by 64 channels (`wide`,
+    /// for a whole number of blocks of 64) or of 8 by 32.
+    private static func conv2dBackwardWeightChannelLanes(
+        dy: UnsafePointer<Float>, x: UnsafePointer<Float>, _ layout: PaddedImages, channels outputChannels: Range<Int>, wide: Bool,
+        slices: [Range<Int>], outputs: (Int) -> UnsafeMutablePointer<Float>, threads: Int
+    ) {
+        let g = layout.geometry
+        // o, the channels computed here; the images of dy hold all g.outChannels.
+        let o = outputChannels.count, taps = g.patch
+        let dy = dy + outputChannels.lowerBound * g.outputPlane
         let (oh, ow) = (layout.outputHeight, layout.outputWidth)
         let positions = oh * ow
-        // Tiles of 6 taps by 64 channels when the channels come in whole blocks of 64
-        // (`channelLanesTile6x64`), else of 8 by 32 (or 16).
-        let wide = o % 64 == 0
         let (width, lanes) = wide ? (6, 64) : (8, 32)
         let channelBlocks = (o + lanes - 1) / lanes, tapBlocks = (taps + width - 1) / width
         // Images per call of the tile: enough that a small plane's few positions (9 for 3×3)
@@ -305,8 +346,8 @@ extension Kernels {
         // Each block of taps sums over the group's positions where one of its taps is inside.
         let plan = TapBlocks(layout, images: group, width: width, lanes: lanes)
         // The group's rows of dy (a row per image and position) are transposed and summed
-        // `chunk` rows at a time, 128 KB per block of 32 channels (256 KB per 64), so that every tap block reads
-        // them from L2. Transposing a whole 112² image (1.6 MB at 32 channels) and then
+        // `chunk` rows at a time, 128 KB per block of 32 channels (256 KB per 64), so that every
+        // tap block reads them from L2. Transposing a whole 112² image (1.6 MB at 32 channels) and then
         // streaming it from memory once per tap block ran VGG's first weight gradient at 142
         // GFLOP/s instead of 162 on a Zen 4, 78 instead of 140 on a Xeon.
         let chunk = min(1024, group * positions)
@@ -335,7 +376,7 @@ extension Kernels {
                     for first in stride(from: 0, to: images * positions, by: chunk) {
                         let rows = first..<min(images * positions, first + chunk)
                         transposeRows(rows, of: dy + firstImage * g.outputImage, channels: o, positions: positions,
-                                      into: dyT.pointer, lanes: lanes, blockFloats: chunk * lanes)
+                                      imageFloats: g.outputImage, into: dyT.pointer, lanes: lanes, blockFloats: chunk * lanes)
                         for (tb, block) in plan.blocks.enumerated() { spans[tb] = plan.steps(block, rows: rows) }
                         for cb in 0..<channelBlocks {
                             // Row offsets count from the group's first row; the chunk holds rows from `first`.
@@ -364,7 +405,7 @@ extension Kernels {
                         }
                     }
                 }
-                let out = outputs(s)
+                let out = outputs(s) + outputChannels.lowerBound * taps
                 for oc in 0..<o {
                     let (cb, lane) = (oc / lanes, oc % lanes)
                     for tap in 0..<taps {
@@ -377,18 +418,18 @@ extension Kernels {
         withExtendedLifetime((layout, plan)) {}
     }
 
-    /// Copies `rows` of a group's dy (row r: image r / positions, position r % positions; dy is
-    /// (images, channels, positions)) to `dyT` as [block of `lanes` channels][row][lanes], each
-    /// block `blockFloats` apart, the rows from `rows.lowerBound` on. 8 channels by 16 positions
-    /// go at a time through `transposed8x16`; the last positions of an image and channels past a
-    /// multiple of 8 one float at a time.
-    static func transposeRows(_ rows: Range<Int>, of dy: UnsafePointer<Float>, channels: Int, positions: Int,
+    /// Copies `rows` of a group's dy (row r: image r / positions, position r % positions; dy's
+    /// images `imageFloats` apart, each starting with `channels` planes of `positions`) to `dyT`
+    /// as [block of `lanes` channels][row][lanes], each block `blockFloats` apart, the rows from
+    /// `rows.lowerBound` on. 8 channels by 16 positions go at a time through `transposed8x16`;
+    /// the last positions of an image and channels past a multiple of 8 one float at a time.
+    static func transposeRows(_ rows: Range<Int>, of dy: UnsafePointer<Float>, channels: Int, positions: Int, imageFloats: Int,
                               into dyT: UnsafeMutablePointer<Float>, lanes: Int, blockFloats: Int) {
         var row = rows.lowerBound
         while row < rows.upperBound {
             let (image, first) = row.quotientAndRemainder(dividingBy: positions)
             let end = min(positions, first + rows.upperBound - row)
-            let source = dy + image * channels * positions
+            let source = dy + image * imageFloats
             // Where this image's position `first` goes.
             let target = dyT + (row - rows.lowerBound) * lanes
             for c in stride(from: 0, to: channels, by: 8) {
