@@ -263,37 +263,13 @@ extension Kernels {
             UnsafePointer<Float>, UnsafePointer<Float>, UnsafePointer<Float>),
         tile: UnsafeMutablePointer<Float>, adding: Bool
     ) {
-        typealias V = SIMD16<Float>
-        // Lanes 0–15, 16–31, 32–47 and 48–63 of the 6 positions.
-        var s = (V(), V(), V(), V(), V(), V()), t = (V(), V(), V(), V(), V(), V())
-        var u = (V(), V(), V(), V(), V(), V()), w = (V(), V(), V(), V(), V(), V())
+        var sums = Tile6x64()
         let (x0, x1, x2, x3, x4, x5) = x
         for q in 0..<steps {
-            let i = offsets[q], r = rowOffsets[q]
-            let b0 = rows.loadUnaligned(fromByteOffset: r, as: V.self), b1 = rows.loadUnaligned(fromByteOffset: r &+ 64, as: V.self)
-            let b2 = rows.loadUnaligned(fromByteOffset: r &+ 128, as: V.self), b3 = rows.loadUnaligned(fromByteOffset: r &+ 192, as: V.self)
-            var v = V(repeating: x0[i]); s.0.addProduct(v, b0); t.0.addProduct(v, b1); u.0.addProduct(v, b2); w.0.addProduct(v, b3)
-            v = V(repeating: x1[i]); s.1.addProduct(v, b0); t.1.addProduct(v, b1); u.1.addProduct(v, b2); w.1.addProduct(v, b3)
-            v = V(repeating: x2[i]); s.2.addProduct(v, b0); t.2.addProduct(v, b1); u.2.addProduct(v, b2); w.2.addProduct(v, b3)
-            v = V(repeating: x3[i]); s.3.addProduct(v, b0); t.3.addProduct(v, b1); u.3.addProduct(v, b2); w.3.addProduct(v, b3)
-            v = V(repeating: x4[i]); s.4.addProduct(v, b0); t.4.addProduct(v, b1); u.4.addProduct(v, b2); w.4.addProduct(v, b3)
-            v = V(repeating: x5[i]); s.5.addProduct(v, b0); t.5.addProduct(v, b1); u.5.addProduct(v, b2); w.5.addProduct(v, b3)
+            let i = offsets[q]
+            sums.addOuterProduct((x0[i], x1[i], x2[i], x3[i], x4[i], x5[i]), rows, at: rowOffsets[q])
         }
-        let out = UnsafeMutableRawPointer(tile)
-        @inline(__always) func store(_ row: Int, _ a: V, _ b: V, _ c: V, _ d: V) {
-            let at = row &* 256
-            if adding {
-                out.storeBytes(of: a + out.loadUnaligned(fromByteOffset: at, as: V.self), toByteOffset: at, as: V.self)
-                out.storeBytes(of: b + out.loadUnaligned(fromByteOffset: at &+ 64, as: V.self), toByteOffset: at &+ 64, as: V.self)
-                out.storeBytes(of: c + out.loadUnaligned(fromByteOffset: at &+ 128, as: V.self), toByteOffset: at &+ 128, as: V.self)
-                out.storeBytes(of: d + out.loadUnaligned(fromByteOffset: at &+ 192, as: V.self), toByteOffset: at &+ 192, as: V.self)
-            } else {
-                out.storeBytes(of: a, toByteOffset: at, as: V.self); out.storeBytes(of: b, toByteOffset: at &+ 64, as: V.self)
-                out.storeBytes(of: c, toByteOffset: at &+ 128, as: V.self); out.storeBytes(of: d, toByteOffset: at &+ 192, as: V.self)
-            }
-        }
-        store(0, s.0, t.0, u.0, w.0); store(1, s.1, t.1, u.1, w.1); store(2, s.2, t.2, u.2, w.2)
-        store(3, s.3, t.3, u.3, w.3); store(4, s.4, t.4, u.4, w.4); store(5, s.5, t.5, u.5, w.5)
+        sums.store(to: UnsafeMutableRawPointer(tile), rowBytes: 256, adding: adding)
     }
 }
 
