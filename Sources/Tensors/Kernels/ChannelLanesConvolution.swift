@@ -58,16 +58,7 @@ extension Kernels {
         // [block][tap][lanes].
         let channelBlocks = (o + lanes - 1) / lanes
         let packedWeight = Storage(uninitializedCount: channelBlocks * lanes * taps)
-        if wide {
-            for block in 0..<channelBlocks {
-                for lane in 0..<lanes {
-                    let source = weight + (block * lanes + lane) * taps, sliver = packedWeight.pointer + block * lanes * taps + lane
-                    for tap in 0..<taps { sliver[tap * lanes] = source[tap] }
-                }
-            }
-        } else {
-            packB(transB: true, b: weight, ldb: taps, row: 0, col: 0, kc: taps, nc: o, into: packedWeight.pointer)
-        }
+        packB(transB: true, b: weight, ldb: taps, row: 0, col: 0, kc: taps, nc: o, columns: lanes, into: packedWeight.pointer)
 
         // A sum of more than `chunk` taps runs a chunk at a time over all the class's tiles, so
         // that the chunk's weight rows (256 or 512 KB) stay in L2 from one tile to the next, rather

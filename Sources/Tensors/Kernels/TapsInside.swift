@@ -3,8 +3,8 @@
 ///
 /// Near the edge of a small plane many taps fall in the border, where the padded image holds
 /// zeros: at 6² with a 3×3 kernel and padding 1, a fifth of all taps; at 3², two fifths (the
-/// corners have 4 of 9 taps inside, the edges 6). A tile of 8 (or 6) positions of one class sums over
-/// that class's taps only. A class is a row class (output rows whose windows have the same
+/// corners have 4 of 9 taps inside, the edges 6). A tile of 8 (or 6) positions of one class
+/// sums over that class's taps only. A class is a row class (output rows whose windows have the same
 /// kernel rows inside the image) crossed with a column class; a 3×3 kernel with padding 1 has
 /// three of each, so nine classes: four corners, four edges and the inside.
 ///
@@ -157,11 +157,11 @@ struct PositionClasses {
     }
 }
 
-/// The weight gradient's kernel taps in blocks of 8 (or 6), each block with the output positions of a
-/// group of images at which one of its taps at least reads inside the image. Taps are sorted by
-/// the positions they are inside for (then in GEMM's (c, ki, kj) order), so with a multiple of
-/// `width` channels, each block's taps share their positions: for 3×3 and padding 1, every (ki, kj)
-/// apart from the centre leaves out a row or a column of the plane.
+/// The weight gradient's kernel taps in blocks of 8 (or 6), each block with the output
+/// positions of a group of images at which one of its taps at least reads inside the image.
+/// Taps are sorted by the positions they are inside for (then in GEMM's (c, ki, kj) order), so
+/// with a multiple of `width` channels, each block's taps share their positions: for 3×3 and
+/// padding 1, every (ki, kj) apart from the centre leaves out a row or a column of the plane.
 struct TapBlocks {
     struct Block {
         /// The block's steps in `starts` and `rowOffsets`, `perImage` for each image in turn.
@@ -179,6 +179,7 @@ struct TapBlocks {
     /// the byte offset of its dy row ([image][position][`lanes` channels]).
     let starts: IntBuffer, rowOffsets: IntBuffer
 
+    /// Taps per block, and channels per row of the transposed dy.
     let width: Int, lanes: Int
 
     /// Blocks of `width` taps, for a tile of `width` taps by `lanes` channels of dy.
