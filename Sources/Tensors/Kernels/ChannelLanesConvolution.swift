@@ -27,15 +27,21 @@ extension Kernels {
         y: UnsafeMutablePointer<Float>, threads: Int
     ) {
         let layout = PaddedImages(g, rowVectors: false)
-        let wideChannels = g.outChannels / 64 * 64
-        if wideChannels > 0 {
-            conv2dForwardChannelLanes(x: x, layout, channels: 0..<wideChannels, wide: true, weight: weight, bias: bias, y: y, threads: threads)
-        }
-        if wideChannels < g.outChannels {
-            conv2dForwardChannelLanes(x: x, layout, channels: wideChannels..<g.outChannels, wide: false, weight: weight, bias: bias,
-                                      y: y, threads: threads)
+        for part in channelLanesParts(outChannels: g.outChannels) {
+            conv2dForwardChannelLanes(x: x, layout, channels: part.channels, wide: part.wide, weight: weight, bias: bias, y: y,
+                                      threads: threads)
         }
     }
+
+    /// The output channels in the parts that run in one tile shape: the whole blocks of 64 in
+    /// 6 × 64 tiles (`wide`), then the rest, if any, in 8 × 32 ones.
+    static func channelLanesParts(outChannels o: Int) -> [(channels: Range<Int>, wide: Bool)] {
+        let wideChannels = o / 64 * 64
+        return [(0..<wideChannels, true), (wideChannels..<o, false)].filter { !$0.channels.isEmpty }
+    }
+
+    /// Positions (or taps) by channels of a channelLanes tile.
+    static func channelLanesTileShape(wide: Bool) -> (width: Int, lanes: Int) { wide ? (6, 64) : (8, 32) }
 
     /// Output channels `channels` of the forward, in tiles of 6 positions by 64 channels
     /// (`wide`, for a whole number of blocks of 64) or of 8 by 32.
@@ -51,7 +57,7 @@ extension Kernels {
         // Tiles run over the positions of a group of images padded side by side, so that small
         // planes fill them too (a 3×3 plane alone fills 9 of 2 tiles' 16 slots; 8 planes, 72 of
         // 72), each tile over positions of one class, which skips the taps in the zero border.
-        let (width, lanes) = wide ? (6, 64) : (8, 32)
+        let (width, lanes) = channelLanesTileShape(wide: wide)
         let plan = PositionClasses(layout, batch: g.input.n, outChannels: g.outChannels, width: width, lanes: lanes)
         let group = plan.images
         // The weights as the (tap, channel) matrix wᵀ, in slivers of `lanes` channels:
@@ -128,20 +134,17 @@ extension Kernels {
                         for first in stride(from: 0, to: used, by: width) {
                             let at = plan.starts.pointer + positionClass.positions.lowerBound + first
                             let sums = tiles.pointer + (chunked ? first * lanes : 0)
+                            let eight = { (xp + at[0], xp + at[1], xp + at[2], xp + at[3], xp + at[4], xp + at[5], xp + at[6], xp + at[7]) }
                             if wide {
                                 channelLanesTile6x64(steps: count, offsets: offsets + start, rows: weights, rowOffsets: rowOffsets + start,
                                                      x: (xp + at[0], xp + at[1], xp + at[2], xp + at[3], xp + at[4], xp + at[5]),
                                                      tile: sums, adding: start > 0)
-                                if !chunked { write(sums, first: first) }
-                                continue
-                            }
-                            let x = (xp + at[0], xp + at[1], xp + at[2], xp + at[3], xp + at[4], xp + at[5], xp + at[6], xp + at[7])
-                            if o <= 16 {
+                            } else if o <= 16 {
                                 channelLanesTile(Tile8x16.self, steps: count, offsets: offsets + start, rows: weights,
-                                                 rowOffsets: rowOffsets + start, x: x, tile: sums, adding: start > 0)
+                                                 rowOffsets: rowOffsets + start, x: eight(), tile: sums, adding: start > 0)
                             } else {
                                 channelLanesTile(Tile8x32.self, steps: count, offsets: offsets + start, rows: weights,
-                                                 rowOffsets: rowOffsets + start, x: x, tile: sums, adding: start > 0)
+                                                 rowOffsets: rowOffsets + start, x: eight(), tile: sums, adding: start > 0)
                             }
                             if !chunked { write(sums, first: first) }
                         }
@@ -240,8 +243,8 @@ extension Kernels {
     /// Writes to `tile` ([6][64]), or adds to it, Σ over steps q of x_r[offsets[q]] · the 64
     /// floats `rowOffsets[q]` bytes into `rows`, with 24 sums in registers: for channels in
     /// blocks of 64, the forward's tile (6 positions, a step per kernel tap) and the weight
-    /// gradient's (6 taps, a step per output position, rows = the positions' dy). A step broadcasts 6 values for 24 multiply-adds, where the
-    /// 8 × 32 tile broadcasts 8 for 16. On the 2-core Xeon, with the data in L1 and a neighbour
+    /// gradient's (6 taps, a step per output position, rows = the positions' dy). A step
+    /// broadcasts 6 values for 24 multiply-adds, where the 8 × 32 tile broadcasts 8 for 16. On the 2-core Xeon, with the data in L1 and a neighbour
     /// busy on the host, this loop ran 1.13–1.15 times as fast as the 8 × 32 one, and 1.03 times
     /// on a quiet machine (each pair timed in turn in one process, 9 pairs, medians).
     ///
@@ -282,14 +285,9 @@ extension Kernels {
     static func conv2dBackwardWeightChannelLanes(dy: UnsafePointer<Float>, x: UnsafePointer<Float>, _ g: ConvGeometry,
                                           slices: [Range<Int>], outputs: (Int) -> UnsafeMutablePointer<Float>, threads: Int) {
         let layout = PaddedImages(g, rowVectors: false)
-        let wideChannels = g.outChannels / 64 * 64
-        if wideChannels > 0 {
-            conv2dBackwardWeightChannelLanes(dy: dy, x: x, layout, channels: 0..<wideChannels, wide: true, slices: slices,
+        for part in channelLanesParts(outChannels: g.outChannels) {
+            conv2dBackwardWeightChannelLanes(dy: dy, x: x, layout, channels: part.channels, wide: part.wide, slices: slices,
                                              outputs: outputs, threads: threads)
-        }
-        if wideChannels < g.outChannels {
-            conv2dBackwardWeightChannelLanes(dy: dy, x: x, layout, channels: wideChannels..<g.outChannels, wide: false,
-                                             slices: slices, outputs: outputs, threads: threads)
         }
     }
 
@@ -305,7 +303,7 @@ extension Kernels {
         let dy = dy + outputChannels.lowerBound * g.outputPlane
         let (oh, ow) = (layout.outputHeight, layout.outputWidth)
         let positions = oh * ow
-        let (width, lanes) = wide ? (6, 64) : (8, 32)
+        let (width, lanes) = channelLanesTileShape(wide: wide)
         let channelBlocks = (o + lanes - 1) / lanes, tapBlocks = (taps + width - 1) / width
         // Images per call of the tile: enough that a small plane's few positions (9 for 3×3)
         // still make a long sum between the tile's loads and stores.
@@ -353,20 +351,18 @@ extension Kernels {
                                 let span = spans[tb]
                                 let (starts, rowOffsets) = (plan.starts.pointer + span.lowerBound, plan.rowOffsets.pointer + span.lowerBound)
                                 let tile = sums.pointer + (cb * tapBlocks + tb) * tileFloats
+                                let eight = { (xp + offset(0), xp + offset(1), xp + offset(2), xp + offset(3),
+                                               xp + offset(4), xp + offset(5), xp + offset(6), xp + offset(7)) }
                                 if wide {
                                     channelLanesTile6x64(steps: span.count, offsets: starts, rows: channels, rowOffsets: rowOffsets,
                                                          x: (xp + offset(0), xp + offset(1), xp + offset(2), xp + offset(3), xp + offset(4), xp + offset(5)),
                                                          tile: tile, adding: true)
-                                    continue
-                                }
-                                let x = (xp + offset(0), xp + offset(1), xp + offset(2), xp + offset(3),
-                                         xp + offset(4), xp + offset(5), xp + offset(6), xp + offset(7))
-                                if o <= 16 {
+                                } else if o <= 16 {
                                     channelLanesTile(Tile8x16.self, steps: span.count, offsets: starts, rows: channels,
-                                                     rowOffsets: rowOffsets, x: x, tile: tile, adding: true)
+                                                     rowOffsets: rowOffsets, x: eight(), tile: tile, adding: true)
                                 } else {
                                     channelLanesTile(Tile8x32.self, steps: span.count, offsets: starts, rows: channels,
-                                                     rowOffsets: rowOffsets, x: x, tile: tile, adding: true)
+                                                     rowOffsets: rowOffsets, x: eight(), tile: tile, adding: true)
                                 }
                             }
                         }

@@ -40,7 +40,8 @@ extension Kernels {
         // share nothing but the inputs. Small products stay on one thread.
         let parts = m * n * k < 32 * 32 * 64 ? 1 : threads
         if parts > 1 && m >= n {
-            let ranges = Parallel.split(m, parts: parts, alignment: Microkernel6x64.rows)
+            // Slices of whole tiles of the kernel the threads will run (C's width is theirs too).
+            let ranges = Parallel.split(m, parts: parts, alignment: usesWideTiles(m: m, n: n) ? Microkernel6x64.rows : gemmMR)
             Parallel.run(ranges.count) { t in
                 let rows = ranges[t]
                 gemmSingleThread(
