@@ -91,10 +91,17 @@ struct Row: Codable {
     /// For a convolution by one algorithm (`ConvolutionAlgorithm`): printed in a table, not a line.
     var algorithm: String? = nil
     var pass: String? = nil
+    /// For a rate in GFLOP/s: its share of the peak probed beside each timed run
+    /// (`Timing.shareOfPeak`), which a shared machine's drift does not skew.
+    var shareOfPeak: Double? = nil
 
     func line(peak: Double) -> String {
         var text = name.padding(toLength: 58, withPad: " ", startingAt: 0) + String(format: "%10.1f ", value) + unit
-        if unit == "GFLOP/s" && peak > 0 { text += String(format: "  (%.0f%% of peak)", 100 * value / peak) }
+        if let shareOfPeak {
+            text += String(format: "  (%.0f%% of the peak probed beside it)", 100 * shareOfPeak)
+        } else if unit == "GFLOP/s" && peak > 0 {
+            text += String(format: "  (%.0f%% of peak)", 100 * value / peak)
+        }
         return text + (note.isEmpty ? "" : "  " + note)
     }
 }

@@ -14,10 +14,11 @@ var gemmBenchmarks: [Benchmark] {
             let flops = 2.0 * Double(n * n * n)
             var rows: [Row] = []
             for (label, transA, transB) in [("", false, false), (" Aᵀ", true, false), (" Bᵀ", false, true)] {
-                let seconds = medianSeconds {
+                let timing = timed(besidePeak: true) {
                     Kernels.gemm(transA: transA, transB: transB, m: n, n: n, k: n, a: a, lda: n, b: b, ldb: n, c: &c, ldc: n)
                 }
-                rows.append(Row(name: "gemm \(n)×\(n)×\(n)\(label)", unit: "GFLOP/s", value: flops / seconds / 1e9))
+                rows.append(Row(name: "gemm \(n)×\(n)×\(n)\(label)", unit: "GFLOP/s", value: flops / timing.seconds / 1e9,
+                                shareOfPeak: timing.shareOfPeak(flops: flops)))
             }
             if n == 256 {
                 let ad = a.map(Double.init), bd = b.map(Double.init)
@@ -87,18 +88,22 @@ func convolutionBenchmarks(passes: [ConvolutionAlgorithm.Pass] = ConvolutionAlgo
             let one = ImageBatch(n: 1, c: t.c, h: t.size, w: t.size)
             var rows: [Row] = []
             var chosenSeconds: [ConvolutionAlgorithm.Pass: Double] = [:]
+            var chosenShares: [ConvolutionAlgorithm.Pass: Double] = [:]
             for pass in passes {
                 let chosen = ConvolutionAlgorithm.chosen(for: pass, input, outChannels: t.o, window: window)
                 let algorithms = ConvolutionAlgorithm.allCases.filter {
                     $0.supports(pass, window: window) && (!chosenOnly || $0 == chosen)
                 }
                 // Each fast algorithm's time in each round (the reference loops run once, apart).
-                var times: [ConvolutionAlgorithm: [Double]] = [:]
+                // The chosen one's runs each follow a peak probe, for its share of the peak.
+                var times: [ConvolutionAlgorithm: [Timing]] = [:]
                 for round in 0..<rounds {
                     for algorithm in algorithms where algorithm != .reference {
                         times[algorithm, default: []].append(rounds == 1
-                            ? medianSeconds { run(pass, algorithm, input) }
-                            : medianSeconds(warmups: round == 0 ? 2 : 0, runs: 3, minimumSeconds: 0.2) { run(pass, algorithm, input) })
+                            ? timed(besidePeak: algorithm == chosen) { run(pass, algorithm, input) }
+                            : timed(warmups: round == 0 ? 2 : 0, runs: 3, minimumSeconds: 0.2, besidePeak: algorithm == chosen) {
+                                run(pass, algorithm, input)
+                            })
                     }
                 }
                 for algorithm in algorithms {
@@ -107,9 +112,11 @@ func convolutionBenchmarks(passes: [ConvolutionAlgorithm.Pass] = ConvolutionAlgo
                         let seconds = medianSeconds(warmups: 0, runs: 1, minimumSeconds: 0) { run(pass, algorithm, one) }
                         gflops = flops / Double(t.n) / seconds / 1e9
                     } else {
-                        let sorted = times[algorithm]!.sorted()
-                        let seconds = sorted[sorted.count / 2]
-                        if algorithm == chosen { chosenSeconds[pass] = seconds }
+                        let seconds = median(times[algorithm]!.map(\.seconds))
+                        if algorithm == chosen {
+                            chosenSeconds[pass] = seconds
+                            chosenShares[pass] = Timing(runs: times[algorithm]!.flatMap(\.runs)).shareOfPeak(flops: flops)
+                        }
                         gflops = flops / seconds / 1e9
                     }
                     rows.append(Row(name: "conv \(t.name) \(pass.label), \(algorithm.rawValue)", unit: "GFLOP/s", value: gflops,
@@ -119,16 +126,24 @@ func convolutionBenchmarks(passes: [ConvolutionAlgorithm.Pass] = ConvolutionAlgo
             }
             var summary: [Row] = []
             if let forward = chosenSeconds[.forward] {
-                summary.append(Row(name: "conv \(t.name) forward", unit: "GFLOP/s", value: flops / forward / 1e9))
+                summary.append(Row(name: "conv \(t.name) forward", unit: "GFLOP/s", value: flops / forward / 1e9,
+                                   shareOfPeak: chosenShares[.forward]))
             }
             if let backwardInput = chosenSeconds[.inputGradient], let backwardWeight = chosenSeconds[.weightGradient] {
-                summary.append(Row(name: "conv \(t.name) backward", unit: "GFLOP/s", value: 2 * flops / (backwardInput + backwardWeight) / 1e9))
+                // The two passes' shares, weighted by their times.
+                let share = chosenShares[.inputGradient].flatMap { input in
+                    chosenShares[.weightGradient].map { (input * backwardInput + $0 * backwardWeight) / (backwardInput + backwardWeight) }
+                }
+                summary.append(Row(name: "conv \(t.name) backward", unit: "GFLOP/s", value: 2 * flops / (backwardInput + backwardWeight) / 1e9,
+                                   shareOfPeak: share))
             }
             if let backwardInput = chosenSeconds[.inputGradient] {
-                summary.append(Row(name: "conv \(t.name) backward input", unit: "GFLOP/s", value: flops / backwardInput / 1e9))
+                summary.append(Row(name: "conv \(t.name) backward input", unit: "GFLOP/s", value: flops / backwardInput / 1e9,
+                                   shareOfPeak: chosenShares[.inputGradient]))
             }
             if let backwardWeight = chosenSeconds[.weightGradient] {
-                summary.append(Row(name: "conv \(t.name) backward weight", unit: "GFLOP/s", value: flops / backwardWeight / 1e9))
+                summary.append(Row(name: "conv \(t.name) backward weight", unit: "GFLOP/s", value: flops / backwardWeight / 1e9,
+                                   shareOfPeak: chosenShares[.weightGradient]))
             }
             return summary + rows
         }

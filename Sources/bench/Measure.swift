@@ -5,19 +5,46 @@ import Tensors
 /// Times `body` after `warmups` untimed calls: the median of `runs` timings, in seconds, with
 /// at least `minimumSeconds` of timed work in all.
 func medianSeconds(warmups: Int = 2, runs: Int = 7, minimumSeconds: Double = 0.5, _ body: () throws -> Void) rethrows -> Double {
+    try timed(warmups: warmups, runs: runs, minimumSeconds: minimumSeconds, body).seconds
+}
+
+/// A body's timings, each with the multiply-add rate a short probe (`peakProbe`) reached just
+/// before it.
+struct Timing {
+    var runs: [(seconds: Double, probeGFLOPS: Double?)]
+
+    /// The median time.
+    var seconds: Double { median(runs.map(\.seconds)) }
+
+    /// The share of the FMA peak that a body doing `flops` reaches: the median over the runs
+    /// of its rate over the probe's just before it. On a shared machine whose speed moves by
+    /// tens of percent within minutes, a rate and a peak probed minutes apart can give any share,
+    /// even above 100%; a run and its probe meet the same neighbours.
+    func shareOfPeak(flops: Double) -> Double? {
+        let shares = runs.compactMap { run in run.probeGFLOPS.map { flops / run.seconds / 1e9 / $0 } }
+        return shares.isEmpty ? nil : median(shares)
+    }
+}
+
+func median(_ values: [Double]) -> Double { values.sorted()[values.count / 2] }
+
+/// Like `medianSeconds`, keeping every run; with `besidePeak`, each run follows a short peak
+/// probe on the kernels' threads, for `Timing.shareOfPeak`.
+func timed(warmups: Int = 2, runs: Int = 7, minimumSeconds: Double = 0.5, besidePeak: Bool = false,
+           _ body: () throws -> Void) rethrows -> Timing {
     for _ in 0..<warmups { try body() }
-    var times: [Double] = []
+    var timing = Timing(runs: [])
     let clock = ContinuousClock()
     var total = 0.0
-    while times.count < runs || (total < minimumSeconds && times.count < 200) {
+    while timing.runs.count < runs || (total < minimumSeconds && timing.runs.count < 200) {
+        let probe = besidePeak ? peakProbeGFLOPS(threads: Parallel.threadCount, iterations: 1_000_000) : nil
         let start = clock.now
         try body()
         let seconds = (clock.now - start).seconds
-        times.append(seconds)
+        timing.runs.append((seconds, probe))
         total += seconds
     }
-    times.sort()
-    return times[times.count / 2]
+    return timing
 }
 
 /// The FP32 multiply-add rate this machine reaches: each thread runs independent chains of
@@ -25,7 +52,11 @@ func medianSeconds(warmups: Int = 2, runs: Int = 7, minimumSeconds: Double = 0.5
 /// kernel can pass. The best of five probes: on a shared machine the others are slowed by
 /// neighbours, not by the arithmetic.
 func measuredPeakGFLOPS(threads: Int) -> Double {
-    let iterations = 10_000_000
+    (0..<5).map { _ in peakProbeGFLOPS(threads: threads, iterations: 10_000_000) }.max()!
+}
+
+/// One probe of the multiply-add rate: `iterations` steps of twelve FMA chains on each thread.
+func peakProbeGFLOPS(threads: Int, iterations: Int) -> Double {
     @Sendable func probe() -> Float {
         typealias V = SIMD16<Float>
         var a0 = V(repeating: 1), a1 = V(repeating: 1.1), a2 = V(repeating: 1.2), a3 = V(repeating: 1.3)
@@ -41,15 +72,11 @@ func measuredPeakGFLOPS(threads: Int) -> Double {
         }
         return (a0 + a1 + a2 + a3 + a4 + a5 + a6 + a7 + a8 + a9 + a10 + a11).sum()
     }
-    let flopsPerThread = Double(iterations) * 12 * 16 * 2
-    var best = Double.infinity
-    for _ in 0..<5 {
-        let seconds = medianSeconds(warmups: 0, runs: 1, minimumSeconds: 0) {
-            var sink = [Float](repeating: 0, count: threads)
-            sink.withUnsafeMutableBufferPointer { s in Parallel.run(threads) { s[$0] = probe() } }
-            precondition(sink.allSatisfy { !$0.isNaN })
-        }
-        best = min(best, seconds)
-    }
-    return flopsPerThread * Double(threads) / best / 1e9
+    let clock = ContinuousClock()
+    var sink = [Float](repeating: 0, count: threads)
+    let start = clock.now
+    sink.withUnsafeMutableBufferPointer { s in Parallel.run(threads) { s[$0] = probe() } }
+    let seconds = (clock.now - start).seconds
+    precondition(sink.allSatisfy { !$0.isNaN })
+    return Double(iterations) * 12 * 16 * 2 * Double(threads) / seconds / 1e9
 }

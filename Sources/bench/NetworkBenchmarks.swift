@@ -32,7 +32,8 @@ var networkBenchmarks: [Benchmark] {
     networkCases.map { t in
         Benchmark(name: "net \(t.name)") {
             let (net, x, step) = t.training()
-            let training = medianSeconds(warmups: 2, runs: 5, minimumSeconds: 2, step)
+            let timing = timed(warmups: 2, runs: 5, minimumSeconds: 2, besidePeak: true, step)
+            let training = timing.seconds
             // A training step's arithmetic: the forward pass's multiply-adds, twice as many in the
             // backward pass (input and weight gradients), two floating-point operations each.
             let (_, macs) = try! net.evaluating {
@@ -45,7 +46,8 @@ var networkBenchmarks: [Benchmark] {
             return [
                 Row(name: "net \(t.name) training, batch \(t.batch)", unit: "examples/s", value: Double(t.batch) / training),
                 Row(name: "net \(t.name) training arithmetic (multiply-adds × 2 × 3)", unit: "GFLOP/s",
-                    value: Double(macs) * 6 * Double(t.batch) / training / 1e9),
+                    value: Double(macs) * 6 * Double(t.batch) / training / 1e9,
+                    shareOfPeak: timing.shareOfPeak(flops: Double(macs) * 6 * Double(t.batch))),
                 Row(name: "net \(t.name) inference, batch \(t.batch)", unit: "examples/s", value: Double(t.batch) / inference),
                 Row(name: "net \(t.name) buffers from the system per training step", unit: "", value: allocations),
             ]
