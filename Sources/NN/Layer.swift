@@ -33,7 +33,12 @@ public protocol Layer: AnyObject {
 
 extension Layer {
     /// Runs `forward`, reporting the call to any tracer and naming this layer in errors.
-    public func callAsFunction(_ x: Tensor) throws -> Tensor {
+    public func callAsFunction(_ x: Tensor) throws -> Tensor { try call(x, forward) }
+
+    /// `forward`, or another way of computing this layer's output (`Sequential`'s batch norm
+    /// with the ReLU after it), called as `layer(x)` is: watched by any tracer, this layer named
+    /// in its errors.
+    func call(_ x: Tensor, _ forward: (Tensor) throws -> Tensor) throws -> Tensor {
         let tracer = LayerTracer.scope.value
         let countBefore = OpCounter.current?.multiplyAdds ?? 0
         let entry = tracer?.enter()

@@ -22,7 +22,20 @@ public final class Sequential: Layer {
     public init(name: String? = nil, @LayerBuilder _ build: () -> [any Layer]) { (self.layers, self.name) = (build(), name) }
 
     public func forward(_ x: Tensor) throws -> Tensor {
-        try layers.reduce(x) { try $1($0) }
+        var y = x, i = 0
+        while i < layers.count {
+            // A batch norm and the ReLU after it run as one op, the same numbers in one pass
+            // over memory each way (DenseNet has them before every convolution), unless a
+            // tracer watches the layers one by one (summaries, diagrams, feature maps).
+            if let norm = layers[i] as? BatchNorm, i + 1 < layers.count, layers[i + 1] is ReLU, LayerTracer.scope.value == nil {
+                y = try norm.call(y) { try norm.forward($0, thenReLU: true) }
+                i += 2
+            } else {
+                y = try layers[i](y)
+                i += 1
+            }
+        }
+        return y
     }
 
     public var namedParameters: [(name: String, tensor: Tensor)] { [] }

@@ -41,6 +41,37 @@ import TestSupport
         #expect(mean.scalars == Tensor(mean.scalars, shape: [c]).scalars, "evaluation leaves the statistics alone")
     }
 
+    /// `thenReLU` is relu(batchNorm(x)) in one op: the same bits forward and backward, in both
+    /// modes, for images (the ReLU's gradient masked inside the batch norm's backward, vector
+    /// body and scalar tail) and features (masked before it). Each of the two ops has its own
+    /// gradient check above and in OperationTests. The largest shape puts values of y within
+    /// 0.01 of the ReLU's threshold.
+    @Test(arguments: shapes + [[16, 3, 12, 12]])
+    func thenReLUGivesTheTwoOpsBits(_ shape: Shape) throws {
+        let g = RandomGenerator(seed: 33)
+        let c = shape[1]
+        let x = Tensor.uniform(shape, -2, 3, using: g), seed = Tensor.uniform(shape, -1, 1, using: g)
+        let gamma = Tensor.uniform([c], 0.5, 1.5, using: g), beta = Tensor.uniform([c], -0.5, 0.5, using: g)
+        for training in [true, false] {
+            func run(fused: Bool) throws -> [[Float]] {
+                let (xs, gs, bs) = (Tensor(x.scalars, shape: shape), Tensor(gamma.scalars, shape: [c]), Tensor(beta.scalars, shape: [c]))
+                for t in [xs, gs, bs] { t.requiresGrad = true }
+                let running = RunningStatistics(mean: Tensor.uniform([c], -0.5, 0.5, using: RandomGenerator(seed: 34)),
+                                                variance: Tensor(repeating: 1.5, shape: [c]), momentum: 0.1)
+                let y = fused
+                    ? try batchNorm(xs, gamma: gs, beta: bs, running: running, training: training, thenReLU: true)
+                    : relu(try batchNorm(xs, gamma: gs, beta: bs, running: running, training: training))
+                y.backward(seed: seed)
+                return [y.scalars, xs.grad!.scalars, gs.grad!.scalars, bs.grad!.scalars, running.mean.scalars]
+            }
+            let (fused, apart) = (try run(fused: true), try run(fused: false))
+            #expect(fused[0].contains(0) && fused[0].contains { $0 > 0 }, "the ReLU cuts some values and passes others")
+            for (name, pair) in zip(["y", "dx", "dγ", "dβ", "running mean"], zip(fused, apart)) {
+                #expect(pair.0 == pair.1, "\(name) of \(shape), training \(training)")
+            }
+        }
+    }
+
     @Test func runningStatisticsFollowPyTorchsRule() throws {
         // Channel 0 holds 1, 2, 3, 4: mean 2.5, unbiased variance 5/3.
         let x = Tensor([1, 2, 3, 4], shape: [4, 1])

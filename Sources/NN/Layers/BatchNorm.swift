@@ -31,14 +31,18 @@ public class BatchNorm: ModeDependent {
         runningVar = Tensor(repeating: 1, shape: [numFeatures])
     }
 
-    public func forward(_ x: Tensor) throws -> Tensor {
+    public func forward(_ x: Tensor) throws -> Tensor { try forward(x, thenReLU: false) }
+
+    /// relu(forward(x)) in one op (`batchNorm(thenReLU:)`): the same numbers in fewer passes
+    /// over memory.
+    func forward(_ x: Tensor, thenReLU: Bool) throws -> Tensor {
         guard x.shape.rank == inputRank, x.shape[1] == numFeatures else {
             throw ShapeError("expects input [batch, \(numFeatures)\(inputRank == 4 ? ", height, width" : "")], got \(x.shape)")
         }
         if isTraining && !x.isShapeOnly { numBatchesTracked += 1 }
         return try batchNorm(x, gamma: weight, beta: bias,
                              running: RunningStatistics(mean: runningMean, variance: runningVar, momentum: momentum),
-                             training: isTraining, epsilon: epsilon)
+                             training: isTraining, epsilon: epsilon, thenReLU: thenReLU)
     }
 
     public var namedParameters: [(name: String, tensor: Tensor)] { [("weight", weight), ("bias", bias)] }

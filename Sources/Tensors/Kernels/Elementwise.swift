@@ -46,20 +46,27 @@ extension Kernels {
     }
 
     /// Σ g and Σ g·(x − mean) over `count` floats in one pass, in the same fixed order as `sum`:
-    /// the sums of a normalization's backward pass.
-    package static func gradientSums(_ g: UnsafePointer<Float>, _ x: UnsafePointer<Float>, count: Int,
-                                     mean: Float) -> (g: Float, gTimesDeviation: Float) {
-        let mu = SIMD16<Float>(repeating: mean)
-        var sumG = SIMD16<Float>(), sumGD = SIMD16<Float>()
+    /// the sums of a normalization's backward pass. With `relu`, g counts only where
+    /// x·scale + shift > 0 (the gradient a ReLU after the normalization lets through).
+    package static func gradientSums(_ g: UnsafePointer<Float>, _ x: UnsafePointer<Float>, count: Int, mean: Float,
+                                     relu: (scale: Float, shift: Float)? = nil) -> (g: Float, gTimesDeviation: Float) {
+        typealias V = SIMD16<Float>
+        let mu = V(repeating: mean)
+        var sumG = V(), sumGD = V()
         var i = 0
         while i + 16 <= count {
-            let gv = UnsafeRawPointer(g + i).loadUnaligned(as: SIMD16<Float>.self)
+            var gv = UnsafeRawPointer(g + i).loadUnaligned(as: V.self)
+            let xv = UnsafeRawPointer(x + i).loadUnaligned(as: V.self)
+            if let relu { gv.replace(with: 0, where: .!(xv * V(repeating: relu.scale) + V(repeating: relu.shift) .> 0)) }
             sumG += gv
-            sumGD.addProduct(gv, UnsafeRawPointer(x + i).loadUnaligned(as: SIMD16<Float>.self) - mu)
+            sumGD.addProduct(gv, xv - mu)
             i += 16
         }
         var (totalG, totalGD) = (sumG.sum(), sumGD.sum())
-        while i < count { totalG += g[i]; totalGD += g[i] * (x[i] - mean); i += 1 }
+        while i < count {
+            let gi = relu.map { affine(x[i], $0.scale, $0.shift, thenReLU: false) > 0 ? g[i] : 0 } ?? g[i]
+            totalG += gi; totalGD += gi * (x[i] - mean); i += 1
+        }
         return (totalG, totalGD)
     }
 

@@ -12,8 +12,11 @@ public struct RunningStatistics {
 /// Batch normalization of x (N, C) or (N, C, H, W) per channel C: in training with the batch's
 /// mean and variance (and the running statistics updated), in evaluation with the running ones;
 /// then scaled by gamma and shifted by beta (both (C)).
+///
+/// `thenReLU` gives relu(batchNorm(x)), the same numbers and gradients as the two ops, in one
+/// pass over memory each way and without keeping the normalized tensor for the ReLU's backward.
 public func batchNorm(_ x: Tensor, gamma: Tensor, beta: Tensor, running: RunningStatistics, training: Bool,
-                      epsilon: Float = 1e-5) throws -> Tensor {
+                      epsilon: Float = 1e-5, thenReLU: Bool = false) throws -> Tensor {
     guard x.shape.rank == 2 || x.shape.rank == 4 else {
         throw ShapeError("batch_norm expects [batch, channels] or [batch, channels, height, width], got \(x.shape)")
     }
@@ -31,7 +34,8 @@ public func batchNorm(_ x: Tensor, gamma: Tensor, beta: Tensor, running: Running
     if training {
         let variance = Tensor(uninitialized: [c])
         Kernels.batchNormTrainingForward(x.data, n: n, c: c, s: s, gamma: gamma.data, beta: beta.data, epsilon: epsilon,
-                                         y: y.data, mean: mean.data, variance: variance.data, inverseStd: inverseStd.data)
+                                         y: y.data, mean: mean.data, variance: variance.data, inverseStd: inverseStd.data,
+                                         thenReLU: thenReLU)
         let m = running.momentum, unbiased = Float(n * s) / Float(n * s - 1)
         for ch in 0..<c {
             running.mean.data[ch] = (1 - m) * running.mean.data[ch] + m * mean.data[ch]
@@ -45,16 +49,25 @@ public func batchNorm(_ x: Tensor, gamma: Tensor, beta: Tensor, running: Running
             scale.data[ch] = gamma.data[ch] * inverseStd.data[ch]
             shift.data[ch] = beta.data[ch] - mean.data[ch] * scale.data[ch]
         }
-        Kernels.channelAffine(x.data, n: n, c: c, s: s, scale: scale.data, shift: shift.data, y: y.data)
+        Kernels.channelAffine(x.data, n: n, c: c, s: s, scale: scale.data, shift: shift.data, y: y.data, thenReLU: thenReLU)
     }
 
-    return y.recorded(from: [x, gamma, beta]) { y in
-        let dy = y.grad!
+    return y.recorded(from: [x, gamma, beta], operation: thenReLU ? "batchNorm+relu" + #function.drop { $0 != "(" } : #function) { y in
+        // The training backward of images masks the ReLU's gradient as it goes; the other cases
+        // take it masked here, from y, as the ReLU's own backward would.
+        let foldsReLU = thenReLU && training && s > 1
+        var dy = y.grad!
+        if thenReLU && !foldsReLU {
+            let passed = Tensor(uninitialized: x.shape)
+            Kernels.reluBackward(y.data, dy.data, passed.data, count: x.count)
+            dy = passed
+        }
         let dgamma = Tensor(uninitialized: [c]), dbeta = Tensor(uninitialized: [c])
         let dx = x.requiresGrad ? Tensor(uninitialized: x.shape) : nil
         if training {
             Kernels.batchNormTrainingBackward(dy.data, x.data, n: n, c: c, s: s, gamma: gamma.data, mean: mean.data,
-                                              inverseStd: inverseStd.data, dx: dx?.data, dgamma: dgamma.data, dbeta: dbeta.data)
+                                              inverseStd: inverseStd.data, dx: dx?.data, dgamma: dgamma.data, dbeta: dbeta.data,
+                                              reluBeta: foldsReLU ? beta.data : nil)
         } else {
             Kernels.channelGradientSums(dy.data, x.data, n: n, c: c, s: s, mean: mean.data, inverseStd: inverseStd.data,
                                         dgamma: dgamma.data, dbeta: dbeta.data)
