@@ -24,11 +24,11 @@ public final class Sequential: Layer {
     public func forward(_ x: Tensor) throws -> Tensor {
         var y = x, i = 0
         while i < layers.count {
-            // A batch norm and the ReLU after it run as one op, the same numbers in one pass
-            // over memory each way (DenseNet has them before every convolution), unless a
-            // tracer watches the layers one by one (summaries, diagrams, feature maps).
-            if let norm = layers[i] as? BatchNorm, i + 1 < layers.count, layers[i + 1] is ReLU, LayerTracer.scope.value == nil {
-                y = try norm.call(y) { try norm.forward($0, thenReLU: true) }
+            // A layer and the ReLU after it run as one op (`ReLUFusing`), unless a tracer
+            // watches the layers one by one (summaries, diagrams, feature maps).
+            if let layer = layers[i] as? any ReLUFusing, i + 1 < layers.count, layers[i + 1] is ReLU,
+               LayerTracer.scope.value == nil {
+                y = try layer.call(y) { try layer.forward($0, thenReLU: true) }
                 i += 2
             } else {
                 y = try layers[i](y)
@@ -49,6 +49,15 @@ public final class Sequential: Layer {
     public var description: String { (name.map { "\($0): " } ?? "") + "Sequential(\(layers.count) layers)" }
 
     public var hyperparameters: String { "\(layers.count) layer\(layers.count == 1 ? "" : "s")" }
+}
+
+/// A layer that can apply the ReLU after it within its own op, which `Sequential` asks of it:
+/// the same numbers and gradients as the two layers, with one tensor fewer kept for the
+/// backward pass and fewer passes over memory. A batch norm folds the ReLU into its own passes
+/// both ways (DenseNet has one before every convolution); a convolution applies it in place
+/// (VGG and AlexNet keep half as many activations).
+protocol ReLUFusing: Layer {
+    func forward(_ x: Tensor, thenReLU: Bool) throws -> Tensor
 }
 
 /// Collects the layers written inside a `Sequential { }` block; `if`, `for` and arrays of layers

@@ -78,14 +78,14 @@ import TestSupport
         #expect(net.parameterCount == (36 + 4) + (288 + 8) + (576 + 8) + (128 + 16) + (160 + 10))
     }
 
-    /// A batch norm and the ReLU after it run as one op (`batchNorm(thenReLU:)`) with the same
-    /// bits as the two layers one after the other; traced, they are still two layers.
-    @Test func sequentialRunsBatchNormThenReLUAsOneOp() throws {
+    /// A convolution or batch norm and the ReLU after it run as one op (`ReLUFusing`) with the
+    /// same bits as the two layers one after the other; traced, they are still two layers.
+    @Test func sequentialRunsALayerAndItsReLUAsOneOp() throws {
         final class Names: OperationObserver {
             var names: [String] = []
             func operation(_ name: String, inputs: [Tensor], output: Tensor) { names.append(String(name.prefix { $0 != "(" })) }
         }
-        let net = Sequential { Conv2d(2, 3, kernelSize: 3, padding: 1); BatchNorm2d(3); ReLU(); Conv2d(3, 2, kernelSize: 1) }
+        let net = Sequential { Conv2d(2, 3, kernelSize: 3, padding: 1); ReLU(); BatchNorm2d(3); ReLU(); Conv2d(3, 2, kernelSize: 1) }
         let x = Tensor.uniform([4, 2, 5, 5], -1, 1, using: RandomGenerator(seed: 8))
         let seed = Tensor.uniform([4, 2, 5, 5], -1, 1, using: RandomGenerator(seed: 9))
         func gradients(_ forward: () throws -> Tensor) rethrows -> [[Float]] {
@@ -96,16 +96,21 @@ import TestSupport
         }
         let names = Names()
         let together = try OperationTrace.scope.withValue(names) { try gradients { try net(x) } }
-        #expect(names.names == ["conv2d", "batchNorm+relu", "conv2d"])
+        #expect(names.names == ["conv2d+relu", "batchNorm+relu", "conv2d"])
         let apart = try gradients { try net.layers.reduce(x) { try $1($0) } }
         #expect(together == apart)
 
         let (_, calls) = try LayerTracer.trace { try net(x) }
-        #expect(calls.map(\.layer.typeName) == ["Conv2d", "BatchNorm2d", "ReLU", "Conv2d", "Sequential"])
+        #expect(calls.map(\.layer.typeName) == ["Conv2d", "ReLU", "BatchNorm2d", "ReLU", "Conv2d", "Sequential"])
 
-        let wrong = Sequential { Conv2d(2, 4, kernelSize: 1); BatchNorm2d(3); ReLU() }
-        #expect(throws: LayerError.self) { try wrong(x) }
-        do { _ = try wrong(x) } catch { #expect("\(error)".contains("in layer 1 (BatchNorm2d(3"), "\(error)") }
+        let wrong = Sequential { Conv2d(2, 4, kernelSize: 1); ReLU(); BatchNorm2d(3); ReLU() }
+        do { _ = try wrong(x); Issue.record("expected a shape error") } catch {
+            #expect("\(error)".contains("in layer 2 (BatchNorm2d(3"), "\(error)")
+        }
+        let wrongConv = Sequential { Conv2d(3, 4, kernelSize: 1); ReLU() }
+        do { _ = try wrongConv(x); Issue.record("expected a shape error") } catch {
+            #expect("\(error)".contains("in layer 0 (Conv2d(3, 4"), "\(error)")
+        }
     }
 
     @Test func xavierUniformUsesTheFans() {

@@ -244,6 +244,29 @@ import TestSupport
         #expect(result.passed, "\(result)")
     }
 
+    /// `thenReLU` is relu(conv2d(x)) in one op: the same bits forward and in all three gradients.
+    /// (The first case, a single 1×1 weight, may not cross zero.)
+    @Test(arguments: cases[1..<9])
+    func thenReLUGivesTheTwoOpsBits(_ t: Case) throws {
+        let g = RandomGenerator(seed: 10)
+        let x = Tensor.uniform(t.input.shape, -1, 1, using: g), w = Tensor.uniform([t.o, t.c, t.k, t.k], -1, 1, using: g)
+        let b = Tensor.uniform([t.o], -0.5, 0.5, using: g)
+        let out = [t.input.n, t.o, t.window.outputSize(t.input.h), t.window.outputSize(t.input.w)]
+        let seed = Tensor.uniform(Shape(out), -1, 1, using: g)
+        func run(fused: Bool) throws -> [[Float]] {
+            let (xs, ws, bs) = (Tensor(x.scalars, shape: x.shape), Tensor(w.scalars, shape: w.shape), Tensor(b.scalars, shape: b.shape))
+            for t in [xs, ws, bs] { t.requiresGrad = true }
+            let y = fused
+                ? try conv2d(xs, weight: ws, bias: bs, stride: t.stride, padding: t.padding, thenReLU: true)
+                : relu(try conv2d(xs, weight: ws, bias: bs, stride: t.stride, padding: t.padding))
+            y.backward(seed: seed)
+            return [y.scalars, xs.grad!.scalars, ws.grad!.scalars, bs.grad!.scalars]
+        }
+        let (fused, apart) = (try run(fused: true), try run(fused: false))
+        #expect(fused[0].contains(0) && fused[0].contains { $0 > 0 }, "the ReLU cuts some values and passes others")
+        for (name, pair) in zip(["y", "dx", "dw", "db"], zip(fused, apart)) { #expect(pair.0 == pair.1, "\(name) of \(t)") }
+    }
+
     @Test func sameBitsForEveryThreadCount() throws {
         let g = RandomGenerator(seed: 9)
         let x = Tensor.uniform([13, 6, 14, 14], -1, 1, using: g)

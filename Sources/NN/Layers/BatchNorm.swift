@@ -8,7 +8,7 @@ import Tensors
 /// as PyTorch); in evaluation it uses the running averages, so one example's output does not
 /// depend on the rest of its batch. `BatchNorm2d` normalizes (N, C, H, W) over N, H and W;
 /// `BatchNorm1d` normalizes (N, C) over N.
-public class BatchNorm: ModeDependent {
+public class BatchNorm: ModeDependent, ReLUFusing {
     public let weight: Tensor
     public let bias: Tensor
     public let runningMean: Tensor
@@ -33,8 +33,6 @@ public class BatchNorm: ModeDependent {
 
     public func forward(_ x: Tensor) throws -> Tensor { try forward(x, thenReLU: false) }
 
-    /// relu(forward(x)) in one op (`batchNorm(thenReLU:)`): the same numbers in fewer passes
-    /// over memory.
     func forward(_ x: Tensor, thenReLU: Bool) throws -> Tensor {
         guard x.shape.rank == inputRank, x.shape[1] == numFeatures else {
             throw ShapeError("expects input [batch, \(numFeatures)\(inputRank == 4 ? ", height, width" : "")], got \(x.shape)")

@@ -9,7 +9,7 @@ import Tensors
 ///     Conv2d(1, 6, kernelSize: 5, padding: 2)     // [1, 1, 28, 28] -> [1, 6, 28, 28]
 ///
 /// Weight (out, in, k, k) and bias (out) start as PyTorch's do: uniform in ±1/√(in·k·k).
-public final class Conv2d: Layer {
+public final class Conv2d: Layer, ReLUFusing {
     public let weight: Tensor
     public let bias: Tensor?
     public let inChannels: Int, outChannels: Int, kernelSize: Int, stride: Int, padding: Int
@@ -25,8 +25,10 @@ public final class Conv2d: Layer {
         self.bias = bias ? .uniform([outChannels], -bound, bound, requiresGrad: true) : nil
     }
 
-    public func forward(_ x: Tensor) throws -> Tensor {
-        try conv2d(x, weight: weight, bias: bias, stride: stride, padding: padding)
+    public func forward(_ x: Tensor) throws -> Tensor { try forward(x, thenReLU: false) }
+
+    func forward(_ x: Tensor, thenReLU: Bool) throws -> Tensor {
+        try conv2d(x, weight: weight, bias: bias, stride: stride, padding: padding, thenReLU: thenReLU)
     }
 
     public var description: String {

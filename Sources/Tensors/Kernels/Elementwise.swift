@@ -77,6 +77,12 @@ extension Kernels {
         forChunks(count, threads: threads) { r in for i in r { y[i] = max(x[i], 0) } }
     }
 
+    /// y = max(y, 0) in place. Its own loop: `reluForward(y, y)` found its two pointers
+    /// overlapping and ran the unvectorized copy of the loop (AlexNet trained at 0.86×).
+    package static func reluInPlace(_ y: UnsafeMutablePointer<Float>, count: Int, threads: Int = Parallel.threadCount) {
+        forChunks(count, threads: threads) { r in for i in r { y[i] = max(y[i], 0) } }
+    }
+
     package static func reluBackward(_ y: UnsafePointer<Float>, _ dy: UnsafePointer<Float>,
                                     _ dx: UnsafeMutablePointer<Float>, count: Int,
                                     threads: Int = Parallel.threadCount) {

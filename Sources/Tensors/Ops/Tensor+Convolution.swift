@@ -10,7 +10,11 @@ extension Tensor {
 
 /// 2-d convolution (cross-correlation, as in PyTorch) of a batch x (N, C, H, W) with weight
 /// (O, C, K, K) and an optional bias (O). Output (N, O, OH, OW), OH = (H + 2·padding − K) / stride + 1.
-public func conv2d(_ x: Tensor, weight: Tensor, bias: Tensor? = nil, stride: Int = 1, padding: Int = 0) throws -> Tensor {
+///
+/// `thenReLU` gives relu(conv2d(x)), the same numbers and gradients as the two ops, with the
+/// ReLU applied in place: the convolution's own output is not kept beside the ReLU's.
+public func conv2d(_ x: Tensor, weight: Tensor, bias: Tensor? = nil, stride: Int = 1, padding: Int = 0,
+                   thenReLU: Bool = false) throws -> Tensor {
     let input = try x.requireImages("conv2d")
     guard weight.shape.rank == 4, weight.shape[2] == weight.shape[3] else {
         throw ShapeError("conv2d expects a weight of shape [out, in, k, k], got \(weight.shape)")
@@ -31,9 +35,17 @@ public func conv2d(_ x: Tensor, weight: Tensor, bias: Tensor? = nil, stride: Int
     if let shapeOnly = Tensor.shapeOnlyResult([input.n, o, oh, ow], of: x, weight) { return shapeOnly }
     let y = Tensor(uninitialized: [input.n, o, oh, ow])
     Kernels.conv2dForward(x: x.data, input, weight: weight.data, bias: bias?.data, outChannels: o, window: window, y: y.data)
+    if thenReLU { Kernels.reluInPlace(y.data, count: y.count) }
 
-    return y.recorded(from: [x, weight] + (bias.map { [$0] } ?? [])) { y in
-        let dy = y.grad!
+    return y.recorded(from: [x, weight] + (bias.map { [$0] } ?? []),
+                      operation: thenReLU ? "conv2d+relu" + #function.drop { $0 != "(" } : #function) { y in
+        var dy = y.grad!
+        if thenReLU {
+            // The ReLU's backward, into the gradient the convolution's passes read.
+            let passed = Tensor(uninitialized: y.shape)
+            Kernels.reluBackward(y.data, dy.data, passed.data, count: y.count)
+            dy = passed
+        }
         if x.requiresGrad {
             let dx = Tensor(uninitialized: x.shape)
             Kernels.conv2dBackwardInput(dy: dy.data, weight: weight.data, outChannels: o, window: window, dx: dx.data, input)
