@@ -46,8 +46,8 @@ public func batchNorm(_ x: Tensor, gamma: Tensor, beta: Tensor, running: Running
         for ch in 0..<c {
             mean.data[ch] = running.mean.data[ch]
             inverseStd.data[ch] = 1 / (running.variance.data[ch] + epsilon).squareRoot()
-            scale.data[ch] = gamma.data[ch] * inverseStd.data[ch]
-            shift.data[ch] = beta.data[ch] - mean.data[ch] * scale.data[ch]
+            (scale.data[ch], shift.data[ch]) = Kernels.affine(gamma: gamma.data[ch], beta: beta.data[ch], mean: mean.data[ch],
+                                                              inverseStd: inverseStd.data[ch])
         }
         Kernels.channelAffine(x.data, n: n, c: c, s: s, scale: scale.data, shift: shift.data, y: y.data, thenReLU: thenReLU)
     }
