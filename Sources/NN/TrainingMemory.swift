@@ -12,6 +12,8 @@ public struct TrainingMemory: Sendable {
     /// Bytes of what the forward pass of one example leaves for the backward pass: every
     /// operation's output, and what operations keep (masks, winners' indices, probabilities).
     public var activationBytesPerExample: Int
+    /// Bytes of the largest single output of the forward pass of one example.
+    public var largestActivationBytesPerExample: Int
     /// Bytes of the parameters and buffers.
     public var parameterBytes: Int
     public var batch: Int
@@ -21,13 +23,19 @@ public struct TrainingMemory: Sendable {
     /// measured the peak at 1.4 to 2.1 times the activations (the most for the concatenating
     /// GoogLeNet and DenseNet) plus about 3 times the parameters; so: activations × 2,
     /// parameters × 3, and 64 MB for the kernels' packed panels and the rest of the process.
+    /// Plus the largest activation once more: an op's backward may hold a temporary the size of
+    /// its output beside that output's gradient (a fused ReLU's masked gradient), and in a net
+    /// whose first layers dominate, as VGG's do, that is the peak.
     public var bytes: Int { bytes(batch: batch) }
 
     public func bytes(batch: Int) -> Int {
-        let (activations, overflow) = activationBytesPerExample.multipliedReportingOverflow(by: 2 * batch)
+        let (activations, overflow) = bytesPerExample.multipliedReportingOverflow(by: batch)
         guard !overflow, activations < Int.max / 2 else { return .max }
         return activations + fixedBytes
     }
+
+    /// What grows with the batch, per example.
+    var bytesPerExample: Int { activationBytesPerExample * 2 + largestActivationBytesPerExample }
 
     /// What does not grow with the batch: parameters × 3 and 64 MB.
     var fixedBytes: Int { parameterBytes * 3 + (64 << 20) }
@@ -35,8 +43,8 @@ public struct TrainingMemory: Sendable {
     /// The largest batch whose step fits in `available` bytes (0 if not even one example does).
     public func largestBatch(fitting available: Int) -> Int {
         guard available > fixedBytes else { return 0 }
-        guard activationBytesPerExample > 0 else { return .max }
-        return (available - fixedBytes) / (activationBytesPerExample * 2)
+        guard bytesPerExample > 0 else { return .max }
+        return (available - fixedBytes) / bytesPerExample
     }
 
     /// `net` in training mode on `batch` images of `image` (channels, height, width). Throws
@@ -46,7 +54,8 @@ public struct TrainingMemory: Sendable {
         let (_, bytes) = try net.inMode(training: true) {
             try ShapeOnly.countBytes { try net(Tensor(shapeOnly: Shape([2] + image.dims))) }
         }
-        activationBytesPerExample = bytes / 2
+        activationBytesPerExample = bytes.all / 2
+        largestActivationBytesPerExample = bytes.largest / 2
         parameterBytes = net.stateByPath().reduce(0) { $0 + $1.tensor.count * MemoryLayout<Float>.stride }
         self.batch = batch
     }

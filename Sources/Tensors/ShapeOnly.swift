@@ -7,6 +7,7 @@ import Synchronization
 ///
 ///     let y = try net(Tensor(shapeOnly: [256, 1, 224, 224]))    // throws if 224 does not fit
 ///     let (_, bytes) = try ShapeOnly.countBytes { try net(Tensor(shapeOnly: [256, 1, 224, 224])) }
+///     bytes.all, bytes.largest
 ///
 /// Asking a shape-only tensor for its elements (`data`) stops the program: an operation that
 /// forgot to check is a bug, never a silent wrong answer.
@@ -27,19 +28,32 @@ extension Tensor {
 }
 
 public enum ShapeOnly {
-    /// Counts the elements of the shape-only tensors made inside `countBytes`.
+    /// Counts the elements of the shape-only tensors made inside `countBytes`, and the largest.
     final class Tally: Sendable {
         private let count = Atomic<Int>(0)
+        private let largestCount = Atomic<Int>(0)
         var elements: Int { count.load(ordering: .relaxed) }
-        func add(_ n: Int) { count.add(n, ordering: .relaxed) }
+        var largest: Int { largestCount.load(ordering: .relaxed) }
+        func add(_ n: Int) {
+            count.add(n, ordering: .relaxed)
+            largestCount.max(n, ordering: .relaxed)
+        }
     }
     @TaskLocal static var tally: Tally?
 
-    /// Runs `body` and returns its result with the bytes of every shape-only tensor it made: for a
-    /// forward pass, the outputs of all its operations, which training keeps for the backward pass.
-    public static func countBytes<T>(_ body: () throws -> T) rethrows -> (T, Int) {
+    public struct Bytes: Sendable, Equatable {
+        /// All the shape-only tensors': for a forward pass, the outputs of all its operations,
+        /// which training keeps for the backward pass.
+        public var all: Int
+        /// The largest one's.
+        public var largest: Int
+    }
+
+    /// Runs `body` and returns its result with the bytes of the shape-only tensors it made.
+    public static func countBytes<T>(_ body: () throws -> T) rethrows -> (T, Bytes) {
         let counter = Tally()
         let result = try $tally.withValue(counter, operation: body)
-        return (result, counter.elements * MemoryLayout<Float>.stride)
+        let float = MemoryLayout<Float>.stride
+        return (result, Bytes(all: counter.elements * float, largest: counter.largest * float))
     }
 }
