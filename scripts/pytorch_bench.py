@@ -50,6 +50,7 @@ CONVS = [
     ("GoogLeNet 128×480→192 6² 1×1", 128, 480, 192, 6, 1, 0),
     ("ResNet 128×256→256 6² 3×3", 128, 256, 256, 6, 3, 1),
     ("ResNet 128×64→128 24² 3×3 stride 2", 128, 64, 128, 24, 3, 1, 2),
+    ("ResNet 128×64→128 24² 1×1 stride 2", 128, 64, 128, 24, 1, 0, 2),
 ]
 
 # Max pooling, forward with the winners' indices (as training keeps them): bench's "pool" rows.

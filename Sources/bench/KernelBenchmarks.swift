@@ -50,6 +50,7 @@ let convolutionCases = [
     ConvCase(name: "GoogLeNet 128×480→192 6² 1×1", n: 128, c: 480, o: 192, size: 6, k: 1, padding: 0),
     ConvCase(name: "ResNet 128×256→256 6² 3×3", n: 128, c: 256, o: 256, size: 6, k: 3, padding: 1),
     ConvCase(name: "ResNet 128×64→128 24² 3×3 stride 2", n: 128, c: 64, o: 128, size: 24, k: 3, stride: 2, padding: 1),
+    ConvCase(name: "ResNet 128×64→128 24² 1×1 stride 2", n: 128, c: 64, o: 128, size: 24, k: 1, stride: 2, padding: 0),
 ]
 
 /// Every case by every algorithm that has the pass (`ConvolutionAlgorithm`), side by side; the

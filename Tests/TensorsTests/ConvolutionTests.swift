@@ -78,6 +78,12 @@ import TestSupport
         // LeNet's two layers.
         Case(n: 3, c: 1, h: 28, w: 28, o: 6, k: 5, stride: 1, padding: 2),
         Case(n: 3, c: 6, h: 14, w: 14, o: 16, k: 5, stride: 1, padding: 0),
+        // channelLanes' input gradient with a stride, dx's channels in the lanes: 6 × 64 tiles
+        // and 6 channels past them; 32 + 8 channels of a 1×1 stride-2 kernel (three of four
+        // phases with no tap at all); a 4×4 kernel with stride 3 and odd sizes.
+        Case(n: 2, c: 70, h: 9, w: 11, o: 5, k: 3, stride: 2, padding: 1),
+        Case(n: 3, c: 40, h: 8, w: 7, o: 6, k: 1, stride: 2, padding: 0),
+        Case(n: 2, c: 33, h: 10, w: 13, o: 3, k: 4, stride: 3, padding: 2),
     ]
 
     /// Every algorithm on every case, each pass it supports, against the reference loops in
@@ -217,6 +223,9 @@ import TestSupport
         #expect(chosen(.inputGradient, strided) == .packed)
         let resNetDown = Case(n: 128, c: 64, h: 24, w: 24, o: 128, k: 3, stride: 2, padding: 1)
         #expect(chosen(.forward, resNetDown) == .channelLanes && chosen(.weightGradient, resNetDown) == .channelLanes)
+        #expect(chosen(.inputGradient, resNetDown) == .channelLanes)
+        let resNetShortcut = Case(n: 128, c: 64, h: 24, w: 24, o: 128, k: 1, stride: 2, padding: 0)
+        #expect(chosen(.inputGradient, resNetShortcut) == .packed)
     }
 
     /// Asking for a pass an algorithm lacks stops the program (direct is stride 1 only).

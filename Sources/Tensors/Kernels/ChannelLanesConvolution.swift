@@ -66,13 +66,6 @@ extension Kernels {
         let packedWeight = Storage(uninitializedCount: channelBlocks * lanes * taps)
         packB(transB: true, b: weight, ldb: taps, row: 0, col: 0, kc: taps, nc: o, columns: lanes, into: packedWeight.pointer)
 
-        // A sum of more than `chunk` taps runs a chunk at a time over all the class's tiles, so
-        // that the chunk's weight rows (256 or 512 KB) stay in L2 from one tile to the next, rather
-        // than every tile streaming the whole sum's rows (AlexNet's second input gradient: 6,400
-        // taps, 800 KB) from L3. The tiles' sums wait in `tiles`.
-        let chunk = 2048
-        let longestClass = plan.classes.map(\.positions.count).max() ?? width
-
         let groups = (g.input.n + group - 1) / group
         let work = groups * channelBlocks
         let ranges = Parallel.split(work, parts: min(threads, max(1, work * lanes * group * plane * taps / 50_000)))
@@ -83,8 +76,7 @@ extension Kernels {
         let copies = !inPlace || g.input.n % group != 0
         Parallel.run(ranges.count) { t in
             let padded = Storage(zeros: copies ? group * layout.image : 0)
-            // Two rows of slack past the last tile: a 6-row tile is written out transposed as 8 rows.
-            let tiles = Storage(zeros: ((taps > chunk ? longestClass : width) + 8 - width) * lanes)
+            let tiles = Storage(zeros: plan.tileFloats(width: width, lanes: lanes))
             // Each channel's bias 8 times over, for tiles written out transposed.
             let spreadBias = Storage(uninitializedCount: lanes * 8)
             var paddedGroup = -1
@@ -107,61 +99,85 @@ extension Kernels {
                 }
                 let out = y + (firstImage * g.outChannels + block * lanes) * plane
                 let xp = readInPlace ? x + firstImage * g.input.image : UnsafePointer(padded.pointer)
-                for positionClass in plan.classes {
-                    let steps = positionClass.taps.count, used = plan.positionCount(positionClass, images: images)
-                    let offsets = plan.tapOffsets.pointer + positionClass.taps.lowerBound
-                    let rowOffsets = plan.tapRows.pointer + positionClass.taps.lowerBound
-                    let chunked = steps > chunk
-                    // Writes the sums of the tile of positions first..<first+width to y.
-                    func write(_ sums: UnsafePointer<Float>, first: Int) {
-                        let targets = plan.targets.pointer + positionClass.positions.lowerBound + first
-                        if used - first >= width && targets[width - 1] &- targets[0] == width - 1 {
-                            // The tile's positions side by side in y (targets only increase within a class).
-                            storeTransposed(sums, positions: width, lanes: lanes, channels: channels, spreadBias: spreadBias.pointer,
-                                            to: out + targets[0], plane: plane)
-                            return
-                        }
-                        for r in 0..<min(width, used - first) {
-                            let dst = out + targets[r]
-                            for lane in 0..<channels { dst[lane &* plane] = sums[r &* lanes &+ lane] + spreadBias.pointer[lane &* 8] }
-                        }
-                    }
-                    // One pass over the tiles, or one per chunk (a class with no taps inside still
-                    // makes one pass, which writes the bias).
-                    let span = chunked ? chunk : max(steps, 1)
-                    for start in stride(from: 0, to: max(steps, 1), by: span) {
-                        let count = min(steps - start, span)
-                        for first in stride(from: 0, to: used, by: width) {
-                            let at = plan.starts.pointer + positionClass.positions.lowerBound + first
-                            let sums = tiles.pointer + (chunked ? first * lanes : 0)
-                            let eight = { (xp + at[0], xp + at[1], xp + at[2], xp + at[3], xp + at[4], xp + at[5], xp + at[6], xp + at[7]) }
-                            if wide {
-                                channelLanesTile6x64(steps: count, offsets: offsets + start, rows: weights, rowOffsets: rowOffsets + start,
-                                                     x: (xp + at[0], xp + at[1], xp + at[2], xp + at[3], xp + at[4], xp + at[5]),
-                                                     tile: sums, adding: start > 0)
-                            } else if o <= 16 {
-                                channelLanesTile(Tile8x16.self, steps: count, offsets: offsets + start, rows: weights,
-                                                 rowOffsets: rowOffsets + start, x: eight(), tile: sums, adding: start > 0)
-                            } else {
-                                channelLanesTile(Tile8x32.self, steps: count, offsets: offsets + start, rows: weights,
-                                                 rowOffsets: rowOffsets + start, x: eight(), tile: sums, adding: start > 0)
-                            }
-                            if !chunked { write(sums, first: first) }
-                        }
-                    }
-                    if chunked {
-                        for first in stride(from: 0, to: used, by: width) { write(tiles.pointer + first * lanes, first: first) }
-                    }
-                }
+                channelLanesClasses(plan, images: images, x: xp, weights: weights, wide: wide, narrow: o <= 16, channels: channels,
+                                    tiles: tiles.pointer, spreadBias: spreadBias.pointer, out: out, plane: plane)
             }
             withExtendedLifetime((padded, tiles, spreadBias)) {}
         }
         withExtendedLifetime((layout, plan, packedWeight)) {}
     }
 
-    /// Writes a tile of 8 (or 6) output positions that lie side by side in y (rows `lanes`
-    /// floats apart, a lane per channel) as 8 (or 6) floats per channel, `plane` apart from
-    /// `out`, adding each channel's bias (`spreadBias`: 8 copies of each of the lanes, read for
+    /// A sum of more than this many taps runs a chunk at a time over all its class's tiles, so
+    /// that the chunk's weight rows (256 or 512 KB) stay in L2 from one tile to the next, rather
+    /// than every tile streaming the whole sum's rows (AlexNet's second input gradient: 6,400
+    /// taps, 800 KB) from L3. The tiles' sums wait in a buffer (`PositionClasses.tileFloats`).
+    static let channelLanesChunk = 2048
+
+    /// Runs the tiles of every class of `plan` over one group of `images` images read from `x`,
+    /// for one block of `channels` output channels (`weights`: the block's packed rows), and
+    /// writes their sums plus `spreadBias` to `out` (a class's targets count from it, each
+    /// channel `plane` floats after the one before). `narrow`: 16 channels or fewer, in tiles
+    /// of 8 by 16. A chunked class's sums wait in `tiles`.
+    static func channelLanesClasses(
+        _ plan: PositionClasses, images: Int, x xp: UnsafePointer<Float>, weights: UnsafeRawPointer, wide: Bool, narrow: Bool,
+        channels: Int, tiles: UnsafeMutablePointer<Float>, spreadBias: UnsafePointer<Float>,
+        out: UnsafeMutablePointer<Float>, plane: Int
+    ) {
+        let (width, lanes) = channelLanesTileShape(wide: wide)
+        let chunk = channelLanesChunk
+        for positionClass in plan.classes {
+            let steps = positionClass.taps.count, used = plan.positionCount(positionClass, images: images)
+            let offsets = plan.tapOffsets.pointer + positionClass.taps.lowerBound
+            let rowOffsets = plan.tapRows.pointer + positionClass.taps.lowerBound
+            let chunked = steps > chunk
+            // Writes the sums of the tile of positions first..<first+width to y.
+            func write(_ sums: UnsafePointer<Float>, first: Int) {
+                let targets = plan.targets.pointer + positionClass.positions.lowerBound + first
+                let step = targets[1] &- targets[0]
+                if used - first >= width && step > 0 && targets[width - 1] &- targets[0] == (width - 1) &* step {
+                    // The tile's positions evenly spaced in y (targets only increase within a
+                    // class): side by side in the forward, a stride apart in a strided input gradient.
+                    storeTransposed(sums, positions: width, lanes: lanes, channels: channels, spreadBias: spreadBias,
+                                    to: out + targets[0], plane: plane, step: step)
+                    return
+                }
+                for r in 0..<min(width, used - first) {
+                    let dst = out + targets[r]
+                    for lane in 0..<channels { dst[lane &* plane] = sums[r &* lanes &+ lane] + spreadBias[lane &* 8] }
+                }
+            }
+            // One pass over the tiles, or one per chunk (a class with no taps inside still
+            // makes one pass, which writes the bias).
+            let span = chunked ? chunk : max(steps, 1)
+            for start in stride(from: 0, to: max(steps, 1), by: span) {
+                let count = min(steps - start, span)
+                for first in stride(from: 0, to: used, by: width) {
+                    let at = plan.starts.pointer + positionClass.positions.lowerBound + first
+                    let sums = tiles + (chunked ? first * lanes : 0)
+                    let eight = { (xp + at[0], xp + at[1], xp + at[2], xp + at[3], xp + at[4], xp + at[5], xp + at[6], xp + at[7]) }
+                    if wide {
+                        channelLanesTile6x64(steps: count, offsets: offsets + start, rows: weights, rowOffsets: rowOffsets + start,
+                                             x: (xp + at[0], xp + at[1], xp + at[2], xp + at[3], xp + at[4], xp + at[5]),
+                                             tile: sums, adding: start > 0)
+                    } else if narrow {
+                        channelLanesTile(Tile8x16.self, steps: count, offsets: offsets + start, rows: weights,
+                                         rowOffsets: rowOffsets + start, x: eight(), tile: sums, adding: start > 0)
+                    } else {
+                        channelLanesTile(Tile8x32.self, steps: count, offsets: offsets + start, rows: weights,
+                                         rowOffsets: rowOffsets + start, x: eight(), tile: sums, adding: start > 0)
+                    }
+                    if !chunked { write(sums, first: first) }
+                }
+            }
+            if chunked {
+                for first in stride(from: 0, to: used, by: width) { write(tiles + first * lanes, first: first) }
+            }
+        }
+    }
+
+    /// Writes a tile of 8 (or 6) output positions that lie `step` floats apart in y (rows
+    /// `lanes` floats apart, a lane per channel) as 8 (or 6) floats per channel, `plane` apart
+    /// from `out`, adding each channel's bias (`spreadBias`: 8 copies of each of the lanes, read for
     /// every lane of a half, even past `channels`; only `channels` are stored). Each 16 channels'
     /// 8×16 block is transposed in registers (`transposed8x16`; a 6-row tile has 2 rows past it,
     /// whose columns are not stored): 256 scalar stores become 32 of 8 floats.
@@ -169,7 +185,8 @@ extension Kernels {
     /// made 6 × 64 tiles slower than 8 × 32 ones on 1×1 layers of 64 channels.
     @inline(__always)
     static func storeTransposed(_ tile: UnsafePointer<Float>, positions: Int, lanes: Int, channels: Int,
-                                spreadBias: UnsafePointer<Float>, to out: UnsafeMutablePointer<Float>, plane: Int) {
+                                spreadBias: UnsafePointer<Float>, to out: UnsafeMutablePointer<Float>, plane: Int,
+                                step: Int = 1) {
         let (rows, biases) = (UnsafeRawPointer(tile), UnsafeRawPointer(spreadBias))
         for half in 0..<(channels + 15) / 16 {
             // Column j of the transposed block is channel 16 · half + j at the 8 positions.
@@ -180,18 +197,21 @@ extension Kernels {
             let sums = (biased(0, v.0), biased(1, v.1), biased(2, v.2), biased(3, v.3),
                         biased(4, v.4), biased(5, v.5), biased(6, v.6), biased(7, v.7))
             storeColumns(sums, count: min(16, channels - half * 16), to: UnsafeMutableRawPointer(out + half * 16 * plane),
-                         columnBytes: plane * 4, length: positions)
+                         columnBytes: plane * 4, length: positions, step: step)
         }
     }
 
     /// Stores the first `count` columns of an 8×16 block transposed by `transposed8x16` (column
     /// 2j in vector j's low half, 2j + 1 in its high half), the first `length` (8 or 6) floats
-    /// of each, column n at `out + n · columnBytes`.
+    /// of each, column n at `out + n · columnBytes`, its floats side by side or `step` apart.
     @inline(__always)
-    static func storeColumns(_ v: Vectors8, count: Int, to out: UnsafeMutableRawPointer, columnBytes: Int, length: Int = 8) {
+    static func storeColumns(_ v: Vectors8, count: Int, to out: UnsafeMutableRawPointer, columnBytes: Int, length: Int = 8,
+                             step: Int = 1) {
         @inline(__always) func store(_ column: SIMD8<Float>, _ n: Int) {
             let at = n &* columnBytes
-            if length == 8 {
+            if step != 1 {
+                for i in 0..<length { out.storeBytes(of: column[i], toByteOffset: at &+ i &* step &* 4, as: Float.self) }
+            } else if length == 8 {
                 out.storeBytes(of: column, toByteOffset: at, as: SIMD8<Float>.self)
             } else {
                 out.storeBytes(of: column.lowHalf, toByteOffset: at, as: SIMD4<Float>.self)
@@ -411,5 +431,53 @@ extension Kernels {
             }
             row += end - first
         }
+    }
+}
+
+/// The input gradient with dx's channels in the vector lanes, for a stride of 2 or more (with
+/// stride 1 it is a forward convolution: `conv2dBackwardInputAsForward`). A tile is 6 (or 8)
+/// dx positions of one phase and border class by 64 (or 32, 16) channels; each step broadcasts
+/// dy at the positions for one (o, ki, kj) and multiplies it by w[o, ·, ki, kj] for the
+/// channels (`PositionClasses(inputGradientOf:)`). The packed GEMM, the way before, gathered
+/// dy's columns into panels and summed into a col matrix that col2im then scattered.
+extension Kernels {
+    /// dy is (N, O, OH, OW), weight is (O, C, K, K); writes dx, (N, C, H, W).
+    static func conv2dBackwardInputChannelLanes(
+        dy: UnsafePointer<Float>, weight: UnsafePointer<Float>, _ g: ConvGeometry, dx: UnsafeMutablePointer<Float>, threads: Int
+    ) {
+        let (o, c, kk) = (g.outChannels, g.input.c, g.window.size * g.window.size)
+        let taps = o * kk, plane = g.input.plane
+        // w as the (channel c, tap (ki, kj, o)) matrix, whose transpose is packed below.
+        let byChannel = Storage(uninitializedCount: c * taps)
+        for oc in 0..<o {
+            for ic in 0..<c {
+                for t in 0..<kk { byChannel.pointer[ic * taps + t * o + oc] = weight[(oc * c + ic) * kk + t] }
+            }
+        }
+        for part in channelLanesParts(outChannels: c) {
+            let (width, lanes) = channelLanesTileShape(wide: part.wide)
+            let plan = PositionClasses(inputGradientOf: g, width: width, lanes: lanes)
+            let count = part.channels.count, channelBlocks = (count + lanes - 1) / lanes
+            let packedWeight = Storage(uninitializedCount: channelBlocks * lanes * taps)
+            packB(transB: true, b: byChannel.pointer + part.channels.lowerBound * taps, ldb: taps, row: 0, col: 0, kc: taps,
+                  nc: count, columns: lanes, into: packedWeight.pointer)
+            let work = g.input.n * channelBlocks
+            let ranges = Parallel.split(work, parts: min(threads, max(1, work * lanes * plane * taps / 50_000)))
+            Parallel.run(ranges.count) { t in
+                let tiles = Storage(zeros: plan.tileFloats(width: width, lanes: lanes))
+                let noBias = Storage(zeros: lanes * 8)
+                for item in ranges[t] {
+                    let (image, block) = item.quotientAndRemainder(dividingBy: channelBlocks)
+                    let out = dx + (image * c + part.channels.lowerBound + block * lanes) * plane
+                    channelLanesClasses(plan, images: 1, x: dy + image * g.outputImage,
+                                        weights: UnsafeRawPointer(packedWeight.pointer + block * lanes * taps), wide: part.wide,
+                                        narrow: count <= 16, channels: min(lanes, count - block * lanes), tiles: tiles.pointer,
+                                        spreadBias: noBias.pointer, out: out, plane: plane)
+                }
+                withExtendedLifetime((tiles, noBias)) {}
+            }
+            withExtendedLifetime((plan, packedWeight)) {}
+        }
+        withExtendedLifetime(byChannel) {}
     }
 }

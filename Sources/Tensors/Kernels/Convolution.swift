@@ -47,6 +47,8 @@ extension Kernels {
         case .reference: conv2dBackwardInputReference(dy: dy, weight: weight, g, dx: dx)
         case .im2colGEMM: conv2dBackwardInputIm2col(dy: dy, weight: weight, g, dx: dx, threads: threads)
         case .packed: conv2dBackwardInputPacked(dy: dy, weight: weight, g, dx: dx, threads: threads)
+        case .channelLanes where window.stride > 1 || window.padding >= window.size:
+            conv2dBackwardInputChannelLanes(dy: dy, weight: weight, g, dx: dx, threads: threads)
         case .direct, .channelLanes:
             conv2dBackwardInputAsForward(dy: dy, weight: weight, g, dx: dx, algorithm: algorithm, threads: threads)
         }

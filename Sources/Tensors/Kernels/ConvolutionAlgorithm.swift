@@ -6,7 +6,7 @@
 ///     im2colGEMM   yes        yes              yes               Im2colConvolution.swift
 ///     packed       yes        yes              yes               PackedConvolution.swift
 ///     direct       stride 1   stride 1         stride 1          DirectConvolution.swift
-///     channelLanes yes        stride 1         yes               ChannelLanesConvolution.swift
+///     channelLanes yes        yes              yes               ChannelLanesConvolution.swift
 ///
 /// With stride 1 the input gradient is itself a forward convolution (of dy, with the kernels
 /// turned 180° and the channel axes swapped: `conv2dBackwardInputAsForward`), so the two
@@ -46,7 +46,7 @@ package enum ConvolutionAlgorithm: String, CaseIterable, Sendable {
         switch self {
         case .reference, .im2colGEMM, .packed: true
         case .direct: window.stride == 1 && (pass != .inputGradient || window.padding < window.size)
-        case .channelLanes: pass != .inputGradient || (window.stride == 1 && window.padding < window.size)
+        case .channelLanes: true
         }
     }
 
@@ -76,10 +76,13 @@ package enum ConvolutionAlgorithm: String, CaseIterable, Sendable {
     ///   by direct, 170–175 by the tiles), hence the weight on 16-lane tiles below.
     ///   Otherwise direct. With stride 2 or more: channelLanes from 32 channels, else packed.
     /// - input gradient: with stride 1, the forward rule for the convolution it is (see
-    ///   `conv2dBackwardInputAsForward`: its output channels are the layer's input channels);
-    ///   else packed. Also packed for fewer than 6 input channels, which leave rows of direct's
-    ///   6-row tile empty (LeNet's first layer, 1 channel: packed 57 against 31 GFLOP/s; its
-    ///   second, 6 channels: direct 104 against 79).
+    ///   `conv2dBackwardInputAsForward`: its output channels are the layer's input channels).
+    ///   Packed for fewer than 6 input channels, which leave rows of direct's 6-row tile empty
+    ///   (LeNet's first layer, 1 channel: packed 57 against 31 GFLOP/s; its second, 6 channels:
+    ///   direct 104 against 79). With a stride, channelLanes from 32 input channels (ResNet's
+    ///   3×3 stride 2 at 24², `bench --rounds 5`: 106 GFLOP/s against packed's 87), unless the
+    ///   kernel is smaller than the stride: then most of dx is zeros, which channelLanes writes
+    ///   through empty tiles (the 1×1 stride-2 shortcut: 34 against 68).
     /// - weight gradient: channelLanes from 32 output channels, and for 16 with stride 1 by the
     ///   forward's rule of filled lanes: LeNet's second convolution ran at 144 GFLOP/s in 16-lane
     ///   tiles against direct's 82, while VGG's first layer (a tie: 224-wide rows) ran at 22
@@ -96,7 +99,8 @@ package enum ConvolutionAlgorithm: String, CaseIterable, Sendable {
             if g.skipsIm2col && g.outputPlane >= 256 { return .im2colGEMM }
             return channelLanesFillMore(outChannels: outChannels, outputWidth: g.outputWidth) ? .channelLanes : .direct
         case .inputGradient:
-            guard window.stride == 1 && window.padding < window.size && input.c >= 6 else { return .packed }
+            if window.stride > 1 { return input.c >= 32 && window.size >= window.stride ? .channelLanes : .packed }
+            guard window.padding < window.size && input.c >= 6 else { return .packed }
             let gradients = ImageBatch(n: input.n, c: outChannels, h: g.outputHeight, w: g.outputWidth)
             let turned = Window(size: window.size, stride: 1, padding: window.size - 1 - window.padding)
             return chosen(for: .forward, gradients, outChannels: input.c, window: turned)

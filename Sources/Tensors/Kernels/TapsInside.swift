@@ -53,6 +53,15 @@ struct PositionClasses {
     /// ones to write when a group (the batch's last) has only that many.
     func positionCount(_ positionClass: Class, images: Int) -> Int { imageCounts.pointer[positionClass.counts + images] }
 
+    /// Floats for a thread's tile sums: one tile's, or a whole class's when its taps run in
+    /// chunks (`Kernels.channelLanesChunk`); with two rows of slack past the last tile, since a
+    /// 6-row tile is written out transposed as 8 rows.
+    func tileFloats(width: Int, lanes: Int) -> Int {
+        let chunked = classes.contains { $0.taps.count > Kernels.channelLanesChunk }
+        let longestClass = classes.map(\.positions.count).max() ?? width
+        return ((chunked ? longestClass : width) + 8 - width) * lanes
+    }
+
     /// A class before it is laid out: its kernel rows and columns inside the image, and its
     /// positions as (image in the group, position in the plane), in the order of the images.
     private typealias Part = (rows: Range<Int>, columns: Range<Int>, positions: [(image: Int, position: Int)])
@@ -327,5 +336,76 @@ extension PaddedImages {
             return first..<max(first, end)
         }
         return ((0..<outputHeight).map { inside($0, inputHeight) }, (0..<outputWidth).map { inside($0, inputWidth) })
+    }
+}
+
+extension PositionClasses {
+    /// The input gradient of a convolution with any stride as classes of dx's positions, one
+    /// image at a time, read from dy in place (no padded copy):
+    ///
+    ///     dx[c, iy, ix] = Σ over o, ki, kj of dy[o, oy, ox] · w[o, c, ki, kj],  iy = oy·s + ki − p
+    ///
+    /// so a dx row takes only the kernel rows ki ≡ iy + p (mod s), one in s (its phase), and of
+    /// those only the ones whose oy = (iy + p − ki) / s is a row of dy; the same for columns. The
+    /// positions whose rows and columns take the same kernel rows and columns form a class,
+    /// whose steps are those taps for every o: 1, 2, 2 and 4 of 9 for a 3×3 kernel with stride
+    /// 2, inside the plane. A position's `start` is dy's (iy + p) / s, (ix + p) / s; a tap
+    /// (ki, kj, o) is o planes on and ki / s rows and kj / s columns back from it, and its
+    /// weight row is (ki, kj, o) in the packed (tap, `lanes` channels of c) matrix: a class
+    /// steps through runs of O rows side by side. Taps outside
+    /// dy are never summed, so their (out of range) addresses are never read. Phases never share
+    /// a class, so no class mixes positions with other taps than their own.
+    init(inputGradientOf g: ConvGeometry, width: Int, lanes: Int) {
+        let (k, s, p) = (g.window.size, g.window.stride, g.window.padding)
+        let (oh, ow, o) = (g.outputHeight, g.outputWidth, g.outChannels)
+        // For each dx row (column): where its taps count from in dy, and its kernel rows inside.
+        func taps(_ i: Int, outputs: Int) -> (anchor: Int, kernel: [Int]) {
+            let anchor = (i + p) / s
+            return (anchor, stride(from: (i + p) % s, to: k, by: s).filter { (0..<outputs).contains(anchor - $0 / s) })
+        }
+        let rows = (0..<g.input.h).map { taps($0, outputs: oh) }, columns = (0..<g.input.w).map { taps($0, outputs: ow) }
+        func distinct(_ sets: [[Int]]) -> [[Int]] { Array(Set(sets)).sorted { $0.lexicographicallyPrecedes($1) } }
+        var chosen: [(rows: [Int], columns: [Int], positions: [Int])] = []
+        for rowTaps in distinct(rows.map(\.kernel)) {
+            for columnTaps in distinct(columns.map(\.kernel)) {
+                var positions: [Int] = []
+                for iy in 0..<g.input.h where rows[iy].kernel == rowTaps {
+                    for ix in 0..<g.input.w where columns[ix].kernel == columnTaps { positions.append(iy * g.input.w + ix) }
+                }
+                if !positions.isEmpty { chosen.append((rowTaps, columnTaps, positions)) }
+            }
+        }
+        images = 1
+        let tapCount = chosen.reduce(0) { $0 + o * $1.rows.count * $1.columns.count }
+        let positionCount = chosen.reduce(0) { $0 + ($1.positions.count + width - 1) / width * width }
+        (tapOffsets, tapRows) = (IntBuffer(count: tapCount), IntBuffer(count: tapCount))
+        (starts, targets) = (IntBuffer(count: positionCount), IntBuffer(count: positionCount))
+        imageCounts = IntBuffer(count: chosen.count * 2)
+        var classes: [Class] = []
+        var (tap, position) = (0, 0)
+        for (index, part) in chosen.enumerated() {
+            let firstTap = tap, firstPosition = position
+            for ki in part.rows {
+                for kj in part.columns {
+                    for channel in 0..<o {
+                        tapOffsets.pointer[tap] = channel * oh * ow - ki / s * ow - kj / s
+                        tapRows.pointer[tap] = ((ki * k + kj) * o + channel) * lanes * MemoryLayout<Float>.stride
+                        tap += 1
+                    }
+                }
+            }
+            for q in part.positions {
+                let (iy, ix) = q.quotientAndRemainder(dividingBy: g.input.w)
+                (starts.pointer[position], targets.pointer[position]) = (rows[iy].anchor * ow + columns[ix].anchor, q)
+                position += 1
+            }
+            (imageCounts.pointer[2 * index], imageCounts.pointer[2 * index + 1]) = (0, part.positions.count)
+            while (position - firstPosition) % width != 0 {
+                (starts.pointer[position], targets.pointer[position]) = (starts.pointer[firstPosition], targets.pointer[firstPosition])
+                position += 1
+            }
+            classes.append(Class(taps: firstTap..<tap, positions: firstPosition..<position, counts: 2 * index))
+        }
+        self.classes = classes
     }
 }
