@@ -9,8 +9,9 @@
 ///     channelLanes yes        yes              yes               ChannelLanesConvolution.swift
 ///
 /// With stride 1 the input gradient is itself a forward convolution (of dy, with the kernels
-/// turned 180° and the channel axes swapped: `conv2dBackwardInputAsForward`), so the two
-/// algorithms without an input-gradient kernel of their own have it by their forward kernel.
+/// turned 180° and the channel axes swapped: `conv2dBackwardInputAsForward`), so direct and
+/// channelLanes have it by their forward kernel. With a stride (or padding as wide as the
+/// kernel) channelLanes sums dx's positions phase by phase (`conv2dBackwardInputChannelLanes`).
 ///
 /// `Kernels.conv2dForward`, `conv2dBackwardInput` and `conv2dBackwardWeight` take an
 /// `algorithm:`; nil (the default) lets `chosen(for:_:outChannels:window:)` pick, and that is
