@@ -352,9 +352,9 @@ extension PositionClasses {
     /// 2, inside the plane. A position's `start` is dy's (iy + p) / s, (ix + p) / s; a tap
     /// (ki, kj, o) is o planes on and ki / s rows and kj / s columns back from it, and its
     /// weight row is (ki, kj, o) in the packed (tap, `lanes` channels of c) matrix: a class
-    /// steps through runs of O rows side by side. Taps outside
-    /// dy are never summed, so their (out of range) addresses are never read. Phases never share
-    /// a class, so no class mixes positions with other taps than their own.
+    /// steps through runs of O rows side by side. Taps outside dy are never summed, so their
+    /// (out of range) addresses are never read. Phases never share a class, so no class mixes
+    /// positions with other taps than their own.
     init(inputGradientOf g: ConvGeometry, width: Int, lanes: Int) {
         let (k, s, p) = (g.window.size, g.window.stride, g.window.padding)
         let (oh, ow, o) = (g.outputHeight, g.outputWidth, g.outChannels)
