@@ -27,6 +27,13 @@ public func noGrad<T>(_ body: () throws -> T) rethrows -> T {
     try GradMode.$isEnabled.withValue(false, operation: body)
 }
 
+/// The caller's operation name, with "+relu" after its base name when it applied a ReLU
+/// within the op (`thenReLU`): "conv2d+relu(_:weight:bias:stride:padding:thenReLU:)".
+func operationName(thenReLU: Bool, function: String = #function) -> String {
+    guard thenReLU, let arguments = function.firstIndex(of: "(") else { return function }
+    return function[..<arguments] + "+relu" + function[arguments...]
+}
+
 extension Tensor {
     /// Attaches `backward` to this freshly computed tensor if any of `inputs` wants a gradient.
     /// The closure receives this tensor, with `grad` set, and must call `accumulateGrad` on the

@@ -52,7 +52,7 @@ public func batchNorm(_ x: Tensor, gamma: Tensor, beta: Tensor, running: Running
         Kernels.channelAffine(x.data, n: n, c: c, s: s, scale: scale.data, shift: shift.data, y: y.data, thenReLU: thenReLU)
     }
 
-    return y.recorded(from: [x, gamma, beta], operation: thenReLU ? "batchNorm+relu" + #function.drop { $0 != "(" } : #function) { y in
+    return y.recorded(from: [x, gamma, beta], operation: operationName(thenReLU: thenReLU)) { y in
         // The training backward of images masks the ReLU's gradient as it goes; the other cases
         // take it masked here, from y, as the ReLU's own backward would.
         let foldsReLU = thenReLU && training && s > 1

@@ -38,7 +38,7 @@ public func conv2d(_ x: Tensor, weight: Tensor, bias: Tensor? = nil, stride: Int
     if thenReLU { Kernels.reluInPlace(y.data, count: y.count) }
 
     return y.recorded(from: [x, weight] + (bias.map { [$0] } ?? []),
-                      operation: thenReLU ? "conv2d+relu" + #function.drop { $0 != "(" } : #function) { y in
+                      operation: operationName(thenReLU: thenReLU)) { y in
         var dy = y.grad!
         if thenReLU {
             // The ReLU's backward, into the gradient the convolution's passes read.
