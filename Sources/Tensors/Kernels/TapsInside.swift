@@ -44,10 +44,18 @@ struct PositionClasses {
     /// Per step of a class: where its tap (c, ki, kj) is in a padded image, and the byte offset
     /// of its row in the packed (tap, `lanes` channels) weights.
     let tapOffsets: IntBuffer, tapRows: IntBuffer
-    /// Per position: where its receptive field starts in the group's padded images, and where
-    /// its output is in y, from the group's first image (image · O · plane + position).
-    let starts: IntBuffer, targets: IntBuffer
+    /// Per position: where its receptive field starts in the group's padded images, where its
+    /// output is in y, from the group's first image (image · O · plane + position), and its row
+    /// in a stage of the group's sums (image · plane + position).
+    let starts: IntBuffer, targets: IntBuffer, stageRows: IntBuffer
     let imageCounts: IntBuffer
+    /// Positions in an image's output plane.
+    let plane: Int
+    /// Whether the tiles' sums go to a stage in the order of y's positions, to be written out 8
+    /// positions at a time once the group is done (`Kernels.channelLanesClasses`). Only dx's
+    /// phases, whose targets lie a stride apart, are staged; and only when the stage fits in
+    /// half of a core's L2 (1 MB of the Xeon's 2 MB).
+    let staged: Bool
 
     /// How many of the class's positions belong to the group's first `images` images: the
     /// ones to write when a group (the batch's last) has only that many.
@@ -55,8 +63,15 @@ struct PositionClasses {
 
     /// Floats for a thread's tile sums: one tile's, or a whole class's when its taps run in
     /// chunks (`Kernels.channelLanesChunk`); with two rows of slack past the last tile, since a
-    /// 6-row tile is written out transposed as 8 rows.
+    /// 6-row tile is written out transposed as 8 rows. Then, if the group's sums are `staged`,
+    /// the stage: a row of `lanes` floats per position of the group, and 8 rows of slack, read
+    /// when the last 8 are transposed.
     func tileFloats(width: Int, lanes: Int) -> Int {
+        sumFloats(width: width, lanes: lanes) + (staged ? (images * plane + 8) * lanes : 0)
+    }
+
+    /// The first part of `tileFloats`: the tile sums, before the stage.
+    func sumFloats(width: Int, lanes: Int) -> Int {
         let chunked = classes.contains { $0.taps.count > Kernels.channelLanesChunk }
         let longestClass = classes.map(\.positions.count).max() ?? width
         return ((chunked ? longestClass : width) + 8 - width) * lanes
@@ -131,7 +146,9 @@ struct PositionClasses {
         let positionCount = chosen.reduce(0) { $0 + ($1.positions.count + width - 1) / width * width }
         (tapOffsets, tapRows) = (IntBuffer(count: tapCount), IntBuffer(count: tapCount))
         (starts, targets) = (IntBuffer(count: positionCount), IntBuffer(count: positionCount))
+        stageRows = IntBuffer(count: positionCount)
         imageCounts = IntBuffer(count: chosen.count * (group + 1))
+        (plane, staged) = (oh * ow, false)
         var classes: [Class] = []
         var (tap, position) = (0, 0)
         for (index, part) in chosen.enumerated() {
@@ -152,12 +169,14 @@ struct PositionClasses {
             for (i, q) in part.positions {
                 starts.pointer[position] = layout.start(image: i, position: q)
                 targets.pointer[position] = i * outChannels * oh * ow + q
+                stageRows.pointer[position] = i * oh * ow + q
                 imageCounts.pointer[counts + i + 1] += 1
                 position += 1
             }
             for images in 1...group { imageCounts.pointer[counts + images] += imageCounts.pointer[counts + images - 1] }
             while (position - firstPosition) % width != 0 {
-                (starts.pointer[position], targets.pointer[position]) = (starts.pointer[firstPosition], targets.pointer[firstPosition])
+                (starts.pointer[position], targets.pointer[position], stageRows.pointer[position]) =
+                    (starts.pointer[firstPosition], targets.pointer[firstPosition], stageRows.pointer[firstPosition])
                 position += 1
             }
             classes.append(Class(taps: firstTap..<tap, positions: firstPosition..<position, counts: counts))
@@ -380,7 +399,10 @@ extension PositionClasses {
         let positionCount = chosen.reduce(0) { $0 + ($1.positions.count + width - 1) / width * width }
         (tapOffsets, tapRows) = (IntBuffer(count: tapCount), IntBuffer(count: tapCount))
         (starts, targets) = (IntBuffer(count: positionCount), IntBuffer(count: positionCount))
+        stageRows = IntBuffer(count: positionCount)
         imageCounts = IntBuffer(count: chosen.count * 2)
+        plane = g.input.plane
+        staged = plane * lanes * MemoryLayout<Float>.stride <= 1 << 20
         var classes: [Class] = []
         var (tap, position) = (0, 0)
         for (index, part) in chosen.enumerated() {
@@ -396,12 +418,14 @@ extension PositionClasses {
             }
             for q in part.positions {
                 let (iy, ix) = q.quotientAndRemainder(dividingBy: g.input.w)
-                (starts.pointer[position], targets.pointer[position]) = (rows[iy].anchor * ow + columns[ix].anchor, q)
+                (starts.pointer[position], targets.pointer[position], stageRows.pointer[position]) =
+                    (rows[iy].anchor * ow + columns[ix].anchor, q, q)
                 position += 1
             }
             (imageCounts.pointer[2 * index], imageCounts.pointer[2 * index + 1]) = (0, part.positions.count)
             while (position - firstPosition) % width != 0 {
-                (starts.pointer[position], targets.pointer[position]) = (starts.pointer[firstPosition], targets.pointer[firstPosition])
+                (starts.pointer[position], targets.pointer[position], stageRows.pointer[position]) =
+                    (starts.pointer[firstPosition], targets.pointer[firstPosition], stageRows.pointer[firstPosition])
                 position += 1
             }
             classes.append(Class(taps: firstTap..<tap, positions: firstPosition..<position, counts: 2 * index))
