@@ -41,6 +41,7 @@ let convolutionCases = [
     ConvCase(name: "LeNet conv1 256×1→6 28² 5×5", n: 256, c: 1, o: 6, size: 28, k: 5, padding: 2),
     ConvCase(name: "LeNet conv2 256×6→16 14² 5×5", n: 256, c: 6, o: 16, size: 14, k: 5, padding: 0),
     ConvCase(name: "AlexNet conv2 128×96→256 26² 5×5", n: 128, c: 96, o: 256, size: 26, k: 5, padding: 2),
+    ConvCase(name: "AlexNet conv4 128×384→384 12² 3×3", n: 128, c: 384, o: 384, size: 12, k: 3, padding: 1),
     ConvCase(name: "VGG conv1 128×1→16 224² 3×3", n: 128, c: 1, o: 16, size: 224, k: 3, padding: 1),
     ConvCase(name: "VGG 128×16→32 112² 3×3", n: 128, c: 16, o: 32, size: 112, k: 3, padding: 1),
     ConvCase(name: "VGG 128×32→64 56² 3×3", n: 128, c: 32, o: 64, size: 56, k: 3, padding: 1),
