@@ -142,7 +142,7 @@ extension Kernels {
             let offsets = plan.tapOffsets.pointer + positionClass.taps.lowerBound
             let rowOffsets = plan.tapRows.pointer + positionClass.taps.lowerBound
             let chunked = steps > chunk
-            // Writes the sums of the tile of positions first..<first+width to y.
+            // Writes the sums of the tile of positions first..<first+width to y, or to the stage.
             func write(_ sums: UnsafePointer<Float>, first: Int) {
                 if let stage {
                     let rows = plan.stageRows.pointer + positionClass.positions.lowerBound + first
