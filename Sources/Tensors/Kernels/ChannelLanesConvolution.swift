@@ -100,8 +100,7 @@ extension Kernels {
                 let out = y + (firstImage * g.outChannels + block * lanes) * plane
                 let xp = readInPlace ? x + firstImage * g.input.image : UnsafePointer(padded.pointer)
                 channelLanesClasses(plan, images: images, x: xp, weights: weights, wide: wide, narrow: o <= 16, channels: channels,
-                                    tiles: tiles.pointer, spreadBias: spreadBias.pointer, out: out, plane: plane,
-                                    imageFloats: g.outChannels * plane)
+                                    tiles: tiles.pointer, spreadBias: spreadBias.pointer, out: out, plane: plane)
             }
             withExtendedLifetime((padded, tiles, spreadBias)) {}
         }
@@ -117,9 +116,8 @@ extension Kernels {
     /// Runs the tiles of every class of `plan` over one group of `images` images read from `x`,
     /// for one block of `channels` output channels (`weights`: the block's packed rows), and
     /// writes their sums plus `spreadBias` to `out` (a class's targets count from it, each
-    /// channel `plane` floats after the one before, each image `imageFloats`). `narrow`: 16
-    /// channels or fewer, in tiles of 8 by 16. A chunked class's sums wait in `tiles`, and so
-    /// does the stage.
+    /// channel `plane` floats after the one before). `narrow`: 16 channels or fewer, in tiles of
+    /// 8 by 16. A chunked class's sums wait in `tiles`, and so does the stage.
     ///
     /// A tile's positions lie in y wherever its class puts them. In a strided input gradient
     /// they lie a stride apart (a phase), so each of a tile's 384 sums was stored alone, and every
@@ -132,7 +130,7 @@ extension Kernels {
     static func channelLanesClasses(
         _ plan: PositionClasses, images: Int, x xp: UnsafePointer<Float>, weights: UnsafeRawPointer, wide: Bool, narrow: Bool,
         channels: Int, tiles: UnsafeMutablePointer<Float>, spreadBias: UnsafePointer<Float>,
-        out: UnsafeMutablePointer<Float>, plane: Int, imageFloats: Int
+        out: UnsafeMutablePointer<Float>, plane: Int
     ) {
         let (width, lanes) = channelLanesTileShape(wide: wide)
         let chunk = channelLanesChunk
@@ -144,14 +142,13 @@ extension Kernels {
             let chunked = steps > chunk
             // Writes the sums of the tile of positions first..<first+width to y, or to the stage.
             func write(_ sums: UnsafePointer<Float>, first: Int) {
+                let targets = plan.targets.pointer + positionClass.positions.lowerBound + first
                 if let stage {
-                    let rows = plan.stageRows.pointer + positionClass.positions.lowerBound + first
                     for r in 0..<min(width, used - first) {
-                        copyRow(from: sums + r &* lanes, to: stage + rows[r] &* lanes, lanes: lanes)
+                        copyRow(from: sums + r &* lanes, to: stage + targets[r] &* lanes, lanes: lanes)
                     }
                     return
                 }
-                let targets = plan.targets.pointer + positionClass.positions.lowerBound + first
                 let step = targets[1] &- targets[0]
                 if used - first >= width && step > 0 && targets[width - 1] &- targets[0] == (width - 1) &* step {
                     // The tile's positions evenly spaced in y (targets only increase within a
@@ -192,20 +189,16 @@ extension Kernels {
                 for first in stride(from: 0, to: used, by: width) { write(tiles + first * lanes, first: first) }
             }
         }
+        // A staged plan is one image's: its stage, row by position, goes to out.
         guard let stage else { return }
-        for image in 0..<images {
-            let rows = stage + image * plan.plane * lanes, target = out + image * imageFloats
-            var first = 0
-            while first + 8 <= plan.plane {
-                storeTransposed(rows + first * lanes, positions: 8, lanes: lanes, channels: channels, spreadBias: spreadBias,
-                                to: target + first, plane: plane)
-                first += 8
-            }
-            for position in first..<plan.plane {
-                for lane in 0..<channels {
-                    target[lane &* plane &+ position] = rows[position &* lanes &+ lane] + spreadBias[lane &* 8]
-                }
-            }
+        var first = 0
+        while first + 8 <= plane {
+            storeTransposed(stage + first * lanes, positions: 8, lanes: lanes, channels: channels, spreadBias: spreadBias,
+                            to: out + first, plane: plane)
+            first += 8
+        }
+        for position in first..<plane {
+            for lane in 0..<channels { out[lane &* plane &+ position] = stage[position &* lanes &+ lane] + spreadBias[lane &* 8] }
         }
     }
 
@@ -516,7 +509,7 @@ extension Kernels {
                     channelLanesClasses(plan, images: 1, x: dy + image * g.outputImage,
                                         weights: UnsafeRawPointer(packedWeight.pointer + block * lanes * taps), wide: part.wide,
                                         narrow: count <= 16, channels: min(lanes, count - block * lanes), tiles: tiles.pointer,
-                                        spreadBias: noBias.pointer, out: out, plane: plane, imageFloats: c * plane)
+                                        spreadBias: noBias.pointer, out: out, plane: plane)
                 }
                 withExtendedLifetime((tiles, noBias)) {}
             }

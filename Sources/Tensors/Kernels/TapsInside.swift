@@ -44,17 +44,17 @@ struct PositionClasses {
     /// Per step of a class: where its tap (c, ki, kj) is in a padded image, and the byte offset
     /// of its row in the packed (tap, `lanes` channels) weights.
     let tapOffsets: IntBuffer, tapRows: IntBuffer
-    /// Per position: where its receptive field starts in the group's padded images, where its
-    /// output is in y, from the group's first image (image · O · plane + position), and its row
-    /// in a stage of the group's sums (image · plane + position).
-    let starts: IntBuffer, targets: IntBuffer, stageRows: IntBuffer
+    /// Per position: where its receptive field starts in the group's padded images, and where
+    /// its output is in y, from the group's first image (image · O · plane + position).
+    let starts: IntBuffer, targets: IntBuffer
     let imageCounts: IntBuffer
-    /// Positions in an image's output plane.
+    /// Positions in one image of what the plan writes: y's plane, or dx's.
     let plane: Int
     /// Whether the tiles' sums go to a stage in the order of y's positions, to be written out 8
-    /// positions at a time once the group is done (`Kernels.channelLanesClasses`). Only dx's
-    /// phases, whose targets lie a stride apart, are staged; and only when the stage fits in
-    /// half of a core's L2 (1 MB of the Xeon's 2 MB).
+    /// positions at a time once the plane is done (`Kernels.channelLanesClasses`). Only dx's
+    /// phases, whose targets lie a stride apart, are staged, and only when the stage fits in
+    /// half of a core's L2 (1 MB of the Xeon's 2 MB). Their plans hold one image, so a
+    /// position's target is its row in the stage.
     let staged: Bool
 
     /// How many of the class's positions belong to the group's first `images` images: the
@@ -63,11 +63,11 @@ struct PositionClasses {
 
     /// Floats for a thread's tile sums: one tile's, or a whole class's when its taps run in
     /// chunks (`Kernels.channelLanesChunk`); with two rows of slack past the last tile, since a
-    /// 6-row tile is written out transposed as 8 rows. Then, if the group's sums are `staged`,
-    /// the stage: a row of `lanes` floats per position of the group, and 8 rows of slack, read
-    /// when the last 8 are transposed.
+    /// 6-row tile is written out transposed as 8 rows. Then, if the sums are `staged`, the
+    /// stage: a row of `lanes` floats per position of the plane, and 8 rows of slack, read when
+    /// the last 8 are transposed.
     func tileFloats(width: Int, lanes: Int) -> Int {
-        sumFloats(width: width, lanes: lanes) + (staged ? (images * plane + 8) * lanes : 0)
+        sumFloats(width: width, lanes: lanes) + (staged ? (plane + 8) * lanes : 0)
     }
 
     /// The first part of `tileFloats`: the tile sums, before the stage.
@@ -146,7 +146,6 @@ struct PositionClasses {
         let positionCount = chosen.reduce(0) { $0 + ($1.positions.count + width - 1) / width * width }
         (tapOffsets, tapRows) = (IntBuffer(count: tapCount), IntBuffer(count: tapCount))
         (starts, targets) = (IntBuffer(count: positionCount), IntBuffer(count: positionCount))
-        stageRows = IntBuffer(count: positionCount)
         imageCounts = IntBuffer(count: chosen.count * (group + 1))
         (plane, staged) = (oh * ow, false)
         var classes: [Class] = []
@@ -169,14 +168,12 @@ struct PositionClasses {
             for (i, q) in part.positions {
                 starts.pointer[position] = layout.start(image: i, position: q)
                 targets.pointer[position] = i * outChannels * oh * ow + q
-                stageRows.pointer[position] = i * oh * ow + q
                 imageCounts.pointer[counts + i + 1] += 1
                 position += 1
             }
             for images in 1...group { imageCounts.pointer[counts + images] += imageCounts.pointer[counts + images - 1] }
             while (position - firstPosition) % width != 0 {
-                (starts.pointer[position], targets.pointer[position], stageRows.pointer[position]) =
-                    (starts.pointer[firstPosition], targets.pointer[firstPosition], stageRows.pointer[firstPosition])
+                (starts.pointer[position], targets.pointer[position]) = (starts.pointer[firstPosition], targets.pointer[firstPosition])
                 position += 1
             }
             classes.append(Class(taps: firstTap..<tap, positions: firstPosition..<position, counts: counts))
@@ -399,7 +396,6 @@ extension PositionClasses {
         let positionCount = chosen.reduce(0) { $0 + ($1.positions.count + width - 1) / width * width }
         (tapOffsets, tapRows) = (IntBuffer(count: tapCount), IntBuffer(count: tapCount))
         (starts, targets) = (IntBuffer(count: positionCount), IntBuffer(count: positionCount))
-        stageRows = IntBuffer(count: positionCount)
         imageCounts = IntBuffer(count: chosen.count * 2)
         plane = g.input.plane
         staged = plane * lanes * MemoryLayout<Float>.stride <= 1 << 20
@@ -418,14 +414,12 @@ extension PositionClasses {
             }
             for q in part.positions {
                 let (iy, ix) = q.quotientAndRemainder(dividingBy: g.input.w)
-                (starts.pointer[position], targets.pointer[position], stageRows.pointer[position]) =
-                    (rows[iy].anchor * ow + columns[ix].anchor, q, q)
+                (starts.pointer[position], targets.pointer[position]) = (rows[iy].anchor * ow + columns[ix].anchor, q)
                 position += 1
             }
             (imageCounts.pointer[2 * index], imageCounts.pointer[2 * index + 1]) = (0, part.positions.count)
             while (position - firstPosition) % width != 0 {
-                (starts.pointer[position], targets.pointer[position], stageRows.pointer[position]) =
-                    (starts.pointer[firstPosition], targets.pointer[firstPosition], stageRows.pointer[firstPosition])
+                (starts.pointer[position], targets.pointer[position]) = (starts.pointer[firstPosition], targets.pointer[firstPosition])
                 position += 1
             }
             classes.append(Class(taps: firstTap..<tap, positions: firstPosition..<position, counts: 2 * index))
