@@ -12,7 +12,9 @@
 /// The entry points below hand each pass to one of the algorithms of `ConvolutionAlgorithm`,
 /// each in its own file: `Reference.conv2d`'s seven plain loops; im2col + GEMM, building col
 /// (Im2colConvolution.swift); packed, the GEMM reading col's panels straight from the images
-/// (PackedConvolution.swift); and direct, for stride 1 (DirectConvolution.swift).
+/// (PackedConvolution.swift); direct, for stride 1 (DirectConvolution.swift); channelLanes
+/// (ChannelLanesConvolution.swift); and Winograd's, for 3×3 with stride 1
+/// (WinogradConvolution.swift).
 ///
 /// Every algorithm sums each output element in an order set by the sizes alone, so the result is
 /// the same for every thread count.
@@ -31,6 +33,7 @@ extension Kernels {
         case .packed: conv2dForwardPacked(x: x, g, weight: weight, bias: bias, y: y, threads: threads)
         case .direct: conv2dForwardDirect(x: x, g, weight: weight, bias: bias, y: y, threads: threads)
         case .channelLanes: conv2dForwardChannelLanes(x: x, g, weight: weight, bias: bias, y: y, threads: threads)
+        case .winograd: conv2dForwardWinograd(x: x, g, weight: weight, bias: bias, y: y, threads: threads)
         }
     }
 
@@ -49,7 +52,7 @@ extension Kernels {
         case .packed: conv2dBackwardInputPacked(dy: dy, weight: weight, g, dx: dx, threads: threads)
         case .channelLanes where window.stride > 1 || window.padding >= window.size:
             conv2dBackwardInputChannelLanes(dy: dy, weight: weight, g, dx: dx, threads: threads)
-        case .direct, .channelLanes:
+        case .direct, .channelLanes, .winograd:
             conv2dBackwardInputAsForward(dy: dy, weight: weight, g, dx: dx, algorithm: algorithm, threads: threads)
         }
     }
@@ -104,6 +107,8 @@ extension Kernels {
             summingSlices(dy: dy, g, dweight: dweight, dbias: dbias, threads: threads) { slices, outputs in
                 conv2dBackwardWeightChannelLanes(dy: dy, x: x, g, slices: slices, outputs: outputs, threads: threads)
             }
+        case .winograd:
+            preconditionFailure("unreachable: ConvolutionAlgorithm.resolved stops for a pass winograd lacks")
         }
     }
 

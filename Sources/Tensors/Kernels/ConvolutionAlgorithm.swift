@@ -7,6 +7,7 @@
 ///     packed       yes        yes              yes               PackedConvolution.swift
 ///     direct       stride 1   stride 1         stride 1          DirectConvolution.swift
 ///     channelLanes yes        yes              yes               ChannelLanesConvolution.swift
+///     winograd     3×3 s1     3×3 s1           no                WinogradConvolution.swift
 ///
 /// With stride 1 the input gradient is itself a forward convolution (of dy, with the kernels
 /// turned 180° and the channel axes swapped: `conv2dBackwardInputAsForward`), so direct and
@@ -36,6 +37,9 @@ package enum ConvolutionAlgorithm: String, CaseIterable, Sendable {
     /// Every lane busy on narrow rows, and any stride; taps that read the zero border are skipped
     /// (TapsInside.swift).
     case channelLanes
+    /// 3×3 with stride 1 only: Winograd's F(2×2, 3×3), 16 GEMMs over the transformed patches
+    /// and weights with 16/36 of the multiply-adds. No weight gradient.
+    case winograd
 
     /// The three passes of a convolution in a training step.
     package enum Pass: String, CaseIterable, Sendable {
@@ -48,6 +52,8 @@ package enum ConvolutionAlgorithm: String, CaseIterable, Sendable {
         case .reference, .im2colGEMM, .packed: true
         case .direct: window.stride == 1 && (pass != .inputGradient || window.padding < window.size)
         case .channelLanes: true
+        case .winograd:
+            window.size == 3 && window.stride == 1 && pass != .weightGradient && (pass != .inputGradient || window.padding < window.size)
         }
     }
 
@@ -67,6 +73,7 @@ package enum ConvolutionAlgorithm: String, CaseIterable, Sendable {
     ///   packed: im2colGEMM 1.11–1.48× from 24² up, channelLanes 1.15–1.26× at 6² and 3².
     ///   Weight gradient: im2colGEMM 0.95–1.16× channelLanes from 3² to 54², below 1 only at 6²
     ///   with 240 channels.
+    /// - forward, 3×3 with stride 1: Winograd when it has channels enough (`winogradPays`).
     /// - forward: for 16 output channels or from 32, whichever of direct and channelLanes fills
     ///   more of its vector lanes (a row of output positions, or the output channels in blocks
     ///   of 32, or one block of 16), channelLanes on a tie of 32 lanes: with its lanes full it
@@ -76,8 +83,9 @@ package enum ConvolutionAlgorithm: String, CaseIterable, Sendable {
     ///   197.8 GFLOP/s by direct against 153.3 (`bench --rounds 3`; a Zen 4 had given 157–164
     ///   by direct, 170–175 by the tiles), hence the weight on 16-lane tiles below.
     ///   Otherwise direct. With stride 2 or more: channelLanes from 32 channels, else packed.
-    /// - input gradient: with stride 1, the forward rule for the convolution it is (see
-    ///   `conv2dBackwardInputAsForward`: its output channels are the layer's input channels).
+    /// - input gradient: with stride 1, the forward rule for the convolution it is, short of
+    ///   Winograd (see `conv2dBackwardInputAsForward`: its output channels are the layer's
+    ///   input channels).
     ///   Packed for fewer than 6 input channels, which leave rows of direct's 6-row tile empty
     ///   (LeNet's first layer, 1 channel: packed 57 against 31 GFLOP/s; its second, 6 channels:
     ///   direct 104 against 79). With a stride, channelLanes from 32 input channels (ResNet's
@@ -97,14 +105,13 @@ package enum ConvolutionAlgorithm: String, CaseIterable, Sendable {
         switch pass {
         case .forward:
             guard window.stride == 1 else { return outChannels >= 32 ? .channelLanes : .packed }
-            if g.skipsIm2col && g.outputPlane >= 256 { return .im2colGEMM }
-            return channelLanesFillMore(outChannels: outChannels, outputWidth: g.outputWidth) ? .channelLanes : .direct
+            return winogradPays(g) ? .winograd : stride1Forward(g)
         case .inputGradient:
             if window.stride > 1 { return input.c >= 32 && window.size >= window.stride ? .channelLanes : .packed }
             guard window.padding < window.size && input.c >= 6 else { return .packed }
             let gradients = ImageBatch(n: input.n, c: outChannels, h: g.outputHeight, w: g.outputWidth)
             let turned = Window(size: window.size, stride: 1, padding: window.size - 1 - window.padding)
-            return chosen(for: .forward, gradients, outChannels: input.c, window: turned)
+            return stride1Forward(ConvGeometry(gradients, outChannels: input.c, window: turned))
         case .weightGradient:
             if g.skipsIm2col { return .im2colGEMM }
             if outChannels >= 32 { return .channelLanes }
@@ -112,6 +119,32 @@ package enum ConvolutionAlgorithm: String, CaseIterable, Sendable {
             if channelLanesFillMore(outChannels: outChannels, outputWidth: g.outputWidth) { return .channelLanes }
             return outChannels * g.patch <= 16_384 ? .direct : .packed
         }
+    }
+
+    /// The forward rule for stride 1 short of Winograd: a matrix product per image for a 1×1
+    /// layer on a large plane, else whichever of channelLanes and direct fills more lanes.
+    static func stride1Forward(_ g: ConvGeometry) -> ConvolutionAlgorithm {
+        if g.skipsIm2col && g.outputPlane >= 256 { return .im2colGEMM }
+        return channelLanesFillMore(outChannels: g.outChannels, outputWidth: g.outputWidth) ? .channelLanes : .direct
+    }
+
+    /// Whether Winograd's F(2×2, 3×3) beats the direct sums on this 3×3 stride-1 layer. Its
+    /// GEMMs do 4/9 of the multiply-adds, but each tile costs a transform per input channel and
+    /// one per output channel, (C + O) of them for 16 · C · O multiply-adds, and the tiles of an
+    /// odd-sized plane compute outputs past its edge. Measured against channelLanes (`bench
+    /// --rounds 3`, forward / input gradient, on a 2-core Zen 5): 384→384 at 12² 1.43 / 1.39,
+    /// 96→128 at 12² 1.19 / 1.22, 64→128 at 28² 1.19 / 1.03, 256→256 at 6² 1.00 / 0.99,
+    /// 32→64 at 56² 0.86 / 0.76, 16→32 at 112² 0.55 / 0.56. So: when (C + O) / (C · O) is at
+    /// most 64→128's, on a plane of 6² or more whose tiles' outputs are at least 3/4 in it.
+    /// In training steps, though, the input gradient ran slower by Winograd: AlexNet trained at
+    /// 0.94 times the speed with Winograd in both passes, 1.06 with it in the forward alone
+    /// (`compare_builds --rounds 3`, medians), so the input gradient keeps the plain rule.
+    static func winogradPays(_ g: ConvGeometry) -> Bool {
+        let (c, o) = (g.input.c, g.outChannels)
+        guard g.window.size == 3 && g.window.stride == 1 && c > 0 && o > 0 else { return false }
+        // The plane holds at least 3/4 of its tiles' 4 · perImage outputs.
+        return (c + o) * 64 * 128 <= (64 + 128) * c * o
+            && g.outputHeight >= 6 && g.outputWidth >= 6 && g.outputPlane >= 3 * WinogradTiles(g).perImage
     }
 
     /// Whether channelLanes' tiles fill more of their vector lanes than direct's, for a stride-1

@@ -167,13 +167,14 @@ extension Kernels {
 
         /// Packed in blocks of `gemmKC` columns, or of the columns `blocks` gives (covering
         /// 0..<k in order); `block(row:col:kc:)` then takes a block's start and length.
+        /// `sliverRows`: the rows of the microkernel that will read it (8, or 6 for `Microkernel6x64`).
         package init(transposed: Bool, rows m: Int, columns k: Int, _ a: UnsafePointer<Float>, ld: Int,
-                     blocks: [Range<Int>]? = nil) {
-            paddedRows = (m + gemmMR - 1) / gemmMR * gemmMR
+                     blocks: [Range<Int>]? = nil, sliverRows: Int = gemmMR) {
+            paddedRows = (m + sliverRows - 1) / sliverRows * sliverRows
             storage = Storage(uninitializedCount: max(paddedRows * k, 1))
             for block in blocks ?? stride(from: 0, to: k, by: gemmKC).map({ $0..<min($0 + gemmKC, k) }) {
                 packA(transA: transposed, a: a, lda: ld, row: 0, col: block.lowerBound, mc: m, kc: block.count,
-                      into: storage.pointer + block.lowerBound * paddedRows)
+                      rows: sliverRows, into: storage.pointer + block.lowerBound * paddedRows)
             }
         }
 
