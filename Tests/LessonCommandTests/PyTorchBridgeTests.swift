@@ -32,6 +32,16 @@ enum PyTorchBridge {
         return (status, (try? String(contentsOfFile: log, encoding: .utf8)) ?? "")
     }
 
+    /// What a failed run printed that says why: its first Python traceback or error line (under
+    /// torchrun, a rank's, which torchrun's own summary at the end would push out of a plain
+    /// tail), then its last lines.
+    static func whyItFailed(_ output: String) -> String {
+        let tail = String(output.suffix(1500))
+        let first = ["Traceback", "Error", "error:"].compactMap { output.range(of: $0)?.lowerBound }.min()
+        guard let first, output.distance(from: first, to: output.endIndex) > 1500 else { return tail }
+        return String(output[first...].prefix(2500)) + "\n…\n" + tail
+    }
+
     @Test(.enabled(if: PyTorchBridge.missing == nil, Comment(rawValue: PyTorchBridge.missing ?? "")),
           arguments: [
             // LeNet as the book has it (a few hundred images leave the sigmoid net at chance, so
@@ -49,7 +59,7 @@ enum PyTorchBridge {
         let trained = try await Self.run("\(launcher) \(PyTorchBridge.script) \(lesson) --epochs \(epochs) --train-size 300 --test-size 200 "
             + "--device cpu --data \(PyTorchBridge.data) --output \(out.path)/pytorch \(flags)", in: out)
         let seconds = Date().timeIntervalSince(started)
-        try #require(trained.status == 0, "\(trained.output.suffix(1500))")
+        try #require(trained.status == 0, "\(Self.whyItFailed(trained.output))")
         let theirs = try #require(out.metrics("pytorch/\(lesson)"))
         let reported = try #require((theirs["final"] as? [String: Any])?["test_acc"] as? Double)
         #expect(theirs["trained_in"] as? String != nil && (theirs["history"] as? [Any])?.count == epochs)
@@ -57,7 +67,7 @@ enum PyTorchBridge {
         let checkpoint = "\(out.path)/pytorch/\(lesson)/\(lesson).safetensors"
         let viewed = try await Self.run("\(LessonProcess.binary) \(lesson) --threads 1 --checkpoint \(checkpoint) --test-size 200 --data \(PyTorchBridge.data) "
             + "--output \(out.path)/here", in: out)
-        try #require(viewed.status == 0, "\(viewed.output.suffix(1500))")
+        try #require(viewed.status == 0, "\(Self.whyItFailed(viewed.output))")
         let ours = try #require(out.metrics("here/\(lesson)/checkpoint"))
         let measured = try #require((ours["final"] as? [String: Any])?["test_acc"] as? Double)
         print("\(launcher) train_pytorch.py \(lesson) \(flags): \(String(format: "%.1f", seconds)) s; "
