@@ -132,10 +132,11 @@ package enum ConvolutionAlgorithm: String, CaseIterable, Sendable {
     /// GEMMs do 4/9 of the multiply-adds, but each tile costs a transform per input channel and
     /// one per output channel, (C + O) of them for 16 · C · O multiply-adds, and the tiles of an
     /// odd-sized plane compute outputs past its edge. Measured against channelLanes (`bench
-    /// --rounds 3`, forward / input gradient, on a 2-core Zen 5): 384→384 at 12² 1.43 / 1.39,
-    /// 96→128 at 12² 1.19 / 1.22, 64→128 at 28² 1.19 / 1.03, 256→256 at 6² 1.00 / 0.99,
-    /// 32→64 at 56² 0.86 / 0.76, 16→32 at 112² 0.55 / 0.56. So: when (C + O) / (C · O) is at
-    /// most 64→128's, on a plane of 6² or more whose tiles' outputs are at least 3/4 in it.
+    /// --rounds 3`, forward / input gradient, on a 2-core AMD EPYC whose FP32 peak probed at
+    /// 511 GFLOP/s): 384→384 at 12² 1.43 / 1.39, 96→128 at 12² 1.19 / 1.22, 64→128 at 28²
+    /// 1.19 / 1.03, 256→256 at 6² 1.00 / 0.99, 32→64 at 56² 0.86 / 0.76, 16→32 at 112² 0.55 /
+    /// 0.56. So: when (C + O) / (C · O) is at most 64→128's, on a plane of 6² or more whose
+    /// tiles' outputs are at least 3/4 in it.
     /// In training steps, though, the input gradient ran slower by Winograd: AlexNet trained at
     /// 0.94 times the speed with Winograd in both passes, 1.06 with it in the forward alone
     /// (`compare_builds --rounds 3`, medians), so the input gradient keeps the plain rule.
