@@ -20,8 +20,8 @@
 ///
 /// Each output is a sum in an order set by the sizes alone (the GEMM's, over C, for each ξ;
 /// then Aᵀ·A's fixed adds), so the bits are the same for every thread count. The rounding
-/// differs from the plain sums: G's halves are exact, but each output is now a combination of 16
-/// sums of up to ±4 times the input's size, so the error is a few times the direct sums'
+/// differs from the plain sums (each output combines 16 sums of transformed values; G's halves
+/// are exact), but on the test cases its worst error was that of channelLanes
 /// (`ConvolutionTests.tolerance`).
 extension Kernels {
     /// Output tiles per chunk, about: a thread transforms a chunk's patches, runs its 16 GEMMs
@@ -117,9 +117,10 @@ struct WinogradTiles {
         perImage = g.outputHeight > 0 && g.outputWidth > 0 ? across * down : 0
     }
 
-    /// Floats of `transformPatches`' scratch plane: one image channel zero-padded to the tiles'
-    /// patches, (2 · down + 2) rows of 2 · across + 2.
-    var paddedPlane: Int { (2 * down + 2) * (2 * across + 2) }
+    /// `transformPatches`' scratch plane: one image channel zero-padded to the tiles' patches,
+    /// (2 · down + 2) rows of `paddedWidth` floats.
+    var paddedWidth: Int { 2 * across + 2 }
+    var paddedPlane: Int { (2 * down + 2) * paddedWidth }
 
     /// V = Bᵀ d B of every input channel for the tiles `range`: [place ξ][channel][tile],
     /// `range.count` tiles a row. d is the 4×4 patch at (2·ty − p, 2·tx − p), zero outside x:
@@ -128,22 +129,20 @@ struct WinogradTiles {
     func transformPatches(of x: UnsafePointer<Float>, _ range: Range<Int>, scratch: UnsafeMutablePointer<Float>,
                           into v: UnsafeMutablePointer<Float>) {
         let (c, h, w, p) = (g.input.c, g.input.h, g.input.w, g.window.padding)
-        let n = range.count, placeFloats = Self.placeFloats(rows: c, tiles: n)
-        let paddedWidth = 2 * across + 2
+        let n = range.count, placeFloats = Self.placeFloats(rows: c, tiles: n), paddedWidth = paddedWidth
         for ic in 0..<c {
-            var column = 0
             for image in range.lowerBound / perImage...(range.upperBound - 1) / perImage {
                 let plane = x + (image * c + ic) * g.input.plane
                 for iy in 0..<h { (scratch + (iy + p) * paddedWidth + p).update(from: plane + iy * w, count: w) }
                 let inImage = max(range.lowerBound, image * perImage)..<min(range.upperBound, (image + 1) * perImage)
                 var at = position(of: inImage.lowerBound)
-                for _ in inImage {
+                for tile in inImage {
                     let patch = UnsafeRawPointer(scratch + 2 * at.ty * paddedWidth + 2 * at.tx)
                     func row(_ r: Int) -> SIMD4<Float> { patch.loadUnaligned(fromByteOffset: r * paddedWidth * 4, as: SIMD4<Float>.self) }
                     let (d0, d1, d2, d3) = (row(0), row(1), row(2), row(3))
                     // Bᵀ d combines the rows; (Bᵀ d) B the same way each row's 4 values.
                     let rows = (d0 - d2, d1 + d2, d2 - d1, d1 - d3)
-                    let out = v + ic * n + column
+                    let out = v + ic * n + (tile - range.lowerBound)
                     func store(_ r: SIMD4<Float>, _ i: Int) {
                         let at = out + i * 4 * placeFloats
                         at[0] = r[0] - r[2]
@@ -155,7 +154,6 @@ struct WinogradTiles {
                     store(rows.1, 1)
                     store(rows.2, 2)
                     store(rows.3, 3)
-                    column += 1
                     advance(&at)
                 }
             }
