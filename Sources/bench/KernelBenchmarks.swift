@@ -48,6 +48,7 @@ let convolutionCases = [
     ConvCase(name: "VGG 128×64→128 28² 3×3", n: 128, c: 64, o: 128, size: 28, k: 3, padding: 1),
     ConvCase(name: "Inception 128×96→128 12² 3×3", n: 128, c: 96, o: 128, size: 12, k: 3, padding: 1),
     ConvCase(name: "NiN 128×96→96 54² 1×1", n: 128, c: 96, o: 96, size: 54, k: 1, padding: 0),
+    ConvCase(name: "NiN 128×384→10 5² 3×3", n: 128, c: 384, o: 10, size: 5, k: 3, padding: 1),
     ConvCase(name: "GoogLeNet 128×480→192 6² 1×1", n: 128, c: 480, o: 192, size: 6, k: 1, padding: 0),
     ConvCase(name: "ResNet 128×256→256 6² 3×3", n: 128, c: 256, o: 256, size: 6, k: 3, padding: 1),
     ConvCase(name: "ResNet 128×64→128 24² 3×3 stride 2", n: 128, c: 64, o: 128, size: 24, k: 3, stride: 2, padding: 1),

@@ -1,5 +1,5 @@
 import Testing
-import Tensors
+@testable import Tensors
 import TestSupport
 
 /// Convolution forward and both backward kernels, by every algorithm, against the plain loops
@@ -215,11 +215,22 @@ import TestSupport
         func chosen(_ pass: ConvolutionAlgorithm.Pass, _ t: Case) -> ConvolutionAlgorithm {
             ConvolutionAlgorithm.chosen(for: pass, t.input, outChannels: t.o, window: t.window)
         }
+        // LeNet's second forward by direct's shifted rows (16 positions of its 10-wide rows in a
+        // vector); its input gradient (14-wide rows, copies in L2) by rows of the padded image.
         let leNet2 = Case(n: 256, c: 6, h: 14, w: 14, o: 16, k: 5, stride: 1, padding: 0)
-        #expect(chosen(.forward, leNet2) == .channelLanes && chosen(.weightGradient, leNet2) == .channelLanes)
+        #expect(chosen(.forward, leNet2) == .direct && chosen(.weightGradient, leNet2) == .channelLanes)
+        let leNet2Geometry = ConvGeometry(leNet2.input, outChannels: 16, window: leNet2.window)
+        #expect(ShiftedRows.laneFill(leNet2Geometry) == 100.0 / 112)
+        let leNet2Gradient = ConvGeometry(ImageBatch(n: 256, c: 16, h: 10, w: 10), outChannels: 6,
+                                          window: Window(size: 5, stride: 1, padding: 4))
+        #expect(ShiftedRows.laneFill(leNet2Gradient) == nil)
         let leNet1 = Case(n: 256, c: 1, h: 28, w: 28, o: 6, k: 5, stride: 1, padding: 2)
         #expect(chosen(.forward, leNet1) == .direct)
         #expect(chosen(.inputGradient, leNet2) == .direct && chosen(.inputGradient, leNet1) == .packed)
+        // Fewer than 16 channels in channelLanes' 16-lane tiles, where rows fill fewer: NiN's
+        // last layer (10 channels, 5-wide rows, shifted rows' copies 161 KB an image).
+        let ninLast = Case(n: 128, c: 384, h: 5, w: 5, o: 10, k: 3, stride: 1, padding: 1)
+        #expect(chosen(.forward, ninLast) == .channelLanes && chosen(.weightGradient, ninLast) == .channelLanes)
         let vgg2 = Case(n: 128, c: 16, h: 112, w: 112, o: 32, k: 3, stride: 1, padding: 1)
         #expect(chosen(.inputGradient, vgg2) == .direct)
         let vgg1 = Case(n: 128, c: 1, h: 224, w: 224, o: 16, k: 3, stride: 1, padding: 1)

@@ -12,7 +12,8 @@
 /// The entry points below hand each pass to one of the algorithms of `ConvolutionAlgorithm`,
 /// each in its own file: `Reference.conv2d`'s seven plain loops; im2col + GEMM, building col
 /// (Im2colConvolution.swift); packed, the GEMM reading col's panels straight from the images
-/// (PackedConvolution.swift); direct, for stride 1 (DirectConvolution.swift); channelLanes
+/// (PackedConvolution.swift); direct, for stride 1 (DirectConvolution.swift, and ShiftedRows.swift
+/// for narrow planes); channelLanes
 /// (ChannelLanesConvolution.swift); and Winograd's, for 3×3 with stride 1
 /// (WinogradConvolution.swift).
 ///

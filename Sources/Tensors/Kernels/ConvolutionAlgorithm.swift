@@ -5,7 +5,7 @@
 ///     reference    yes        yes              yes               Reference.swift, run in Float on one thread
 ///     im2colGEMM   yes        yes              yes               Im2colConvolution.swift
 ///     packed       yes        yes              yes               PackedConvolution.swift
-///     direct       stride 1   stride 1         stride 1          DirectConvolution.swift
+///     direct       stride 1   stride 1         stride 1          DirectConvolution.swift, ShiftedRows.swift
 ///     channelLanes yes        yes              yes               ChannelLanesConvolution.swift
 ///     winograd     3×3 s1     3×3 s1           no                WinogradConvolution.swift
 ///
@@ -28,8 +28,9 @@ package enum ConvolutionAlgorithm: String, CaseIterable, Sendable {
     /// images, a whole batch at a time.
     case packed
     /// Stride 1 only, no packing: the forward GEMM reads its B operand in place from zero-padded
-    /// images, with output positions in the vector lanes; the weight gradient keeps its sums in
-    /// registers.
+    /// images, with output positions in the vector lanes (on narrow planes, 16 positions of the
+    /// flattened plane, from copies of the image shifted per kernel column: `ShiftedRows`); the
+    /// weight gradient keeps its sums in registers.
     case direct
     /// Output channels in the vector lanes: 8 output positions (forward; 6 when the channels
     /// come in blocks of 64) or 8 kernel taps (weight gradient) broadcast from the zero-padded
@@ -74,11 +75,14 @@ package enum ConvolutionAlgorithm: String, CaseIterable, Sendable {
     ///   Weight gradient: im2colGEMM 0.95–1.16× channelLanes from 3² to 54², below 1 only at 6²
     ///   with 240 channels.
     /// - forward, 3×3 with stride 1: Winograd when it has channels enough (`winogradPays`).
-    /// - forward: for 16 output channels or from 32, whichever of direct and channelLanes fills
-    ///   more of its vector lanes (a row of output positions, or the output channels in blocks
-    ///   of 32, or one block of 16), channelLanes on a tie of 32 lanes: with its lanes full it
+    /// - forward: for 16 output channels or fewer, or from 32, whichever of direct and
+    ///   channelLanes fills more of its vector lanes (a row of output positions, or 16 of a
+    ///   plane's by shifted rows, or the output channels in blocks of 32, or one block of 16 or
+    ///   fewer), channelLanes on a tie of 32 lanes: with its lanes full it
     ///   ran faster on every bench case. With 16 channels: LeNet's second convolution (10-wide
-    ///   rows) ran at 115–119 GFLOP/s by direct, 98 by 32-lane tiles, 168 by 16-lane ones. VGG's
+    ///   rows) ran at 115–119 GFLOP/s by direct, 98 by 32-lane tiles, 168 by 16-lane ones;
+    ///   by direct's shifted rows (100 of 112 lanes) it ran at 1.00–1.06 times the 16-lane tiles'
+    ///   speed (262–282 against 254–275 GFLOP/s, `bench --rounds 9`, on a 2-core AMD EPYC). VGG's
     ///   16-channel input gradient (112-wide rows) went by 16-lane tiles until a Xeon ran it at
     ///   197.8 GFLOP/s by direct against 153.3 (`bench --rounds 3`; a Zen 4 had given 157–164
     ///   by direct, 170–175 by the tiles), hence the weight on 16-lane tiles below.
@@ -92,8 +96,8 @@ package enum ConvolutionAlgorithm: String, CaseIterable, Sendable {
     ///   3×3 stride 2 at 24², `bench --rounds 5`: 106 GFLOP/s against packed's 87), unless the
     ///   kernel is smaller than the stride: then most of dx is zeros, which channelLanes writes
     ///   through empty tiles (the 1×1 stride-2 shortcut: 34 against 68).
-    /// - weight gradient: channelLanes from 32 output channels, and for 16 with stride 1 by the
-    ///   forward's rule of filled lanes: LeNet's second convolution ran at 144 GFLOP/s in 16-lane
+    /// - weight gradient: channelLanes from 32 output channels, and for 16 or fewer with stride
+    ///   1 by the forward's rule of filled lanes (rows of the padded image for direct's): LeNet's second convolution ran at 144 GFLOP/s in 16-lane
     ///   tiles against direct's 82, while VGG's first layer (a tie: 224-wide rows) ran at 22
     ///   against 41: its copy of dy, 6.4 MB an image, is read from memory once per block of 8
     ///   taps. Otherwise, for stride 1 and a weight matrix of a few GEMM tiles at most (LeNet's
@@ -125,7 +129,8 @@ package enum ConvolutionAlgorithm: String, CaseIterable, Sendable {
     /// layer on a large plane, else whichever of channelLanes and direct fills more lanes.
     static func stride1Forward(_ g: ConvGeometry) -> ConvolutionAlgorithm {
         if g.skipsIm2col && g.outputPlane >= 256 { return .im2colGEMM }
-        return channelLanesFillMore(outChannels: g.outChannels, outputWidth: g.outputWidth) ? .channelLanes : .direct
+        return channelLanesFillMore(outChannels: g.outChannels, outputWidth: g.outputWidth, shiftedRowsFill: ShiftedRows.laneFill(g))
+            ? .channelLanes : .direct
     }
 
     /// Whether Winograd's F(2×2, 3×3) beats the direct sums on this 3×3 stride-1 layer. Its
@@ -149,24 +154,29 @@ package enum ConvolutionAlgorithm: String, CaseIterable, Sendable {
     }
 
     /// Whether channelLanes' tiles fill more of their vector lanes than direct's, for a stride-1
-    /// pass with `outChannels` channels in the lanes (in blocks of 32, or one block of 16) or
-    /// positions of `outputWidth`-wide rows (a 16-lane vector for rows up to 16 wide, else 32).
+    /// pass with `outChannels` channels in the lanes (in blocks of 32, or one block of 16 or
+    /// fewer) or positions of `outputWidth`-wide rows (a 16-lane vector for rows up to 16 wide,
+    /// else 32), or, in a forward by shifted rows, 16 positions of the flattened plane
+    /// (`shiftedRowsFill`, in 32-lane tiles of two images).
     /// A tie goes to 32-lane tiles only: VGG's first layer (16 channels, 224-wide rows, 9 taps)
-    /// sums too little per 16-lane tile to pay for writing it out.
+    /// sums too little per 16-lane tile to pay for writing it out. Fewer than 16 channels count
+    /// too: NiN's last layer (10 channels, 5-wide rows) ran its forward at 1.4 times direct's
+    /// speed by channelLanes' 16-lane tiles, its weight gradient at 2.1 times packed's (`bench
+    /// --rounds 3`, three runs).
     ///
     /// A filled lane of a 16-lane tile, either algorithm's, counts as `sixteenLaneWeight` of one
     /// in a 32-lane tile: a 16-lane step loads 8 broadcast values, a vector and one or two
     /// indices for 8 multiply-adds, so it waits on loads, while a 32-lane step loads 11 or 12
     /// for 16.
-    static func channelLanesFillMore(outChannels: Int, outputWidth: Int) -> Bool {
-        guard outChannels == 16 || outChannels >= 32 else { return false }
+    static func channelLanesFillMore(outChannels: Int, outputWidth: Int, shiftedRowsFill: Double? = nil) -> Bool {
+        guard outChannels <= 16 || outChannels >= 32 else { return false }
         let lanes = outChannels <= 16 ? 16 : 32
         let sixteenLaneWeight = 8.0 / 11.0
         let channelFill = Double(outChannels) / Double((outChannels + lanes - 1) / lanes * lanes)
             * (lanes == 16 ? sixteenLaneWeight : 1)
-        let rowFill = outputWidth <= 16
+        let rowFill = shiftedRowsFill ?? (outputWidth <= 16
             ? Double(outputWidth) / 16 * sixteenLaneWeight
-            : Double(outputWidth) / Double((outputWidth + 31) / 32 * 32)
+            : Double(outputWidth) / Double((outputWidth + 31) / 32 * 32))
         return channelFill > rowFill || (channelFill == rowFill && lanes == 32)
     }
 

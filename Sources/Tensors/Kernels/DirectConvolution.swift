@@ -4,9 +4,10 @@
 /// stride 1, the receptive-field value of output (oy, ox) at kernel tap (c, ki, kj) is
 /// xpad[c, oy + ki, ox + kj], so 16 consecutive outputs of one row read 16 consecutive floats
 /// of one row of the zero-padded image. The 8×32 register tile covers 8 output channels and
-/// either 32 outputs of one row (wide images) or 16 outputs of two rows (narrow ones); the
-/// weights are packed once, as GEMM's A. A last block of 6 channels or fewer runs in a 6-row
-/// tile (`Tile6x32`). Each tile sums only the kernel rows that read inside the image for its
+/// either 32 outputs of one row (wide images) or 16 outputs of two rows (narrow ones; where
+/// that leaves many lanes idle, 16 positions of the flattened plane of two images instead,
+/// from copies shifted per kernel column: `ShiftedRows`); the weights are packed once, as
+/// GEMM's A. A last block of 6 channels or fewer runs in a 6-row tile (`Tile6x32`). Each tile sums only the kernel rows that read inside the image for its
 /// output rows (`RowClasses`), which leaves out a third of the taps of LeNet's input gradient.
 ///
 /// Small channel counts (LeNet's 6 and 16) gain most: there packing B would cost more than the
@@ -19,6 +20,10 @@ extension Kernels {
     ) {
         let o = g.outChannels
         let layout = PaddedImages(g)
+        if ShiftedRows.laneFill(g) != nil {
+            conv2dForwardShiftedRows(x: x, ShiftedRows(layout), weight: weight, bias: bias, y: y, threads: threads)
+            return
+        }
         let (oh, ow) = (layout.outputHeight, layout.outputWidth)
         let twoRows = ow <= 16
         // Tiles per image: (first output row, first output column) of each 8×32 tile.
@@ -26,7 +31,9 @@ extension Kernels {
         let tileRows = twoRows ? (oh + 1) / 2 : oh
         let tilesPerImage = tileRows * tilesPerRow
         // Each tile sums over the kernel rows inside the image for its output rows only.
-        let plan = RowClasses(layout, rowsPerTile: twoRows ? 2 : 1, weight: weight)
+        let rowsPerTile = twoRows ? 2 : 1
+        let plan = RowClasses(layout, tileRows: (0..<tileRows).map { $0 * rowsPerTile..<min(oh, ($0 + 1) * rowsPerTile) },
+                              tapOffsets: layout.tapOffsets.pointer, weight: weight)
         // The second 16 outputs of a tile: the next row (narrow images) or the next 16 columns.
         let secondHalf = (twoRows ? layout.paddedWidth : 16) * MemoryLayout<Float>.stride
 
@@ -46,20 +53,9 @@ extension Kernels {
                 let ox = (tileIndex % tilesPerRow) * 32
                 let base = UnsafeRawPointer(padded.pointer + oy * layout.paddedWidth + ox)
                 let out = y + image * g.outputImage
-                let rowClass = plan.classes[plan.classOfTileRow[tileIndex / tilesPerRow]]
+                let rowClass = plan.classes[plan.classOfTile[tileIndex / tilesPerRow]]
                 for ic in stride(from: 0, to: o, by: gemmMR) {
-                    if rowClass.blocks.isEmpty { tile.pointer.update(repeating: 0, count: gemmMR * gemmNR) }
-                    for block in rowClass.blocks {
-                        let taps = rowClass.offsets.pointer + block.lowerBound
-                        let a = rowClass.weights.block(row: ic, col: block.lowerBound, kc: block.count)
-                        if o - ic <= 6 {
-                            microkernel8x32(Tile6x32.self, kc: block.count, a: a, c: tile.pointer, ldc: gemmNR,
-                                            accumulate: block.lowerBound > 0, secondHalf: secondHalf) { base + taps[$0] &* 4 }
-                        } else {
-                            microkernel8x32(kc: block.count, a: a, c: tile.pointer, ldc: gemmNR,
-                                            accumulate: block.lowerBound > 0, secondHalf: secondHalf) { base + taps[$0] &* 4 }
-                        }
-                    }
+                    sumDirectTile(rowClass, channels: ic, of: o, base: base, secondHalf: secondHalf, into: tile.pointer)
                     // Keep the tile's valid rows (channels) and lanes (outputs), plus the bias.
                     for r in 0..<min(gemmMR, o - ic) {
                         let src = tile.pointer + r * gemmNR
@@ -80,6 +76,28 @@ extension Kernels {
             withExtendedLifetime((padded, tile)) {}
         }
         withExtendedLifetime(plan) {}
+    }
+}
+
+extension Kernels {
+    /// Writes to `tile` ([8][32]) the sums of output channels ic..<ic+8 (fewer at o) over the
+    /// taps of `rowClass`: step q reads 16 floats at `base + offsets[q]` and 16 more
+    /// `secondHalf` bytes further. A last block of 6 channels or fewer runs in a 6-row tile.
+    @inline(__always)
+    static func sumDirectTile(_ rowClass: RowClasses.Class, channels ic: Int, of o: Int, base: UnsafeRawPointer, secondHalf: Int,
+                              into tile: UnsafeMutablePointer<Float>) {
+        if rowClass.blocks.isEmpty { tile.update(repeating: 0, count: gemmMR * gemmNR) }
+        for block in rowClass.blocks {
+            let taps = rowClass.offsets.pointer + block.lowerBound
+            let a = rowClass.weights.block(row: ic, col: block.lowerBound, kc: block.count)
+            if o - ic <= 6 {
+                microkernel8x32(Tile6x32.self, kc: block.count, a: a, c: tile, ldc: gemmNR,
+                                accumulate: block.lowerBound > 0, secondHalf: secondHalf) { base + taps[$0] &* 4 }
+            } else {
+                microkernel8x32(kc: block.count, a: a, c: tile, ldc: gemmNR,
+                                accumulate: block.lowerBound > 0, secondHalf: secondHalf) { base + taps[$0] &* 4 }
+            }
+        }
     }
 }
 

@@ -283,10 +283,11 @@ struct TapBlocks {
     }
 }
 
-/// The direct forward's tiles of one or two output rows in classes by the kernel rows that read
-/// inside the image for either of their rows, each class with its taps (GEMM's (c, ki, kj)
-/// order, the kernel rows outside left out) and the weights packed for them. With LeNet's input
-/// gradient (5×5, padding 4 on 10² planes) a third of the kernel rows are left out.
+/// The direct forward's tiles (each over a few output rows: one, two, or the rows a vector of
+/// `ShiftedRows` spans) in classes by the kernel rows that read inside the image for any of
+/// their rows, each class with its taps (GEMM's (c, ki, kj) order, the kernel rows outside left
+/// out) and the weights packed for them. With LeNet's input gradient (5×5, padding 4 on 10²
+/// planes) a third of the kernel rows are left out.
 ///
 /// A class's sum is split into blocks where the sum over every tap is split (at multiples of
 /// `gemmKC`), so that its result is the same, bit for bit.
@@ -301,25 +302,26 @@ struct RowClasses {
     }
 
     let classes: [Class]
-    /// The class of each tile row (output rows `rowsPerTile · i ..<`).
-    let classOfTileRow: [Int]
+    /// The class of each tile.
+    let classOfTile: [Int]
 
-    init(_ layout: PaddedImages, rowsPerTile: Int, weight: UnsafePointer<Float>) {
+    /// `tileRows`: the output rows of each tile; `tapOffsets`: where each tap (c, ki, kj) is in
+    /// the image the tiles read (a padded image's `tapOffsets`, or `ShiftedRows`').
+    init(_ layout: PaddedImages, tileRows: [Range<Int>], tapOffsets: UnsafePointer<Int>, weight: UnsafePointer<Float>) {
         let g = layout.geometry
         let (k, o) = (g.window.size, g.outChannels)
         let rowRanges = layout.kernelRangesInside().rows
-        let tileRows = (layout.outputHeight + rowsPerTile - 1) / rowsPerTile
-        let tileRanges = (0..<tileRows).map { tr in
-            rowRanges[(tr * rowsPerTile)..<min(layout.outputHeight, (tr + 1) * rowsPerTile)].reduce(0..<0) { union, rows in
+        let tileRanges = tileRows.map { outputRows in
+            rowRanges[outputRows].reduce(0..<0) { union, rows in
                 union.isEmpty ? rows : rows.isEmpty ? union : min(union.lowerBound, rows.lowerBound)..<max(union.upperBound, rows.upperBound)
             }
         }
         let rowClasses = distinct(tileRanges)
-        classOfTileRow = tileRanges.map { rowClasses.firstIndex(of: $0)! }
+        classOfTile = tileRanges.map { rowClasses.firstIndex(of: $0)! }
         classes = rowClasses.map { rows in
             let taps = (0..<g.input.c).flatMap { c in rows.flatMap { ki in (0..<k).map { kj in (c * k + ki) * k + kj } } }
             let offsets = IntBuffer(count: taps.count)
-            for (q, t) in taps.enumerated() { offsets.pointer[q] = layout.tapOffsets.pointer[t] }
+            for (q, t) in taps.enumerated() { offsets.pointer[q] = tapOffsets[t] }
             var blocks: [Range<Int>] = []
             for q in taps.indices where q == 0 || taps[q] / Kernels.gemmKC != taps[q - 1] / Kernels.gemmKC {
                 if let last = blocks.popLast() { blocks.append(last.lowerBound..<q) }
