@@ -225,10 +225,15 @@ struct TapBlocks {
             return sets.map { distinct.firstIndex(of: $0)! }
         }
         let (rowRank, columnRank) = (ranks(rowsInside), ranks(columnsInside))
-        let order = (0..<tapCount).sorted { a, b in
-            let (pa, pb) = (kernelPosition(a), kernelPosition(b))
-            return (rowRank[pa.ki], columnRank[pa.kj], a) < (rowRank[pb.ki], columnRank[pb.kj], b)
+        // The taps in order of (row rank, column rank, tap), a bucket per pair of ranks (each
+        // below k): sorting them with a comparison took an eighth of NiN's last weight gradient
+        // (3,456 taps).
+        var buckets = [[Int]](repeating: [], count: k * k)
+        for tap in 0..<tapCount {
+            let (ki, kj) = kernelPosition(tap)
+            buckets[rowRank[ki] * k + columnRank[kj]].append(tap)
         }
+        let order = buckets.joined()
         let blockCount = (tapCount + width - 1) / width
         taps = IntBuffer(count: blockCount * width)
         slots = IntBuffer(count: tapCount)
