@@ -66,21 +66,29 @@ struct ShiftedRows {
         return 16 * v / width..<(min(plane, 16 * v + 16) - 1) / width + 1
     }
 
-    /// Writes the k copies of one padded image (`layout`'s, with room for row vectors) to
-    /// `copies`. Each row goes as 16 floats, the ones past its end overwritten by the next row
-    /// (rows are written in the order they lie), the last one's into the slack.
-    func copy(padded: UnsafePointer<Float>, into copies: UnsafeMutablePointer<Float>) {
+    /// Writes the k copies of one image to `copies`, reading it from `source`, its channels
+    /// `planeFloats` apart and its rows `rowFloats` apart: a padded copy (`layout`'s, with room for
+    /// row vectors), or, without padding, the image itself. Each row goes as 16 floats, the
+    /// ones past its end overwritten by the next row (rows are written in the order they lie),
+    /// the last one's into the slack; a row whose 16 floats would pass `end` (the batch's last)
+    /// goes a float at a time.
+    func copy(from source: UnsafePointer<Float>, planeFloats: Int, rowFloats: Int, end: UnsafePointer<Float>,
+              into copies: UnsafeMutablePointer<Float>) {
         let g = layout.geometry, (k, c) = (g.window.size, g.input.c), width = layout.outputWidth
         let rows = channelFloats / width
-        let (rowBytes, paddedRowBytes) = (width * 4, layout.paddedWidth * 4)
-        var target = UnsafeMutableRawPointer(copies)
+        var target = copies
         for kj in 0..<k {
             for channel in 0..<c {
-                var source = UnsafeRawPointer(padded + channel * layout.paddedPlane + kj)
+                var row = source + channel * planeFloats + kj
                 for _ in 0..<rows {
-                    target.storeBytes(of: source.loadUnaligned(as: SIMD16<Float>.self), as: SIMD16<Float>.self)
-                    source += paddedRowBytes
-                    target += rowBytes
+                    if end - row >= 16 {
+                        UnsafeMutableRawPointer(target).storeBytes(of: UnsafeRawPointer(row).loadUnaligned(as: SIMD16<Float>.self),
+                                                                   as: SIMD16<Float>.self)
+                    } else {
+                        for e in 0..<width { target[e] = row[e] }
+                    }
+                    row += rowFloats
+                    target += width
                 }
             }
         }
@@ -102,8 +110,10 @@ extension Kernels {
         let pairs = (g.input.n + 1) / 2
         let work = pairs * vectors
         let ranges = Parallel.split(work, parts: min(threads, max(1, work * o * g.patch / 50_000)))
+        // Without padding the copies are made from the images themselves, read up to here.
+        let batchEnd = x + g.input.n * g.input.image
         Parallel.run(ranges.count) { t in
-            let padded = Storage(zeros: layout.image)
+            let padded = Storage(zeros: g.window.padding == 0 ? 0 : layout.image)
             let copies = Storage(zeros: shifted.pairFloats)
             let tile = Storage(uninitializedCount: gemmMR * gemmNR)
             var copiedPair = -1
@@ -112,8 +122,14 @@ extension Kernels {
                 let first = 2 * pair, images = min(2, g.input.n - first)
                 if pair != copiedPair {
                     for i in 0..<images {
-                        layout.copy(x + (first + i) * g.input.image, into: padded.pointer)
-                        shifted.copy(padded: padded.pointer, into: copies.pointer + i * shifted.image)
+                        let image = x + (first + i) * g.input.image, copy = copies.pointer + i * shifted.image
+                        if g.window.padding == 0 {
+                            shifted.copy(from: image, planeFloats: g.input.plane, rowFloats: g.input.w, end: batchEnd, into: copy)
+                        } else {
+                            layout.copy(image, into: padded.pointer)
+                            shifted.copy(from: padded.pointer, planeFloats: layout.paddedPlane, rowFloats: layout.paddedWidth,
+                                         end: padded.pointer + layout.image, into: copy)
+                        }
                     }
                     copiedPair = pair
                 }
