@@ -97,13 +97,13 @@ package enum ConvolutionAlgorithm: String, CaseIterable, Sendable {
     ///   kernel is smaller than the stride: then most of dx is zeros, which channelLanes writes
     ///   through empty tiles (the 1×1 stride-2 shortcut: 34 against 68).
     /// - weight gradient: channelLanes from 32 output channels, and for 16 or fewer with stride
-    ///   1 by the forward's rule of filled lanes (rows of the padded image for direct's): LeNet's second convolution ran at 144 GFLOP/s in 16-lane
-    ///   tiles against direct's 82, while VGG's first layer (a tie: 224-wide rows) ran at 22
-    ///   against 41: its copy of dy, 6.4 MB an image, is read from memory once per block of 8
-    ///   taps. Otherwise, for stride 1 and a weight matrix of a few GEMM tiles at most (LeNet's
-    ///   first layer is 6×25, a fraction of one 8×32 tile), direct's dot products, 4× faster
-    ///   than GEMM there: GEMM would spend its time packing the long sum's operands. Otherwise
-    ///   packed.
+    ///   1 by the forward's rule of filled lanes (rows of the padded image for direct's): LeNet's
+    ///   second convolution ran at 144 GFLOP/s in 16-lane tiles against direct's 82, while
+    ///   VGG's first layer (a tie: 224-wide rows) ran at 22 against 41: its copy of dy, 6.4 MB
+    ///   an image, is read from memory once per block of 8 taps. Otherwise, for stride 1 and a
+    ///   weight matrix of a few GEMM tiles at most (LeNet's first layer is 6×25, a fraction of
+    ///   one 8×32 tile), direct's dot products, 4× faster than GEMM there: GEMM would spend its
+    ///   time packing the long sum's operands. Otherwise packed.
     package static func chosen(for pass: Pass, _ input: ImageBatch, outChannels: Int, window: Window) -> ConvolutionAlgorithm {
         let g = ConvGeometry(input, outChannels: outChannels, window: window)
         switch pass {
@@ -160,9 +160,9 @@ package enum ConvolutionAlgorithm: String, CaseIterable, Sendable {
     /// (`shiftedRowsFill`, in 32-lane tiles of two images).
     /// A tie goes to 32-lane tiles only: VGG's first layer (16 channels, 224-wide rows, 9 taps)
     /// sums too little per 16-lane tile to pay for writing it out. Fewer than 16 channels count
-    /// too: NiN's last layer (10 channels, 5-wide rows) ran its forward at 1.4 times direct's
-    /// speed by channelLanes' 16-lane tiles, its weight gradient at 2.1 times packed's (`bench
-    /// --rounds 3`, three runs).
+    /// too: NiN's last layer (10 channels, 5-wide rows) ran its forward at 1.7 times direct's
+    /// speed by channelLanes' 16-lane tiles (104–130 against 60–76 GFLOP/s), its weight gradient
+    /// at 3.5–4 times packed's (113–118 against 26–34; `bench --rounds 3`, two runs).
     ///
     /// A filled lane of a 16-lane tile, either algorithm's, counts as `sixteenLaneWeight` of one
     /// in a 32-lane tile: a 16-lane step loads 8 broadcast values, a vector and one or two

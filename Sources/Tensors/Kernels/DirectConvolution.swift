@@ -7,8 +7,9 @@
 /// either 32 outputs of one row (wide images) or 16 outputs of two rows (narrow ones; where
 /// that leaves many lanes idle, 16 positions of the flattened plane of two images instead,
 /// from copies shifted per kernel column: `ShiftedRows`); the weights are packed once, as
-/// GEMM's A. A last block of 6 channels or fewer runs in a 6-row tile (`Tile6x32`). Each tile sums only the kernel rows that read inside the image for its
-/// output rows (`RowClasses`), which leaves out a third of the taps of LeNet's input gradient.
+/// GEMM's A. A last block of 6 channels or fewer runs in a 6-row tile (`Tile6x32`). Each tile
+/// sums only the kernel rows that read inside the image for its output rows (`RowClasses`),
+/// which leaves out a third of the taps of LeNet's input gradient.
 ///
 /// Small channel counts (LeNet's 6 and 16) gain most: there packing B would cost more than the
 /// arithmetic it feeds.

@@ -42,11 +42,11 @@ struct ShiftedRows {
     /// forward runs by shifted rows; nil when it keeps its tiles of rows. Only rows of 16 or
     /// fewer (direct's tiles then hold two rows, `outputWidth` of 16 lanes each), and only where
     /// the flattened vectors fill at least 5/4 as many lanes and an image's copies fit in 24 KB,
-    /// so that a pair's stay in a core's L1 (48 KB). LeNet's second forward (10-wide rows: 100 of
-    /// 112 lanes against 10 of 16, copies of 17 KB) ran at 1.46 times direct's speed by shifted
-    /// rows (270 against 184 GFLOP/s, `bench --rounds 5`); its input gradient (14-wide, 1.08
-    /// times the lanes, 80 KB) at 0.68 (`compare_builds --rounds 5`); NiN's last forward (5-wide,
-    /// 2.5 times, 161 KB) at 0.7 of channelLanes' speed.
+    /// so that a pair's stay in a core's L1 (48 KB). On a 2-core AMD EPYC: LeNet's second forward
+    /// (10-wide rows: 100 of 112 lanes against 10 of 16, copies of 17 KB) ran at 1.18 times the
+    /// speed of the 16-lane channelLanes tiles chosen before (`compare_builds --rounds 5`), its
+    /// input gradient (14-wide, 1.08 times the lanes, 80 KB) at 0.68 of direct's rows; NiN's last
+    /// forward (5-wide, 2.5 times, 161 KB) at 0.6–0.7 of channelLanes' speed (`bench --rounds 3`).
     static func laneFill(_ g: ConvGeometry) -> Double? {
         let (width, plane, k, p) = (g.outputWidth, g.outputPlane, g.window.size, g.window.padding)
         // A 1×1 layer without padding is one long row to the direct kernel (`PaddedImages`).
