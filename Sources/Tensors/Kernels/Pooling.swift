@@ -75,7 +75,7 @@ extension Kernels {
             padded.update(repeating: -.infinity, count: paddedCount)
             for plane in planes {
                 let xp = x + plane * h * w
-                for r in 0..<h { (padded + (r + p) * pw + p).update(from: xp + r * w, count: w) }
+                for r in 0..<h { Kernels.copyFloats(w, from: xp + r * w, to: padded + (r + p) * pw + p) }
                 let (values, bests, winners) = (UnsafeRawPointer(padded), UnsafeMutableRawPointer(best), UnsafeMutableRawPointer(cell))
                 // Each vector of results goes through the whole window in registers, stored once.
                 for run in 0..<runs {

@@ -85,7 +85,7 @@ struct ShiftedRows {
                         UnsafeMutableRawPointer(target).storeBytes(of: UnsafeRawPointer(row).loadUnaligned(as: SIMD16<Float>.self),
                                                                    as: SIMD16<Float>.self)
                     } else {
-                        for e in 0..<width { target[e] = row[e] }
+                        Kernels.copyFloats(width, from: row, to: target)
                     }
                     row += rowFloats
                     target += width

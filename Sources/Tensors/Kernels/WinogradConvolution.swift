@@ -133,7 +133,7 @@ struct WinogradTiles {
         for ic in 0..<c {
             for image in range.lowerBound / perImage...(range.upperBound - 1) / perImage {
                 let plane = x + (image * c + ic) * g.input.plane
-                for iy in 0..<h { (scratch + (iy + p) * paddedWidth + p).update(from: plane + iy * w, count: w) }
+                for iy in 0..<h { Kernels.copyFloats(w, from: plane + iy * w, to: scratch + (iy + p) * paddedWidth + p) }
                 let inImage = max(range.lowerBound, image * perImage)..<min(range.upperBound, (image + 1) * perImage)
                 var at = position(of: inImage.lowerBound)
                 for tile in inImage {
