@@ -200,7 +200,7 @@ import TestSupport
     static func tolerance(_ algorithm: ConvolutionAlgorithm) -> (values: Double, sums: Double) {
         switch algorithm {
         case .reference: (2e-5, 1e-4)
-        case .im2colGEMM, .packed, .direct, .channelLanes, .winograd: (1e-5, 1e-4)
+        case .im2colGEMM, .packed, .direct, .channelLanes, .inputLanes, .winograd: (1e-5, 1e-4)
         }
     }
 
@@ -227,10 +227,18 @@ import TestSupport
         let leNet1 = Case(n: 256, c: 1, h: 28, w: 28, o: 6, k: 5, stride: 1, padding: 2)
         #expect(chosen(.forward, leNet1) == .direct)
         #expect(chosen(.inputGradient, leNet2) == .direct && chosen(.inputGradient, leNet1) == .packed)
-        // Fewer than 16 channels in channelLanes' 16-lane tiles, where rows fill fewer: NiN's
-        // last layer (10 channels, 5-wide rows, shifted rows' copies 161 KB an image).
+        // Few output channels from many: NiN's last layer (384 → 10) by dot products over the
+        // input channels, forward and weight gradient; its input gradient by 16-lane tiles of
+        // its 384 channels.
         let ninLast = Case(n: 128, c: 384, h: 5, w: 5, o: 10, k: 3, stride: 1, padding: 1)
-        #expect(chosen(.forward, ninLast) == .channelLanes && chosen(.weightGradient, ninLast) == .channelLanes)
+        #expect(chosen(.forward, ninLast) == .inputLanes && chosen(.weightGradient, ninLast) == .inputLanes)
+        #expect(chosen(.inputGradient, ninLast) == .channelLanes)
+        // Not for a 1×1 weight gradient (the copy costs as much as the sums), nor for a forward
+        // of short dot products (3×3 from 128 channels: 1,152 terms).
+        let googLeNetReduce = Case(n: 128, c: 480, h: 6, w: 6, o: 16, k: 1, stride: 1, padding: 0)
+        #expect(chosen(.weightGradient, googLeNetReduce) != .inputLanes && chosen(.forward, googLeNetReduce) != .inputLanes)
+        let short = Case(n: 128, c: 128, h: 12, w: 12, o: 16, k: 3, stride: 1, padding: 1)
+        #expect(chosen(.forward, short) != .inputLanes && chosen(.weightGradient, short) == .inputLanes)
         let vgg2 = Case(n: 128, c: 16, h: 112, w: 112, o: 32, k: 3, stride: 1, padding: 1)
         #expect(chosen(.inputGradient, vgg2) == .direct)
         let vgg1 = Case(n: 128, c: 1, h: 224, w: 224, o: 16, k: 3, stride: 1, padding: 1)

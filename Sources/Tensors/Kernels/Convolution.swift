@@ -13,8 +13,8 @@
 /// each in its own file: `Reference.conv2d`'s seven plain loops; im2col + GEMM, building col
 /// (Im2colConvolution.swift); packed, the GEMM reading col's panels straight from the images
 /// (PackedConvolution.swift); direct, for stride 1 (DirectConvolution.swift, and ShiftedRows.swift
-/// for narrow planes); channelLanes
-/// (ChannelLanesConvolution.swift); and Winograd's, for 3×3 with stride 1
+/// for narrow planes); channelLanes (ChannelLanesConvolution.swift); inputLanes
+/// (InputLanesConvolution.swift); and Winograd's, for 3×3 with stride 1
 /// (WinogradConvolution.swift).
 ///
 /// Every algorithm sums each output element in an order set by the sizes alone, so the result is
@@ -34,6 +34,7 @@ extension Kernels {
         case .packed: conv2dForwardPacked(x: x, g, weight: weight, bias: bias, y: y, threads: threads)
         case .direct: conv2dForwardDirect(x: x, g, weight: weight, bias: bias, y: y, threads: threads)
         case .channelLanes: conv2dForwardChannelLanes(x: x, g, weight: weight, bias: bias, y: y, threads: threads)
+        case .inputLanes: conv2dForwardInputLanes(x: x, g, weight: weight, bias: bias, y: y, threads: threads)
         case .winograd: conv2dForwardWinograd(x: x, g, weight: weight, bias: bias, y: y, threads: threads)
         }
     }
@@ -53,7 +54,7 @@ extension Kernels {
         case .packed: conv2dBackwardInputPacked(dy: dy, weight: weight, g, dx: dx, threads: threads)
         case .channelLanes where window.stride > 1 || window.padding >= window.size:
             conv2dBackwardInputChannelLanes(dy: dy, weight: weight, g, dx: dx, threads: threads)
-        case .direct, .channelLanes, .winograd:
+        case .direct, .channelLanes, .winograd, .inputLanes:
             conv2dBackwardInputAsForward(dy: dy, weight: weight, g, dx: dx, algorithm: algorithm, threads: threads)
         }
     }
@@ -107,6 +108,10 @@ extension Kernels {
         case .channelLanes:
             summingSlices(dy: dy, g, dweight: dweight, dbias: dbias, threads: threads) { slices, outputs in
                 conv2dBackwardWeightChannelLanes(dy: dy, x: x, g, slices: slices, outputs: outputs, threads: threads)
+            }
+        case .inputLanes:
+            summingSlices(dy: dy, g, dweight: dweight, dbias: dbias, threads: threads) { slices, outputs in
+                conv2dBackwardWeightInputLanes(dy: dy, x: x, g, slices: slices, outputs: outputs, threads: threads)
             }
         case .winograd:
             preconditionFailure("unreachable: ConvolutionAlgorithm.resolved stops for a pass winograd lacks")

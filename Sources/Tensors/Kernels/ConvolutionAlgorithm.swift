@@ -7,11 +7,12 @@
 ///     packed       yes        yes              yes               PackedConvolution.swift
 ///     direct       stride 1   stride 1         stride 1          DirectConvolution.swift, ShiftedRows.swift
 ///     channelLanes yes        yes              yes               ChannelLanesConvolution.swift
+///     inputLanes   yes        stride 1         yes               InputLanesConvolution.swift
 ///     winograd     3×3 s1     3×3 s1           no                WinogradConvolution.swift
 ///
 /// With stride 1 the input gradient is itself a forward convolution (of dy, with the kernels
-/// turned 180° and the channel axes swapped: `conv2dBackwardInputAsForward`), so direct and
-/// channelLanes have it by their forward kernel. With a stride (or padding as wide as the
+/// turned 180° and the channel axes swapped: `conv2dBackwardInputAsForward`), so direct,
+/// channelLanes and inputLanes have it by their forward kernel. With a stride (or padding as wide as the
 /// kernel) channelLanes sums dx's positions phase by phase (`conv2dBackwardInputChannelLanes`).
 ///
 /// `Kernels.conv2dForward`, `conv2dBackwardInput` and `conv2dBackwardWeight` take an
@@ -38,6 +39,11 @@ package enum ConvolutionAlgorithm: String, CaseIterable, Sendable {
     /// Every lane busy on narrow rows, and any stride; taps that read the zero border are skipped
     /// (TapsInside.swift).
     case channelLanes
+    /// Input channels in the vector lanes: the images copied channels innermost, each output a
+    /// dot product over runs of (kernel column, channel), in tiles of 5 output channels by 4
+    /// positions (forward) or by 64 channels of one tap (weight gradient). For few output
+    /// channels over many input channels. The input gradient with stride 1 only, as a forward.
+    case inputLanes
     /// 3×3 with stride 1 only: Winograd's F(2×2, 3×3), 16 GEMMs over the transformed patches
     /// and weights with 16/36 of the multiply-adds. No weight gradient.
     case winograd
@@ -53,6 +59,7 @@ package enum ConvolutionAlgorithm: String, CaseIterable, Sendable {
         case .reference, .im2colGEMM, .packed: true
         case .direct: window.stride == 1 && (pass != .inputGradient || window.padding < window.size)
         case .channelLanes: true
+        case .inputLanes: pass != .inputGradient || (window.stride == 1 && window.padding < window.size)
         case .winograd:
             window.size == 3 && window.stride == 1 && pass != .weightGradient && (pass != .inputGradient || window.padding < window.size)
         }
@@ -74,6 +81,8 @@ package enum ConvolutionAlgorithm: String, CaseIterable, Sendable {
     ///   packed: im2colGEMM 1.11–1.48× from 24² up, channelLanes 1.15–1.26× at 6² and 3².
     ///   Weight gradient: im2colGEMM 0.95–1.16× channelLanes from 3² to 54², below 1 only at 6²
     ///   with 240 channels.
+    /// - forward and weight gradient, 16 output channels or fewer from 64 input channels or
+    ///   more (NiN's last layer): inputLanes, by `inputLanesPays`.
     /// - forward, 3×3 with stride 1: Winograd when it has channels enough (`winogradPays`).
     /// - forward: for 16 output channels or fewer, or from 32, whichever of direct and
     ///   channelLanes fills more of its vector lanes (a row of output positions, or 16 of a
@@ -108,6 +117,7 @@ package enum ConvolutionAlgorithm: String, CaseIterable, Sendable {
         let g = ConvGeometry(input, outChannels: outChannels, window: window)
         switch pass {
         case .forward:
+            if inputLanesPays(g, pass: .forward) { return .inputLanes }
             guard window.stride == 1 else { return outChannels >= 32 ? .channelLanes : .packed }
             return winogradPays(g) ? .winograd : stride1Forward(g)
         case .inputGradient:
@@ -118,6 +128,7 @@ package enum ConvolutionAlgorithm: String, CaseIterable, Sendable {
             return stride1Forward(ConvGeometry(gradients, outChannels: input.c, window: turned))
         case .weightGradient:
             if g.skipsIm2col { return .im2colGEMM }
+            if inputLanesPays(g, pass: .weightGradient) { return .inputLanes }
             if outChannels >= 32 { return .channelLanes }
             guard window.stride == 1 else { return .packed }
             if channelLanesFillMore(outChannels: outChannels, outputWidth: g.outputWidth) { return .channelLanes }
@@ -131,6 +142,26 @@ package enum ConvolutionAlgorithm: String, CaseIterable, Sendable {
         if g.skipsIm2col && g.outputPlane >= 256 { return .im2colGEMM }
         return channelLanesFillMore(outChannels: g.outChannels, outputWidth: g.outputWidth, shiftedRowsFill: ShiftedRows.laneFill(g))
             ? .channelLanes : .direct
+    }
+
+    /// Whether inputLanes' dot products over (tap, input channel) beat the tiles with output
+    /// channels in the lanes, for 16 output channels or fewer over 64 input channels or more.
+    /// Its weight gradient (5 channels of dy broadcast for 4 vectors of the image) needs a
+    /// kernel wider than 1×1, whose channels-innermost copy of the image costs as much as the
+    /// sums; its forward, dot products of 2,048 terms or more, since each tile's 20 sums end
+    /// in a sum across lanes. Measured against channelLanes' 16-lane tiles (`bench --rounds 3`,
+    /// GFLOP/s, on a 2-core AMD EPYC): NiN's last layer, 384 → 10 at 5², forward 142.5 against
+    /// 66.4, weight gradient 108.0 against 48.0; 3×3 to 16 channels at 12² from 256, 128 and (at
+    /// 24²) 64 channels, forward 88.7, 69.6, 67.5 against 92.0, 85.7, 86.9, weight gradient 119.0,
+    /// 115.4, 122.1 against 81.5, 79.1, 78.4; 1×1 480 → 16 at 6², weight gradient 48.1 against
+    /// 96.5.
+    static func inputLanesPays(_ g: ConvGeometry, pass: Pass) -> Bool {
+        guard g.outChannels <= 16 && g.input.c >= 64 else { return false }
+        switch pass {
+        case .forward: return g.patch >= 2048
+        case .weightGradient: return g.window.size > 1
+        case .inputGradient: return false
+        }
     }
 
     /// Whether Winograd's F(2×2, 3×3) beats the direct sums on this 3×3 stride-1 layer. Its
@@ -162,7 +193,8 @@ package enum ConvolutionAlgorithm: String, CaseIterable, Sendable {
     /// sums too little per 16-lane tile to pay for writing it out. Fewer than 16 channels count
     /// too: NiN's last layer (10 channels, 5-wide rows) ran its forward at 1.7 times direct's
     /// speed by channelLanes' 16-lane tiles (104–130 against 60–76 GFLOP/s), its weight gradient
-    /// at 3.5–4 times packed's (113–118 against 26–34; `bench --rounds 3`, two runs).
+    /// at 3.5–4 times packed's (113–118 against 26–34; `bench --rounds 3`, two runs), before
+    /// inputLanes beat both.
     ///
     /// A filled lane of a 16-lane tile, either algorithm's, counts as `sixteenLaneWeight` of one
     /// in a 32-lane tile: a 16-lane step loads 8 broadcast values, a vector and one or two
