@@ -12,8 +12,9 @@
 ///
 /// With stride 1 the input gradient is itself a forward convolution (of dy, with the kernels
 /// turned 180° and the channel axes swapped: `conv2dBackwardInputAsForward`), so direct,
-/// channelLanes and inputLanes have it by their forward kernel. With a stride (or padding as wide as the
-/// kernel) channelLanes sums dx's positions phase by phase (`conv2dBackwardInputChannelLanes`).
+/// channelLanes and inputLanes have it by their forward kernel. With a stride (or padding as
+/// wide as the kernel) channelLanes sums dx's positions phase by phase
+/// (`conv2dBackwardInputChannelLanes`).
 ///
 /// `Kernels.conv2dForward`, `conv2dBackwardInput` and `conv2dBackwardWeight` take an
 /// `algorithm:`; nil (the default) lets `chosen(for:_:outChannels:window:)` pick, and that is
