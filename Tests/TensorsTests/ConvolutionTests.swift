@@ -61,6 +61,10 @@ import TestSupport
         // A 1×1 layer on a plane of 256 positions or more, which the chooser runs as a matrix
         // product per image in every pass (im2colGEMM), with 6 or more input channels.
         Case(n: 2, c: 7, h: 17, w: 16, o: 9, k: 1, stride: 1, padding: 0),
+        // A 1×1 weight gradient on a plane under 16 positions, by GEMMs over images copied side
+        // by side: 3 × 5 positions make 18 images a GEMM, so each of the 8 slices of 25 images
+        // takes two, the second of 7.
+        Case(n: 200, c: 3, h: 3, w: 5, o: 5, k: 1, stride: 1, padding: 0),
         // No padding: channelLanes reads whole groups of images in place (GoogLeNet's 1×1 layers
         // at 3²: 8 images a group) and copies a last group of fewer (here 3).
         Case(n: 11, c: 5, h: 3, w: 3, o: 40, k: 1, stride: 1, padding: 0),

@@ -72,9 +72,10 @@ package enum ConvolutionAlgorithm: String, CaseIterable, Sendable {
     ///
     /// - 1×1 with stride 1 and no padding, the convolution is a matrix product per image, read
     ///   and written in place (im2colGEMM skips im2col). The weight gradient goes by im2colGEMM
-    ///   always; the forward and the input gradient when the plane has 256 positions or more;
-    ///   on smaller planes, by the rules below, which pick channelLanes for GoogLeNet's 1×1
-    ///   layers at 12², 6² and 3² and NiN's at 12² (direct for its 10-channel ones). Measured
+    ///   always (on planes under 16 positions, over several images a GEMM); the forward and the
+    ///   input gradient when the plane has 256 positions or more; on smaller planes, by the
+    ///   rules below, which pick channelLanes for GoogLeNet's 1×1 layers at 12², 6² and 3² and
+    ///   NiN's at 12² (direct for its 10-channel ones). Measured
     ///   on a 2-core Xeon, each pair timed in turn in one process (the machine's speed drifts
     ///   by tens of percent from one run to the next): forward at 54², 26², 24² by im2colGEMM
     ///   1.15–1.53× direct's speed; at 6² and 3² channelLanes 1.85× and 3.7× direct's, 1.8× and
