@@ -85,7 +85,8 @@ package enum ConvolutionAlgorithm: String, CaseIterable, Sendable {
     ///   with 240 channels.
     /// - forward and weight gradient, 16 output channels or fewer from 64 input channels or
     ///   more (NiN's last layer): inputLanes, by `inputLanesPays`.
-    /// - forward, 3×3 with stride 1: Winograd when it has channels enough (`winogradPays`).
+    /// - forward and input gradient, 3×3 with stride 1: Winograd when it has channels enough
+    ///   (`winogradPays`).
     /// - forward: for 16 output channels or fewer, or from 32, whichever of direct and
     ///   channelLanes fills more of its vector lanes (a row of output positions, or 16 of a
     ///   plane's by shifted rows, or the output channels in blocks of 32, or one block of 16 or
@@ -98,9 +99,8 @@ package enum ConvolutionAlgorithm: String, CaseIterable, Sendable {
     ///   197.8 GFLOP/s by direct against 153.3 (`bench --rounds 3`; a Zen 4 had given 157–164
     ///   by direct, 170–175 by the tiles), hence the weight on 16-lane tiles below.
     ///   Otherwise direct. With stride 2 or more: channelLanes from 32 channels, else packed.
-    /// - input gradient: with stride 1, the forward rule for the convolution it is, short of
-    ///   Winograd (see `conv2dBackwardInputAsForward`: its output channels are the layer's
-    ///   input channels).
+    /// - input gradient: with stride 1, the forward rule for the convolution it is (see
+    ///   `conv2dBackwardInputAsForward`: its output channels are the layer's input channels).
     ///   Packed for fewer than 6 input channels, which leave rows of direct's 6-row tile empty
     ///   (LeNet's first layer, 1 channel: packed 57 against 31 GFLOP/s; its second, 6 channels:
     ///   direct 104 against 79). With a stride, channelLanes from 32 input channels (ResNet's
@@ -127,7 +127,8 @@ package enum ConvolutionAlgorithm: String, CaseIterable, Sendable {
             guard window.padding < window.size && input.c >= 6 else { return .packed }
             let gradients = ImageBatch(n: input.n, c: outChannels, h: g.outputHeight, w: g.outputWidth)
             let turned = Window(size: window.size, stride: 1, padding: window.size - 1 - window.padding)
-            return stride1Forward(ConvGeometry(gradients, outChannels: input.c, window: turned))
+            let asForward = ConvGeometry(gradients, outChannels: input.c, window: turned)
+            return winogradPays(asForward) ? .winograd : stride1Forward(asForward)
         case .weightGradient:
             if g.skipsIm2col { return .im2colGEMM }
             if inputLanesPays(g, pass: .weightGradient) { return .inputLanes }
@@ -175,9 +176,13 @@ package enum ConvolutionAlgorithm: String, CaseIterable, Sendable {
     /// 1.19 / 1.03, 256→256 at 6² 1.00 / 0.99, 32→64 at 56² 0.86 / 0.76, 16→32 at 112² 0.55 /
     /// 0.56. So: when (C + O) / (C · O) is at most 64→128's, on a plane of 6² or more whose
     /// tiles' outputs are at least 3/4 in it.
-    /// In training steps, though, the input gradient ran slower by Winograd: AlexNet trained at
-    /// 0.94 times the speed with Winograd in both passes, 1.06 with it in the forward alone
-    /// (`compare_builds --rounds 3`, medians), so the input gradient keeps the plain rule.
+    /// The input gradient, a forward of dy, goes by the same rule. An earlier build had trained
+    /// AlexNet slower with it (0.94 times the speed with Winograd in both passes, 1.06 in the
+    /// forward alone); measured again with the kernels of December 2026, AlexNet's 384 → 384
+    /// at 12² ran at 236.9 GFLOP/s by Winograd against channelLanes' 92.3 (`bench
+    /// --rounds 5 --pass input`, 2-core AMD EPYC), and AlexNet trained at 1.110 times the speed
+    /// (lowest of 5 rounds 1.034; VGG 1.037, GoogLeNet 0.998, both within the machine's drift:
+    /// `compare_builds --rounds 5 -- --chosen-only "net AlexNet" "net VGG" "net GoogLeNet"`).
     static func winogradPays(_ g: ConvGeometry) -> Bool {
         let (c, o) = (g.input.c, g.outChannels)
         guard g.window.size == 3 && g.window.stride == 1 && c > 0 && o > 0 else { return false }
