@@ -61,9 +61,8 @@ import TestSupport
         // A 1×1 layer on a plane of 256 positions or more, which the chooser runs as a matrix
         // product per image in every pass (im2colGEMM), with 6 or more input channels.
         Case(n: 2, c: 7, h: 17, w: 16, o: 9, k: 1, stride: 1, padding: 0),
-        // A 1×1 weight gradient on a plane under 16 positions, by GEMMs over images copied side
-        // by side: 3 × 5 positions make 18 images a GEMM, so each of the 8 slices of 25 images
-        // takes two, the second of 7.
+        // A 1×1 weight gradient on a plane under 16 positions, which the chooser runs by packed
+        // (one GEMM over the images of each of 8 slices of 25).
         Case(n: 200, c: 3, h: 3, w: 5, o: 5, k: 1, stride: 1, padding: 0),
         // No padding: channelLanes reads whole groups of images in place (GoogLeNet's 1×1 layers
         // at 3²: 8 images a group) and copies a last group of fewer (here 3).
@@ -260,13 +259,14 @@ import TestSupport
         #expect(chosen(.forward, resNet3x3) == .channelLanes && chosen(.inputGradient, resNet3x3) == .channelLanes)
         let googLeNet6x6 = Case(n: 128, c: 256, h: 6, w: 6, o: 256, k: 3, stride: 1, padding: 1)
         #expect(chosen(.forward, googLeNet6x6) == .winograd && chosen(.inputGradient, googLeNet6x6) == .winograd)
-        // 1×1: a matrix product per image on large planes; channelLanes' lanes on small ones.
+        // 1×1: a matrix product per image on large planes; channelLanes' lanes on small ones,
+        // and on 3² a weight gradient by packed's GEMM over the images.
         let nin = Case(n: 128, c: 96, h: 54, w: 54, o: 96, k: 1, stride: 1, padding: 0)
         #expect(chosen(.forward, nin) == .im2colGEMM && chosen(.inputGradient, nin) == .im2colGEMM)
         #expect(chosen(.weightGradient, nin) == .im2colGEMM)
         let googLeNet3x3OneByOne = Case(n: 128, c: 832, h: 3, w: 3, o: 256, k: 1, stride: 1, padding: 0)
         #expect(chosen(.forward, googLeNet3x3OneByOne) == .channelLanes && chosen(.inputGradient, googLeNet3x3OneByOne) == .channelLanes)
-        #expect(chosen(.weightGradient, googLeNet3x3OneByOne) == .im2colGEMM)
+        #expect(chosen(.weightGradient, googLeNet3x3OneByOne) == .packed)
         let strided = Case(n: 2, c: 4, h: 17, w: 17, o: 6, k: 3, stride: 2, padding: 1)
         #expect(chosen(.forward, strided) == .packed && chosen(.weightGradient, strided) == .packed)
         #expect(chosen(.inputGradient, strided) == .packed)

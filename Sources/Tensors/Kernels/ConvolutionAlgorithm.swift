@@ -71,13 +71,16 @@ package enum ConvolutionAlgorithm: String, CaseIterable, Sendable {
     /// thread count. The rules come from the bench (`swift run -c release bench conv`).
     ///
     /// - 1×1 with stride 1 and no padding, the convolution is a matrix product per image, read
-    ///   and written in place (im2colGEMM skips im2col). The weight gradient goes by im2colGEMM
-    ///   always (on planes under 16 positions, over several images a GEMM); the forward and the
-    ///   input gradient when the plane has 256 positions or more; on smaller planes, by the
-    ///   rules below, which pick channelLanes for GoogLeNet's 1×1 layers at 12², 6² and 3² and
-    ///   NiN's at 12² (direct for its 10-channel ones). Measured
-    ///   on a 2-core Xeon, each pair timed in turn in one process (the machine's speed drifts
-    ///   by tens of percent from one run to the next): forward at 54², 26², 24² by im2colGEMM
+    ///   and written in place (im2colGEMM skips im2col). The weight gradient goes by im2colGEMM,
+    ///   but by packed on planes under 16 positions, where a GEMM per image sums too few terms
+    ///   to vectorize its packing and reads and writes all of dw for each: packed's GEMM sums
+    ///   over the images (GoogLeNet's 832 → 384, → 128, → 48 at 3²: 93.0, 85.2, 64.0 GFLOP/s
+    ///   against 52.9, 60.6, 41.0, `bench --rounds 5 --pass weight`, 2-core AMD EPYC). The
+    ///   forward and the input gradient go by im2colGEMM when the plane has 256 positions or
+    ///   more; on smaller planes, by the rules below, which pick channelLanes for GoogLeNet's
+    ///   1×1 layers at 12², 6² and 3² and NiN's at 12² (direct for its 10-channel ones).
+    ///   Measured on a 2-core Xeon, each pair timed in turn in one process (the machine's speed
+    ///   drifts by tens of percent from one run to the next): forward at 54², 26², 24² by im2colGEMM
     ///   1.15–1.53× direct's speed; at 6² and 3² channelLanes 1.85× and 3.7× direct's, 1.8× and
     ///   4.2× im2colGEMM's; at 12², channelLanes 0.94–1.15× direct's. Input gradient against
     ///   packed: im2colGEMM 1.11–1.48× from 24² up, channelLanes 1.15–1.26× at 6² and 3².
@@ -130,7 +133,7 @@ package enum ConvolutionAlgorithm: String, CaseIterable, Sendable {
             let asForward = ConvGeometry(gradients, outChannels: input.c, window: turned)
             return winogradPays(asForward) ? .winograd : stride1Forward(asForward)
         case .weightGradient:
-            if g.skipsIm2col { return .im2colGEMM }
+            if g.skipsIm2col { return g.outputPlane < 16 ? .packed : .im2colGEMM }
             if inputLanesPays(g, pass: .weightGradient) { return .inputLanes }
             if outChannels >= 32 { return .channelLanes }
             guard window.stride == 1 else { return .packed }

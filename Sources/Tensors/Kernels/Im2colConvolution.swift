@@ -6,8 +6,7 @@
 ///     forward:          y    = w · col, then add the bias
 ///     input gradient:   dcol = wᵀ · dy, then col2im adds dcol into dx
 ///     weight gradient:  dw  += dy · colᵀ
-/// A 1×1 convolution with stride 1 and no padding has col = x, so it skips im2col and col2im
-/// (and its weight gradient on a small plane sums over several images a GEMM).
+/// A 1×1 convolution with stride 1 and no padding has col = x, so it skips im2col and col2im.
 /// This is the readable step between `Reference.conv2d`'s loops and the packed algorithm, which
 /// does the same GEMMs without building col (PackedConvolution.swift).
 ///
@@ -62,61 +61,25 @@ extension Kernels {
 
     /// dy is (N, O, OH, OW), x is (N, C, H, W); writes the weight gradient of each slice of the
     /// batch, (O, C, K, K), to `outputs(slice)`.
-    ///
-    /// A 1×1 layer on a plane of fewer than 16 positions (GoogLeNet's at 3²) would make a GEMM
-    /// of a few terms per image, packed element by element (the GEMM transposes 16 terms at a
-    /// time), that reads and writes all of dw for each: so `imagesPerGEMM` images' dy and x are
-    /// first copied side by side, (O, n·OH·OW) and (C, n·OH·OW), for one GEMM of 256 terms or
-    /// more. On GoogLeNet's 1×1 layers at 3² (832 → 384 and → 48) that ran at 1.37–1.67 times
-    /// the speed of a GEMM per image; at 6² (528 → 256 and 480 → 16, 36 terms an image) at
-    /// 0.72–0.87 (medians of `compare_builds --rounds 3 -- --pass weight`, two runs).
     static func conv2dBackwardWeightIm2col(
         dy: UnsafePointer<Float>, x: UnsafePointer<Float>, _ g: ConvGeometry,
         slices: [Range<Int>], outputs: (Int) -> UnsafeMutablePointer<Float>, threads: Int
     ) {
-        let (o, c, plane) = (g.outChannels, g.input.c, g.outputPlane)
-        let group = imagesPerGEMM(g)
+        let (o, plane) = (g.outChannels, g.outputPlane)
         let perThread = Parallel.split(slices.count, parts: threads)
         Parallel.run(perThread.count) { t in
             let col = Storage(uninitializedCount: g.skipsIm2col ? 0 : g.patch * plane)
-            let sideBySide = Storage(uninitializedCount: group > 1 ? (o + c) * group * plane : 0)
             for s in perThread[t] {
-                for first in stride(from: slices[s].lowerBound, to: slices[s].upperBound, by: group) {
-                    let count = min(group, slices[s].upperBound - first), k = count * plane
-                    let dyi = dy + first * g.outputImage, xi = x + first * g.input.image
-                    var (a, b) = (dyi, xi)
-                    if group > 1 {
-                        placeSideBySide(dyi, rows: o, plane: plane, images: count, into: sideBySide.pointer)
-                        placeSideBySide(xi, rows: c, plane: plane, images: count, into: sideBySide.pointer + o * k)
-                        (a, b) = (UnsafePointer(sideBySide.pointer), UnsafePointer(sideBySide.pointer + o * k))
-                    } else if !g.skipsIm2col {
-                        im2col(xi, g, into: col.pointer)
-                        b = UnsafePointer(col.pointer)
-                    }
-                    // dw (O, C·K·K) += dy (O, k) · colᵀ (k, C·K·K); the slice's first GEMM sets it.
-                    gemm(transB: true, m: o, n: g.patch, k: k, a: a, lda: k, b: b, ldb: k,
-                         c: outputs(s), ldc: g.patch, accumulate: first > slices[s].lowerBound, threads: 1)
+                for image in slices[s] {
+                    let xi = x + image * g.input.image
+                    if !g.skipsIm2col { im2col(xi, g, into: col.pointer) }
+                    // dw (O, C·K·K) += dy (O, OH·OW) · colᵀ (OH·OW, C·K·K); the slice's first image sets it.
+                    gemm(transB: true, m: o, n: g.patch, k: plane, a: dy + image * g.outputImage, lda: plane,
+                         b: g.skipsIm2col ? xi : UnsafePointer(col.pointer), ldb: plane,
+                         c: outputs(s), ldc: g.patch, accumulate: image > slices[s].lowerBound, threads: 1)
                 }
             }
-            withExtendedLifetime((col, sideBySide)) {}
-        }
-    }
-
-    /// How many images one weight-gradient GEMM sums over: 1, unless the layer is 1×1 (no col
-    /// matrix to build) on a plane of fewer than 16 positions, then enough for 256 terms.
-    static func imagesPerGEMM(_ g: ConvGeometry) -> Int {
-        guard g.skipsIm2col && g.outputPlane < 16 else { return 1 }
-        return (256 + g.outputPlane - 1) / g.outputPlane
-    }
-
-    /// Copies `images` consecutive (rows, plane) matrices into one (rows, images · plane).
-    static func placeSideBySide(_ source: UnsafePointer<Float>, rows: Int, plane: Int, images: Int,
-                                into target: UnsafeMutablePointer<Float>) {
-        let width = images * plane
-        for image in 0..<images {
-            for row in 0..<rows {
-                copyFloats(plane, from: source + (image * rows + row) * plane, to: target + row * width + image * plane)
-            }
+            withExtendedLifetime(col) {}
         }
     }
 
