@@ -153,8 +153,8 @@ extension Kernels {
                 if used - first >= width && step > 0 && targets[width - 1] &- targets[0] == (width - 1) &* step {
                     // The tile's positions evenly spaced in y (targets only increase within a
                     // class): side by side in the forward, a stride apart in a strided input gradient.
-                    storeTransposed(sums, positions: width, lanes: lanes, channels: channels, spreadBias: spreadBias,
-                                    to: out + targets[0], plane: plane, step: step)
+                    storeTile(sums, positions: width, lanes: lanes, channels: channels, spreadBias: spreadBias,
+                              to: out + targets[0], plane: plane, step: step)
                     return
                 }
                 for r in 0..<min(width, used - first) {
@@ -202,6 +202,29 @@ extension Kernels {
         }
     }
 
+    /// `storeTransposed` compiled on its own, with the common tiles' sizes as constants. Inlined
+    /// into the loops over the tiles, with every size a variable, it had compiled to 128-bit
+    /// operations, calls to `storeBytes` and `lowHalf` and spilled vectors (objdump), and took
+    /// two thirds as long as the tiles' sums in VGG's 32 → 64 forward at 56² (`perf record`,
+    /// one thread, which ran at 48–50 GFLOP/s before and 62.5 after; on two threads 1.04 and,
+    /// for VGG's 16 → 32 at 112², 1.08 times as fast: `compare_builds --rounds 5 -- --pass forward`).
+    /// What is left of its time is the stores waiting on y's lines, 64 planes at a time.
+    @inline(never)
+    static func storeTile(_ tile: UnsafePointer<Float>, positions: Int, lanes: Int, channels: Int,
+                          spreadBias: UnsafePointer<Float>, to out: UnsafeMutablePointer<Float>, plane: Int, step: Int) {
+        switch (positions, lanes, channels, step) {
+        case (6, 64, 64, 1):
+            storeTransposed(tile, positions: 6, lanes: 64, channels: 64, spreadBias: spreadBias, to: out, plane: plane, step: 1)
+        case (8, 32, 32, 1):
+            storeTransposed(tile, positions: 8, lanes: 32, channels: 32, spreadBias: spreadBias, to: out, plane: plane, step: 1)
+        case (8, 32, 16, 1):
+            storeTransposed(tile, positions: 8, lanes: 32, channels: 16, spreadBias: spreadBias, to: out, plane: plane, step: 1)
+        default:
+            storeTransposed(tile, positions: positions, lanes: lanes, channels: channels, spreadBias: spreadBias,
+                            to: out, plane: plane, step: step)
+        }
+    }
+
     /// Copies a tile's row of `lanes` (32 or 64) floats.
     @inline(__always)
     static func copyRow(from source: UnsafePointer<Float>, to destination: UnsafeMutablePointer<Float>, lanes: Int) {
@@ -214,41 +237,58 @@ extension Kernels {
 
     /// Writes a tile of 8 (or 6) output positions that lie `step` floats apart in y (rows
     /// `lanes` floats apart, a lane per channel) as 8 (or 6) floats per channel, `plane` apart
-    /// from `out`, adding each channel's bias (`spreadBias`: 8 copies of each of the lanes, read for
-    /// every lane of a half, even past `channels`; only `channels` are stored). Each 16 channels'
-    /// 8×16 block is transposed in registers (`transposed8x16`; a 6-row tile has 2 rows past it,
-    /// whose columns are not stored): 256 scalar stores become 32 of 8 floats.
-    /// Writing the tile one float at a time took a third of VGG's 16→32 forward at 112², and
-    /// made 6 × 64 tiles slower than 8 × 32 ones on 1×1 layers of 64 channels.
+    /// from `out`, adding each channel's bias (`spreadBias`: 8 copies of each of the lanes; only
+    /// `channels` are stored). Each 16 channels' 8×16 block is transposed in registers
+    /// (`transposed8x16`; a 6-row tile has 2 rows past it, which are not stored) and parked in
+    /// a block on the stack, from which each channel's floats are loaded, biased and stored as
+    /// one or two vectors. Writing the tile one float at a time took a third of VGG's 16→32
+    /// forward at 112². Taking each channel's floats out of the transposed registers instead
+    /// (`lowHalf`, then a pair of lanes) compiled to 128-bit inserts and extracts, with calls to
+    /// `lowHalf` and `storeBytes` where inlined into a large function (objdump).
     @inline(__always)
     static func storeTransposed(_ tile: UnsafePointer<Float>, positions: Int, lanes: Int, channels: Int,
                                 spreadBias: UnsafePointer<Float>, to out: UnsafeMutablePointer<Float>, plane: Int,
                                 step: Int = 1) {
-        let (rows, biases) = (UnsafeRawPointer(tile), UnsafeRawPointer(spreadBias))
-        for half in 0..<(channels + 15) / 16 {
-            // Column j of the transposed block is channel 16 · half + j at the 8 positions.
-            let v = transposed8x16(rows + half * 64, rowBytes: lanes * 4)
-            @inline(__always) func biased(_ j: Int, _ pair: SIMD16<Float>) -> SIMD16<Float> {
-                pair + biases.loadUnaligned(fromByteOffset: (half &* 16 &+ 2 &* j) &* 32, as: SIMD16<Float>.self)
+        let (rows, biases, target) = (UnsafeRawPointer(tile), UnsafeRawPointer(spreadBias), UnsafeMutableRawPointer(out))
+        withUnsafeTemporaryAllocation(of: SIMD16<Float>.self, capacity: 8) { buffer in
+            // Channel n of the half at hand: its 8 positions' floats, 32 bytes from n · 32.
+            let block = UnsafeMutableRawPointer(buffer.baseAddress!)
+            for half in 0..<(channels + 15) / 16 {
+                storeVectors(transposed8x16(rows + half &* 64, rowBytes: lanes &* 4), to: block)
+                for n in 0..<min(16, channels &- half &* 16) {
+                    let channel = half &* 16 &+ n
+                    let (from, bias, to) = (n &* 32, channel &* 32, channel &* plane &* 4)
+                    if step != 1 {
+                        for i in 0..<positions {
+                            let sum = block.load(fromByteOffset: from &+ i &* 4, as: Float.self) + spreadBias[channel &* 8]
+                            target.storeBytes(of: sum, toByteOffset: to &+ i &* step &* 4, as: Float.self)
+                        }
+                    } else if positions == 8 {
+                        let sum = block.load(fromByteOffset: from, as: SIMD8<Float>.self)
+                            + biases.loadUnaligned(fromByteOffset: bias, as: SIMD8<Float>.self)
+                        target.storeBytes(of: sum, toByteOffset: to, as: SIMD8<Float>.self)
+                    } else {
+                        // 6 positions: 4 and 2.
+                        let four = block.load(fromByteOffset: from, as: SIMD4<Float>.self)
+                            + biases.loadUnaligned(fromByteOffset: bias, as: SIMD4<Float>.self)
+                        let two = block.load(fromByteOffset: from &+ 16, as: SIMD2<Float>.self)
+                            + biases.loadUnaligned(fromByteOffset: bias &+ 16, as: SIMD2<Float>.self)
+                        target.storeBytes(of: four, toByteOffset: to, as: SIMD4<Float>.self)
+                        target.storeBytes(of: two, toByteOffset: to &+ 16, as: SIMD2<Float>.self)
+                    }
+                }
             }
-            let sums = (biased(0, v.0), biased(1, v.1), biased(2, v.2), biased(3, v.3),
-                        biased(4, v.4), biased(5, v.5), biased(6, v.6), biased(7, v.7))
-            storeColumns(sums, count: min(16, channels - half * 16), to: UnsafeMutableRawPointer(out + half * 16 * plane),
-                         columnBytes: plane * 4, length: positions, step: step)
         }
     }
 
     /// Stores the first `count` columns of an 8×16 block transposed by `transposed8x16` (column
     /// 2j in vector j's low half, 2j + 1 in its high half), the first `length` (8 or 6) floats
-    /// of each, column n at `out + n · columnBytes`, its floats side by side or `step` apart.
+    /// of each, column n at `out + n · columnBytes`.
     @inline(__always)
-    static func storeColumns(_ v: Vectors8, count: Int, to out: UnsafeMutableRawPointer, columnBytes: Int, length: Int = 8,
-                             step: Int = 1) {
+    static func storeColumns(_ v: Vectors8, count: Int, to out: UnsafeMutableRawPointer, columnBytes: Int, length: Int = 8) {
         @inline(__always) func store(_ column: SIMD8<Float>, _ n: Int) {
             let at = n &* columnBytes
-            if step != 1 {
-                for i in 0..<length { out.storeBytes(of: column[i], toByteOffset: at &+ i &* step &* 4, as: Float.self) }
-            } else if length == 8 {
+            if length == 8 {
                 out.storeBytes(of: column, toByteOffset: at, as: SIMD8<Float>.self)
             } else {
                 out.storeBytes(of: column.lowHalf, toByteOffset: at, as: SIMD4<Float>.self)
