@@ -240,6 +240,11 @@ import TestSupport
         // of short dot products (3×3 from 128 channels: 1,152 terms).
         let googLeNetReduce = Case(n: 128, c: 480, h: 6, w: 6, o: 16, k: 1, stride: 1, padding: 0)
         #expect(chosen(.weightGradient, googLeNetReduce) != .inputLanes && chosen(.forward, googLeNetReduce) != .inputLanes)
+        // A 1×1 layer without padding is one long row to direct: 144 of 160 lanes at 12² beat
+        // 16-lane tiles; 36 of 64 at 6² do not; NiN's 10 channels at 5² fill 25 of 32.
+        #expect(chosen(.forward, googLeNetReduce) == .channelLanes)
+        #expect(chosen(.forward, Case(n: 128, c: 192, h: 12, w: 12, o: 16, k: 1, stride: 1, padding: 0)) == .direct)
+        #expect(chosen(.forward, Case(n: 128, c: 10, h: 5, w: 5, o: 10, k: 1, stride: 1, padding: 0)) == .direct)
         let short = Case(n: 128, c: 128, h: 12, w: 12, o: 16, k: 3, stride: 1, padding: 1)
         #expect(chosen(.forward, short) != .inputLanes && chosen(.weightGradient, short) == .inputLanes)
         let vgg2 = Case(n: 128, c: 16, h: 112, w: 112, o: 32, k: 3, stride: 1, padding: 1)

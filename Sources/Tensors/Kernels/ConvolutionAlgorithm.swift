@@ -77,8 +77,9 @@ package enum ConvolutionAlgorithm: String, CaseIterable, Sendable {
     ///   over the images (GoogLeNet's 832 → 384, → 128, → 48 at 3²: 93.0, 85.2, 64.0 GFLOP/s
     ///   against 52.9, 60.6, 41.0, `bench --rounds 5 --pass weight`, 2-core AMD EPYC). The
     ///   forward and the input gradient go by im2colGEMM when the plane has 256 positions or
-    ///   more; on smaller planes, by the rules below, which pick channelLanes for GoogLeNet's
-    ///   1×1 layers at 12², 6² and 3² and NiN's at 12² (direct for its 10-channel ones).
+    ///   more; on smaller planes, by the rules below (direct's lanes counted over the whole
+    ///   plane, its one row), which pick channelLanes for GoogLeNet's 1×1 layers at 12², 6² and
+    ///   3² (direct for 192 → 16 at 12²) and NiN's at 12² (direct for its 10-channel ones at 5²).
     ///   Measured on a 2-core Xeon, each pair timed in turn in one process (the machine's speed
     ///   drifts by tens of percent from one run to the next): forward at 54², 26², 24² by im2colGEMM
     ///   1.15–1.53× direct's speed; at 6² and 3² channelLanes 1.85× and 3.7× direct's, 1.8× and
@@ -144,9 +145,14 @@ package enum ConvolutionAlgorithm: String, CaseIterable, Sendable {
 
     /// The forward rule for stride 1 short of Winograd: a matrix product per image for a 1×1
     /// layer on a large plane, else whichever of channelLanes and direct fills more lanes.
+    /// A 1×1 layer without padding is one long row to direct (`PaddedImages`), its whole plane:
+    /// counted as rows of `outputWidth`, GoogLeNet's 192 → 16 at 12² went by channelLanes' 16-lane
+    /// tiles at 56.7 GFLOP/s against direct's 77.2 (144 of 160 lanes), and NiN's 10 → 10 at 5²
+    /// at 8.0 against 20.9 (`bench --rounds 7 --pass forward`, 2-core AMD EPYC).
     static func stride1Forward(_ g: ConvGeometry) -> ConvolutionAlgorithm {
         if g.skipsIm2col && g.outputPlane >= 256 { return .im2colGEMM }
-        return channelLanesFillMore(outChannels: g.outChannels, outputWidth: g.outputWidth, shiftedRowsFill: ShiftedRows.laneFill(g))
+        let rowWidth = g.skipsIm2col ? g.outputPlane : g.outputWidth
+        return channelLanesFillMore(outChannels: g.outChannels, outputWidth: rowWidth, shiftedRowsFill: ShiftedRows.laneFill(g))
             ? .channelLanes : .direct
     }
 
