@@ -92,13 +92,15 @@ package enum ConvolutionAlgorithm: String, CaseIterable, Sendable {
     /// - forward and input gradient, 3×3 with stride 1: Winograd when it has channels enough
     ///   (`winogradPays`).
     /// - forward: for 16 output channels or fewer, or from 32, whichever of direct and
-    ///   channelLanes fills more of its vector lanes (a row of output positions, or 16 of a
-    ///   plane's by shifted rows, or the output channels in blocks of 32, or one block of 16 or
-    ///   fewer), channelLanes on a tie of 32 lanes: with its lanes full it
-    ///   ran faster on every bench case. With 16 channels: LeNet's second convolution (10-wide
-    ///   rows) ran at 115–119 GFLOP/s by direct, 98 by 32-lane tiles, 168 by 16-lane ones;
-    ///   by direct's shifted rows (100 of 112 lanes) it ran at 1.00–1.06 times the 16-lane tiles'
-    ///   speed (262–282 against 254–275 GFLOP/s, `bench --rounds 9`, on a 2-core AMD EPYC). VGG's
+    ///   channelLanes fills more of its vector lanes (a row of output positions, or the output
+    ///   channels in blocks of 32, or one block of 16 or fewer), channelLanes on a tie of 32
+    ///   lanes: with its lanes full it ran faster on every bench case. With 16 channels: LeNet's
+    ///   second convolution (10-wide rows) ran at 115–119 GFLOP/s by direct, 98 by 32-lane
+    ///   tiles, 168 by 16-lane ones. Direct's shifted rows (`ShiftedRows`: 100 of 112 lanes)
+    ///   had then run it at 1.00–1.06 times the 16-lane tiles' speed (262–282 against 254–275
+    ///   GFLOP/s, `bench --rounds 9`, on a 2-core AMD EPYC), and were chosen; with the tiles'
+    ///   write-out in vectors, at 0.81 (78.0 and 79.2 against 96.4 and 97.3, `bench --rounds 9
+    ///   --pass forward`, twice), so the rule no longer counts them. VGG's
     ///   16-channel input gradient (112-wide rows) went by 16-lane tiles until a Xeon ran it at
     ///   197.8 GFLOP/s by direct against 153.3 (`bench --rounds 3`; a Zen 4 had given 157–164
     ///   by direct, 170–175 by the tiles), hence the weight on 16-lane tiles below.
@@ -152,8 +154,7 @@ package enum ConvolutionAlgorithm: String, CaseIterable, Sendable {
     static func stride1Forward(_ g: ConvGeometry) -> ConvolutionAlgorithm {
         if g.skipsIm2col && g.outputPlane >= 256 { return .im2colGEMM }
         let rowWidth = g.skipsIm2col ? g.outputPlane : g.outputWidth
-        return channelLanesFillMore(outChannels: g.outChannels, outputWidth: rowWidth, shiftedRowsFill: ShiftedRows.laneFill(g))
-            ? .channelLanes : .direct
+        return channelLanesFillMore(outChannels: g.outChannels, outputWidth: rowWidth) ? .channelLanes : .direct
     }
 
     /// Whether inputLanes' dot products over (tap, input channel) beat the tiles with output
@@ -203,8 +204,7 @@ package enum ConvolutionAlgorithm: String, CaseIterable, Sendable {
     /// Whether channelLanes' tiles fill more of their vector lanes than direct's, for a stride-1
     /// pass with `outChannels` channels in the lanes (in blocks of 32, or one block of 16 or
     /// fewer) or positions of `outputWidth`-wide rows (a 16-lane vector for rows up to 16 wide,
-    /// else 32), or, in a forward by shifted rows, 16 positions of the flattened plane
-    /// (`shiftedRowsFill`, in 32-lane tiles of two images).
+    /// else 32).
     /// A tie goes to 32-lane tiles only: VGG's first layer (16 channels, 224-wide rows, 9 taps)
     /// sums too little per 16-lane tile to pay for writing it out. Fewer than 16 channels count
     /// too: NiN's last layer (10 channels, 5-wide rows) ran its forward at 1.7 times direct's
@@ -216,15 +216,15 @@ package enum ConvolutionAlgorithm: String, CaseIterable, Sendable {
     /// in a 32-lane tile: a 16-lane step loads 8 broadcast values, a vector and one or two
     /// indices for 8 multiply-adds, so it waits on loads, while a 32-lane step loads 11 or 12
     /// for 16.
-    static func channelLanesFillMore(outChannels: Int, outputWidth: Int, shiftedRowsFill: Double? = nil) -> Bool {
+    static func channelLanesFillMore(outChannels: Int, outputWidth: Int) -> Bool {
         guard outChannels <= 16 || outChannels >= 32 else { return false }
         let lanes = outChannels <= 16 ? 16 : 32
         let sixteenLaneWeight = 8.0 / 11.0
         let channelFill = Double(outChannels) / Double((outChannels + lanes - 1) / lanes * lanes)
             * (lanes == 16 ? sixteenLaneWeight : 1)
-        let rowFill = shiftedRowsFill ?? (outputWidth <= 16
+        let rowFill = outputWidth <= 16
             ? Double(outputWidth) / 16 * sixteenLaneWeight
-            : Double(outputWidth) / Double((outputWidth + 31) / 32 * 32))
+            : Double(outputWidth) / Double((outputWidth + 31) / 32 * 32)
         return channelFill > rowFill || (channelFill == rowFill && lanes == 32)
     }
 

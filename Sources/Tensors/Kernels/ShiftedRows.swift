@@ -47,6 +47,9 @@ struct ShiftedRows {
     /// speed of the 16-lane channelLanes tiles chosen before (`compare_builds --rounds 5`), its
     /// input gradient (14-wide, 1.08 times the lanes, 80 KB) at 0.68 of direct's rows; NiN's last
     /// forward (5-wide, 2.5 times, 161 KB) at 0.6–0.7 of channelLanes' speed (`bench --rounds 3`).
+    /// Since channelLanes writes its tiles in vectors (December 2026), its 16-lane tiles run
+    /// LeNet's second forward at 1.23 times this speed, and the chooser no longer picks direct
+    /// for it (`ConvolutionAlgorithm.stride1Forward`); direct asked for still runs this way.
     static func laneFill(_ g: ConvGeometry) -> Double? {
         let (width, plane, k, p) = (g.outputWidth, g.outputPlane, g.window.size, g.window.padding)
         // A 1×1 layer without padding is one long row to the direct kernel (`PaddedImages`).
