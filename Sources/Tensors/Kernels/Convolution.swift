@@ -192,6 +192,9 @@ struct ConvGeometry {
     var columns: Int { input.n * outputPlane }
     /// A 1×1 convolution with stride 1 and no padding: its im2col matrix is the image itself.
     var skipsIm2col: Bool { window.size == 1 && window.stride == 1 && window.padding == 0 }
+    /// The rows direct's tiles run along (`PaddedImages`): the output's, or for a 1×1 layer that
+    /// skips im2col, the whole plane as one row.
+    var directRows: (height: Int, width: Int) { skipsIm2col ? (1, outputPlane) : (outputHeight, outputWidth) }
 
     /// Cuts the columns `range` at image boundaries: `body(image, position in its plane, offset
     /// from range.lowerBound, count)`.

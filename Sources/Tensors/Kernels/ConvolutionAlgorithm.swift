@@ -127,14 +127,13 @@ package enum ConvolutionAlgorithm: String, CaseIterable, Sendable {
         case .forward:
             if inputLanesPays(g, pass: .forward) { return .inputLanes }
             guard window.stride == 1 else { return outChannels >= 32 ? .channelLanes : .packed }
-            return winogradPays(g) ? .winograd : stride1Forward(g)
+            return stride1Forward(g)
         case .inputGradient:
             if window.stride > 1 { return input.c >= 32 && window.size >= window.stride ? .channelLanes : .packed }
             guard window.padding < window.size && input.c >= 6 else { return .packed }
             let gradients = ImageBatch(n: input.n, c: outChannels, h: g.outputHeight, w: g.outputWidth)
             let turned = Window(size: window.size, stride: 1, padding: window.size - 1 - window.padding)
-            let asForward = ConvGeometry(gradients, outChannels: input.c, window: turned)
-            return winogradPays(asForward) ? .winograd : stride1Forward(asForward)
+            return stride1Forward(ConvGeometry(gradients, outChannels: input.c, window: turned))
         case .weightGradient:
             if g.skipsIm2col { return g.outputPlane < 16 ? .packed : .im2colGEMM }
             if inputLanesPays(g, pass: .weightGradient) { return .inputLanes }
@@ -145,16 +144,16 @@ package enum ConvolutionAlgorithm: String, CaseIterable, Sendable {
         }
     }
 
-    /// The forward rule for stride 1 short of Winograd: a matrix product per image for a 1×1
-    /// layer on a large plane, else whichever of channelLanes and direct fills more lanes.
-    /// A 1×1 layer without padding is one long row to direct (`PaddedImages`), its whole plane:
+    /// The forward rule for stride 1: Winograd where it pays, a matrix product per image for a
+    /// 1×1 layer on a large plane, else whichever of channelLanes and direct fills more lanes.
+    /// A 1×1 layer without padding is one long row to direct (`directRows`), its whole plane:
     /// counted as rows of `outputWidth`, GoogLeNet's 192 → 16 at 12² went by channelLanes' 16-lane
     /// tiles at 56.7 GFLOP/s against direct's 77.2 (144 of 160 lanes), and NiN's 10 → 10 at 5²
     /// at 8.0 against 20.9 (`bench --rounds 7 --pass forward`, 2-core AMD EPYC).
     static func stride1Forward(_ g: ConvGeometry) -> ConvolutionAlgorithm {
+        if winogradPays(g) { return .winograd }
         if g.skipsIm2col && g.outputPlane >= 256 { return .im2colGEMM }
-        let rowWidth = g.skipsIm2col ? g.outputPlane : g.outputWidth
-        return channelLanesFillMore(outChannels: g.outChannels, outputWidth: rowWidth) ? .channelLanes : .direct
+        return channelLanesFillMore(outChannels: g.outChannels, outputWidth: g.directRows.width) ? .channelLanes : .direct
     }
 
     /// Whether inputLanes' dot products over (tap, input channel) beat the tiles with output

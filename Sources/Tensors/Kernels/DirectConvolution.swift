@@ -226,9 +226,8 @@ struct PaddedImages {
     init(_ g: ConvGeometry, rowVectors: Bool = true) {
         geometry = g
         let (k, p) = (g.window.size, g.window.padding)
-        let flat = k == 1 && p == 0 && g.window.stride == 1
-        (outputHeight, outputWidth) = flat ? (1, g.outputPlane) : (g.outputHeight, g.outputWidth)
-        (inputHeight, inputWidth) = flat ? (1, g.input.plane) : (g.input.h, g.input.w)
+        (outputHeight, outputWidth) = g.directRows
+        (inputHeight, inputWidth) = g.skipsIm2col ? (1, g.input.plane) : (g.input.h, g.input.w)
         paddedWidth = inputWidth + 2 * p + (rowVectors ? 32 : 0)
         paddedPlane = paddedWidth * (inputHeight + 2 * p + (rowVectors ? 2 : 0))
         tapOffsets = IntBuffer(count: g.patch)
