@@ -78,8 +78,10 @@ import TestSupport
         // The same tiles in channelLanes' weight gradient (6 taps by 64 channels) over more than
         // one chunk of 1,024 rows of dy.
         Case(n: 2, c: 2, h: 33, w: 35, o: 64, k: 3, stride: 1, padding: 1),
-        // LeNet's two layers.
+        // LeNet's two layers, the first also over more than one group of images per slice of
+        // the direct weight gradient (a group of one at 28², 9 images in 8 slices).
         Case(n: 3, c: 1, h: 28, w: 28, o: 6, k: 5, stride: 1, padding: 2),
+        Case(n: 9, c: 1, h: 28, w: 28, o: 6, k: 5, stride: 1, padding: 2),
         Case(n: 3, c: 6, h: 14, w: 14, o: 16, k: 5, stride: 1, padding: 0),
         // channelLanes' input gradient with a stride, dx's channels in the lanes: 6 × 64 tiles
         // and 6 channels past them; 32 + 8 channels of a 1×1 stride-2 kernel (three of four

@@ -105,109 +105,125 @@ extension Kernels {
 /// The stride-1 weight gradient without im2col, for small weight matrices.
 ///
 /// dw[o, (c, ki, kj)] = Σ over positions of dy[o, oy, ox] · xpad[c, oy + ki, ox + kj].
-/// Sixteen positions of an output row sit in one vector; a 4×4 block of (channel, tap) pairs
-/// keeps 16 vector sums in registers over a group of images, and each is added across its
-/// lanes once per group. When the weight matrix is a few GEMM tiles at most (LeNet's first
+/// dy is copied with each row as wide as the padded image's (zeros past the output width), so
+/// that output position p = oy · (padded width) + ox reads tap (c, ki, kj) at one offset from p
+/// in the padded image: 16 consecutive positions of the flattened plane, across rows, are 16
+/// consecutive floats of both, and a narrow plane fills most of a vector's lanes (LeNet's
+/// 10-wide rows 100 of 144, where 16 lanes a row filled 10). A block of 6 output channels by
+/// 4 taps keeps 24 vector sums in registers, loading 6 vectors of dy and 4 of the image for 24
+/// multiply-adds; its sums wait in memory between groups of images and are added across their
+/// lanes once per slice. When the weight matrix is a few GEMM tiles at most (LeNet's first
 /// layer is 6×25, a fraction of one 8×32 tile), GEMM would spend its time packing the long
-/// sum's operands; this reads them in place. (Measured with the bench: 4× faster on LeNet's
-/// first layer, slower than GEMM on AlexNet's and GoogLeNet's.)
+/// sum's operands; this reads them in place.
 extension Kernels {
     /// dy is (N, O, OH, OW), x is (N, C, H, W); writes the weight gradient of each slice of the
     /// batch, (O, C, K, K), to `outputs(slice)`.
     static func conv2dBackwardWeightDirect(dy: UnsafePointer<Float>, x: UnsafePointer<Float>, _ g: ConvGeometry,
                                            slices: [Range<Int>], outputs: (Int) -> UnsafeMutablePointer<Float>, threads: Int) {
         let o = g.outChannels, taps = g.patch
-        let layout = PaddedImages(g)
-        let (oh, ow) = (layout.outputHeight, layout.outputWidth)
+        let layout = PaddedImages(g, rowVectors: false)
+        let (oh, ow, width) = (layout.outputHeight, layout.outputWidth, layout.paddedWidth)
         let paddedImage = layout.image
-        // dy rows padded with zeros to whole vectors, so lanes past the row end add nothing.
-        let vectorsPerRow = (ow + 15) / 16
-        let dyRow = vectorsPerRow * 16, dyPlane = oh * dyRow, dyImage = o * dyPlane
-        // Images padded together: as many as fit in about 1 MB (at least one).
-        let groupSize = max(1, (1 << 18) / (paddedImage + dyImage))
+        // dy's plane as rows of the padded width, in whole vectors: zeros past each row's end
+        // and past the last row, so that those lanes add nothing.
+        let vectors = (oh * width + 15) / 16
+        let dyPlane = vectors * 16, dyImage = o * dyPlane
+        // The last vectors of the last channel read up to k + 14 floats past a padded image.
+        let slack = g.window.size + 16
+        let (blockChannels, blockTaps) = (6, 4)
+        let channelBlocks = (o + blockChannels - 1) / blockChannels, tapBlocks = (taps + blockTaps - 1) / blockTaps
+        let blockFloats = blockChannels * blockTaps * 16
+        // Images per group: as many as keep one block's operands, a padded image and 6 planes
+        // of dy each, within about 24 KB of L1 (at least one).
+        let group = max(1, 6_144 / (paddedImage + blockChannels * dyPlane))
+        let largestSlice = slices.map(\.count).max() ?? 1
 
         let perThread = Parallel.split(slices.count, parts: threads)
         Parallel.run(perThread.count) { t in
-            let padded = Storage(zeros: min(groupSize, slices.map(\.count).max() ?? 1) * paddedImage)
-            let dyPadded = Storage(zeros: min(groupSize, slices.map(\.count).max() ?? 1) * dyImage)
+            let padded = Storage(zeros: min(group, largestSlice) * paddedImage + slack)
+            let dyPadded = Storage(zeros: min(group, largestSlice) * dyImage)
+            let sums = Storage(uninitializedCount: channelBlocks * tapBlocks * blockFloats)
             for s in perThread[t] {
-                let out = outputs(s)
-                out.update(repeating: 0, count: o * taps)
-                for first in stride(from: slices[s].lowerBound, to: slices[s].upperBound, by: groupSize) {
-                    let images = min(groupSize, slices[s].upperBound - first)
+                sums.pointer.update(repeating: 0, count: channelBlocks * tapBlocks * blockFloats)
+                for first in stride(from: slices[s].lowerBound, to: slices[s].upperBound, by: group) {
+                    let images = min(group, slices[s].upperBound - first)
                     for j in 0..<images {
                         layout.copy(x + (first + j) * g.input.image, into: padded.pointer + j * paddedImage)
                         let gradient = dy + (first + j) * g.outputImage
                         for oc in 0..<o {
                             for r in 0..<oh {
-                                (dyPadded.pointer + j * dyImage + oc * dyPlane + r * dyRow)
-                                    .update(from: gradient + (oc * oh + r) * ow, count: ow)
+                                copyFloats(ow, from: gradient + (oc * oh + r) * ow, to: dyPadded.pointer + j * dyImage + oc * dyPlane + r * width)
                             }
                         }
                     }
-                    for ob in stride(from: 0, to: o, by: 4) {
-                        for tb in stride(from: 0, to: taps, by: 4) {
+                    for cb in 0..<channelBlocks {
+                        // Channels past o read channel 0 again, taps past the last tap its block's
+                        // first; their sums are never read.
+                        let channel = { (i: Int) in (cb * blockChannels + i < o ? i : 0) * dyPlane * 4 }
+                        for tb in 0..<tapBlocks {
+                            let tap = { (i: Int) in layout.tapOffsets.pointer[tb * blockTaps + (tb * blockTaps + i < taps ? i : 0)] * 4 }
                             weightGradientBlock(
-                                images: images, channels: min(4, o - ob), taps: min(4, taps - tb),
-                                dy: dyPadded.pointer + ob * dyPlane, dyImage: dyImage, dyPlane: dyPlane, dyRow: dyRow,
-                                rows: oh, vectorsPerRow: vectorsPerRow,
-                                x: padded.pointer, xImage: paddedImage, paddedWidth: layout.paddedWidth,
-                                tapOffsets: layout.tapOffsets.pointer + tb, out: out + ob * taps + tb, outStride: taps)
+                                images: images, vectors: vectors,
+                                dy: UnsafeRawPointer(dyPadded.pointer + cb * blockChannels * dyPlane), dyImageBytes: dyImage * 4,
+                                channels: (channel(0), channel(1), channel(2), channel(3), channel(4), channel(5)),
+                                x: UnsafeRawPointer(padded.pointer), xImageBytes: paddedImage * 4,
+                                taps: (tap(0), tap(1), tap(2), tap(3)),
+                                sums: UnsafeMutableRawPointer(sums.pointer + (cb * tapBlocks + tb) * blockFloats))
                         }
                     }
                 }
+                let out = outputs(s)
+                for oc in 0..<o {
+                    for tap in 0..<taps {
+                        let block = sums.pointer + ((oc / blockChannels) * tapBlocks + tap / blockTaps) * blockFloats
+                        let lanes = UnsafeRawPointer(block + ((oc % blockChannels) * blockTaps + tap % blockTaps) * 16)
+                        out[oc * taps + tap] = lanes.loadUnaligned(as: SIMD16<Float>.self).sum()
+                    }
+                }
             }
-            withExtendedLifetime((padded, dyPadded)) {}
+            withExtendedLifetime((padded, dyPadded, sums)) {}
         }
         withExtendedLifetime(layout) {}
     }
 
-    /// Adds Σ over `images` and positions of dy[channel] · xpad[tap] to out[channel, tap], for up
-    /// to 4 channels and 4 taps, with 16 vector sums in registers.
-    @inline(__always)
+    /// Adds, to the 6 × 4 vector sums at `sums` (channel-major, 16 floats each), Σ over `images`
+    /// and the plane's `vectors` of dy's channel i (`channels.i` bytes into `dy`) times the image
+    /// at tap j (`taps.j` bytes into `x`), lane by lane.
+    ///
+    /// Not inlined, so that its loop is compiled alone: 6 + 4 loads and 24 FMAs, all in registers.
+    @inline(never)
     static func weightGradientBlock(
-        images: Int, channels: Int, taps: Int,
-        dy: UnsafePointer<Float>, dyImage: Int, dyPlane: Int, dyRow: Int, rows: Int, vectorsPerRow: Int,
-        x: UnsafePointer<Float>, xImage: Int, paddedWidth: Int,
-        tapOffsets: UnsafePointer<Int>, out: UnsafeMutablePointer<Float>, outStride: Int
+        images: Int, vectors: Int, dy: UnsafeRawPointer, dyImageBytes: Int, channels: (Int, Int, Int, Int, Int, Int),
+        x: UnsafeRawPointer, xImageBytes: Int, taps: (Int, Int, Int, Int), sums: UnsafeMutableRawPointer
     ) {
         typealias V = SIMD16<Float>
-        // Missing channels or taps read channel 0 or tap 0 again; their sums are dropped.
-        let c1 = channels > 1 ? dyPlane : 0, c2 = channels > 2 ? 2 * dyPlane : 0, c3 = channels > 3 ? 3 * dyPlane : 0
-        let t0 = tapOffsets[0], t1 = taps > 1 ? tapOffsets[1] : t0, t2 = taps > 2 ? tapOffsets[2] : t0, t3 = taps > 3 ? tapOffsets[3] : t0
-        var s00 = V(), s01 = V(), s02 = V(), s03 = V(), s10 = V(), s11 = V(), s12 = V(), s13 = V()
-        var s20 = V(), s21 = V(), s22 = V(), s23 = V(), s30 = V(), s31 = V(), s32 = V(), s33 = V()
+        @inline(__always) func load(_ i: Int) -> V { sums.loadUnaligned(fromByteOffset: i * 64, as: V.self) }
+        var s00 = load(0), s01 = load(1), s02 = load(2), s03 = load(3), s10 = load(4), s11 = load(5), s12 = load(6), s13 = load(7)
+        var s20 = load(8), s21 = load(9), s22 = load(10), s23 = load(11), s30 = load(12), s31 = load(13), s32 = load(14), s33 = load(15)
+        var s40 = load(16), s41 = load(17), s42 = load(18), s43 = load(19), s50 = load(20), s51 = load(21), s52 = load(22), s53 = load(23)
+        let (c0, c1, c2, c3, c4, c5) = channels
+        let (t0, t1, t2, t3) = taps
         for image in 0..<images {
-            let dyBase = UnsafeRawPointer(dy + image * dyImage)
-            let xBase = UnsafeRawPointer(x + image * xImage)
-            for r in 0..<rows {
-                for v in 0..<vectorsPerRow {
-                    let d = (r * dyRow + v * 16) &* 4
-                    let g0 = dyBase.loadUnaligned(fromByteOffset: d, as: V.self)
-                    let g1 = dyBase.loadUnaligned(fromByteOffset: d + c1 &* 4, as: V.self)
-                    let g2 = dyBase.loadUnaligned(fromByteOffset: d + c2 &* 4, as: V.self)
-                    let g3 = dyBase.loadUnaligned(fromByteOffset: d + c3 &* 4, as: V.self)
-                    let position = (r * paddedWidth + v * 16) &* 4
-                    var xv = xBase.loadUnaligned(fromByteOffset: position + t0 &* 4, as: V.self)
-                    s00.addProduct(g0, xv); s10.addProduct(g1, xv); s20.addProduct(g2, xv); s30.addProduct(g3, xv)
-                    xv = xBase.loadUnaligned(fromByteOffset: position + t1 &* 4, as: V.self)
-                    s01.addProduct(g0, xv); s11.addProduct(g1, xv); s21.addProduct(g2, xv); s31.addProduct(g3, xv)
-                    xv = xBase.loadUnaligned(fromByteOffset: position + t2 &* 4, as: V.self)
-                    s02.addProduct(g0, xv); s12.addProduct(g1, xv); s22.addProduct(g2, xv); s32.addProduct(g3, xv)
-                    xv = xBase.loadUnaligned(fromByteOffset: position + t3 &* 4, as: V.self)
-                    s03.addProduct(g0, xv); s13.addProduct(g1, xv); s23.addProduct(g2, xv); s33.addProduct(g3, xv)
-                }
+            let dyBase = dy + image &* dyImageBytes, xBase = x + image &* xImageBytes
+            for v in 0..<vectors {
+                let d = dyBase + v &* 64, p = xBase + v &* 64
+                let g0 = d.loadUnaligned(fromByteOffset: c0, as: V.self), g1 = d.loadUnaligned(fromByteOffset: c1, as: V.self)
+                let g2 = d.loadUnaligned(fromByteOffset: c2, as: V.self), g3 = d.loadUnaligned(fromByteOffset: c3, as: V.self)
+                let g4 = d.loadUnaligned(fromByteOffset: c4, as: V.self), g5 = d.loadUnaligned(fromByteOffset: c5, as: V.self)
+                var xv = p.loadUnaligned(fromByteOffset: t0, as: V.self)
+                s00.addProduct(g0, xv); s10.addProduct(g1, xv); s20.addProduct(g2, xv); s30.addProduct(g3, xv); s40.addProduct(g4, xv); s50.addProduct(g5, xv)
+                xv = p.loadUnaligned(fromByteOffset: t1, as: V.self)
+                s01.addProduct(g0, xv); s11.addProduct(g1, xv); s21.addProduct(g2, xv); s31.addProduct(g3, xv); s41.addProduct(g4, xv); s51.addProduct(g5, xv)
+                xv = p.loadUnaligned(fromByteOffset: t2, as: V.self)
+                s02.addProduct(g0, xv); s12.addProduct(g1, xv); s22.addProduct(g2, xv); s32.addProduct(g3, xv); s42.addProduct(g4, xv); s52.addProduct(g5, xv)
+                xv = p.loadUnaligned(fromByteOffset: t3, as: V.self)
+                s03.addProduct(g0, xv); s13.addProduct(g1, xv); s23.addProduct(g2, xv); s33.addProduct(g3, xv); s43.addProduct(g4, xv); s53.addProduct(g5, xv)
             }
         }
-        @inline(__always) func add(_ ch: Int, _ row: (V, V, V, V)) {
-            guard ch < channels else { return }
-            let o = out + ch * outStride
-            o[0] += row.0.sum()
-            if taps > 1 { o[1] += row.1.sum() }
-            if taps > 2 { o[2] += row.2.sum() }
-            if taps > 3 { o[3] += row.3.sum() }
-        }
-        add(0, (s00, s01, s02, s03)); add(1, (s10, s11, s12, s13)); add(2, (s20, s21, s22, s23)); add(3, (s30, s31, s32, s33))
+        @inline(__always) func store(_ i: Int, _ v: V) { sums.storeBytes(of: v, toByteOffset: i * 64, as: V.self) }
+        store(0, s00); store(1, s01); store(2, s02); store(3, s03); store(4, s10); store(5, s11); store(6, s12); store(7, s13)
+        store(8, s20); store(9, s21); store(10, s22); store(11, s23); store(12, s30); store(13, s31); store(14, s32); store(15, s33)
+        store(16, s40); store(17, s41); store(18, s42); store(19, s43); store(20, s50); store(21, s51); store(22, s52); store(23, s53)
     }
 }
 
