@@ -62,7 +62,7 @@ import TestSupport
         // product per image in every pass (im2colGEMM), with 6 or more input channels.
         Case(n: 2, c: 7, h: 17, w: 16, o: 9, k: 1, stride: 1, padding: 0),
         // A 1×1 weight gradient on a plane under 16 positions, which the chooser runs by packed
-        // (one GEMM over the images of each of 8 slices of 25).
+        // (one GEMM over the images of each of 2 slices of 100).
         Case(n: 200, c: 3, h: 3, w: 5, o: 5, k: 1, stride: 1, padding: 0),
         // No padding: channelLanes reads whole groups of images in place (GoogLeNet's 1×1 layers
         // at 3²: 8 images a group) and copies a last group of fewer (here 3).
@@ -79,7 +79,7 @@ import TestSupport
         // one chunk of 1,024 rows of dy.
         Case(n: 2, c: 2, h: 33, w: 35, o: 64, k: 3, stride: 1, padding: 1),
         // LeNet's two layers, the first also over more than one group of images per slice of
-        // the direct weight gradient (a group of one at 28², 9 images in 8 slices).
+        // the direct weight gradient (a group of one at 28², 9 images in 3 slices).
         Case(n: 3, c: 1, h: 28, w: 28, o: 6, k: 5, stride: 1, padding: 2),
         Case(n: 9, c: 1, h: 28, w: 28, o: 6, k: 5, stride: 1, padding: 2),
         Case(n: 3, c: 6, h: 14, w: 14, o: 16, k: 5, stride: 1, padding: 0),

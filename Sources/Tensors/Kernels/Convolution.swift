@@ -118,11 +118,19 @@ extension Kernels {
         }
     }
 
-    /// How many partial sums the weight gradient of a batch of `n` is split into. It depends on
-    /// the batch alone, so the gradient is the same for every thread count.
-    package static func weightGradientSlices(batch n: Int) -> Int { min(n, 8) }
+    /// How many partial sums the weight gradient of a batch of `n` is split into: up to 8, for
+    /// up to 8 threads, but no more than keep 2,048 products per weight in each (and at least
+    /// 2). Every slice writes a whole dw, which the slices are then added into, so a large
+    /// weight over a small plane spent more time writing and adding them than summing: with 2
+    /// slices instead of 8, NiN's 384 → 10 at 5² ran 1.229 times as fast (lowest of 5 rounds
+    /// 1.042), ResNet's 256 → 256 at 6² 1.062 (0.951–1.414), GoogLeNet's 480 → 192 at 6² 1.073
+    /// (`compare_builds --rounds 5 -- --chosen-only --pass weight`). It depends on the sizes
+    /// alone, so the gradient is the same for every thread count.
+    package static func weightGradientSlices(batch n: Int, outputPlane: Int) -> Int {
+        min(n, 8, max(2, n * outputPlane / 2048))
+    }
 
-    /// The weight gradient of a batch as `weightGradientSlices(batch:)` partial sums over
+    /// The weight gradient of a batch as `weightGradientSlices(batch:outputPlane:)` partial sums over
     /// contiguous slices of images, added in order, then the bias gradient. `sumSlices(slices,
     /// output)` must write the sum over the images of slice s to `output(s)`: slice 0's goes
     /// straight into dweight, the others' into partials. Threads may share the slices any way.
@@ -132,7 +140,7 @@ extension Kernels {
         _ sumSlices: (_ slices: [Range<Int>], _ output: (Int) -> UnsafeMutablePointer<Float>) -> Void
     ) {
         let weightCount = g.outChannels * g.patch
-        let slices = Parallel.split(g.input.n, parts: weightGradientSlices(batch: g.input.n))
+        let slices = Parallel.split(g.input.n, parts: weightGradientSlices(batch: g.input.n, outputPlane: g.outputPlane))
         let partials = Storage(uninitializedCount: max(slices.count - 1, 0) * weightCount)
         sumSlices(slices) { s in s == 0 ? dweight : partials.pointer + (s - 1) * weightCount }
         if slices.count > 1 {
