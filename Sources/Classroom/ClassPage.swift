@@ -173,7 +173,7 @@ enum ClassPage {
       node.addEventListener("click", () => { if (teacher) command({ action: "jump", entry: index }); });
     }
 
-    function pictureURL(name) { return "/picture/" + encodeURIComponent(name) + "?v=" + ((head && head.pictures[name]) || 0); }
+    function pictureURL(name) { return "/picture/" + encodeURIComponent(name) + "?v=" + ((head && head.redrawings[name]) || 0); }
 
     // A layer's box in the network's diagram leads to its walk-through step, once shown.
     function goToLayer(layer) {

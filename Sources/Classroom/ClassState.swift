@@ -44,8 +44,9 @@ public final class ClassState: Sendable {
         public var paused = false
         public var stopAfterEpoch = false
         public var finished = false
-        /// Each picture's version: it goes up when the picture is drawn again.
-        public var pictures: [String: Int] = [:]
+        /// How many times each picture has been drawn again since it was first shown (only those
+        /// drawn again, so the head stays small however many pictures a lesson shows).
+        public var redrawings: [String: Int] = [:]
     }
 
     /// What the teacher asked of the lesson, for the lesson to take when it waits.
@@ -58,6 +59,12 @@ public final class ClassState: Sendable {
         var head: Head
         var entries: [Entry] = []
         var requests: [Request] = []
+        /// Every picture the lesson has shown.
+        var pictures: Set<String> = []
+
+        mutating func drew(_ picture: String) {
+            if !pictures.insert(picture).inserted { head.redrawings[picture, default: 0] += 1 }
+        }
     }
     private let shared: Mutex<Shared>
     /// The folder the pictures are in.
@@ -79,7 +86,7 @@ public final class ClassState: Sendable {
     }
 
     /// Whether `name` is a picture the lesson has shown (only those are served).
-    public func hasPicture(_ name: String) -> Bool { shared.withLock { $0.head.pictures[name] != nil } }
+    public func hasPicture(_ name: String) -> Bool { shared.withLock { $0.pictures.contains(name) } }
 
     // MARK: Followers
 
@@ -112,11 +119,11 @@ public final class ClassState: Sendable {
     func append(_ entry: Entry) {
         change { s in
             s.entries.append(entry)
-            if let picture = entry.picture { s.head.pictures[picture, default: 0] += 1 }
+            if let picture = entry.picture { s.drew(picture) }
         }
     }
 
-    func redrawn(_ picture: String) { change { $0.head.pictures[picture, default: 0] += 1 } }
+    func redrawn(_ picture: String) { change { $0.drew(picture) } }
     func setProgress(_ progress: Progress?) { change { $0.head.progress = progress } }
     func setStatus(_ status: String?) { change { $0.head.status = status } }
     func setWaiting(_ what: String?, exploring: Bool) {
