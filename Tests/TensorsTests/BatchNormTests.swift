@@ -81,6 +81,40 @@ import TestSupport
         #expect(abs(running.variance.item - (0.9 * 2 + 0.1 * 5.0 / 3)) < 1e-6)
     }
 
+    /// The statistics read each row once, in pieces of `Moments.piece` floats combined by Chan's
+    /// rule, the batch outermost: over rows longer than a piece and values far from zero they
+    /// agree with sums in Double, and every pass gives the same bits on 1, 2 or 3 threads.
+    @Test func statisticsOfLongRowsAgreeWithDoubleOnAnyThreadCount() {
+        let (n, c, s) = (3, 5, 65 * 65)
+        #expect(s > Kernels.Moments.piece)
+        let g = RandomGenerator(seed: 35)
+        // Far from zero, with means that differ from image to image and along each row.
+        let x: [Float] = (0..<n * c * s).map { i in Float(1000 + i / s % c + 2 * (i / (c * s))) + Float(i % s) / 1000 + g.uniform(-1, 1) }
+        let dy: [Float] = (0..<n * c * s).map { _ in g.uniform(-1, 1) }
+        let (gamma, beta) = ([Float](repeating: 1.5, count: c), [Float](repeating: 0.25, count: c))
+        func run(threads: Int) -> [[Float]] {
+            var (y, dx) = ([Float](repeating: 0, count: x.count), [Float](repeating: 0, count: x.count))
+            var (mean, variance, inverseStd, dgamma, dbeta) = ([Float](repeating: 0, count: c), [Float](repeating: 0, count: c),
+                                                              [Float](repeating: 0, count: c), [Float](repeating: 0, count: c),
+                                                              [Float](repeating: 0, count: c))
+            Kernels.batchNormTrainingForward(x, n: n, c: c, s: s, gamma: gamma, beta: beta, epsilon: 1e-5, y: &y, mean: &mean,
+                                             variance: &variance, inverseStd: &inverseStd, thenReLU: true, threads: threads)
+            Kernels.batchNormTrainingBackward(dy, x, n: n, c: c, s: s, gamma: gamma, mean: mean, inverseStd: inverseStd,
+                                              dx: &dx, dgamma: &dgamma, dbeta: &dbeta, reluBeta: beta, threads: threads)
+            return [y, mean, variance, dx, dgamma, dbeta]
+        }
+        let one = run(threads: 1)
+        for ch in 0..<c {
+            var values: [Double] = []
+            for i in 0..<n { values += x[(i * c + ch) * s ..< (i * c + ch + 1) * s].map { Double($0) } }
+            let mean = values.reduce(0, +) / Double(values.count)
+            let variance = values.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / Double(values.count)
+            #expect(abs(Double(one[1][ch]) - mean) <= 4 * Double(Float(mean).ulp), "mean of channel \(ch)")
+            #expect(abs(Double(one[2][ch]) - variance) < 1e-3 * variance, "variance of channel \(ch)")
+        }
+        for threads in [2, 3] { #expect(run(threads: threads) == one, "\(threads) threads") }
+    }
+
     @Test func oneValuePerChannelIsRefusedInTraining() {
         let running = RunningStatistics(mean: Tensor(zeros: [3]), variance: Tensor(repeating: 1, shape: [3]), momentum: 0.1)
         #expect(throws: ShapeError.self) {

@@ -137,14 +137,6 @@ extension Kernels {
         store(3, s30, s31, s32, s33); store(4, s40, s41, s42, s43)
     }
 
-    /// The sum of a vector's 16 lanes, as a tree: halves added, then halves of that, and so on.
-    /// Inlined, where the standard library's `sum()` compiled to a call per vector (objdump).
-    @inline(__always)
-    static func laneSum(_ v: SIMD16<Float>) -> Float {
-        let eight = v.lowHalf + v.highHalf, four = eight.lowHalf + eight.highHalf, two = four.lowHalf + four.highHalf
-        return two[0] + two[1]
-    }
-
     /// dy is (N, O, OH, OW), x is (N, C, H, W): writes to `outputs(s)` ((O, C, K, K)) the
     /// weight gradient summed over the images of `slices[s]`.
     static func conv2dBackwardWeightInputLanes(dy: UnsafePointer<Float>, x: UnsafePointer<Float>, _ g: ConvGeometry,
