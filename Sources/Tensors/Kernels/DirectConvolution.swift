@@ -134,14 +134,13 @@ extension Kernels {
         let channelBlocks = (o + blockChannels - 1) / blockChannels, tapBlocks = (taps + blockTaps - 1) / blockTaps
         let blockFloats = blockChannels * blockTaps * 16
         // Images per group: as many as keep one block's operands, a padded image and 6 planes
-        // of dy each, within about 24 KB of L1 (at least one).
-        let group = max(1, 6_144 / (paddedImage + blockChannels * dyPlane))
-        let largestSlice = slices.map(\.count).max() ?? 1
+        // of dy each, within about 24 KB of L1 (at least one, at most the largest slice).
+        let group = max(1, min(6_144 / (paddedImage + blockChannels * dyPlane), slices.map(\.count).max() ?? 1))
 
         let perThread = Parallel.split(slices.count, parts: threads)
         Parallel.run(perThread.count) { t in
-            let padded = Storage(zeros: min(group, largestSlice) * paddedImage + slack)
-            let dyPadded = Storage(zeros: min(group, largestSlice) * dyImage)
+            let padded = Storage(zeros: group * paddedImage + slack)
+            let dyPadded = Storage(zeros: group * dyImage)
             let sums = Storage(uninitializedCount: channelBlocks * tapBlocks * blockFloats)
             for s in perThread[t] {
                 sums.pointer.update(repeating: 0, count: channelBlocks * tapBlocks * blockFloats)
@@ -177,7 +176,7 @@ extension Kernels {
                     for tap in 0..<taps {
                         let block = sums.pointer + ((oc / blockChannels) * tapBlocks + tap / blockTaps) * blockFloats
                         let lanes = UnsafeRawPointer(block + ((oc % blockChannels) * blockTaps + tap % blockTaps) * 16)
-                        out[oc * taps + tap] = lanes.loadUnaligned(as: SIMD16<Float>.self).sum()
+                        out[oc * taps + tap] = laneSum(lanes.loadUnaligned(as: SIMD16<Float>.self))
                     }
                 }
             }

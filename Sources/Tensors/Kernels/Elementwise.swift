@@ -12,6 +12,7 @@ extension Kernels {
     /// gradient (384 channels at 5²) a tenth of its time. Up to 256 floats it goes 16 at a time,
     /// the last 16 overlapping the ones before: LeNet's 28-float rows by memmove took 8% of its
     /// first weight gradient's time, as long as the sums (`perf record`). Longer rows go by memmove.
+    /// Source and target must not overlap (the vector copies assume they do not).
     @inline(__always)
     static func copyFloats(_ count: Int, from source: UnsafePointer<Float>, to target: UnsafeMutablePointer<Float>) {
         let (from, to) = (UnsafeRawPointer(source), UnsafeMutableRawPointer(target))
