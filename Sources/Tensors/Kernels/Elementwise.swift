@@ -41,6 +41,26 @@ extension Kernels {
         if e &+ 2 < count { target[e &+ 2] = source[e &+ 2] }
     }
 
+    /// Stores the first `count` (at most 32) floats of `v` at `target`, and nothing past them:
+    /// 16, 8, 4, 2 and 1 at a time, as `count`'s bits say.
+    @inline(__always)
+    static func storeFirst(_ count: Int, of v: SIMD32<Float>, to target: UnsafeMutablePointer<Float>) {
+        let to = UnsafeMutableRawPointer(target)
+        var rest = v.lowHalf, at = 0
+        if count >= 16 {
+            to.storeBytes(of: v.lowHalf, as: SIMD16<Float>.self)
+            guard count < 32 else { to.storeBytes(of: v.highHalf, toByteOffset: 64, as: SIMD16<Float>.self); return }
+            (rest, at) = (v.highHalf, 64)
+        }
+        var eight = rest.lowHalf
+        if count & 8 != 0 { to.storeBytes(of: eight, toByteOffset: at, as: SIMD8<Float>.self); (eight, at) = (rest.highHalf, at &+ 32) }
+        var four = eight.lowHalf
+        if count & 4 != 0 { to.storeBytes(of: four, toByteOffset: at, as: SIMD4<Float>.self); (four, at) = (eight.highHalf, at &+ 16) }
+        var two = four.lowHalf
+        if count & 2 != 0 { to.storeBytes(of: two, toByteOffset: at, as: SIMD2<Float>.self); (two, at) = (four.highHalf, at &+ 8) }
+        if count & 1 != 0 { to.storeBytes(of: two[0], toByteOffset: at, as: Float.self) }
+    }
+
     @inline(__always)
     static func forChunks(_ count: Int, threads: Int, _ body: (Range<Int>) -> Void) {
         Parallel.forRanges(count, threads: threads, grain: elementwiseGrain, alignment: 16, body)
