@@ -255,14 +255,18 @@ import TestSupport
         let vgg1 = Case(n: 128, c: 1, h: 224, w: 224, o: 16, k: 3, stride: 1, padding: 1)
         #expect(chosen(.forward, vgg1) == .direct && chosen(.weightGradient, vgg1) == .direct)
         // 3×3 stride 1: a forward and an input gradient by Winograd with many channels on planes
-        // of 6² or more; not with few channels, or on 3².
+        // of 6² or more, or fewer channels on rows that fill its lanes; not with few channels on
+        // narrow rows, or on 3².
         let inception = Case(n: 128, c: 96, h: 12, w: 12, o: 128, k: 3, stride: 1, padding: 1)
         #expect(chosen(.forward, inception) == .winograd && chosen(.weightGradient, inception) == .channelLanes)
         #expect(chosen(.inputGradient, inception) == .winograd)
         let alexNet4 = Case(n: 128, c: 384, h: 12, w: 12, o: 384, k: 3, stride: 1, padding: 1)
         #expect(chosen(.forward, alexNet4) == .winograd && chosen(.inputGradient, alexNet4) == .winograd)
         let vgg3 = Case(n: 128, c: 32, h: 56, w: 56, o: 64, k: 3, stride: 1, padding: 1)
-        #expect(chosen(.forward, vgg3) == .channelLanes && chosen(.inputGradient, vgg3) != .winograd)
+        #expect(chosen(.forward, vgg3) == .winograd && chosen(.inputGradient, vgg3) == .winograd)
+        let denseNet12x12 = Case(n: 256, c: 160, h: 12, w: 12, o: 32, k: 3, stride: 1, padding: 1)
+        #expect(chosen(.forward, denseNet12x12) == .channelLanes && chosen(.inputGradient, denseNet12x12) != .winograd)
+        #expect(chosen(.forward, vgg2) != .winograd)
         let resNet3x3 = Case(n: 128, c: 512, h: 3, w: 3, o: 512, k: 3, stride: 1, padding: 1)
         #expect(chosen(.forward, resNet3x3) == .channelLanes && chosen(.inputGradient, resNet3x3) == .channelLanes)
         let googLeNet6x6 = Case(n: 128, c: 256, h: 6, w: 6, o: 256, k: 3, stride: 1, padding: 1)

@@ -192,12 +192,23 @@ package enum ConvolutionAlgorithm: String, CaseIterable, Sendable {
     /// --rounds 5 --pass input`, 2-core AMD EPYC), and AlexNet trained at 1.110 times the speed
     /// (lowest of 5 rounds 1.034; VGG 1.037, GoogLeNet 0.998, both within the machine's drift:
     /// `compare_builds --rounds 5 -- --chosen-only "net AlexNet" "net VGG" "net GoogLeNet"`).
+    ///
+    /// Since the transforms take 16 tiles of a row at a time in vector lanes, they cost less on
+    /// wide planes, so a layer with fewer channels pays too when its rows fill the lanes: when
+    /// (C + O) / (C · O), times the lanes a run leaves empty (16 / tiles a row, up to 16), is at
+    /// most 1/16. Measured against channelLanes (`bench --rounds 5`, forward / input gradient,
+    /// 2-core AMD EPYC): 64→64 at 24² 1.36 / 1.36, 32→64 at 56² 1.33 / 1.02, 96→32 at 24²
+    /// 1.07 / 1.71, 64→32 at 24² 1.11 / 1.48 (the rule's edge); left out: 160→32 at 12² 0.89 /
+    /// 1.36, 224→32 at 6² 0.73 / 0.92, 16→32 at 112² 0.78 / 0.63.
     static func winogradPays(_ g: ConvGeometry) -> Bool {
         let (c, o) = (g.input.c, g.outChannels)
         guard g.window.size == 3 && g.window.stride == 1 && c > 0 && o > 0 else { return false }
+        let tiles = WinogradTiles(g)
+        let manyChannels = (c + o) * 64 * 128 <= (64 + 128) * c * o
+        let rowsFillLanes = (c + o) * 16 * 16 <= c * o * min(16, tiles.across)
         // The plane holds at least 3/4 of its tiles' 4 · perImage outputs.
-        return (c + o) * 64 * 128 <= (64 + 128) * c * o
-            && g.outputHeight >= 6 && g.outputWidth >= 6 && g.outputPlane >= 3 * WinogradTiles(g).perImage
+        return (manyChannels || rowsFillLanes)
+            && g.outputHeight >= 6 && g.outputWidth >= 6 && g.outputPlane >= 3 * tiles.perImage
     }
 
     /// Whether channelLanes' tiles fill more of their vector lanes than direct's, for a stride-1
