@@ -61,6 +61,19 @@ extension Kernels {
         if count & 1 != 0 { to.storeBytes(of: two[0], toByteOffset: at, as: Float.self) }
     }
 
+    /// x₀ y₀ x₁ y₁ … x₁₅ y₁₅: four rounds of splitting the 32 floats into even and odd places
+    /// turn index i into 2i (mod 31), which LLVM folds into two shuffles. (SIMD32's `evenHalf`
+    /// setter, given two different vectors in Winograd's products, compiled to 128-bit unpacks
+    /// and stack traffic.)
+    @inline(__always)
+    static func interleaved(_ x: SIMD16<Float>, _ y: SIMD16<Float>) -> SIMD32<Float> {
+        var (a, b) = (x, y)
+        for _ in 0..<4 {
+            (a, b) = (SIMD16(lowHalf: a.evenHalf, highHalf: b.evenHalf), SIMD16(lowHalf: a.oddHalf, highHalf: b.oddHalf))
+        }
+        return SIMD32(lowHalf: a, highHalf: b)
+    }
+
     @inline(__always)
     static func forChunks(_ count: Int, threads: Int, _ body: (Range<Int>) -> Void) {
         Parallel.forRanges(count, threads: threads, grain: elementwiseGrain, alignment: 16, body)

@@ -221,10 +221,7 @@ extension Kernels {
                 var ox = 0
                 while ox + 16 <= ow {
                     let v = UnsafeRawPointer(g + ox).loadUnaligned(as: SIMD16<Float>.self) * scale
-                    var pair = SIMD32<Float>()
-                    pair.evenHalf = v
-                    pair.oddHalf = v
-                    UnsafeMutableRawPointer(row + 2 * ox).storeBytes(of: pair, as: SIMD32<Float>.self)
+                    UnsafeMutableRawPointer(row + 2 * ox).storeBytes(of: Kernels.interleaved(v, v), as: SIMD32<Float>.self)
                     ox += 16
                 }
                 for o in ox..<ow { row[2 * o] = g[o] * scale; row[2 * o + 1] = g[o] * scale }

@@ -194,18 +194,6 @@ struct WinogradTiles {
         }
     }
 
-    /// x₀ y₀ x₁ y₁ … x₁₅ y₁₅: four rounds of splitting the 32 floats into even and odd places
-    /// turn index i into 2i (mod 31), which LLVM folds into two shuffles. (SIMD32's `evenHalf`
-    /// setter compiled to 128-bit unpacks and stack traffic.)
-    @inline(__always)
-    func interleaved(_ x: V, _ y: V) -> SIMD32<Float> {
-        var (a, b) = (x, y)
-        for _ in 0..<4 {
-            (a, b) = (V(lowHalf: a.evenHalf, highHalf: b.evenHalf), V(lowHalf: a.oddHalf, highHalf: b.oddHalf))
-        }
-        return SIMD32(lowHalf: a, highHalf: b)
-    }
-
     /// Row i of the 4×4 values (patch or product) of up to 16 tiles: a vector per column.
     struct TileRow {
         var d0: V, d1: V, d2: V, d3: V
@@ -246,8 +234,8 @@ struct WinogradTiles {
                 let (m0, m1, m2, m3) = (row(0), row(1), row(2), row(3))
                 // Aᵀ M: 2 rows of 4; then (Aᵀ M) A: 2 values of each.
                 let (r0, r1) = (m0 + m1 + m2, m1 - m2 - m3)
-                let top = interleaved(r0.d0 + r0.d1 + r0.d2 + b, r0.d1 - r0.d2 - r0.d3 + b)
-                let bottom = interleaved(r1.d0 + r1.d1 + r1.d2 + b, r1.d1 - r1.d2 - r1.d3 + b)
+                let top = Kernels.interleaved(r0.d0 + r0.d1 + r0.d2 + b, r0.d1 - r0.d2 - r0.d3 + b)
+                let bottom = Kernels.interleaved(r1.d0 + r1.d1 + r1.d2 + b, r1.d1 - r1.d2 - r1.d3 + b)
                 let (oy, ox) = (2 * at.ty, 2 * at.tx)
                 let out = y + ((at.image * o + oc) * oh + oy) * ow + ox, width = min(2 * count, ow - ox)
                 Kernels.storeFirst(width, of: top, to: out)
