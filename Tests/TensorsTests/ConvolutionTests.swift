@@ -175,6 +175,28 @@ import TestSupport
         forwardMatchesReference(t, seed: 13, algorithm: nil, atol: Self.tolerance(.winograd).values)
     }
 
+    /// A weight gradient the chooser runs by Winograd, over 2 slices of images (3 and 2), the
+    /// first one's 330 tiles summed in two chunks (odd sizes: the last row and column of tiles
+    /// hang past the plane): the plain sums' values, and the same bits for 1, 2 and 3 threads.
+    @Test func winogradWeightGradientInChunks() {
+        let t = Case(n: 5, c: 64, h: 21, w: 19, o: 130, k: 3, stride: 1, padding: 1)
+        #expect(ConvolutionAlgorithm.chosen(for: .weightGradient, t.input, outChannels: t.o, window: t.window) == .winograd)
+        let g = RandomGenerator(seed: 14)
+        let x = randomValues(t.input.n * t.input.image, using: g)
+        let dy = randomValues(t.n * t.o * t.h * t.w, using: g)
+        let (expected, _) = Reference.conv2dBackwardWeight(dy: dy.map(Double.init), x.map(Double.init), t.input,
+                                                          outChannels: t.o, window: t.window)
+        var first: [UInt32]?
+        for threads in [1, 2, 3] {
+            var dw = [Float](repeating: .nan, count: expected.count), db = [Float](repeating: .nan, count: t.o)
+            Kernels.conv2dBackwardWeight(dy: dy, x: x, t.input, outChannels: t.o, window: t.window, dweight: &dw,
+                                         dbias: &db, threads: threads)
+            #expect(worstError(dw, expected, atol: Self.tolerance(.winograd).sums, rtol: 1e-5) <= 1, "\(threads) threads")
+            #expect(dw.map(\.bitPattern) == (first ?? dw.map(\.bitPattern)), "\(threads) threads differ from 1")
+            first = first ?? dw.map(\.bitPattern)
+        }
+    }
+
     /// The forward of `t` by `algorithm` (nil: the chooser's) on 1, 2 and 3 threads: within `atol`
     /// (and rtol 1e-5) of the reference in Double, and the same bits each time.
     func forwardMatchesReference(_ t: Case, seed: UInt64, algorithm: ConvolutionAlgorithm?, atol: Double) {
@@ -254,23 +276,28 @@ import TestSupport
         #expect(chosen(.inputGradient, vgg2) == .direct)
         let vgg1 = Case(n: 128, c: 1, h: 224, w: 224, o: 16, k: 3, stride: 1, padding: 1)
         #expect(chosen(.forward, vgg1) == .direct && chosen(.weightGradient, vgg1) == .direct)
-        // 3×3 stride 1: a forward and an input gradient by Winograd with many channels on planes
-        // of 6² or more, or fewer channels on rows that fill its lanes; not with few channels on
-        // narrow rows, or on 3².
+        // 3×3 stride 1: all three passes by Winograd with many channels on planes of 6² or
+        // more; the forward and the input gradient also with fewer channels on rows that fill its
+        // lanes; none with few channels on narrow rows, or on 3².
         let inception = Case(n: 128, c: 96, h: 12, w: 12, o: 128, k: 3, stride: 1, padding: 1)
-        #expect(chosen(.forward, inception) == .winograd && chosen(.weightGradient, inception) == .channelLanes)
+        #expect(chosen(.forward, inception) == .winograd && chosen(.weightGradient, inception) == .winograd)
         #expect(chosen(.inputGradient, inception) == .winograd)
         let alexNet4 = Case(n: 128, c: 384, h: 12, w: 12, o: 384, k: 3, stride: 1, padding: 1)
         #expect(chosen(.forward, alexNet4) == .winograd && chosen(.inputGradient, alexNet4) == .winograd)
+        #expect(chosen(.weightGradient, alexNet4) == .winograd)
         let vgg3 = Case(n: 128, c: 32, h: 56, w: 56, o: 64, k: 3, stride: 1, padding: 1)
         #expect(chosen(.forward, vgg3) == .winograd && chosen(.inputGradient, vgg3) == .winograd)
+        #expect(chosen(.weightGradient, vgg3) == .channelLanes)
         let denseNet12x12 = Case(n: 256, c: 160, h: 12, w: 12, o: 32, k: 3, stride: 1, padding: 1)
         #expect(chosen(.forward, denseNet12x12) == .channelLanes && chosen(.inputGradient, denseNet12x12) != .winograd)
+        #expect(chosen(.weightGradient, denseNet12x12) == .channelLanes)
         #expect(chosen(.forward, vgg2) != .winograd)
         let resNet3x3 = Case(n: 128, c: 512, h: 3, w: 3, o: 512, k: 3, stride: 1, padding: 1)
         #expect(chosen(.forward, resNet3x3) == .channelLanes && chosen(.inputGradient, resNet3x3) == .channelLanes)
+        #expect(chosen(.weightGradient, resNet3x3) == .channelLanes)
         let googLeNet6x6 = Case(n: 128, c: 256, h: 6, w: 6, o: 256, k: 3, stride: 1, padding: 1)
         #expect(chosen(.forward, googLeNet6x6) == .winograd && chosen(.inputGradient, googLeNet6x6) == .winograd)
+        #expect(chosen(.weightGradient, googLeNet6x6) == .winograd)
         // 1×1: a matrix product per image on large planes; channelLanes' lanes on small ones,
         // and on 3² a weight gradient by packed's GEMM over the images.
         let nin = Case(n: 128, c: 96, h: 54, w: 54, o: 96, k: 1, stride: 1, padding: 0)

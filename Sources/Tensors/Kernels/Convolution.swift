@@ -114,7 +114,9 @@ extension Kernels {
                 conv2dBackwardWeightInputLanes(dy: dy, x: x, g, slices: slices, outputs: outputs, threads: threads)
             }
         case .winograd:
-            preconditionFailure("unreachable: ConvolutionAlgorithm.resolved stops for a pass winograd lacks")
+            summingSlices(dy: dy, g, dweight: dweight, dbias: dbias, threads: threads) { slices, outputs in
+                conv2dBackwardWeightWinograd(dy: dy, x: x, g, slices: slices, outputs: outputs, threads: threads)
+            }
         }
     }
 

@@ -8,7 +8,7 @@
 ///     direct       stride 1   stride 1         stride 1          DirectConvolution.swift, ShiftedRows.swift
 ///     channelLanes yes        yes              yes               ChannelLanesConvolution.swift
 ///     inputLanes   yes        stride 1         yes               InputLanesConvolution.swift
-///     winograd     3×3 s1     3×3 s1           no                WinogradConvolution.swift
+///     winograd     3×3 s1     3×3 s1           3×3 s1            WinogradConvolution.swift
 ///
 /// With stride 1 the input gradient is itself a forward convolution (of dy, with the kernels
 /// turned 180° and the channel axes swapped: `conv2dBackwardInputAsForward`), so direct,
@@ -46,7 +46,8 @@ package enum ConvolutionAlgorithm: String, CaseIterable, Sendable {
     /// channels over many input channels. The input gradient with stride 1 only, as a forward.
     case inputLanes
     /// 3×3 with stride 1 only: Winograd's F(2×2, 3×3), 16 GEMMs over the transformed patches
-    /// and weights with 16/36 of the multiply-adds. No weight gradient.
+    /// and weights with 16/36 of the multiply-adds; the weight gradient, 16 GEMMs over the
+    /// transformed patches and output gradients.
     case winograd
 
     /// The three passes of a convolution in a training step.
@@ -62,7 +63,7 @@ package enum ConvolutionAlgorithm: String, CaseIterable, Sendable {
         case .channelLanes: true
         case .inputLanes: pass != .inputGradient || (window.stride == 1 && window.padding < window.size)
         case .winograd:
-            window.size == 3 && window.stride == 1 && pass != .weightGradient && (pass != .inputGradient || window.padding < window.size)
+            window.size == 3 && window.stride == 1 && (pass != .inputGradient || window.padding < window.size)
         }
     }
 
@@ -89,8 +90,8 @@ package enum ConvolutionAlgorithm: String, CaseIterable, Sendable {
     ///   with 240 channels.
     /// - forward and weight gradient, 16 output channels or fewer from 64 input channels or
     ///   more (NiN's last layer): inputLanes, by `inputLanesPays`.
-    /// - forward and input gradient, 3×3 with stride 1: Winograd when it has channels enough
-    ///   (`winogradPays`).
+    /// - 3×3 with stride 1: Winograd when it has channels enough (`winogradPays`); for the
+    ///   weight gradient, more of them.
     /// - forward: for 16 output channels or fewer, or from 32, whichever of direct and
     ///   channelLanes fills more of its vector lanes (a row of output positions, or the output
     ///   channels in blocks of 32, or one block of 16 or fewer), channelLanes on a tie of 32
@@ -137,6 +138,7 @@ package enum ConvolutionAlgorithm: String, CaseIterable, Sendable {
         case .weightGradient:
             if g.skipsIm2col { return g.outputPlane < 16 ? .packed : .im2colGEMM }
             if inputLanesPays(g, pass: .weightGradient) { return .inputLanes }
+            if winogradPays(g, weightGradient: true) { return .winograd }
             if outChannels >= 32 { return .channelLanes }
             guard window.stride == 1 else { return .packed }
             if channelLanesFillMore(outChannels: outChannels, outputWidth: g.outputWidth) { return .channelLanes }
@@ -200,12 +202,20 @@ package enum ConvolutionAlgorithm: String, CaseIterable, Sendable {
     /// 2-core AMD EPYC): 64→64 at 24² 1.36 / 1.36, 32→64 at 56² 1.33 / 1.02, 96→32 at 24²
     /// 1.07 / 1.71, 64→32 at 24² 1.11 / 1.48 (the rule's edge); left out: 160→32 at 12² 0.89 /
     /// 1.36, 224→32 at 6² 0.73 / 0.92, 16→32 at 112² 0.78 / 0.63.
-    static func winogradPays(_ g: ConvGeometry) -> Bool {
+    ///
+    /// The weight gradient's GEMMs pack both their operands, the transformed patches and the
+    /// transformed output gradients, chunk by chunk (the forward's weights are packed once), so
+    /// it takes the first rule alone: (C + O) / (C · O) at most 64→128's. Measured against
+    /// channelLanes (`bench --rounds 3 --pass weight`, 2-core AMD EPYC): 384→384 at 12² 1.32,
+    /// 128→128 at 28² 1.30 and 1.47, 64→192 at 24² 1.29, 64→128 at 28² 1.24, 128→128 at 12²
+    /// 1.18, 256→256 at 6² 1.13, 96→128 at 12² 1.12; left out: 64→64 at 56² 1.14 then 0.85,
+    /// at 24² 0.95, 128→32 at 24² 0.94, 224→32 at 12² 0.96, 32→64 at 56² 0.79.
+    static func winogradPays(_ g: ConvGeometry, weightGradient: Bool = false) -> Bool {
         let (c, o) = (g.input.c, g.outChannels)
         guard g.window.size == 3 && g.window.stride == 1 && c > 0 && o > 0 else { return false }
         let tiles = WinogradTiles(g)
         let manyChannels = (c + o) * 64 * 128 <= (64 + 128) * c * o
-        let rowsFillLanes = (c + o) * 16 * 16 <= c * o * min(16, tiles.across)
+        let rowsFillLanes = !weightGradient && (c + o) * 16 * 16 <= c * o * min(16, tiles.across)
         // The plane holds at least 3/4 of its tiles' 4 · perImage outputs.
         return (manyChannels || rowsFillLanes)
             && g.outputHeight >= 6 && g.outputWidth >= 6 && g.outputPlane >= 3 * tiles.perImage

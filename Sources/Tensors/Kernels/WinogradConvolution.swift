@@ -80,6 +80,76 @@ extension Kernels {
         withExtendedLifetime(transformed) {}
     }
 
+    /// The weight gradient, the same identity read the other way. y_tile is bilinear in g and
+    /// d, so the gradient of the loss with respect to g, from one tile, is
+    ///
+    ///     dg = Gᵀ [ (A dy Aᵀ) ⊙ (Bᵀ d B) ] G        (dy: the tile's 2×2 output gradients)
+    ///
+    /// and the sum over the batch's tiles goes inside the brackets: for each place ξ,
+    /// S_ξ[o, c] = Σ_t Z_ξ[o, t] · V_ξ[c, t], with Z = A dy Aᵀ and V = Bᵀ d B the forward's
+    /// patches. So: transform a chunk's patches and gradients, add its 16 GEMMs of O × tiles by
+    /// tiles × C into S, and once the slice's tiles are all in, take dg = Gᵀ S G. Tiles hanging
+    /// past the plane have zero gradients there, so add nothing.
+    ///
+    /// Each slice of images (`summingSlices`) sums its tiles in chunks of `winogradChunkTiles`,
+    /// whatever the thread count, so the bits are the same for any: a thread takes whole slices.
+    static func conv2dBackwardWeightWinograd(
+        dy: UnsafePointer<Float>, x: UnsafePointer<Float>, _ g: ConvGeometry,
+        slices: [Range<Int>], outputs: (Int) -> UnsafeMutablePointer<Float>, threads: Int
+    ) {
+        precondition(g.window.size == 3 && g.window.stride == 1, "Winograd F(2×2, 3×3) needs a 3×3 window with stride 1")
+        let (c, o) = (g.input.c, g.outChannels)
+        let tiles = WinogradTiles(g)
+        let perThread = Parallel.split(slices.count, parts: threads)
+        let chunkTiles = winogradChunkTiles
+        Parallel.run(perThread.count) { t in
+            let patches = Storage(uninitializedCount: 16 * WinogradTiles.placeFloats(rows: c, tiles: chunkTiles))
+            let gradients = Storage(uninitializedCount: 16 * WinogradTiles.placeFloats(rows: o, tiles: chunkTiles))
+            let (patchScratch, gradientScratch) = (Storage(zeros: tiles.scratchFloats), Storage(zeros: tiles.scratchFloats))
+            // S, [place ξ][o][c].
+            let sums = Storage(uninitializedCount: 16 * o * c)
+            for s in perThread[t] {
+                sums.pointer.update(repeating: 0, count: 16 * o * c)
+                let sliceTiles = slices[s].lowerBound * tiles.perImage..<slices[s].upperBound * tiles.perImage
+                for first in stride(from: sliceTiles.lowerBound, to: sliceTiles.upperBound, by: chunkTiles) {
+                    let chunk = first..<min(first + chunkTiles, sliceTiles.upperBound), n = chunk.count
+                    tiles.transformPatches(of: x, chunk, scratch: patchScratch.pointer, into: patches.pointer)
+                    tiles.transformGradients(of: dy, chunk, outChannels: o, scratch: gradientScratch.pointer,
+                                             into: gradients.pointer)
+                    for place in 0..<16 {
+                        gemmSingleThread(
+                            transA: false, transB: true, m: o, n: c, k: n,
+                            a: gradients.pointer + place * WinogradTiles.placeFloats(rows: o, tiles: n), lda: n,
+                            b: patches.pointer + place * WinogradTiles.placeFloats(rows: c, tiles: n), ldb: n,
+                            c: sums.pointer + place * o * c, ldc: c, accumulate: true)
+                    }
+                }
+                winogradWeightGradient(sums.pointer, outChannels: o, inChannels: c, into: outputs(s))
+            }
+            withExtendedLifetime((patches, gradients, patchScratch, gradientScratch, sums)) {}
+        }
+    }
+
+    /// dg = Gᵀ S G for every (o, c), from S, [place ξ][o][c]; writes dg, (O, C, 3, 3).
+    static func winogradWeightGradient(_ s: UnsafePointer<Float>, outChannels o: Int, inChannels c: Int,
+                                       into dweight: UnsafeMutablePointer<Float>) {
+        let matrix = o * c
+        for e in 0..<matrix {
+            // Gᵀ S, a row of 3 from S's 4 for each of its 4 columns; then each row of that
+            // times G, 3 values.
+            func gT(_ a: Float, _ b: Float, _ d: Float, _ f: Float) -> SIMD3<Float> {
+                SIMD3(a + 0.5 * (b + d), 0.5 * (b - d), 0.5 * (b + d) + f)
+            }
+            @inline(__always) func m(_ i: Int, _ j: Int) -> Float { s[(4 * i + j) * matrix + e] }
+            let columns = (gT(m(0, 0), m(1, 0), m(2, 0), m(3, 0)), gT(m(0, 1), m(1, 1), m(2, 1), m(3, 1)),
+                           gT(m(0, 2), m(1, 2), m(2, 2), m(3, 2)), gT(m(0, 3), m(1, 3), m(2, 3), m(3, 3)))
+            for i in 0..<3 {
+                let row = gT(columns.0[i], columns.1[i], columns.2[i], columns.3[i])
+                for j in 0..<3 { dweight[e * 9 + i * 3 + j] = row[j] }
+            }
+        }
+    }
+
     /// U = G g Gᵀ for every (o, c): [place ξ][o][c], each ξ an O × C matrix.
     static func winogradWeights(_ weight: UnsafePointer<Float>, outChannels o: Int, inChannels c: Int, threads: Int) -> Storage {
         let u = Storage(uninitializedCount: 16 * o * c)
@@ -189,6 +259,49 @@ struct WinogradTiles {
                     store(d1 + d2, 1)
                     store(d2 - d1, 2)
                     store(d1 - d3, 3)
+                }
+            }
+        }
+    }
+
+    /// Z = A dy Aᵀ of every output channel's gradients for the tiles `range`: [place ξ][o][tile],
+    /// `range.count` tiles a row, the weight gradient's counterpart of the patches. A tile's dy
+    /// is the 2×2 block at (2·ty, 2·tx), zero past the plane: each gradient plane is first
+    /// copied into `scratch` (`scratchFloats` floats, zero on entry), so that a run of 16 tiles
+    /// is 2 rows of 32 floats, their even and odd floats the tiles' left and right gradients.
+    /// Stored whole a place at a time, as `transformPatches` does.
+    func transformGradients(of dy: UnsafePointer<Float>, _ range: Range<Int>, outChannels o: Int,
+                            scratch: UnsafeMutablePointer<Float>, into z: UnsafeMutablePointer<Float>) {
+        let (oh, ow) = (g.outputHeight, g.outputWidth)
+        let n = range.count, placeBytes = Self.placeFloats(rows: o, tiles: n) * 4
+        for oc in 0..<o {
+            for image in range.lowerBound / perImage...(range.upperBound - 1) / perImage {
+                let plane = dy + (image * o + oc) * oh * ow
+                for oy in 0..<oh { Kernels.copyFloats(ow, from: plane + oy * ow, to: scratch + oy * paddedWidth) }
+                let inImage = max(range.lowerBound, image * perImage)..<min(range.upperBound, (image + 1) * perImage)
+                forEachRun(in: inImage) { first, _, at in
+                    let gradients = UnsafeRawPointer(scratch + 2 * at.ty * paddedWidth + 2 * at.tx)
+                    @inline(__always) func row(_ r: Int) -> (left: V, right: V) {
+                        let start = r * paddedWidth * 4
+                        let (a, b) = (gradients.loadUnaligned(fromByteOffset: start, as: V.self),
+                                      gradients.loadUnaligned(fromByteOffset: start + 64, as: V.self))
+                        return (V(lowHalf: a.evenHalf, highHalf: b.evenHalf), V(lowHalf: a.oddHalf, highHalf: b.oddHalf))
+                    }
+                    let (top, bottom) = (row(0), row(1))
+                    // A dy: rows top, top + bottom, top − bottom, −bottom; (A dy) Aᵀ the same way
+                    // each row's left and right.
+                    let out = UnsafeMutableRawPointer(z + oc * n + (first - range.lowerBound))
+                    @inline(__always) func store(_ left: V, _ right: V, _ i: Int) {
+                        let at = i * 4 * placeBytes
+                        out.storeBytes(of: left, toByteOffset: at, as: V.self)
+                        out.storeBytes(of: left + right, toByteOffset: at + placeBytes, as: V.self)
+                        out.storeBytes(of: left - right, toByteOffset: at + 2 * placeBytes, as: V.self)
+                        out.storeBytes(of: -right, toByteOffset: at + 3 * placeBytes, as: V.self)
+                    }
+                    store(top.left, top.right, 0)
+                    store(top.left + bottom.left, top.right + bottom.right, 1)
+                    store(top.left - bottom.left, top.right - bottom.right, 2)
+                    store(-bottom.left, -bottom.right, 3)
                 }
             }
         }
