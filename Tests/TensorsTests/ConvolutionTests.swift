@@ -291,6 +291,8 @@ import TestSupport
         let denseNet12x12 = Case(n: 256, c: 160, h: 12, w: 12, o: 32, k: 3, stride: 1, padding: 1)
         #expect(chosen(.forward, denseNet12x12) == .channelLanes && chosen(.inputGradient, denseNet12x12) != .winograd)
         #expect(chosen(.weightGradient, denseNet12x12) == .channelLanes)
+        let denseNet6x6 = Case(n: 256, c: 184, h: 6, w: 6, o: 32, k: 3, stride: 1, padding: 1)
+        #expect(chosen(.weightGradient, denseNet6x6) == .inputLanes && chosen(.forward, denseNet6x6) != .inputLanes)
         #expect(chosen(.forward, vgg2) != .winograd)
         let resNet3x3 = Case(n: 128, c: 512, h: 3, w: 3, o: 512, k: 3, stride: 1, padding: 1)
         #expect(chosen(.forward, resNet3x3) == .channelLanes && chosen(.inputGradient, resNet3x3) == .channelLanes)

@@ -89,7 +89,8 @@ package enum ConvolutionAlgorithm: String, CaseIterable, Sendable {
     ///   Weight gradient: im2colGEMM 0.95–1.16× channelLanes from 3² to 54², below 1 only at 6²
     ///   with 240 channels.
     /// - forward and weight gradient, 16 output channels or fewer from 64 input channels or
-    ///   more (NiN's last layer): inputLanes, by `inputLanesPays`.
+    ///   more (NiN's last layer), and the weight gradient with 32 on planes of 6² or smaller
+    ///   (DenseNet's last blocks): inputLanes, by `inputLanesPays`.
     /// - 3×3 with stride 1: Winograd when it has channels enough (`winogradPays`); for the
     ///   weight gradient, more of them.
     /// - forward: for 16 output channels or fewer, or from 32, whichever of direct and
@@ -159,7 +160,8 @@ package enum ConvolutionAlgorithm: String, CaseIterable, Sendable {
     }
 
     /// Whether inputLanes' dot products over (tap, input channel) beat the tiles with output
-    /// channels in the lanes, for 16 output channels or fewer over 64 input channels or more.
+    /// channels in the lanes, for 16 output channels or fewer over 64 input channels or more
+    /// (and 32 for a weight gradient on a small plane).
     /// Its weight gradient (5 channels of dy broadcast for 4 vectors of the image) needs a
     /// kernel wider than 1×1, whose channels-innermost copy of the image costs as much as the
     /// sums; its forward, dot products of 2,048 terms or more, since each tile's 20 sums end
@@ -169,8 +171,15 @@ package enum ConvolutionAlgorithm: String, CaseIterable, Sendable {
     /// 24²) 64 channels, forward 88.7, 69.6, 67.5 against 92.0, 85.7, 86.9, weight gradient 119.0,
     /// 115.4, 122.1 against 81.5, 79.1, 78.4; 1×1 480 → 16 at 6², weight gradient 48.1 against
     /// 96.5.
+    /// The weight gradient with 32 output channels pays on planes of 6² or smaller: against
+    /// channelLanes' 32-lane tiles (`bench --rounds 5 --pass weight`, 2-core AMD EPYC),
+    /// DenseNet's 3×3 to 32 channels ran at 1.16 times the speed from 120 channels at 6², 1.13
+    /// from 184, 1.24 from 224, 1.00 from 96, 1.28 from 160 at 3²; on larger planes it went
+    /// either way (at 24² from 64, 96, 128, 160 channels: 1.13, 0.89, 1.13, 0.90; at 12² from
+    /// 112 and 176: 0.97, 0.95), and DenseNet trained no faster with it there.
     static func inputLanesPays(_ g: ConvGeometry, pass: Pass) -> Bool {
-        guard g.outChannels <= 16 && g.input.c >= 64 else { return false }
+        let fewOutputs = g.outChannels <= 16 || (pass == .weightGradient && g.outChannels <= 32 && g.outputPlane <= 36)
+        guard fewOutputs && g.input.c >= 64 else { return false }
         switch pass {
         case .forward: return g.patch >= 2048
         case .weightGradient: return g.window.size > 1
