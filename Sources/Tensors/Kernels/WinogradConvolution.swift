@@ -28,7 +28,9 @@ extension Kernels {
     /// and writes its outputs before the next, so that the transformed patches and products
     /// (16 · (C + O) floats a tile) stay near the cores. The chunks come in a multiple of the
     /// thread count, so that each thread has as many. (The bits do not depend on the chunks: each
-    /// output's sums run over C in the GEMM's order, whatever its columns.)
+    /// output's sums run over C in the GEMM's order, whatever its columns.) The weight
+    /// gradient, whose sums run over the tiles, takes chunks of exactly this many, whatever the
+    /// thread count.
     static let winogradChunkTiles = 256
 
     /// x is (N, C, H, W), weight is (O, C, 3, 3), bias is (O) or nil; writes y, (N, O, OH, OW).
