@@ -139,7 +139,7 @@ package enum ConvolutionAlgorithm: String, CaseIterable, Sendable {
         case .weightGradient:
             if g.skipsIm2col { return g.outputPlane < 16 ? .packed : .im2colGEMM }
             if inputLanesPays(g, pass: .weightGradient) { return .inputLanes }
-            if winogradPays(g, weightGradient: true) { return .winograd }
+            if winogradPays(g, pass: .weightGradient) { return .winograd }
             if outChannels >= 32 { return .channelLanes }
             guard window.stride == 1 else { return .packed }
             if channelLanesFillMore(outChannels: outChannels, outputWidth: g.outputWidth) { return .channelLanes }
@@ -219,12 +219,12 @@ package enum ConvolutionAlgorithm: String, CaseIterable, Sendable {
     /// 128→128 at 28² 1.30 and 1.47, 64→192 at 24² 1.29, 64→128 at 28² 1.24, 128→128 at 12²
     /// 1.18, 256→256 at 6² 1.13, 96→128 at 12² 1.12; left out: 64→64 at 56² 1.14 then 0.85,
     /// at 24² 0.95, 128→32 at 24² 0.94, 224→32 at 12² 0.96, 32→64 at 56² 0.79.
-    static func winogradPays(_ g: ConvGeometry, weightGradient: Bool = false) -> Bool {
+    static func winogradPays(_ g: ConvGeometry, pass: Pass = .forward) -> Bool {
         let (c, o) = (g.input.c, g.outChannels)
         guard g.window.size == 3 && g.window.stride == 1 && c > 0 && o > 0 else { return false }
         let tiles = WinogradTiles(g)
         let manyChannels = (c + o) * 64 * 128 <= (64 + 128) * c * o
-        let rowsFillLanes = !weightGradient && (c + o) * 16 * 16 <= c * o * min(16, tiles.across)
+        let rowsFillLanes = pass != .weightGradient && (c + o) * 16 * 16 <= c * o * min(16, tiles.across)
         // The plane holds at least 3/4 of its tiles' 4 · perImage outputs.
         return (manyChannels || rowsFillLanes)
             && g.outputHeight >= 6 && g.outputWidth >= 6 && g.outputPlane >= 3 * tiles.perImage
