@@ -22,18 +22,29 @@ public final class Sequential: Layer {
     public init(name: String? = nil, @LayerBuilder _ build: () -> [any Layer]) { (self.layers, self.name) = (build(), name) }
 
     public func forward(_ x: Tensor) throws -> Tensor {
+        // A layer and the ReLU after it run as one op (`ReLUFusing`), unless a tracer watches
+        // the layers one by one (summaries, diagrams, feature maps). A ReLU right before a max
+        // pool goes with the pool, as max(relu(x)) = relu(max(x)): the convolution before it
+        // then writes its output once, and the ReLU's passes both ways run over the pool's
+        // output, a quarter of the convolution's or less.
+        let fusing = LayerTracer.scope.value == nil
+        func reluBeforeMaxPool(at i: Int) -> Bool {
+            i + 1 < layers.count && layers[i] is ReLU && layers[i + 1] is MaxPool2d
+        }
         var y = x, i = 0
         while i < layers.count {
-            // A layer and the ReLU after it run as one op (`ReLUFusing`), unless a tracer
-            // watches the layers one by one (summaries, diagrams, feature maps).
-            if let layer = layers[i] as? any ReLUFusing, i + 1 < layers.count, layers[i + 1] is ReLU,
-               LayerTracer.scope.value == nil {
+            if fusing, let pool = layers[i] as? MaxPool2d, i > 0, reluBeforeMaxPool(at: i - 1) {
+                y = try pool.call(y) { try pool.forward($0, thenReLU: true) }
+            } else if fusing, reluBeforeMaxPool(at: i) {
+                // Taken by the pool next.
+            } else if fusing, let layer = layers[i] as? any ReLUFusing, i + 1 < layers.count, layers[i + 1] is ReLU,
+                      !reluBeforeMaxPool(at: i + 1) {
                 y = try layer.call(y) { try layer.forward($0, thenReLU: true) }
-                i += 2
+                i += 1
             } else {
                 y = try layers[i](y)
-                i += 1
             }
+            i += 1
         }
         return y
     }
@@ -55,7 +66,8 @@ public final class Sequential: Layer {
 /// the same numbers and gradients as the two layers, with one tensor fewer kept for the
 /// backward pass and fewer passes over memory. A batch norm folds the ReLU into its own passes
 /// both ways (DenseNet has one before every convolution); a convolution applies it in place
-/// (VGG and AlexNet keep half as many activations).
+/// (VGG and AlexNet keep half as many activations); a max pool applies it to its output and
+/// takes its gradient from there.
 protocol ReLUFusing: Layer {
     func forward(_ x: Tensor, thenReLU: Bool) throws -> Tensor
 }

@@ -78,16 +78,15 @@ import TestSupport
         #expect(net.parameterCount == (36 + 4) + (288 + 8) + (576 + 8) + (128 + 16) + (160 + 10))
     }
 
-    /// A convolution or batch norm and the ReLU after it run as one op (`ReLUFusing`) with the
-    /// same bits as the two layers one after the other; traced, they are still two layers.
-    @Test func sequentialRunsALayerAndItsReLUAsOneOp() throws {
+    /// Runs `net` on x as a whole and layer by layer, each with a backward pass: the ops the
+    /// whole ran (names up to their arguments), and the output and parameter gradients of each.
+    static func wholeAndLayerByLayer(_ net: Sequential, _ x: Tensor, seedShape: Shape) throws
+        -> (ops: [String], whole: [[Float]], layerByLayer: [[Float]]) {
         final class Names: OperationObserver {
             var names: [String] = []
             func operation(_ name: String, inputs: [Tensor], output: Tensor) { names.append(String(name.prefix { $0 != "(" })) }
         }
-        let net = Sequential { Conv2d(2, 3, kernelSize: 3, padding: 1); ReLU(); BatchNorm2d(3); ReLU(); Conv2d(3, 2, kernelSize: 1) }
-        let x = Tensor.uniform([4, 2, 5, 5], -1, 1, using: RandomGenerator(seed: 8))
-        let seed = Tensor.uniform([4, 2, 5, 5], -1, 1, using: RandomGenerator(seed: 9))
+        let seed = Tensor.uniform(seedShape, -1, 1, using: RandomGenerator(seed: 9))
         func gradients(_ forward: () throws -> Tensor) rethrows -> [[Float]] {
             for p in net.parameters { p.zeroGrad() }
             let y = try forward()
@@ -95,10 +94,18 @@ import TestSupport
             return [y.scalars] + net.parameters.map { $0.grad!.scalars }
         }
         let names = Names()
-        let together = try OperationTrace.scope.withValue(names) { try gradients { try net(x) } }
-        #expect(names.names == ["conv2d+relu", "batchNorm+relu", "conv2d"])
-        let apart = try gradients { try net.layers.reduce(x) { try $1($0) } }
-        #expect(together == apart)
+        let whole = try OperationTrace.scope.withValue(names) { try gradients { try net(x) } }
+        return (names.names, whole, try gradients { try net.layers.reduce(x) { try $1($0) } })
+    }
+
+    /// A convolution or batch norm and the ReLU after it run as one op (`ReLUFusing`) with the
+    /// same bits as the two layers one after the other; traced, they are still two layers.
+    @Test func sequentialRunsALayerAndItsReLUAsOneOp() throws {
+        let net = Sequential { Conv2d(2, 3, kernelSize: 3, padding: 1); ReLU(); BatchNorm2d(3); ReLU(); Conv2d(3, 2, kernelSize: 1) }
+        let x = Tensor.uniform([4, 2, 5, 5], -1, 1, using: RandomGenerator(seed: 8))
+        let run = try Self.wholeAndLayerByLayer(net, x, seedShape: [4, 2, 5, 5])
+        #expect(run.ops == ["conv2d+relu", "batchNorm+relu", "conv2d"])
+        #expect(run.whole == run.layerByLayer)
 
         let (_, calls) = try LayerTracer.trace { try net(x) }
         #expect(calls.map(\.layer.typeName) == ["Conv2d", "ReLU", "BatchNorm2d", "ReLU", "Conv2d", "Sequential"])
@@ -111,6 +118,24 @@ import TestSupport
         do { _ = try wrongConv(x); Issue.record("expected a shape error") } catch {
             #expect("\(error)".contains("in layer 0 (Conv2d(3, 4"), "\(error)")
         }
+    }
+
+    /// A ReLU right before a max pool runs inside the pool's op (the layer before it, then, without
+    /// one), with the same bits as the layers one by one; a ReLU before anything else stays with
+    /// the layer before it. Traced, every layer is still there.
+    @Test func sequentialRunsAReLUBeforeAMaxPoolInThePool() throws {
+        let net = Sequential {
+            Conv2d(2, 3, kernelSize: 3, padding: 1); ReLU(); MaxPool2d(kernelSize: 2)
+            Conv2d(3, 4, kernelSize: 1); ReLU(); BatchNorm2d(4); ReLU(); MaxPool2d(kernelSize: 3, stride: 1, padding: 1)
+            ReLU()
+        }
+        let x = Tensor.uniform([4, 2, 9, 9], -1, 1, using: RandomGenerator(seed: 8))
+        let run = try Self.wholeAndLayerByLayer(net, x, seedShape: [4, 4, 4, 4])
+        #expect(run.ops == ["conv2d", "maxPool2d+relu", "conv2d+relu", "batchNorm", "maxPool2d+relu", "relu"])
+        #expect(run.whole == run.layerByLayer)
+
+        let (_, calls) = try LayerTracer.trace { try net(x) }
+        #expect(calls.filter { $0.layer is ReLU }.count == 4)
     }
 
     @Test func xavierUniformUsesTheFans() {

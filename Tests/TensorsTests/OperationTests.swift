@@ -63,6 +63,33 @@ import TestSupport
         }
     }
 
+    /// `thenReLU` is relu(maxPool2d(x)) = maxPool2d(relu(x)) in one op: the same bits as the ReLU
+    /// before the pool, forward and backward, on values with ties, zeros and windows with no
+    /// positive value (where the ReLU's gradient is zero either way: the first half of x has none).
+    @Test(arguments: poolCases + [([2, 3, 9, 40], 3, 1, 1), ([1, 3, 27, 27], 3, 2, 0), ([2, 2, 28, 30], 2, 2, 0)])
+    func maxPoolThenReLUGivesTheBitsOfTheReLUBefore(_ t: (shape: Shape, k: Int, stride: Int, padding: Int)) throws {
+        let g = RandomGenerator(seed: 12), half = t.shape.count / 2
+        let x = Tensor((0..<t.shape.count).map { i in (g.uniform(i < half ? -3 : -2, i < half ? 0 : 2) * 2).rounded(.down) / 2 },
+                       shape: t.shape)
+        let pooledShape = try maxPool2d(x, kernelSize: t.k, stride: t.stride, padding: t.padding).shape
+        let seed = Tensor.uniform(pooledShape, -1, 1, using: g)
+        func run(fused: Bool) throws -> (y: [Float], dx: [Float]) {
+            let xs = Tensor(x.scalars, shape: x.shape)
+            xs.requiresGrad = true
+            let y = fused
+                ? try maxPool2d(xs, kernelSize: t.k, stride: t.stride, padding: t.padding, thenReLU: true)
+                : try maxPool2d(relu(xs), kernelSize: t.k, stride: t.stride, padding: t.padding)
+            y.backward(seed: seed)
+            return (y.scalars, xs.grad!.scalars)
+        }
+        let (fused, apart) = (try run(fused: true), try run(fused: false))
+        #expect(fused.y.contains(0) && fused.y.contains { $0 > 0 }, "some windows have no positive value, some do")
+        #expect(fused.dx.contains { $0 != 0 }, "some gradient passes")
+        func differing(_ a: [Float], _ b: [Float]) -> Int { zip(a, b).filter { $0.bitPattern != $1.bitPattern }.count }
+        #expect(differing(fused.y, apart.y) == 0, "outputs that differ")
+        #expect(differing(fused.dx, apart.dx) == 0, "gradients that differ")
+    }
+
     @Test(arguments: poolCases)
     func avgPoolGradient(_ t: (shape: Shape, k: Int, stride: Int, padding: Int)) throws {
         let window = Window(size: t.k, stride: t.stride, padding: t.padding)

@@ -4,15 +4,17 @@ import Tensors
 /// kernel size. Output size as for `Conv2d`; channels unchanged.
 ///
 ///     MaxPool2d(kernelSize: 3, stride: 2)     // [1, 96, 54, 54] -> [1, 96, 26, 26]
-public final class MaxPool2d: ParameterFree {
+public final class MaxPool2d: ParameterFree, ReLUFusing {
     public let kernelSize: Int, stride: Int, padding: Int
 
     public init(kernelSize: Int, stride: Int? = nil, padding: Int = 0) {
         (self.kernelSize, self.stride, self.padding) = (kernelSize, stride ?? kernelSize, padding)
     }
 
-    public func forward(_ x: Tensor) throws -> Tensor {
-        try maxPool2d(x, kernelSize: kernelSize, stride: stride, padding: padding)
+    public func forward(_ x: Tensor) throws -> Tensor { try forward(x, thenReLU: false) }
+
+    func forward(_ x: Tensor, thenReLU: Bool) throws -> Tensor {
+        try maxPool2d(x, kernelSize: kernelSize, stride: stride, padding: padding, thenReLU: thenReLU)
     }
 
     public var description: String {

@@ -4,16 +4,18 @@
 /// and always divides by the full window, as PyTorch's `count_include_pad=True` default.
 extension Kernels {
     /// x is (N, C, H, W), y is (N, C, OH, OW); `argmax` receives, for every output, the index
-    /// within its input plane of the winning input (for the backward pass).
+    /// within its input plane of the winning input (for the backward pass). `thenReLU` writes
+    /// max(y, 0): the max pool of relu(x), since the two commute, with the ReLU on the pool's
+    /// output, a quarter of x or less, rather than on x.
     package static func maxPoolForward(
         _ x: UnsafePointer<Float>, _ input: ImageBatch, window: Window,
-        _ y: UnsafeMutablePointer<Float>, argmax: UnsafeMutablePointer<Int32>,
+        _ y: UnsafeMutablePointer<Float>, argmax: UnsafeMutablePointer<Int32>, thenReLU: Bool = false,
         threads: Int = Parallel.threadCount
     ) {
         let (h, w, k, s, p) = (input.h, input.w, window.size, window.stride, window.padding)
         let (oh, ow) = (window.outputSize(h), window.outputSize(w))
         if s <= 2 && p < k {
-            return maxPoolForwardVectorized(x, input, window: window, y, argmax: argmax, threads: threads)
+            return maxPoolForwardVectorized(x, input, window: window, y, argmax: argmax, thenReLU: thenReLU, threads: threads)
         }
         forPlanes(input.n * input.c, work: oh * ow * k * k, threads: threads) { plane in
             let xp = x + plane * h * w, yp = y + plane * oh * ow, ap = argmax + plane * oh * ow
@@ -27,7 +29,7 @@ extension Kernels {
                             best = xp[iy * w + ix]; bestIndex = iy * w + ix
                         }
                     }
-                    yp[oy * ow + ox] = best
+                    yp[oy * ow + ox] = thenReLU ? max(best, 0) : best
                     ap[oy * ow + ox] = Int32(bestIndex)
                 }
             }
@@ -50,7 +52,7 @@ extension Kernels {
     /// general loop; when nothing beats −∞ the winner is the first cell inside the image.
     static func maxPoolForwardVectorized(
         _ x: UnsafePointer<Float>, _ input: ImageBatch, window: Window,
-        _ y: UnsafeMutablePointer<Float>, argmax: UnsafeMutablePointer<Int32>, threads: Int
+        _ y: UnsafeMutablePointer<Float>, argmax: UnsafeMutablePointer<Int32>, thenReLU: Bool, threads: Int
     ) {
         typealias V = SIMD16<Float>
         typealias I = SIMD16<Int32>
@@ -102,7 +104,7 @@ extension Kernels {
                     let (bestOfRow, cellOfRow, values, out) = (best + oy * rowPitch, cell + oy * rowPitch, yp + oy * ow, ap + oy * ow)
                     for ox in 0..<ow {
                         let at = ox &* s, number = cellOfRow[at], at32 = Int32(truncatingIfNeeded: at)
-                        values[ox] = bestOfRow[at]
+                        values[ox] = thenReLU ? max(bestOfRow[at], 0) : bestOfRow[at]
                         out[ox] = number < 0 ? firstInside &+ max(at32 &- Int32(p), 0) : windowStart &+ at32 &+ number
                     }
                 }
@@ -112,16 +114,22 @@ extension Kernels {
         }
     }
 
-    /// Routes each output gradient to the input that won its window; dx is cleared first.
+    /// Routes each output gradient to the input that won its window; dx is cleared first. With
+    /// `reluOutput`, the forward's y of `thenReLU`, only where y > 0: the ReLU's gradient, taken
+    /// on the pool's outputs (an input that wins y > 0 is that y, so the mask is relu(x)'s).
     package static func maxPoolBackward(
         _ dy: UnsafePointer<Float>, argmax: UnsafePointer<Int32>, _ input: ImageBatch, window: Window,
-        _ dx: UnsafeMutablePointer<Float>, threads: Int = Parallel.threadCount
+        _ dx: UnsafeMutablePointer<Float>, reluOutput: UnsafePointer<Float>? = nil, threads: Int = Parallel.threadCount
     ) {
         let outPlane = window.outputSize(input.h) * window.outputSize(input.w)
         forPlanes(input.n * input.c, work: outPlane + input.plane, threads: threads) { plane in
             let dxp = dx + plane * input.plane, dyp = dy + plane * outPlane, ap = argmax + plane * outPlane
             dxp.update(repeating: 0, count: input.plane)
-            for o in 0..<outPlane { dxp[Int(ap[o])] += dyp[o] }
+            if let y = reluOutput.map({ $0 + plane * outPlane }) {
+                for o in 0..<outPlane where y[o] > 0 { dxp[Int(ap[o])] += dyp[o] }
+            } else {
+                for o in 0..<outPlane { dxp[Int(ap[o])] += dyp[o] }
+            }
         }
     }
 

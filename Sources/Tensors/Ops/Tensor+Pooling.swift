@@ -18,7 +18,12 @@ extension Tensor {
 
 /// Maximum over each `kernelSize`×`kernelSize` window, per channel. Stride defaults to the
 /// kernel size, as in PyTorch. Output (N, C, OH, OW), OH = (H + 2·padding − K) / stride + 1.
-public func maxPool2d(_ x: Tensor, kernelSize: Int, stride: Int? = nil, padding: Int = 0) throws -> Tensor {
+///
+/// `thenReLU` gives relu(maxPool2d(x)), which is also maxPool2d(relu(x)): the same numbers and
+/// gradients as a ReLU before the pool, with the ReLU's passes over the pool's output, not over
+/// the larger x (`Sequential` runs VGG's and AlexNet's convolution, ReLU, max pool this way).
+public func maxPool2d(_ x: Tensor, kernelSize: Int, stride: Int? = nil, padding: Int = 0,
+                      thenReLU: Bool = false) throws -> Tensor {
     let (input, window, outShape) = try x.poolWindow("max_pool2d", kernelSize: kernelSize, stride: stride, padding: padding)
     if let shapeOnly = Tensor.shapeOnlyResult(outShape, of: x) {
         _ = Tensor(shapeOnly: outShape)  // the winners' indices, kept for the backward pass
@@ -26,14 +31,15 @@ public func maxPool2d(_ x: Tensor, kernelSize: Int, stride: Int? = nil, padding:
     }
     let y = Tensor(uninitialized: outShape)
     let winners = ArgmaxBuffer(count: outShape.count)
-    Kernels.maxPoolForward(x.data, input, window: window, y.data, argmax: winners.pointer)
+    Kernels.maxPoolForward(x.data, input, window: window, y.data, argmax: winners.pointer, thenReLU: thenReLU)
     guard GradMode.isEnabled && x.requiresGrad else {
-        OperationTrace.observer?.operation(#function, inputs: [x], output: y)
+        OperationTrace.observer?.operation(operationName(thenReLU: thenReLU), inputs: [x], output: y)
         return y
     }
-    return y.recorded(from: [x]) { y in
+    return y.recorded(from: [x], operation: operationName(thenReLU: thenReLU)) { y in
         let dx = Tensor(uninitialized: x.shape)
-        Kernels.maxPoolBackward(y.grad!.data, argmax: winners.pointer, input, window: window, dx.data)
+        Kernels.maxPoolBackward(y.grad!.data, argmax: winners.pointer, input, window: window, dx.data,
+                                reluOutput: thenReLU ? y.data : nil)
         x.accumulateGrad(dx)
     }
 }
