@@ -26,7 +26,7 @@ public final class Sequential: Layer {
         // the layers one by one (summaries, diagrams, feature maps). A ReLU right before a max
         // pool goes with the pool, as max(relu(x)) = relu(max(x)): the convolution before it
         // then writes its output once, and the ReLU's passes both ways run over the pool's
-        // output, a quarter of the convolution's or less.
+        // output (a quarter of the map, for the pools that halve it).
         let fusing = LayerTracer.scope.value == nil
         func reluBeforeMaxPool(at i: Int) -> Bool {
             i + 1 < layers.count && layers[i] is ReLU && layers[i + 1] is MaxPool2d

@@ -14,6 +14,12 @@ extension Kernels {
     ) {
         let (h, w, k, s, p) = (input.h, input.w, window.size, window.stride, window.padding)
         let (oh, ow) = (window.outputSize(h), window.outputSize(w))
+        if k == 2 && s == 2 && p == 0 {
+            return forPlanes(input.n * input.c, work: h * w, threads: threads) { plane in
+                maxPool2x2(x + plane * h * w, width: w, y + plane * oh * ow, argmax: argmax + plane * oh * ow,
+                           outputHeight: oh, outputWidth: ow, thenReLU: thenReLU)
+            }
+        }
         if s <= 2 && p < k {
             return maxPoolForwardVectorized(x, input, window: window, y, argmax: argmax, thenReLU: thenReLU, threads: threads)
         }
@@ -215,6 +221,57 @@ extension Kernels {
                 for e in 0..<(ow - ox) { out[ox + e] = r[e] }
             }
         }
+    }
+
+    /// 2×2 max pooling with stride 2 and no padding (VGG's, which halve maps as large as 224²),
+    /// 16 outputs at a time as `pool2x2` reads them: the window's four cells in its order, (0, 0),
+    /// (0, 1), (1, 0), (1, 1), each taken only when strictly greater, so the first of equal
+    /// maxima wins and NaN never does; when none beats −∞ the winner is the first cell.
+    /// `argmax` gets the winners' indices within the plane (`maxPoolForward`).
+    @inline(__always)
+    static func maxPool2x2(_ x: UnsafePointer<Float>, width w: Int, _ y: UnsafeMutablePointer<Float>,
+                           argmax: UnsafeMutablePointer<Int32>, outputHeight oh: Int, outputWidth ow: Int, thenReLU: Bool) {
+        typealias V = SIMD16<Float>
+        typealias I = SIMD16<Int32>
+        let below = Int32(truncatingIfNeeded: w)
+        let evenColumns = I(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30)
+        for oy in 0..<oh {
+            let top = UnsafeRawPointer(x + 2 * oy * w), bottom = UnsafeRawPointer(x + (2 * oy + 1) * w)
+            let (out, winners) = (y + oy * ow, argmax + oy * ow)
+            let rowStart = Int32(truncatingIfNeeded: 2 * oy * w)
+            var ox = 0
+            while ox + 16 <= ow {
+                let t = top.loadUnaligned(fromByteOffset: 8 * ox, as: SIMD32<Float>.self)
+                let b = bottom.loadUnaligned(fromByteOffset: 8 * ox, as: SIMD32<Float>.self)
+                var best = V(repeating: -.infinity), cell = I(repeating: 0)
+                keepGreater(t.evenHalf, 0, &best, &cell)
+                keepGreater(t.oddHalf, 1, &best, &cell)
+                keepGreater(b.evenHalf, below, &best, &cell)
+                keepGreater(b.oddHalf, below &+ 1, &best, &cell)
+                if thenReLU { best = best.replacing(with: 0, where: .!(best .> 0)) }
+                UnsafeMutableRawPointer(out + ox).storeBytes(of: best, as: V.self)
+                let first = I(repeating: rowStart &+ Int32(truncatingIfNeeded: 2 * ox)) &+ evenColumns
+                UnsafeMutableRawPointer(winners + ox).storeBytes(of: first &+ cell, as: I.self)
+                ox += 16
+            }
+            for o in ox..<ow {
+                let first = 2 * oy * w + 2 * o
+                var best = -Float.infinity, winner = first
+                for ki in 0..<2 {
+                    for kj in 0..<2 where x[first + ki * w + kj] > best { (best, winner) = (x[first + ki * w + kj], first + ki * w + kj) }
+                }
+                out[o] = thenReLU ? max(best, 0) : best
+                winners[o] = Int32(truncatingIfNeeded: winner)
+            }
+        }
+    }
+
+    /// A window's next cell: where `value` is greater than `best`, it and `offset` replace them.
+    @inline(__always)
+    static func keepGreater(_ value: SIMD16<Float>, _ offset: Int32, _ best: inout SIMD16<Float>, _ cell: inout SIMD16<Int32>) {
+        let better = value .> best
+        best.replace(with: value, where: better)
+        cell.replace(with: SIMD16(repeating: offset), where: better)
     }
 
     /// The gradient of 2×2 average pooling with stride 2: each input of a window receives
