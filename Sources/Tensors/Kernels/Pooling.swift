@@ -42,8 +42,9 @@ extension Kernels {
         }
     }
 
-    /// Strides 1 and 2 (every max pool of the chapter: GoogLeNet's 3×3 pools beside its
-    /// convolutions, on planes as small as 3×3, and the stride-2 pools that halve the maps). The
+    /// Strides 1 and 2 (every max pool of the chapter but VGG's 2×2 ones, `maxPool2x2`:
+    /// GoogLeNet's 3×3 pools beside its convolutions, on planes as small as 3×3, and the 3×3
+    /// stride-2 pools that halve the maps). The
     /// plane is copied inside a border of −∞ (pw wide), and each vector of 16 results takes the
     /// window's cells (ki, kj) in turn in registers, a 16-lane compare of inputs at stride 1 per
     /// cell, and is stored once (a cell at a time over all the results, loading and storing
