@@ -6,7 +6,7 @@ extension Kernels {
     /// x is (N, C, H, W), y is (N, C, OH, OW); `argmax` receives, for every output, the index
     /// within its input plane of the winning input (for the backward pass). `thenReLU` writes
     /// max(y, 0): the max pool of relu(x), since the two commute, with the ReLU on the pool's
-    /// output, a quarter of x or less, rather than on x.
+    /// output (a quarter of x, for the pools that halve it) rather than on x.
     package static func maxPoolForward(
         _ x: UnsafePointer<Float>, _ input: ImageBatch, window: Window,
         _ y: UnsafeMutablePointer<Float>, argmax: UnsafeMutablePointer<Int32>, thenReLU: Bool = false,

@@ -20,8 +20,9 @@ extension Tensor {
 /// kernel size, as in PyTorch. Output (N, C, OH, OW), OH = (H + 2·padding − K) / stride + 1.
 ///
 /// `thenReLU` gives relu(maxPool2d(x)), which is also maxPool2d(relu(x)): the same numbers and
-/// gradients as a ReLU before the pool (where a window holds a number; NaN never wins), with the ReLU's passes over the pool's output, not over
-/// the larger x (`Sequential` runs VGG's and AlexNet's convolution, ReLU, max pool this way).
+/// gradients as a ReLU before the pool (wherever a window holds a number; NaN never wins), with
+/// the ReLU's passes over the pool's output, not over the larger x (`Sequential` runs VGG's and
+/// AlexNet's convolution, ReLU, max pool this way).
 public func maxPool2d(_ x: Tensor, kernelSize: Int, stride: Int? = nil, padding: Int = 0,
                       thenReLU: Bool = false) throws -> Tensor {
     let (input, window, outShape) = try x.poolWindow("max_pool2d", kernelSize: kernelSize, stride: stride, padding: padding)
