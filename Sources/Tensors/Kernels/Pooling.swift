@@ -94,9 +94,7 @@ extension Kernels {
                         for ki in 0..<k {
                             for kj in 0..<k {
                                 let value = values.loadUnaligned(fromByteOffset: input &+ (ki &* pw &+ kj) &* 4, as: V.self)
-                                let better = value .> b
-                                b.replace(with: value, where: better)
-                                c.replace(with: I(repeating: Int32(truncatingIfNeeded: ki &* w &+ kj)), where: better)
+                                keepGreater(value, Int32(truncatingIfNeeded: ki &* w &+ kj), &b, &c)
                             }
                         }
                         bests.storeBytes(of: b, toByteOffset: result, as: V.self)
