@@ -137,6 +137,29 @@ import TestSupport
         #expect(result.passed, "\(result)")
     }
 
+    /// A layer at least as wide as the batch runs as weight · xᵀ, transposed after, and a
+    /// narrower one as x · weightᵀ: a row's outputs have the same bits either way, so a single
+    /// image gets the logits it gets in a batch, and they are the plain sums. The transpose goes
+    /// in 16 × 16 blocks: 45 and 37 leave ragged ones, 70 rows split over the threads.
+    @Test func linearGivesARowTheSameBitsInABatchOfAnySize() throws {
+        let g = RandomGenerator(seed: 31)
+        let (n, inFeatures, outFeatures) = (70, 37, 45)
+        let xs = randomValues(n * inFeatures, using: g), w = randomValues(outFeatures * inFeatures, using: g)
+        let b = randomValues(outFeatures, using: g)
+        let (weight, bias) = (Tensor(w, shape: [outFeatures, inFeatures]), Tensor(b, shape: [outFeatures]))
+        let whole = try linear(Tensor(xs, shape: [n, inFeatures]), weight: weight, bias: bias).scalars
+        for rows in [0..<1, 3..<20, 25..<70] {   // 1, 17 and 45 rows go the transposed way, all 70 the plain one
+            let part = try linear(Tensor(Array(xs[(rows.lowerBound * inFeatures)..<(rows.upperBound * inFeatures)]),
+                                         shape: [rows.count, inFeatures]), weight: weight, bias: bias).scalars
+            let differing = zip(part, whole[(rows.lowerBound * outFeatures)...]).filter { $0.bitPattern != $1.bitPattern }.count
+            #expect(differing == 0, "rows \(rows) alone: \(differing) of \(part.count) outputs differ from the whole batch's")
+        }
+        let plain = Reference.linear(xs.map(Double.init), rows: n, weight: w.map(Double.init), bias: b.map(Double.init),
+                                     inFeatures: inFeatures, outFeatures: outFeatures)
+        let worst = zip(whole, plain).map { abs(Double($0) - $1) }.max()!
+        #expect(worst < 1e-5, "largest difference from the plain sums in Double: \(worst)")
+    }
+
     @Test func matmulGradient() throws {
         let g = RandomGenerator(seed: 9)
         let result = try gradientCheck(inputs: [CheckedInput([7, 11], using: g), CheckedInput([11, 35], using: g)]) {

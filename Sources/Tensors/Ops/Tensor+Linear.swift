@@ -38,11 +38,27 @@ public func linear(_ x: Tensor, weight: Tensor, bias: Tensor? = nil) throws -> T
     OpCounter.add(n * outFeatures * inFeatures)
     if let shapeOnly = Tensor.shapeOnlyResult([n, outFeatures], of: x, weight) { return shapeOnly }
     let y = Tensor(uninitialized: [n, outFeatures])
-    if let bias {
-        for i in 0..<n { (y.data + i * outFeatures).update(from: bias.data, count: outFeatures) }
+    if outFeatures >= n {
+        // yᵀ = weight · xᵀ, then transposed: the weight, the larger operand, goes in as GEMM's A
+        // (packed MC rows at a time from rows read in place) and the batch as B's slivers, which
+        // stay in L2. VGG's 6272 → 4096 and 4096 → 4096 at a batch of 128 ran 1.17 times as
+        // fast as by x · weightᵀ (`compare_builds --rounds 6`, lowest 1.09). Each output sums the
+        // same products in the same order either way, so the bits do not depend on the batch's size.
+        let transposed = Storage(uninitializedCount: outFeatures * n)
+        if let bias {
+            for j in 0..<outFeatures { (transposed.pointer + j * n).update(repeating: bias.data[j], count: n) }
+        }
+        Kernels.gemm(transB: true, m: outFeatures, n: n, k: inFeatures, a: weight.data, lda: inFeatures,
+                     b: x.data, ldb: inFeatures, c: transposed.pointer, ldc: n, accumulate: bias != nil)
+        Kernels.transpose(transposed.pointer, rows: outFeatures, columns: n, into: y.data)
+        withExtendedLifetime(transposed) {}
+    } else {
+        if let bias {
+            for i in 0..<n { (y.data + i * outFeatures).update(from: bias.data, count: outFeatures) }
+        }
+        Kernels.gemm(transB: true, m: n, n: outFeatures, k: inFeatures, a: x.data, lda: inFeatures,
+                     b: weight.data, ldb: inFeatures, c: y.data, ldc: outFeatures, accumulate: bias != nil)
     }
-    Kernels.gemm(transB: true, m: n, n: outFeatures, k: inFeatures, a: x.data, lda: inFeatures,
-                 b: weight.data, ldb: inFeatures, c: y.data, ldc: outFeatures, accumulate: bias != nil)
 
     return y.recorded(from: [x, weight] + (bias.map { [$0] } ?? [])) { y in
         let dy = y.grad!
