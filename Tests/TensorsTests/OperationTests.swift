@@ -178,6 +178,29 @@ import TestSupport
         #expect(throws: ShapeError.self) { try cat([Tensor(zeros: [1, 2, 3, 3]), Tensor(zeros: [1, 2, 4, 3])]) }
     }
 
+    /// Images large enough that the copies are shared among the threads: the same values as the
+    /// plain loop, and each input's gradient its own channels of the output's.
+    @Test func concatenationOfLargeImagesSplitAmongTheThreads() throws {
+        let g = RandomGenerator(seed: 13)
+        let shapes: [Shape] = [[7, 2, 120, 120], [7, 3, 120, 120], [7, 1, 120, 120]]
+        let inputs = shapes.map { Tensor(randomValues($0.count, using: g), shape: $0, requiresGrad: true) }
+        let y = try cat(inputs)
+        let plain = Reference.concatChannels(inputs.map(\.scalars), shapes.map(ImageBatch.init))
+        let differing = zip(y.scalars, plain).filter { $0 != $1 }.count
+        #expect(y.count == plain.count && differing == 0, "\(differing) outputs differ from the plain loop's")
+        let seed = randomValues(y.count, using: g)
+        y.backward(seed: Tensor(seed, shape: y.shape))
+        var first = 0
+        for (input, shape) in zip(inputs, shapes) {
+            let width = shape.count / shape[0], total = y.count / shape[0]
+            let expected = (0..<shape[0]).flatMap { seed[($0 * total + first)..<($0 * total + first + width)] }
+            let gradient = input.grad?.scalars ?? []
+            #expect(gradient.count == expected.count && zip(gradient, expected).allSatisfy { $0 == $1 },
+                    "the gradient of the input of shape \(shape)")
+            first += width
+        }
+    }
+
     @Test func additionAndReshapeAndReductions() throws {
         let g = RandomGenerator(seed: 12)
         let add = try gradientCheck(inputs: [CheckedInput([2, 3, 4], using: g), CheckedInput([2, 3, 4], using: g)]) {

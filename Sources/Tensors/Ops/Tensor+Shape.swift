@@ -47,12 +47,10 @@ public func cat(_ tensors: [Tensor], axis: Int = 1) throws -> Tensor {
     shape[axis] = widths.reduce(0, +) / inner
     if tensors.contains(where: \.isShapeOnly) { return Tensor(shapeOnly: shape) }
     let y = Tensor(uninitialized: shape)
-    for o in 0..<outer {
-        var offset = o * total
-        for (t, width) in zip(tensors, widths) {
-            (y.data + offset).update(from: t.data + o * width, count: width)
-            offset += width
-        }
+    var start = 0
+    for (t, width) in zip(tensors, widths) {
+        Kernels.copyBlocks(outer, width: width, from: t.data, every: width, to: y.data + start, every: total)
+        start += width
     }
     return y.recorded(from: tensors) { y in
         let dy = y.grad!
@@ -60,7 +58,7 @@ public func cat(_ tensors: [Tensor], axis: Int = 1) throws -> Tensor {
         for (t, width) in zip(tensors, widths) {
             if t.requiresGrad {
                 let dt = Tensor(uninitialized: t.shape)
-                for o in 0..<outer { (dt.data + o * width).update(from: dy.data + o * total + start, count: width) }
+                Kernels.copyBlocks(outer, width: width, from: dy.data + start, every: total, to: dt.data, every: width)
                 t.accumulateGrad(dt)
             }
             start += width
