@@ -21,24 +21,36 @@ public final class Sequential: Layer {
 
     public init(name: String? = nil, @LayerBuilder _ build: () -> [any Layer]) { (self.layers, self.name) = (build(), name) }
 
-    public func forward(_ x: Tensor) throws -> Tensor {
-        // A layer and the ReLU after it run as one op (`ReLUFusing`), unless a tracer watches
-        // the layers one by one (summaries, diagrams, feature maps). A ReLU right before a max
-        // pool goes with the pool, as max(relu(x)) = relu(max(x)): the convolution before it
-        // then writes its output once, and the ReLU's passes both ways run over the pool's
-        // output (a quarter of the map, for the pools that halve it).
+    public func forward(_ x: Tensor) throws -> Tensor { try forward(x, leavingOutLastReLU: false) }
+
+    /// The layers in turn; with `leavingOutLastReLU`, without the ReLU this stage ends with (its
+    /// last layer's, or a nested stage's last), which the caller's max pool applies instead.
+    ///
+    /// A layer and the ReLU after it run as one op (`ReLUFusing`), unless a tracer watches the
+    /// layers one by one (summaries, diagrams, feature maps). A ReLU right before a max pool goes
+    /// with the pool, as max(relu(x)) = relu(max(x)): the convolution before it then writes its
+    /// output once, and the ReLU's passes both ways run over the pool's output (a quarter of the
+    /// map, for the pools that halve it). So does a ReLU that ends a stage before a max pool,
+    /// as NiN's blocks do.
+    func forward(_ x: Tensor, leavingOutLastReLU: Bool) throws -> Tensor {
         let fusing = LayerTracer.scope.value == nil
-        func reluBeforeMaxPool(at i: Int) -> Bool {
-            i + 1 < layers.count && layers[i] is ReLU && layers[i + 1] is MaxPool2d
+        // Whether the ReLU that layer i ends with is left to a max pool: the next layer, or the
+        // caller's (`leavingOutLastReLU`).
+        func reluLeftToAPool(at i: Int) -> Bool {
+            guard i < layers.count, Self.endsWithReLU(layers[i]) else { return false }
+            return i + 1 < layers.count ? layers[i + 1] is MaxPool2d : leavingOutLastReLU
         }
         var y = x, i = 0
         while i < layers.count {
-            if fusing, let pool = layers[i] as? MaxPool2d, i > 0, reluBeforeMaxPool(at: i - 1) {
+            if fusing, let pool = layers[i] as? MaxPool2d, i > 0, reluLeftToAPool(at: i - 1) {
                 y = try pool.call(y) { try pool.forward($0, thenReLU: true) }
-            } else if fusing, reluBeforeMaxPool(at: i) {
-                // Taken by the pool next.
+            } else if fusing, reluLeftToAPool(at: i) {
+                // A ReLU is taken by the pool; a stage runs without its last one.
+                if let stage = layers[i] as? Sequential {
+                    y = try stage.call(y) { try stage.forward($0, leavingOutLastReLU: true) }
+                }
             } else if fusing, let layer = layers[i] as? any ReLUFusing, i + 1 < layers.count, layers[i + 1] is ReLU,
-                      !reluBeforeMaxPool(at: i + 1) {
+                      !reluLeftToAPool(at: i + 1) {
                 y = try layer.call(y) { try layer.forward($0, thenReLU: true) }
                 i += 1
             } else {
@@ -47,6 +59,13 @@ public final class Sequential: Layer {
             i += 1
         }
         return y
+    }
+
+    /// Whether `layer`'s output is a ReLU's: a ReLU, or a stage whose last layer's output is.
+    static func endsWithReLU(_ layer: any Layer) -> Bool {
+        if layer is ReLU { return true }
+        guard let stage = layer as? Sequential, let last = stage.layers.last else { return false }
+        return endsWithReLU(last)
     }
 
     public var namedParameters: [(name: String, tensor: Tensor)] { [] }

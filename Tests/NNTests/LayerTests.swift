@@ -138,6 +138,25 @@ import TestSupport
         #expect(calls.filter { $0.layer is ReLU }.count == 4)
     }
 
+    /// A stage that ends with a ReLU before a max pool (NiN's blocks) leaves its ReLU to the
+    /// pool, down through nested stages; the convolution before that ReLU runs alone. A stage
+    /// whose ReLU is not followed by a pool keeps it. The same bits as the layers one by one.
+    @Test func aStageEndingWithAReLULeavesItToTheMaxPoolAfter() throws {
+        func block(_ c: Int, _ o: Int) -> Sequential {
+            Sequential(name: "nin_block") { Conv2d(c, o, kernelSize: 3, padding: 1); ReLU(); Conv2d(o, o, kernelSize: 1); ReLU() }
+        }
+        let net = Sequential {
+            block(2, 3); MaxPool2d(kernelSize: 3, stride: 2)
+            Sequential { block(3, 4) }; MaxPool2d(kernelSize: 2)
+            block(4, 2)
+        }
+        let x = Tensor.uniform([3, 2, 11, 11], -1, 1, using: RandomGenerator(seed: 10))
+        let run = try Self.wholeAndLayerByLayer(net, x, seedShape: [3, 2, 2, 2])
+        #expect(run.ops == ["conv2d+relu", "conv2d", "maxPool2d+relu", "conv2d+relu", "conv2d", "maxPool2d+relu",
+                            "conv2d+relu", "conv2d+relu"])
+        #expect(run.whole == run.layerByLayer)
+    }
+
     @Test func xavierUniformUsesTheFans() {
         let conv = Conv2d(6, 16, kernelSize: 5), dense = Linear(400, 120)
         xavierUniform(Sequential { conv; dense }, using: RandomGenerator(seed: 2))
