@@ -197,6 +197,30 @@ import TestSupport
         }
     }
 
+    /// channelLanes' weight gradient sums the bias's from the chunks of dy it transposes (1,024
+    /// positions each), not in a pass of its own: over planes of 1,517 positions (two chunks an
+    /// image), 2 slices of images, channels in a block of 32 and one of 8, or of 64 (6 × 64
+    /// tiles) and one of 5. The plain sums' values, and the same bits for 1, 2 and 3 threads.
+    @Test(arguments: [40, 69])
+    func channelLanesSumsTheBiasGradientFromItsChunks(outChannels: Int) {
+        let t = Case(n: 3, c: 2, h: 37, w: 41, o: outChannels, k: 3, stride: 1, padding: 1)
+        let g = RandomGenerator(seed: 15)
+        let x = randomValues(t.input.n * t.input.image, using: g)
+        let dy = randomValues(t.n * t.o * t.h * t.w, using: g)
+        let (expectedDw, expectedDb) = Reference.conv2dBackwardWeight(dy: dy.map(Double.init), x.map(Double.init), t.input,
+                                                                      outChannels: t.o, window: t.window)
+        var first: [UInt32]?
+        for threads in [1, 2, 3] {
+            var dw = [Float](repeating: .nan, count: expectedDw.count), db = [Float](repeating: .nan, count: t.o)
+            Kernels.conv2dBackwardWeight(dy: dy, x: x, t.input, outChannels: t.o, window: t.window, dweight: &dw,
+                                         dbias: &db, algorithm: .channelLanes, threads: threads)
+            #expect(worstError(dw, expectedDw, atol: Self.tolerance(.channelLanes).sums, rtol: 1e-5) <= 1, "\(threads) threads")
+            #expect(worstError(db, expectedDb, atol: Self.tolerance(.channelLanes).sums, rtol: 1e-5) <= 1, "bias, \(threads) threads")
+            #expect(db.map(\.bitPattern) == (first ?? db.map(\.bitPattern)), "bias: \(threads) threads differ from 1")
+            first = first ?? db.map(\.bitPattern)
+        }
+    }
+
     /// The forward of `t` by `algorithm` (nil: the chooser's) on 1, 2 and 3 threads: within `atol`
     /// (and rtol 1e-5) of the reference in Double, and the same bits each time.
     func forwardMatchesReference(_ t: Case, seed: UInt64, algorithm: ConvolutionAlgorithm?, atol: Double) {

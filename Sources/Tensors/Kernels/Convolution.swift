@@ -94,27 +94,28 @@ extension Kernels {
         case .reference:
             conv2dBackwardWeightReference(dy: dy, x: x, g, dweight: dweight, dbias: dbias)
         case .im2colGEMM:
-            summingSlices(dy: dy, g, dweight: dweight, dbias: dbias, threads: threads) { slices, outputs in
+            summingSlices(dy: dy, g, dweight: dweight, dbias: dbias, threads: threads) { slices, outputs, _ in
                 conv2dBackwardWeightIm2col(dy: dy, x: x, g, slices: slices, outputs: outputs, threads: threads)
             }
         case .packed:
-            summingSlices(dy: dy, g, dweight: dweight, dbias: dbias, threads: threads) { slices, outputs in
+            summingSlices(dy: dy, g, dweight: dweight, dbias: dbias, threads: threads) { slices, outputs, _ in
                 conv2dBackwardWeightPacked(dy: dy, x: x, g, slices: slices, outputs: outputs, threads: threads)
             }
         case .direct:
-            summingSlices(dy: dy, g, dweight: dweight, dbias: dbias, threads: threads) { slices, outputs in
+            summingSlices(dy: dy, g, dweight: dweight, dbias: dbias, threads: threads) { slices, outputs, _ in
                 conv2dBackwardWeightDirect(dy: dy, x: x, g, slices: slices, outputs: outputs, threads: threads)
             }
         case .channelLanes:
-            summingSlices(dy: dy, g, dweight: dweight, dbias: dbias, threads: threads) { slices, outputs in
-                conv2dBackwardWeightChannelLanes(dy: dy, x: x, g, slices: slices, outputs: outputs, threads: threads)
+            summingSlices(dy: dy, g, dweight: dweight, dbias: dbias, threads: threads, biasInKernel: true) { slices, outputs, biasOutputs in
+                conv2dBackwardWeightChannelLanes(dy: dy, x: x, g, slices: slices, outputs: outputs, biasOutputs: biasOutputs,
+                                                 threads: threads)
             }
         case .inputLanes:
-            summingSlices(dy: dy, g, dweight: dweight, dbias: dbias, threads: threads) { slices, outputs in
+            summingSlices(dy: dy, g, dweight: dweight, dbias: dbias, threads: threads) { slices, outputs, _ in
                 conv2dBackwardWeightInputLanes(dy: dy, x: x, g, slices: slices, outputs: outputs, threads: threads)
             }
         case .winograd:
-            summingSlices(dy: dy, g, dweight: dweight, dbias: dbias, threads: threads) { slices, outputs in
+            summingSlices(dy: dy, g, dweight: dweight, dbias: dbias, threads: threads) { slices, outputs, _ in
                 conv2dBackwardWeightWinograd(dy: dy, x: x, g, slices: slices, outputs: outputs, threads: threads)
             }
         }
@@ -134,28 +135,40 @@ extension Kernels {
 
     /// The weight gradient of a batch as `weightGradientSlices(batch:outputPlane:)` partial sums over
     /// contiguous slices of images, added in order, then the bias gradient. `sumSlices(slices,
-    /// output)` must write the sum over the images of slice s to `output(s)`: slice 0's goes
-    /// straight into dweight, the others' into partials. Threads may share the slices any way.
+    /// output, biasOutput)` must write the sum over the images of slice s to `output(s)`: slice
+    /// 0's goes straight into dweight, the others' into partials. Threads may share the slices
+    /// any way. With `biasInKernel`, the kernel also writes each slice's Σ dy per channel to
+    /// `biasOutput(s)` (given when the bias wants a gradient) from the dy it reads anyway;
+    /// otherwise the bias gradient is a pass of its own over dy.
     static func summingSlices(
         dy: UnsafePointer<Float>, _ g: ConvGeometry, dweight: UnsafeMutablePointer<Float>,
-        dbias: UnsafeMutablePointer<Float>?, threads: Int,
-        _ sumSlices: (_ slices: [Range<Int>], _ output: (Int) -> UnsafeMutablePointer<Float>) -> Void
+        dbias: UnsafeMutablePointer<Float>?, threads: Int, biasInKernel: Bool = false,
+        _ sumSlices: (_ slices: [Range<Int>], _ output: (Int) -> UnsafeMutablePointer<Float>,
+                      _ biasOutput: ((Int) -> UnsafeMutablePointer<Float>)?) -> Void
     ) {
         let weightCount = g.outChannels * g.patch
         let slices = Parallel.split(g.input.n, parts: weightGradientSlices(batch: g.input.n, outputPlane: g.outputPlane))
-        let partials = Storage(uninitializedCount: max(slices.count - 1, 0) * weightCount)
-        sumSlices(slices) { s in s == 0 ? dweight : partials.pointer + (s - 1) * weightCount }
-        if slices.count > 1 {
-            Parallel.forRanges(weightCount, threads: threads, grain: 4096) { range in
+        let biasSummed = biasInKernel ? dbias : nil
+        // Each slice but the first: its dweight, then (when the kernel sums the bias) its dbias.
+        let partialCount = weightCount + (biasSummed == nil ? 0 : g.outChannels)
+        let partials = Storage(uninitializedCount: max(slices.count - 1, 0) * partialCount)
+        sumSlices(slices, { s in s == 0 ? dweight : partials.pointer + (s - 1) * partialCount },
+                  biasSummed.map { dbias in { s in s == 0 ? dbias : partials.pointer + (s - 1) * partialCount + weightCount } })
+        func addPartials(to total: UnsafeMutablePointer<Float>, count: Int, from first: Int, grain: Int) {
+            Parallel.forRanges(count, threads: threads, grain: grain) { range in
                 for s in 0..<(slices.count - 1) {
-                    let partial = partials.pointer + s * weightCount
-                    for e in range { dweight[e] += partial[e] }
+                    let partial = partials.pointer + s * partialCount + first
+                    for e in range { total[e] += partial[e] }
                 }
             }
         }
+        if slices.count > 1 {
+            addPartials(to: dweight, count: weightCount, from: 0, grain: 4096)
+            if let biasSummed { addPartials(to: biasSummed, count: g.outChannels, from: weightCount, grain: 4096) }
+        }
         withExtendedLifetime(partials) {}
 
-        if let dbias {
+        if let dbias, biasSummed == nil {
             Parallel.forRanges(g.outChannels, threads: threads, grain: 8) { channels in
                 for oc in channels {
                     var total: Float = 0
