@@ -181,20 +181,7 @@ import TestSupport
     @Test func winogradWeightGradientInChunks() {
         let t = Case(n: 5, c: 64, h: 21, w: 19, o: 130, k: 3, stride: 1, padding: 1)
         #expect(ConvolutionAlgorithm.chosen(for: .weightGradient, t.input, outChannels: t.o, window: t.window) == .winograd)
-        let g = RandomGenerator(seed: 14)
-        let x = randomValues(t.input.n * t.input.image, using: g)
-        let dy = randomValues(t.n * t.o * t.h * t.w, using: g)
-        let (expected, _) = Reference.conv2dBackwardWeight(dy: dy.map(Double.init), x.map(Double.init), t.input,
-                                                          outChannels: t.o, window: t.window)
-        var first: [UInt32]?
-        for threads in [1, 2, 3] {
-            var dw = [Float](repeating: .nan, count: expected.count), db = [Float](repeating: .nan, count: t.o)
-            Kernels.conv2dBackwardWeight(dy: dy, x: x, t.input, outChannels: t.o, window: t.window, dweight: &dw,
-                                         dbias: &db, threads: threads)
-            #expect(worstError(dw, expected, atol: Self.tolerance(.winograd).sums, rtol: 1e-5) <= 1, "\(threads) threads")
-            #expect(dw.map(\.bitPattern) == (first ?? dw.map(\.bitPattern)), "\(threads) threads differ from 1")
-            first = first ?? dw.map(\.bitPattern)
-        }
+        weightGradientMatchesReference(t, seed: 14, algorithm: nil, atol: Self.tolerance(.winograd).sums)
     }
 
     /// channelLanes' weight gradient sums the bias's from the chunks of dy it transposes (1,024
@@ -204,20 +191,28 @@ import TestSupport
     @Test(arguments: [40, 69])
     func channelLanesSumsTheBiasGradientFromItsChunks(outChannels: Int) {
         let t = Case(n: 3, c: 2, h: 37, w: 41, o: outChannels, k: 3, stride: 1, padding: 1)
-        let g = RandomGenerator(seed: 15)
+        weightGradientMatchesReference(t, seed: 15, algorithm: .channelLanes, atol: Self.tolerance(.channelLanes).sums)
+    }
+
+    /// The weight and bias gradients of `t` by `algorithm` (nil: the chooser's) on 1, 2 and 3
+    /// threads: within `atol` (and rtol 1e-5) of the reference in Double, and the same bits each time.
+    func weightGradientMatchesReference(_ t: Case, seed: UInt64, algorithm: ConvolutionAlgorithm?, atol: Double) {
+        let g = RandomGenerator(seed: seed)
         let x = randomValues(t.input.n * t.input.image, using: g)
         let dy = randomValues(t.n * t.o * t.h * t.w, using: g)
         let (expectedDw, expectedDb) = Reference.conv2dBackwardWeight(dy: dy.map(Double.init), x.map(Double.init), t.input,
                                                                       outChannels: t.o, window: t.window)
+        let name = algorithm.map { "\($0)" } ?? "chosen"
         var first: [UInt32]?
         for threads in [1, 2, 3] {
             var dw = [Float](repeating: .nan, count: expectedDw.count), db = [Float](repeating: .nan, count: t.o)
             Kernels.conv2dBackwardWeight(dy: dy, x: x, t.input, outChannels: t.o, window: t.window, dweight: &dw,
-                                         dbias: &db, algorithm: .channelLanes, threads: threads)
-            #expect(worstError(dw, expectedDw, atol: Self.tolerance(.channelLanes).sums, rtol: 1e-5) <= 1, "\(threads) threads")
-            #expect(worstError(db, expectedDb, atol: Self.tolerance(.channelLanes).sums, rtol: 1e-5) <= 1, "bias, \(threads) threads")
-            #expect(db.map(\.bitPattern) == (first ?? db.map(\.bitPattern)), "bias: \(threads) threads differ from 1")
-            first = first ?? db.map(\.bitPattern)
+                                         dbias: &db, algorithm: algorithm, threads: threads)
+            #expect(worstError(dw, expectedDw, atol: atol, rtol: 1e-5) <= 1, "\(name), \(threads) threads")
+            #expect(worstError(db, expectedDb, atol: atol, rtol: 1e-5) <= 1, "bias: \(name), \(threads) threads")
+            let bits = (dw + db).map(\.bitPattern)
+            #expect(bits == (first ?? bits), "\(name): \(threads) threads differ from 1")
+            first = first ?? bits
         }
     }
 
