@@ -102,8 +102,8 @@ extension Kernels {
                 conv2dBackwardWeightPacked(dy: dy, x: x, g, slices: slices, outputs: outputs, threads: threads)
             }
         case .direct:
-            summingSlices(dy: dy, g, dweight: dweight, dbias: dbias, threads: threads) { slices, outputs, _ in
-                conv2dBackwardWeightDirect(dy: dy, x: x, g, slices: slices, outputs: outputs, threads: threads)
+            summingSlices(dy: dy, g, dweight: dweight, dbias: dbias, threads: threads, biasInKernel: true) { slices, outputs, biasOutputs in
+                conv2dBackwardWeightDirect(dy: dy, x: x, g, slices: slices, outputs: outputs, biasOutputs: biasOutputs, threads: threads)
             }
         case .channelLanes:
             summingSlices(dy: dy, g, dweight: dweight, dbias: dbias, threads: threads, biasInKernel: true) { slices, outputs, biasOutputs in

@@ -117,9 +117,11 @@ extension Kernels {
 /// sum's operands; this reads them in place.
 extension Kernels {
     /// dy is (N, O, OH, OW), x is (N, C, H, W); writes the weight gradient of each slice of the
-    /// batch, (O, C, K, K), to `outputs(slice)`.
+    /// batch, (O, C, K, K), to `outputs(slice)`, and, given `biasOutputs`, its Σ dy per channel
+    /// there (`summingSlices`), summed from the copies of dy's planes the sums read.
     static func conv2dBackwardWeightDirect(dy: UnsafePointer<Float>, x: UnsafePointer<Float>, _ g: ConvGeometry,
-                                           slices: [Range<Int>], outputs: (Int) -> UnsafeMutablePointer<Float>, threads: Int) {
+                                           slices: [Range<Int>], outputs: (Int) -> UnsafeMutablePointer<Float>,
+                                           biasOutputs: ((Int) -> UnsafeMutablePointer<Float>)?, threads: Int) {
         let o = g.outChannels, taps = g.patch
         let layout = PaddedImages(g, rowVectors: false)
         let (oh, ow, width) = (layout.outputHeight, layout.outputWidth, layout.paddedWidth)
@@ -142,8 +144,11 @@ extension Kernels {
             let padded = Storage(zeros: group * paddedImage + slack)
             let dyPadded = Storage(zeros: group * dyImage)
             let sums = Storage(uninitializedCount: channelBlocks * tapBlocks * blockFloats)
+            // Σ dy per channel, 16 lanes each, added across them once per slice.
+            let biasLanes = Storage(uninitializedCount: o * 16)
             for s in perThread[t] {
                 sums.pointer.update(repeating: 0, count: channelBlocks * tapBlocks * blockFloats)
+                biasLanes.pointer.update(repeating: 0, count: o * 16)
                 for first in stride(from: slices[s].lowerBound, to: slices[s].upperBound, by: group) {
                     let images = min(group, slices[s].upperBound - first)
                     for j in 0..<images {
@@ -152,6 +157,13 @@ extension Kernels {
                         for oc in 0..<o {
                             for r in 0..<oh {
                                 copyFloats(ow, from: gradient + (oc * oh + r) * ow, to: dyPadded.pointer + j * dyImage + oc * dyPlane + r * width)
+                            }
+                            if biasOutputs != nil {
+                                let plane = UnsafeRawPointer(dyPadded.pointer + j * dyImage + oc * dyPlane)
+                                var total = SIMD16<Float>()
+                                for v in 0..<vectors { total += plane.loadUnaligned(fromByteOffset: v &* 64, as: SIMD16<Float>.self) }
+                                let lanes = UnsafeMutableRawPointer(biasLanes.pointer + oc * 16)
+                                lanes.storeBytes(of: lanes.loadUnaligned(as: SIMD16<Float>.self) + total, as: SIMD16<Float>.self)
                             }
                         }
                     }
@@ -179,8 +191,12 @@ extension Kernels {
                         out[oc * taps + tap] = laneSum(lanes.loadUnaligned(as: SIMD16<Float>.self))
                     }
                 }
+                if let biasOutputs {
+                    let bias = biasOutputs(s)
+                    for oc in 0..<o { bias[oc] = laneSum(UnsafeRawPointer(biasLanes.pointer + oc * 16).loadUnaligned(as: SIMD16<Float>.self)) }
+                }
             }
-            withExtendedLifetime((padded, dyPadded, sums)) {}
+            withExtendedLifetime((padded, dyPadded, sums, biasLanes)) {}
         }
         withExtendedLifetime(layout) {}
     }
