@@ -184,13 +184,14 @@ import TestSupport
         weightGradientMatchesReference(t, seed: 14, algorithm: nil, atol: Self.tolerance(.winograd).sums)
     }
 
-    /// channelLanes' and direct's weight gradients sum the bias's from the copies of dy they
-    /// read (channelLanes' transposed chunks of 1,024 positions, direct's planes), not in a pass
-    /// of their own: over planes of 1,517 positions (two chunks an image), 2 slices of images,
-    /// channels in a block of 32 and one of 8, or of 64 (6 × 64 tiles) and one of 5 (direct's
-    /// blocks of 6, one of them part-filled). The plain sums' values, and the same bits for 1,
-    /// 2 and 3 threads.
-    @Test(arguments: [(ConvolutionAlgorithm.channelLanes, 40), (.channelLanes, 69), (.direct, 40)])
+    /// channelLanes', direct's and Winograd's weight gradients sum the bias's from the copies
+    /// of dy they read (channelLanes' transposed chunks of 1,024 positions, direct's planes,
+    /// Winograd's transformed tiles), not in a pass of their own: over planes of 1,517 positions
+    /// (two chunks an image; odd sizes, so Winograd's last tiles hang past the plane), 2 slices
+    /// of images, channels in a block of 32 and one of 8, or of 64 (6 × 64 tiles) and one of 5
+    /// (direct's blocks of 6, one of them part-filled). The plain sums' values, and the same
+    /// bits for 1, 2 and 3 threads.
+    @Test(arguments: [(ConvolutionAlgorithm.channelLanes, 40), (.channelLanes, 69), (.direct, 40), (.winograd, 40)])
     func weightGradientSumsTheBiasGradientFromItsCopiesOfDy(_ algorithm: ConvolutionAlgorithm, outChannels: Int) {
         let t = Case(n: 3, c: 2, h: 37, w: 41, o: outChannels, k: 3, stride: 1, padding: 1)
         weightGradientMatchesReference(t, seed: 15, algorithm: algorithm, atol: Self.tolerance(algorithm).sums)

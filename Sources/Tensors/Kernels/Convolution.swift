@@ -115,8 +115,9 @@ extension Kernels {
                 conv2dBackwardWeightInputLanes(dy: dy, x: x, g, slices: slices, outputs: outputs, threads: threads)
             }
         case .winograd:
-            summingSlices(dy: dy, g, dweight: dweight, dbias: dbias, threads: threads) { slices, outputs, _ in
-                conv2dBackwardWeightWinograd(dy: dy, x: x, g, slices: slices, outputs: outputs, threads: threads)
+            summingSlices(dy: dy, g, dweight: dweight, dbias: dbias, threads: threads, biasInKernel: true) { slices, outputs, biasOutputs in
+                conv2dBackwardWeightWinograd(dy: dy, x: x, g, slices: slices, outputs: outputs, biasOutputs: biasOutputs,
+                                             threads: threads)
             }
         }
     }

@@ -95,9 +95,14 @@ extension Kernels {
     ///
     /// Each slice of images (`summingSlices`) sums its tiles in chunks of `winogradChunkTiles`,
     /// whatever the thread count, so the bits are the same for any: a thread takes whole slices.
+    ///
+    /// Given `biasOutputs`, each slice's Σ dy per channel goes there too, from Z: its place
+    /// (1, 1) is a tile's four gradients summed (row 1 of A is (1, 1)), and tiles hanging past
+    /// the plane add zeros.
     static func conv2dBackwardWeightWinograd(
         dy: UnsafePointer<Float>, x: UnsafePointer<Float>, _ g: ConvGeometry,
-        slices: [Range<Int>], outputs: (Int) -> UnsafeMutablePointer<Float>, threads: Int
+        slices: [Range<Int>], outputs: (Int) -> UnsafeMutablePointer<Float>,
+        biasOutputs: ((Int) -> UnsafeMutablePointer<Float>)?, threads: Int
     ) {
         precondition(g.window.size == 3 && g.window.stride == 1, "Winograd F(2×2, 3×3) needs a 3×3 window with stride 1")
         let (c, o) = (g.input.c, g.outChannels)
@@ -110,14 +115,20 @@ extension Kernels {
             let (patchScratch, gradientScratch) = (Storage(zeros: tiles.scratchFloats), Storage(zeros: tiles.scratchFloats))
             // S, [place ξ][o][c].
             let sums = Storage(uninitializedCount: 16 * o * c)
+            let biasSums = Storage(uninitializedCount: o)
             for s in perThread[t] {
                 sums.pointer.update(repeating: 0, count: 16 * o * c)
+                biasSums.pointer.update(repeating: 0, count: o)
                 let sliceTiles = slices[s].lowerBound * tiles.perImage..<slices[s].upperBound * tiles.perImage
                 for first in stride(from: sliceTiles.lowerBound, to: sliceTiles.upperBound, by: chunkTiles) {
                     let chunk = first..<min(first + chunkTiles, sliceTiles.upperBound), n = chunk.count
                     tiles.transformPatches(of: x, chunk, scratch: patchScratch.pointer, into: patches.pointer)
                     tiles.transformGradients(of: dy, chunk, outChannels: o, scratch: gradientScratch.pointer,
                                              into: gradients.pointer)
+                    if biasOutputs != nil {
+                        let tileSums = gradients.pointer + 5 * WinogradTiles.placeFloats(rows: o, tiles: n)
+                        for oc in 0..<o { biasSums.pointer[oc] += Kernels.sum(tileSums + oc * n, count: n) }
+                    }
                     for place in 0..<16 {
                         gemmSingleThread(
                             transA: false, transB: true, m: o, n: c, k: n,
@@ -127,8 +138,9 @@ extension Kernels {
                     }
                 }
                 winogradWeightGradient(sums.pointer, outChannels: o, inChannels: c, into: outputs(s))
+                biasOutputs.map { $0(s).update(from: biasSums.pointer, count: o) }
             }
-            withExtendedLifetime((patches, gradients, patchScratch, gradientScratch, sums)) {}
+            withExtendedLifetime((patches, gradients, patchScratch, gradientScratch, sums, biasSums)) {}
         }
     }
 
