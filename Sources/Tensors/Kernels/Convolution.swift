@@ -155,8 +155,8 @@ extension Kernels {
         let partials = Storage(uninitializedCount: max(slices.count - 1, 0) * partialCount)
         sumSlices(slices, { s in s == 0 ? dweight : partials.pointer + (s - 1) * partialCount },
                   biasSummed.map { dbias in { s in s == 0 ? dbias : partials.pointer + (s - 1) * partialCount + weightCount } })
-        func addPartials(to total: UnsafeMutablePointer<Float>, count: Int, from first: Int, grain: Int) {
-            Parallel.forRanges(count, threads: threads, grain: grain) { range in
+        func addPartials(to total: UnsafeMutablePointer<Float>, count: Int, from first: Int) {
+            Parallel.forRanges(count, threads: threads, grain: 4096) { range in
                 for s in 0..<(slices.count - 1) {
                     let partial = partials.pointer + s * partialCount + first
                     for e in range { total[e] += partial[e] }
@@ -164,8 +164,8 @@ extension Kernels {
             }
         }
         if slices.count > 1 {
-            addPartials(to: dweight, count: weightCount, from: 0, grain: 4096)
-            if let biasSummed { addPartials(to: biasSummed, count: g.outChannels, from: weightCount, grain: 4096) }
+            addPartials(to: dweight, count: weightCount, from: 0)
+            if let biasSummed { addPartials(to: biasSummed, count: g.outChannels, from: weightCount) }
         }
         withExtendedLifetime(partials) {}
 
