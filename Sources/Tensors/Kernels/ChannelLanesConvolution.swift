@@ -428,8 +428,8 @@ extension Kernels {
             // The sums, tile by tile: [channel block][tap block][width taps][lanes].
             let tileFloats = width * lanes
             let sums = Storage(uninitializedCount: channelBlocks * tapBlocks * tileFloats)
-            // Σ dy per channel, [channel block][lanes]: the slice's, and the chunk's at hand.
-            let (biasSums, chunkBiasSums) = (Storage(zeros: channelBlocks * lanes), Storage(zeros: channelBlocks * lanes))
+            // The slice's Σ dy per channel, [channel block][lanes].
+            let biasSums = Storage(zeros: channelBlocks * lanes)
             // Each tap block's steps in the chunk at hand.
             var spans = [Range<Int>](repeating: 0..<0, count: plan.blocks.count)
             for s in perThread[t] {
@@ -448,9 +448,8 @@ extension Kernels {
                         transposeRows(rows, of: dy + firstImage * g.outputImage, channels: o, positions: positions,
                                       imageFloats: g.outputImage, into: dyT.pointer, lanes: lanes, blockFloats: chunk * lanes)
                         if biasOutputs != nil {
-                            sumRows(rows.count, of: dyT.pointer, lanes: lanes, blocks: channelBlocks, blockFloats: chunk * lanes,
-                                    into: chunkBiasSums.pointer)
-                            for e in 0..<channelBlocks * lanes { biasSums.pointer[e] += chunkBiasSums.pointer[e] }
+                            addRowSums(rows.count, of: dyT.pointer, lanes: lanes, blocks: channelBlocks, blockFloats: chunk * lanes,
+                                       to: biasSums.pointer)
                         }
                         for (tb, block) in plan.blocks.enumerated() { spans[tb] = plan.steps(block, rows: rows) }
                         for cb in 0..<channelBlocks {
@@ -485,27 +484,25 @@ extension Kernels {
                         out[oc * taps + tap] = sums.pointer[(cb * tapBlocks * width + plan.slots.pointer[tap]) * lanes + lane]
                     }
                 }
-                if let biasOutputs {
-                    let bias = biasOutputs(s) + outputChannels.lowerBound
-                    for oc in 0..<o { bias[oc] = biasSums.pointer[oc] }
-                }
+                biasOutputs.map { ($0(s) + outputChannels.lowerBound).update(from: biasSums.pointer, count: o) }
             }
-            withExtendedLifetime((padded, dyT, sums, biasSums, chunkBiasSums)) {}
+            withExtendedLifetime((padded, dyT, sums, biasSums)) {}
         }
         withExtendedLifetime((layout, plan)) {}
     }
 
-    /// Σ over the first `count` rows of each of `blocks` blocks of rows (`lanes` floats each,
-    /// blocks `blockFloats` apart) into `sums`, [block][lanes]: the rows one after another in
-    /// 16-lane vectors.
-    static func sumRows(_ count: Int, of rows: UnsafePointer<Float>, lanes: Int, blocks: Int, blockFloats: Int,
-                        into sums: UnsafeMutablePointer<Float>) {
+    /// Adds to `totals`, [block][lanes], the sum of the first `count` rows of each of `blocks`
+    /// blocks of rows (`lanes` floats each, blocks `blockFloats` apart): the rows one after
+    /// another in 16-lane vectors, then that sum to the total.
+    static func addRowSums(_ count: Int, of rows: UnsafePointer<Float>, lanes: Int, blocks: Int, blockFloats: Int,
+                           to totals: UnsafeMutablePointer<Float>) {
         for block in 0..<blocks {
             for part in stride(from: 0, to: lanes, by: 16) {
                 let first = UnsafeRawPointer(rows + block * blockFloats + part)
-                var total = SIMD16<Float>()
-                for r in 0..<count { total += first.loadUnaligned(fromByteOffset: r &* lanes &* 4, as: SIMD16<Float>.self) }
-                UnsafeMutableRawPointer(sums + block * lanes + part).storeBytes(of: total, as: SIMD16<Float>.self)
+                var sum = SIMD16<Float>()
+                for r in 0..<count { sum += first.loadUnaligned(fromByteOffset: r &* lanes &* 4, as: SIMD16<Float>.self) }
+                let total = UnsafeMutableRawPointer(totals + block * lanes + part)
+                total.storeBytes(of: total.loadUnaligned(as: SIMD16<Float>.self) + sum, as: SIMD16<Float>.self)
             }
         }
     }

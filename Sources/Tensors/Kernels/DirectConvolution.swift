@@ -144,11 +144,11 @@ extension Kernels {
             let padded = Storage(zeros: group * paddedImage + slack)
             let dyPadded = Storage(zeros: group * dyImage)
             let sums = Storage(uninitializedCount: channelBlocks * tapBlocks * blockFloats)
-            // Σ dy per channel, 16 lanes each, added across them once per slice.
-            let biasLanes = Storage(uninitializedCount: o * 16)
+            // The slice's Σ dy per channel.
+            let biasSums = Storage(uninitializedCount: o)
             for s in perThread[t] {
                 sums.pointer.update(repeating: 0, count: channelBlocks * tapBlocks * blockFloats)
-                biasLanes.pointer.update(repeating: 0, count: o * 16)
+                biasSums.pointer.update(repeating: 0, count: o)
                 for first in stride(from: slices[s].lowerBound, to: slices[s].upperBound, by: group) {
                     let images = min(group, slices[s].upperBound - first)
                     for j in 0..<images {
@@ -159,11 +159,7 @@ extension Kernels {
                                 copyFloats(ow, from: gradient + (oc * oh + r) * ow, to: dyPadded.pointer + j * dyImage + oc * dyPlane + r * width)
                             }
                             if biasOutputs != nil {
-                                let plane = UnsafeRawPointer(dyPadded.pointer + j * dyImage + oc * dyPlane)
-                                var total = SIMD16<Float>()
-                                for v in 0..<vectors { total += plane.loadUnaligned(fromByteOffset: v &* 64, as: SIMD16<Float>.self) }
-                                let lanes = UnsafeMutableRawPointer(biasLanes.pointer + oc * 16)
-                                lanes.storeBytes(of: lanes.loadUnaligned(as: SIMD16<Float>.self) + total, as: SIMD16<Float>.self)
+                                biasSums.pointer[oc] += sum(dyPadded.pointer + j * dyImage + oc * dyPlane, count: dyPlane)
                             }
                         }
                     }
@@ -191,12 +187,9 @@ extension Kernels {
                         out[oc * taps + tap] = laneSum(lanes.loadUnaligned(as: SIMD16<Float>.self))
                     }
                 }
-                if let biasOutputs {
-                    let bias = biasOutputs(s)
-                    for oc in 0..<o { bias[oc] = laneSum(UnsafeRawPointer(biasLanes.pointer + oc * 16).loadUnaligned(as: SIMD16<Float>.self)) }
-                }
+                biasOutputs.map { $0(s).update(from: biasSums.pointer, count: o) }
             }
-            withExtendedLifetime((padded, dyPadded, sums, biasLanes)) {}
+            withExtendedLifetime((padded, dyPadded, sums, biasSums)) {}
         }
         withExtendedLifetime(layout) {}
     }
