@@ -36,9 +36,11 @@ let package = Package(
         .systemLibrary(
             name: "CPNG", path: "Sources/CPNG", pkgConfig: "libpng",
             providers: [.apt(["libpng-dev"])]),
+        // Header only: the kernels' cache prefetch hints.
+        .systemLibrary(name: "CPrefetch", path: "Sources/CPrefetch"),
         .target(name: "Files"),
         .target(name: "Localization"),
-        .target(name: "Tensors", swiftSettings: kernelFlags),
+        .target(name: "Tensors", dependencies: ["CPrefetch"], swiftSettings: kernelFlags),
         .target(name: "Plot", dependencies: ["Files", "Localization", "CCairo", "CPNG"]),
         .target(name: "NN", dependencies: ["Tensors", "Files", "Localization"]),
         .target(name: "Datasets", dependencies: ["Tensors", "Files", "CZlib"], swiftSettings: kernelFlags),

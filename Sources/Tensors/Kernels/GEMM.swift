@@ -1,3 +1,5 @@
+import CPrefetch
+
 /// Matrix multiplication the way BLIS does it: five loops around a register-blocked microkernel.
 ///
 ///     C (+)= op(A) · op(B)        C is m×n, op(A) is m×k, op(B) is k×n, all row-major
@@ -349,9 +351,11 @@ extension Kernels {
 extension Kernels {
     /// One 6×64 tile of C from a 6-row sliver of packed A and a 64-column sliver of packed B,
     /// 24 sums in registers: each step broadcasts 6 values of A for 24 fused multiply-adds.
+    /// C's tile is asked for first, to be in cache when the sums are stored.
     @inline(never) @_optimize(size)
     static func microkernel6x64(kc: Int, a: UnsafePointer<Float>, b: UnsafePointer<Float>,
                                 c: UnsafeMutablePointer<Float>, ldc: Int, accumulate: Bool) {
+        prefetchForWriting(UnsafeRawPointer(c), rows: 6, rowBytes: ldc &* 4, bytes: 256)
         var tile = Tile6x64()
         var ap = a
         let packed = UnsafeRawPointer(b)
@@ -360,6 +364,17 @@ extension Kernels {
             ap += 6
         }
         tile.store(to: UnsafeMutableRawPointer(c), rowBytes: ldc &* 4, adding: accumulate)
+    }
+
+    /// Asks the cache for `rows` rows of `bytes` bytes at `p`, `rowBytes` apart, to be written:
+    /// a tile of C that a microkernel will store at the end of its sum. The rows of a large C
+    /// are far apart, where the hardware prefetcher does not look, and would otherwise come
+    /// from memory one by one at the store.
+    @inline(__always)
+    static func prefetchForWriting(_ p: UnsafeRawPointer, rows: Int, rowBytes: Int, bytes: Int) {
+        for r in 0..<rows {
+            for offset in stride(from: 0, to: bytes, by: 64) { convbook_prefetch_for_writing(p + (r &* rowBytes &+ offset)) }
+        }
     }
 }
 
