@@ -235,8 +235,8 @@ struct WinogradTiles {
 
     /// V = Bᵀ d B of every input channel for the tiles `range`: [place ξ][channel][tile],
     /// `range.count` tiles a row. d is the 4×4 patch at (2·ty − p, 2·tx − p), zero outside x:
-    /// each image channel is first copied into `scratch` (`scratchFloats` floats, zero on entry),
-    /// so that every patch is 4 rows read whole. A run of 16 patches is 4 rows of 34 floats:
+    /// the rows of each image channel that the patches read are first copied into `scratch`
+    /// (`scratchFloats` floats, zero on entry), so that every patch is 4 rows read whole. A run of 16 patches is 4 rows of 34 floats:
     /// their even and odd floats, and the same 2 floats on, are the patches' 4 columns with the
     /// tiles in the lanes. Each place's 16 values are stored whole: past a run's `count` they
     /// land on tiles (or the next channel's row, or the 16 floats past the last) written after.
@@ -249,8 +249,10 @@ struct WinogradTiles {
         for ic in 0..<c {
             for image in range.lowerBound / perImage...(range.upperBound - 1) / perImage {
                 let plane = x + (image * c + ic) * g.input.plane
-                for iy in 0..<h { Kernels.copyFloats(w, from: plane + iy * w, to: scratch + (iy + p) * paddedWidth + p) }
                 let inImage = max(range.lowerBound, image * perImage)..<min(range.upperBound, (image + 1) * perImage)
+                for iy in rows(readBy: inImage, of: image, rowsPerTile: 4, from: -p, upTo: h) {
+                    Kernels.copyFloats(w, from: plane + iy * w, to: scratch + (iy + p) * paddedWidth + p)
+                }
                 forEachRun(in: inImage) { first, _, at in
                     let patches = UnsafeRawPointer(scratch + 2 * at.ty * paddedWidth + 2 * at.tx)
                     @inline(__always) func row(_ r: Int) -> TileRow {
@@ -280,9 +282,10 @@ struct WinogradTiles {
 
     /// Z = A dy Aᵀ of every output channel's gradients for the tiles `range`: [place ξ][o][tile],
     /// `range.count` tiles a row, the weight gradient's counterpart of the patches. A tile's dy
-    /// is the 2×2 block at (2·ty, 2·tx), zero past the plane: each gradient plane is first
-    /// copied into `scratch` (`scratchFloats` floats, zero on entry), so that a run of 16 tiles
-    /// is 2 rows of 32 floats, their even and odd floats the tiles' left and right gradients.
+    /// is the 2×2 block at (2·ty, 2·tx), zero past the plane: the rows of each gradient plane
+    /// that the tiles read are first copied into `scratch` (`scratchFloats` floats, zero on
+    /// entry), so that a run of 16 tiles is 2 rows of 32 floats, their even and odd floats the
+    /// tiles' left and right gradients.
     /// Stored whole a place at a time, as `transformPatches` does.
     func transformGradients(of dy: UnsafePointer<Float>, _ range: Range<Int>, outChannels o: Int,
                             scratch: UnsafeMutablePointer<Float>, into z: UnsafeMutablePointer<Float>) {
@@ -291,8 +294,10 @@ struct WinogradTiles {
         for oc in 0..<o {
             for image in range.lowerBound / perImage...(range.upperBound - 1) / perImage {
                 let plane = dy + (image * o + oc) * oh * ow
-                for oy in 0..<oh { Kernels.copyFloats(ow, from: plane + oy * ow, to: scratch + oy * paddedWidth) }
                 let inImage = max(range.lowerBound, image * perImage)..<min(range.upperBound, (image + 1) * perImage)
+                for oy in rows(readBy: inImage, of: image, rowsPerTile: 2, from: 0, upTo: oh) {
+                    Kernels.copyFloats(ow, from: plane + oy * ow, to: scratch + oy * paddedWidth)
+                }
                 forEachRun(in: inImage) { first, _, at in
                     let gradients = UnsafeRawPointer(scratch + 2 * at.ty * paddedWidth + 2 * at.tx)
                     @inline(__always) func row(_ r: Int) -> (left: V, right: V) {
@@ -319,6 +324,17 @@ struct WinogradTiles {
                 }
             }
         }
+    }
+
+    /// The rows of a plane that `tiles` (of one image, `image`) read: `rowsPerTile` from row
+    /// 2 · ty + `from` for each row of tiles ty among them, inside 0..<`upTo`. A chunk of tiles
+    /// cut mid-image copies only these into its scratch plane, not the whole plane again: VGG's
+    /// 56² planes have 784 tiles, so each image's planes were copied by four chunks of 256.
+    /// The other rows of the scratch plane are left as they were, and not read.
+    @inline(__always)
+    func rows(readBy tiles: Range<Int>, of image: Int, rowsPerTile: Int, from: Int, upTo limit: Int) -> Range<Int> {
+        let first = (tiles.lowerBound - image * perImage) / across, last = (tiles.upperBound - 1 - image * perImage) / across
+        return max(0, 2 * first + from)..<min(limit, 2 * last + from + rowsPerTile)
     }
 
     /// Row i of the 4×4 values (patch or product) of up to 16 tiles: a vector per column.
