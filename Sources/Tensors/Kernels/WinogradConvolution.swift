@@ -236,10 +236,11 @@ struct WinogradTiles {
     /// V = Bᵀ d B of every input channel for the tiles `range`: [place ξ][channel][tile],
     /// `range.count` tiles a row. d is the 4×4 patch at (2·ty − p, 2·tx − p), zero outside x:
     /// the rows of each image channel that the patches read are first copied into `scratch`
-    /// (`scratchFloats` floats, zero on entry), so that every patch is 4 rows read whole. A run of 16 patches is 4 rows of 34 floats:
-    /// their even and odd floats, and the same 2 floats on, are the patches' 4 columns with the
-    /// tiles in the lanes. Each place's 16 values are stored whole: past a run's `count` they
-    /// land on tiles (or the next channel's row, or the 16 floats past the last) written after.
+    /// (`scratchFloats` floats, zero on entry), so that every patch is 4 rows read whole. A run
+    /// of 16 patches is 4 rows of 34 floats: their even and odd floats, and the same 2 floats
+    /// on, are the patches' 4 columns with the tiles in the lanes. Each place's 16 values are
+    /// stored whole: past a run's `count` they land on tiles (or the next channel's row, or the
+    /// 16 floats past the last) written after.
     /// Scalar, a tile at a time, the transform took a third of the layer's time (`perf record`,
     /// GoogLeNet's 192 → 64 input gradient at 24²).
     func transformPatches(of x: UnsafePointer<Float>, _ range: Range<Int>, scratch: UnsafeMutablePointer<Float>,
