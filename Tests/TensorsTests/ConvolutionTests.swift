@@ -108,13 +108,13 @@ import TestSupport
         let (expectedDw, expectedDb) = Reference.conv2dBackwardWeight(dy: dyd, xd, t.input, outChannels: t.o, window: t.window)
 
         // The first result of each output; every other run must give the same bits.
-        var firstBits: [String: [UInt32]] = [:]
+        var firstValues: [String: [Float]] = [:]
         func expectSameBits(_ output: String, _ values: [Float], _ run: String) {
-            let bits = values.map(\.bitPattern)
-            if let first = firstBits[output] {
-                #expect(bits == first, "\(output): \(run) differs from 1 thread")
+            if let first = firstValues[output] {
+                let differing = differingBits(values, first)
+                #expect(differing == 0, "\(output): \(run) differs from 1 thread in \(differing) of \(values.count) values")
             } else {
-                firstBits[output] = bits
+                firstValues[output] = values
             }
         }
         func runs(_ pass: ConvolutionAlgorithm.Pass) -> [(algorithm: ConvolutionAlgorithm?, threads: Int)] {
@@ -206,16 +206,16 @@ import TestSupport
         let (expectedDw, expectedDb) = Reference.conv2dBackwardWeight(dy: dy.map(Double.init), x.map(Double.init), t.input,
                                                                       outChannels: t.o, window: t.window)
         let name = algorithm.map { "\($0)" } ?? "chosen"
-        var first: [UInt32]?
+        var first: [Float]?
         for threads in [1, 2, 3] {
             var dw = [Float](repeating: .nan, count: expectedDw.count), db = [Float](repeating: .nan, count: t.o)
             Kernels.conv2dBackwardWeight(dy: dy, x: x, t.input, outChannels: t.o, window: t.window, dweight: &dw,
                                          dbias: &db, algorithm: algorithm, threads: threads)
             #expect(worstError(dw, expectedDw, atol: atol, rtol: 1e-5) <= 1, "\(name), \(threads) threads")
             #expect(worstError(db, expectedDb, atol: atol, rtol: 1e-5) <= 1, "bias: \(name), \(threads) threads")
-            let bits = (dw + db).map(\.bitPattern)
-            #expect(bits == (first ?? bits), "\(name): \(threads) threads differ from 1")
-            first = first ?? bits
+            let differing = differingBits(dw + db, first ?? dw + db)
+            #expect(differing == 0, "\(name): \(threads) threads differ from 1 in \(differing) of \(dw.count + db.count) values")
+            first = first ?? dw + db
         }
     }
 
@@ -228,14 +228,15 @@ import TestSupport
         let expected = Reference.conv2d(x.map(Double.init), t.input, weight: w.map(Double.init), bias: b.map(Double.init),
                                         outChannels: t.o, window: t.window)
         let name = algorithm.map { "\($0)" } ?? "chosen"
-        var first: [UInt32]?
+        var first: [Float]?
         for threads in [1, 2, 3] {
             var y = [Float](repeating: .nan, count: expected.count)
             Kernels.conv2dForward(x: x, t.input, weight: w, bias: b, outChannels: t.o, window: t.window, y: &y,
                                   algorithm: algorithm, threads: threads)
             #expect(worstError(y, expected, atol: atol, rtol: 1e-5) <= 1, "\(name), \(threads) threads")
-            #expect(y.map(\.bitPattern) == (first ?? y.map(\.bitPattern)), "\(name): \(threads) threads differ from 1")
-            first = first ?? y.map(\.bitPattern)
+            let differing = differingBits(y, first ?? y)
+            #expect(differing == 0, "\(name): \(threads) threads differ from 1 in \(differing) of \(y.count) values")
+            first = first ?? y
         }
     }
 

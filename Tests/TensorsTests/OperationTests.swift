@@ -85,9 +85,8 @@ import TestSupport
         let (fused, apart) = (try run(fused: true), try run(fused: false))
         #expect(fused.y.contains(0) && fused.y.contains { $0 > 0 }, "some windows have no positive value, some do")
         #expect(fused.dx.contains { $0 != 0 }, "some gradient passes")
-        func differing(_ a: [Float], _ b: [Float]) -> Int { zip(a, b).filter { $0.bitPattern != $1.bitPattern }.count }
-        #expect(differing(fused.y, apart.y) == 0, "outputs that differ")
-        #expect(differing(fused.dx, apart.dx) == 0, "gradients that differ")
+        #expect(differingBits(fused.y, apart.y) == 0, "outputs that differ")
+        #expect(differingBits(fused.dx, apart.dx) == 0, "gradients that differ")
     }
 
     @Test(arguments: poolCases)
@@ -151,7 +150,7 @@ import TestSupport
         for rows in [0..<1, 3..<20, 25..<70] {   // 1, 17 and 45 rows go the transposed way, all 70 the plain one
             let part = try linear(Tensor(Array(xs[(rows.lowerBound * inFeatures)..<(rows.upperBound * inFeatures)]),
                                          shape: [rows.count, inFeatures]), weight: weight, bias: bias).scalars
-            let differing = zip(part, whole[(rows.lowerBound * outFeatures)...]).filter { $0.bitPattern != $1.bitPattern }.count
+            let differing = differingBits(part, whole[(rows.lowerBound * outFeatures)..<(rows.upperBound * outFeatures)])
             #expect(differing == 0, "rows \(rows) alone: \(differing) of \(part.count) outputs differ from the whole batch's")
         }
         let plain = Reference.linear(xs.map(Double.init), rows: n, weight: w.map(Double.init), bias: b.map(Double.init),
