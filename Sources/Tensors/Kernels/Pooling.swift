@@ -14,7 +14,7 @@ extension Kernels {
     ) {
         let (h, w, k, s, p) = (input.h, input.w, window.size, window.stride, window.padding)
         let (oh, ow) = (window.outputSize(h), window.outputSize(w))
-        if k == 2 && s == 2 && p == 0 {
+        if window.isHalving2x2 {
             return forPlanes(input.n * input.c, work: h * w, threads: threads) { plane in
                 maxPool2x2(x + plane * h * w, width: w, y + plane * oh * ow, argmax: argmax + plane * oh * ow,
                            outputHeight: oh, outputWidth: ow, thenReLU: thenReLU)
@@ -127,11 +127,11 @@ extension Kernels {
         _ dx: UnsafeMutablePointer<Float>, reluOutput: UnsafePointer<Float>? = nil, threads: Int = Parallel.threadCount
     ) {
         let (oh, ow) = (window.outputSize(input.h), window.outputSize(input.w))
-        let outPlane = oh * ow
+        let outPlane = oh * ow, inVectors = window.isHalving2x2 && ow >= 16
         forPlanes(input.n * input.c, work: outPlane + input.plane, threads: threads) { plane in
             let dxp = dx + plane * input.plane, dyp = dy + plane * outPlane, ap = argmax + plane * outPlane
             let y = reluOutput.map { $0 + plane * outPlane }
-            if window.size == 2 && window.stride == 2 && window.padding == 0 && ow >= 16 {
+            if inVectors {
                 return maxUnpool2x2(dyp, argmax: ap, reluOutput: y, outputHeight: oh, outputWidth: ow, dxp,
                                     height: input.h, width: input.w)
             }
@@ -191,7 +191,7 @@ extension Kernels {
         let (h, w, k, s, p) = (input.h, input.w, window.size, window.stride, window.padding)
         let (oh, ow) = (window.outputSize(h), window.outputSize(w))
         let scale = 1 / Float(k * k)
-        if k == 2 && s == 2 && p == 0 {
+        if window.isHalving2x2 {
             return forPlanes(input.n * input.c, work: h * w, threads: threads) { plane in
                 pool2x2(x + plane * h * w, width: w, y + plane * oh * ow, outputHeight: oh, outputWidth: ow) { a, b, c, d in
                     (a + b + c + d) * 0.25
@@ -219,7 +219,7 @@ extension Kernels {
         let (h, w, k, s, p) = (input.h, input.w, window.size, window.stride, window.padding)
         let (oh, ow) = (window.outputSize(h), window.outputSize(w))
         let scale = 1 / Float(k * k)
-        if k == 2 && s == 2 && p == 0 {
+        if window.isHalving2x2 {
             return forPlanes(input.n * input.c, work: h * w, threads: threads) { plane in
                 unpool2x2(dy + plane * oh * ow, outputHeight: oh, outputWidth: ow, dx + plane * h * w, height: h, width: w, scale: 0.25)
             }

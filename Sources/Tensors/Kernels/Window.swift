@@ -15,6 +15,10 @@ package struct Window: Hashable, Sendable {
         self.padding = padding
     }
 
+    /// 2×2 with stride 2 and no padding: the windows tile the input without overlapping and
+    /// halve it (VGG's and LeNet's pools), which the pooling kernels run in vectors of their own.
+    package var isHalving2x2: Bool { size == 2 && stride == 2 && padding == 0 }
+
     /// Output length along an axis of input length `n`; zero or less when the window does not fit.
     package func outputSize(_ n: Int) -> Int {
         let span = n + 2 * padding - size
