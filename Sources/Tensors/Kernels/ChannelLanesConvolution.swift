@@ -7,15 +7,16 @@
 /// tap's weights for the 32 channels, packed once as a (tap, channel) matrix. The positions can
 /// be any 8 of the plane, so rows of any width, and any stride, fill every lane; only the
 /// channels past a multiple of 32 and the last positions of a plane are wasted; 16 channels or
-/// fewer run in tiles of 16 lanes (`Tile8x16`), the weights' first 16 floats. Channels in
-/// whole blocks of 64 (all of ResNet's, AlexNet's 256 and 384, GoogLeNet's 192; 64 of 96, 448
+/// fewer run in tiles of 16 lanes (`channelLanesTile8x16`), the weights' first 16 floats.
+/// Channels in whole blocks of 64 (all of ResNet's, AlexNet's 256 and 384, GoogLeNet's 192; 64 of 96, 448
 /// of 480) run in tiles of 6 positions by 64 channels (`channelLanesTile6x64`), which broadcast
 /// 6 values a step for 24 multiply-adds instead of 8 for 16; the channels past them in tiles
 /// of 8 by 32. Tiles take positions of one class of `PositionClasses`, and sum only the taps
 /// inside the image.
 ///
 /// y[i, o, pos] = Σ over taps of xpad[i, pos·stride + tap] · w[o, tap]: each output's sum runs
-/// over the taps in order, in registers, whatever the thread count.
+/// over the taps in order, in registers, whatever the thread count (with 16 channels or fewer,
+/// over the even taps and the odd ones apart, then the two added).
 extension Kernels {
     /// x is (N, C, H, W), weight is (O, C, K, K), bias is (O) or nil; writes y, (N, O, OH, OW).
     ///
@@ -176,8 +177,8 @@ extension Kernels {
                                              x: (xp + at[0], xp + at[1], xp + at[2], xp + at[3], xp + at[4], xp + at[5]),
                                              tile: sums, adding: start > 0)
                     } else if narrow {
-                        channelLanesTile(Tile8x16.self, steps: count, offsets: offsets + start, rows: weights,
-                                         rowOffsets: rowOffsets + start, x: eight(), tile: sums, adding: start > 0)
+                        channelLanesTile8x16(steps: count, offsets: offsets + start, rows: weights,
+                                             rowOffsets: rowOffsets + start, x: eight(), tile: sums, adding: start > 0)
                     } else {
                         channelLanesTile(Tile8x32.self, steps: count, offsets: offsets + start, rows: weights,
                                          rowOffsets: rowOffsets + start, x: eight(), tile: sums, adding: start > 0)
@@ -316,8 +317,7 @@ extension Kernels {
     /// of 16 multiply-adds each) the loop is 2 offset loads, 2 row loads, 8 broadcasts and 16
     /// FMAs, all in registers.
     ///
-    /// `Tile` is `Tile8x32`, or `Tile8x16` for 16 channels or fewer (the rows' first 16 floats).
-    /// The tile is written with rows 32 floats apart either way.
+    /// `Tile` is `Tile8x32`; 16 channels or fewer run in `channelLanesTile8x16`.
     @inline(never) @_optimize(size)
     static func channelLanesTile<Tile: RegisterTile>(
         _: Tile.Type = Tile8x32.self,
@@ -333,6 +333,39 @@ extension Kernels {
             sums.addOuterProduct((x0[i], x1[i], x2[i], x3[i], x4[i], x5[i], x6[i], x7[i]), rows, at: rowOffsets[q])
         }
         sums.store(to: UnsafeMutableRawPointer(tile), rowBytes: 128, adding: adding)
+    }
+
+    /// `channelLanesTile` for 16 channels or fewer (the rows' first 16 floats; the tile is
+    /// written with rows 32 floats apart all the same), summing the even steps and the odd ones
+    /// in two tiles, added at the end. A single tile of 8 sums has just enough chains of
+    /// multiply-adds to cover their latency on two FMA units, and any wait on a broadcast stalls
+    /// them; 16 sums in two tiles do not. LeNet's second layer ran 1.064 times as fast forward,
+    /// and its weight gradient 1.068 times, as in one tile (medians of `compare_builds
+    /// --rounds 7 -- --chosen-only --pass forward "14²"`, and `--pass weight`; the lowest rounds
+    /// 1.059 and 1.052). A step reads its tap's offset and row in place, as in `channelLanesTile`:
+    /// taking the row as the one after the last instead, where they follow on, gained nothing.
+    @inline(never) @_optimize(size)
+    static func channelLanesTile8x16(
+        steps: Int, offsets: UnsafePointer<Int>, rows: UnsafeRawPointer, rowOffsets: UnsafePointer<Int>,
+        x: (UnsafePointer<Float>, UnsafePointer<Float>, UnsafePointer<Float>, UnsafePointer<Float>,
+            UnsafePointer<Float>, UnsafePointer<Float>, UnsafePointer<Float>, UnsafePointer<Float>),
+        tile: UnsafeMutablePointer<Float>, adding: Bool
+    ) {
+        var (even, odd) = (Tile8x16(), Tile8x16())
+        let (x0, x1, x2, x3, x4, x5, x6, x7) = x
+        var q = 0
+        while q &+ 1 < steps {
+            let (i, j) = (offsets[q], offsets[q &+ 1])
+            even.addOuterProduct((x0[i], x1[i], x2[i], x3[i], x4[i], x5[i], x6[i], x7[i]), rows, at: rowOffsets[q])
+            odd.addOuterProduct((x0[j], x1[j], x2[j], x3[j], x4[j], x5[j], x6[j], x7[j]), rows, at: rowOffsets[q &+ 1])
+            q &+= 2
+        }
+        if q < steps {
+            let i = offsets[q]
+            even.addOuterProduct((x0[i], x1[i], x2[i], x3[i], x4[i], x5[i], x6[i], x7[i]), rows, at: rowOffsets[q])
+        }
+        even.add(odd)
+        even.store(to: UnsafeMutableRawPointer(tile), rowBytes: 128, adding: adding)
     }
 }
 
@@ -467,8 +500,8 @@ extension Kernels {
                                                          x: (xp + offset(0), xp + offset(1), xp + offset(2), xp + offset(3), xp + offset(4), xp + offset(5)),
                                                          tile: tile, adding: true)
                                 } else if o <= 16 {
-                                    channelLanesTile(Tile8x16.self, steps: span.count, offsets: starts, rows: channels,
-                                                     rowOffsets: rowOffsets, x: eight(), tile: tile, adding: true)
+                                    channelLanesTile8x16(steps: span.count, offsets: starts, rows: channels,
+                                                         rowOffsets: rowOffsets, x: eight(), tile: tile, adding: true)
                                 } else {
                                     channelLanesTile(Tile8x32.self, steps: span.count, offsets: starts, rows: channels,
                                                      rowOffsets: rowOffsets, x: eight(), tile: tile, adding: true)

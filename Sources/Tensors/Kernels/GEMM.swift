@@ -544,6 +544,12 @@ struct Tile8x16: RegisterTile {
         c6.addProduct(V(repeating: a.6), b); c7.addProduct(V(repeating: a.7), b)
     }
 
+    /// Adds another tile's sums to these.
+    @inline(__always) mutating func add(_ other: Tile8x16) {
+        c0 += other.c0; c1 += other.c1; c2 += other.c2; c3 += other.c3
+        c4 += other.c4; c5 += other.c5; c6 += other.c6; c7 += other.c7
+    }
+
     @inline(__always) func store(to p: UnsafeMutableRawPointer, rowBytes: Int, adding: Bool) {
         @inline(__always) func row(_ r: Int, _ v: V) {
             let at = r &* rowBytes
