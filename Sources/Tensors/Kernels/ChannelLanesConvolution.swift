@@ -180,7 +180,7 @@ extension Kernels {
                         channelLanesTile8x16(steps: count, offsets: offsets + start, rows: weights,
                                              rowOffsets: rowOffsets + start, x: eight(), tile: sums, adding: start > 0)
                     } else {
-                        channelLanesTile(Tile8x32.self, steps: count, offsets: offsets + start, rows: weights,
+                        channelLanesTile(steps: count, offsets: offsets + start, rows: weights,
                                          rowOffsets: rowOffsets + start, x: eight(), tile: sums, adding: start > 0)
                     }
                     if !chunked { write(sums, first: first) }
@@ -317,16 +317,15 @@ extension Kernels {
     /// of 16 multiply-adds each) the loop is 2 offset loads, 2 row loads, 8 broadcasts and 16
     /// FMAs, all in registers.
     ///
-    /// `Tile` is `Tile8x32`; 16 channels or fewer run in `channelLanesTile8x16`.
+    /// 16 channels or fewer run in `channelLanesTile8x16`.
     @inline(never) @_optimize(size)
-    static func channelLanesTile<Tile: RegisterTile>(
-        _: Tile.Type = Tile8x32.self,
+    static func channelLanesTile(
         steps: Int, offsets: UnsafePointer<Int>, rows: UnsafeRawPointer, rowOffsets: UnsafePointer<Int>,
         x: (UnsafePointer<Float>, UnsafePointer<Float>, UnsafePointer<Float>, UnsafePointer<Float>,
             UnsafePointer<Float>, UnsafePointer<Float>, UnsafePointer<Float>, UnsafePointer<Float>),
         tile: UnsafeMutablePointer<Float>, adding: Bool
     ) {
-        var sums = Tile()
+        var sums = Tile8x32()
         let (x0, x1, x2, x3, x4, x5, x6, x7) = x
         for q in 0..<steps {
             let i = offsets[q]
@@ -503,7 +502,7 @@ extension Kernels {
                                     channelLanesTile8x16(steps: span.count, offsets: starts, rows: channels,
                                                          rowOffsets: rowOffsets, x: eight(), tile: tile, adding: true)
                                 } else {
-                                    channelLanesTile(Tile8x32.self, steps: span.count, offsets: starts, rows: channels,
+                                    channelLanesTile(steps: span.count, offsets: starts, rows: channels,
                                                      rowOffsets: rowOffsets, x: eight(), tile: tile, adding: true)
                                 }
                             }

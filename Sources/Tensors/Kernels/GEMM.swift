@@ -460,14 +460,6 @@ protocol PairedVectorTile {
     func store(to p: UnsafeMutableRawPointer, rowBytes: Int, adding: Bool)
 }
 
-/// A block of sums kept in registers: 8 rows of 32 or 16 lanes, each step adding the outer
-/// product of 8 values and one row of as many floats, read at `rows + at` bytes.
-protocol RegisterTile {
-    init()
-    mutating func addOuterProduct(_ a: (Float, Float, Float, Float, Float, Float, Float, Float), _ rows: UnsafeRawPointer, at: Int)
-    func store(to p: UnsafeMutableRawPointer, rowBytes: Int, adding: Bool)
-}
-
 /// The 8×32 block of sums that GEMM's microkernel and the convolutions' tiles keep in registers
 /// (16 of Zen 4's 32 vector registers): row r is (c[r]0, c[r]1), 32 lanes.
 typealias Tile8x32 = Tile32<EightRows>
@@ -482,7 +474,8 @@ enum EightRows: TileRows { static var count: Int { 8 } }
 enum SixRows: TileRows { static var count: Int { 6 } }
 
 /// Rows of 32 lanes, each as two 16-lane vectors.
-struct Tile32<Rows: TileRows>: RegisterTile, PairedVectorTile {
+struct Tile32<Rows: TileRows>: PairedVectorTile {
+    /// Adds a · the 32 floats `at` bytes into `rows`.
     @inline(__always)
     mutating func addOuterProduct(_ a: (Float, Float, Float, Float, Float, Float, Float, Float), _ rows: UnsafeRawPointer, at: Int) {
         addOuterProduct(a, rows.loadUnaligned(fromByteOffset: at, as: V.self), rows.loadUnaligned(fromByteOffset: at &+ 64, as: V.self))
@@ -529,7 +522,7 @@ struct Tile32<Rows: TileRows>: RegisterTile, PairedVectorTile {
 
 /// Half of `Tile8x32`: 8 rows of 16 lanes, for 16 output channels or fewer (LeNet's second
 /// convolution), where the 32-lane tile would multiply zeros in half its lanes.
-struct Tile8x16: RegisterTile {
+struct Tile8x16 {
     typealias V = SIMD16<Float>
     var c0 = V(), c1 = V(), c2 = V(), c3 = V(), c4 = V(), c5 = V(), c6 = V(), c7 = V()
 
