@@ -46,6 +46,40 @@ import Testing
         }
     }
 
+    @Test(arguments: [
+        // ConvolutionTests' cases: a 3×3 stride 2 in tiles of 6 × 64, as ResNet's, and 3×3
+        // planes 8 to a group in tiles of 8 × 32, the batch's second group partial (copied
+        // without a border).
+        (ImageBatch(n: 2, c: 3, h: 9, w: 9), 128, Window(size: 3, stride: 2, padding: 1), 6),
+        (ImageBatch(n: 11, c: 5, h: 3, w: 3), 40, Window(size: 3, stride: 1, padding: 1), 8),
+    ])
+    func forwardReadsInPlaceOnlyTheTapsInside(_ input: ImageBatch, _ outChannels: Int, _ window: Window, _ width: Int) {
+        let g = ConvGeometry(input, outChannels: outChannels, window: window)
+        let (layout, plan) = PositionClasses.forward(g, outChannels: outChannels, width: width, lanes: 64)
+        #expect(layout.isImageItself && !layout.hasZeroBorder)
+        // Every step of every position (the repeats that fill a class's last tile too) reads
+        // its own image, in place: a start before the image's first value is never read as such.
+        let image = input.image
+        for positionClass in plan.classes {
+            for p in positionClass.positions {
+                let owner = plan.targets.pointer[p] / (outChannels * g.outputPlane)
+                for t in positionClass.taps {
+                    let read = plan.starts.pointer[p] + plan.tapOffsets.pointer[t]
+                    #expect(read >= owner * image && read < (owner + 1) * image)
+                }
+            }
+        }
+    }
+
+    @Test func forwardCopiesInsideABorderWhereMixingSavesSteps() {
+        // partFilledTilesMixIntoOneClassOfEveryTap's 9×9, 5×5, padding 2: the mixed class of
+        // every tap, which reads the border's zeros, saves more than 2% of the steps.
+        let g = ConvGeometry(ImageBatch(n: 3, c: 2, h: 9, w: 9), outChannels: 32, window: Window(size: 5, stride: 1, padding: 2))
+        let (layout, plan) = PositionClasses.forward(g, outChannels: 32, width: 8, lanes: 32)
+        #expect(layout.hasZeroBorder && !layout.isImageItself)
+        #expect(plan.classes.last!.taps.count == 2 * 25)
+    }
+
     @Test func weightGradientSumsOnlyThePositionsInside() {
         let plan = TapBlocks(Self.layout(channels: 8), images: 3)
         // 72 taps in 9 blocks, one (ki, kj) each: a block's 8 taps share their positions.

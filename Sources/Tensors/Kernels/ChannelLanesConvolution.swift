@@ -27,9 +27,8 @@ extension Kernels {
         x: UnsafePointer<Float>, _ g: ConvGeometry, weight: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
         y: UnsafeMutablePointer<Float>, threads: Int
     ) {
-        let layout = PaddedImages(g, rowVectors: false)
         for part in channelLanesParts(outChannels: g.outChannels) {
-            conv2dForwardChannelLanes(x: x, layout, channels: part.channels, wide: part.wide, weight: weight, bias: bias, y: y,
+            conv2dForwardChannelLanes(x: x, g, channels: part.channels, wide: part.wide, weight: weight, bias: bias, y: y,
                                       threads: threads)
         }
     }
@@ -47,19 +46,19 @@ extension Kernels {
     /// Output channels `channels` of the forward, in tiles of 6 positions by 64 channels
     /// (`wide`, for a whole number of blocks of 64) or of 8 by 32.
     private static func conv2dForwardChannelLanes(
-        x: UnsafePointer<Float>, _ layout: PaddedImages, channels outputs: Range<Int>, wide: Bool,
+        x: UnsafePointer<Float>, _ g: ConvGeometry, channels outputs: Range<Int>, wide: Bool,
         weight: UnsafePointer<Float>, bias: UnsafePointer<Float>?, y: UnsafeMutablePointer<Float>, threads: Int
     ) {
-        let g = layout.geometry
         // o, the channels computed here; the images of y hold all g.outChannels.
         let o = outputs.count, taps = g.patch, plane = g.outputPlane
         let weight = weight + outputs.lowerBound * taps, bias = bias.map { $0 + outputs.lowerBound }
         let y = y + outputs.lowerBound * plane
-        // Tiles run over the positions of a group of images padded side by side, so that small
-        // planes fill them too (a 3×3 plane alone fills 9 of 2 tiles' 16 slots; 8 planes, 72 of
-        // 72), each tile over positions of one class, which skips the taps in the zero border.
+        // Tiles run over the positions of a group of images side by side, so that small planes
+        // fill them too (a 3×3 plane alone fills 9 of 2 tiles' 16 slots; 8 planes, 72 of 72),
+        // each tile over positions of one class, which skips the taps in the zero border: the
+        // images are read in place, or copied inside a border of zeros (`PositionClasses.forward`).
         let (width, lanes) = channelLanesTileShape(wide: wide)
-        let plan = PositionClasses(layout, batch: g.input.n, outChannels: g.outChannels, width: width, lanes: lanes)
+        let (layout, plan) = PositionClasses.forward(g, outChannels: g.outChannels, width: width, lanes: lanes)
         let group = plan.images
         // The weights as the (tap, channel) matrix wᵀ, in slivers of `lanes` channels:
         // [block][tap][lanes].
@@ -70,7 +69,7 @@ extension Kernels {
         let groups = (g.input.n + group - 1) / group
         let work = groups * channelBlocks
         let ranges = Parallel.split(work, parts: min(threads, max(1, work * lanes * group * plane * taps / 50_000)))
-        // With no padding, whole groups are read in place (`isImageItself`). A last group of
+        // Without a border, whole groups are read in place (`isImageItself`). A last group of
         // fewer images is copied, since its last tiles read positions of the images missing
         // from it; only then do the threads need a padded copy.
         let inPlace = layout.isImageItself

@@ -240,16 +240,24 @@ extension Kernels {
 /// plus, for kernels that load 16 outputs of a row at once (`rowVectors`), slack so that such
 /// loads past the end of a row (or two rows on) stay inside. A 1×1 convolution without padding
 /// treats each whole plane as one long row.
+///
+/// Without the zero border in memory (`zeroBorder: false`), the layout is the images themselves,
+/// read in place: a position's start lies p rows and p columns before its window's first value
+/// inside, so only the taps inside the image may be read (`PositionClasses` then sums no others).
 struct PaddedImages {
     let geometry: ConvGeometry
     let inputHeight: Int, inputWidth: Int, outputHeight: Int, outputWidth: Int
     let paddedWidth: Int, paddedPlane: Int
+    /// The zero rows and columns around each plane in memory: the padding, or none.
+    let margin: Int
     /// Offset of every kernel tap (c, ki, kj) in a padded image, in GEMM's k order.
     let tapOffsets: IntBuffer
 
-    init(_ g: ConvGeometry, rowVectors: Bool = true) {
+    init(_ g: ConvGeometry, rowVectors: Bool = true, zeroBorder: Bool = true) {
         geometry = g
-        let (k, p) = (g.window.size, g.window.padding)
+        let k = g.window.size
+        let p = zeroBorder ? g.window.padding : 0
+        margin = p
         (outputHeight, outputWidth) = g.directRows
         (inputHeight, inputWidth) = g.skipsIm2col ? (1, g.input.plane) : (g.input.h, g.input.w)
         paddedWidth = inputWidth + 2 * p + (rowVectors ? 32 : 0)
@@ -265,21 +273,24 @@ struct PaddedImages {
     /// Floats in one padded image.
     var image: Int { geometry.input.c * paddedPlane }
 
-    /// Whether a padded image is the image itself (no padding, no room for row vectors), so
-    /// that the images of a batch, side by side in x, can be read in place.
+    /// Whether a padded image is the image itself (no border in memory, no room for row
+    /// vectors), so that the images of a batch, side by side in x, can be read in place.
     var isImageItself: Bool { image == geometry.input.image }
 
+    /// Whether every tap may be read, the ones in the padding as zeros.
+    var hasZeroBorder: Bool { margin == geometry.window.padding }
+
     /// Where output `position` of image `i`'s plane has its receptive field start, in images
-    /// padded side by side (`image` apart).
+    /// padded side by side (`image` apart); before the image's first value, without the border.
     @inline(__always)
     func start(image i: Int, position: Int) -> Int {
-        let s = geometry.window.stride
-        return i * image + (position / outputWidth * s) * paddedWidth + position % outputWidth * s
+        let (s, shift) = (geometry.window.stride, margin - geometry.window.padding)
+        return i * image + (position / outputWidth * s + shift) * paddedWidth + position % outputWidth * s + shift
     }
 
     /// Copies one (C, H, W) image inside the zero border of `padded` (the border stays zero).
     func copy(_ source: UnsafePointer<Float>, into padded: UnsafeMutablePointer<Float>) {
-        let p = geometry.window.padding
+        let p = margin
         for c in 0..<geometry.input.c {
             for r in 0..<inputHeight {
                 Kernels.copyFloats(inputWidth, from: source + (c * inputHeight + r) * inputWidth,

@@ -88,13 +88,51 @@ struct PositionClasses {
     /// do not fill a tile mixed into one class of every tap. A tile holds `width` positions; a
     /// packed weight row, `lanes` channels.
     init(_ layout: PaddedImages, batch: Int, outChannels: Int, width: Int = 8, lanes: Int = 32) {
+        self.init(layout, Self.choice(layout, batch: batch, width: width), outChannels: outChannels, width: width, lanes: lanes)
+    }
+
+    /// The forward's layout and plan: the images read in place (`zeroBorder: false`), whose
+    /// classes sum only their own taps, unless that costs more than 2% more tile steps than a
+    /// padded copy, whose part-filled tiles can mix into one class of every tap (in place, 3
+    /// images of 11², 3×3 stride 2, take 10% more steps in tiles of 8). The 3×3 and 5×5
+    /// forwards of `bench` (ResNet's, VGG's, Inception's, AlexNet's, and LeNet's input gradient)
+    /// all read in place: at most 0.2% more steps (VGG's 112²), or fewer where images without a
+    /// border let a larger group fit (AlexNet's second layer). ResNet's 3×3 stride-2 forward,
+    /// at 24² and 64 channels, spent a tenth of its time copying each image inside a border
+    /// (`perf record`), and ran 1.098 times as fast in place (median of `compare_builds
+    /// --rounds 9 -- --chosen-only --pass forward`; the lowest round 1.052).
+    static func forward(_ g: ConvGeometry, outChannels: Int, width: Int, lanes: Int) -> (layout: PaddedImages, plan: PositionClasses) {
+        let padded = PaddedImages(g, rowVectors: false)
+        let copied = choice(padded, batch: g.input.n, width: width)
+        // Without padding, the padded images are the images themselves.
+        var (layout, chosen) = (padded, copied)
+        if g.window.padding > 0 {
+            let bare = PaddedImages(g, rowVectors: false, zeroBorder: false)
+            let inPlace = choice(bare, batch: g.input.n, width: width)
+            if inPlace.stepsPerImage <= copied.stepsPerImage * 1.02 { (layout, chosen) = (bare, inPlace) }
+        }
+        return (layout, PositionClasses(layout, chosen, outChannels: outChannels, width: width, lanes: lanes))
+    }
+
+    /// A plan before it is laid out: images per group, its classes (kernel rows and columns
+    /// inside, positions in one plane), whether the positions that do not fill a tile of their
+    /// class are mixed into one class of every tap, and the tile steps it sums per image.
+    struct Choice {
+        fileprivate let group: Int, classes: [SplitClass], mixing: Bool
+        let stepsPerImage: Double
+    }
+    fileprivate typealias SplitClass = (rows: Range<Int>, columns: Range<Int>, positions: [Int])
+
+    /// The group size and split that sum the fewest tile steps per image, as `init` describes;
+    /// without `layout`'s zero border, only the split whose classes read no tap outside.
+    static func choice(_ layout: PaddedImages, batch: Int, width: Int) -> Choice {
         let g = layout.geometry
         let (k, c) = (g.window.size, g.input.c)
         let (oh, ow) = (layout.outputHeight, layout.outputWidth)
         let (rowRanges, columnRanges) = layout.kernelRangesInside()
         let (rowClasses, columnClasses) = (distinct(rowRanges), distinct(columnRanges))
         // Each split class: its kernel rows and columns, and its positions in one plane.
-        var split: [(rows: Range<Int>, columns: Range<Int>, positions: [Int])] = []
+        var split: [SplitClass] = []
         for rows in rowClasses {
             for columns in columnClasses {
                 var positions: [Int] = []
@@ -106,7 +144,35 @@ struct PositionClasses {
         }
         let merged = [(rows: 0..<k, columns: 0..<k, positions: Array(0..<(oh * ow)))]
 
-        func parts(_ classes: [(rows: Range<Int>, columns: Range<Int>, positions: [Int])], group: Int, mixing: Bool) -> [Part] {
+        // The tile steps per image of a split, counted without laying it out: the plan is made
+        // at every call, and building each candidate's lists took 10% of LeNet's second layer.
+        func tileSteps(_ classes: [SplitClass], group: Int, mixing: Bool) -> Int {
+            var (steps, rest) = (0, 0)
+            for part in classes {
+                let (count, taps) = (part.positions.count * group, c * part.rows.count * part.columns.count)
+                steps += (mixing ? count / width : (count + width - 1) / width) * taps
+                if mixing { rest += count % width }
+            }
+            return steps + (rest + width - 1) / width * c * k * k
+        }
+        var best = Choice(group: 1, classes: merged, mixing: false, stepsPerImage: .infinity)
+        for group in 1...max(1, min(16, batch, (1 << 18) / max(layout.image, 1))) {
+            // Without the zero border, a class sums only taps inside for all its positions.
+            let candidates = layout.hasZeroBorder ? [(merged, false), (split, false), (split, true)] : [(split, false)]
+            for (classes, mixing) in candidates {
+                let cost = Double(tileSteps(classes, group: group, mixing: mixing)) / Double(group)
+                if cost < best.stepsPerImage * (1 - 1e-9) { best = Choice(group: group, classes: classes, mixing: mixing, stepsPerImage: cost) }
+            }
+        }
+        return best
+    }
+
+    /// The plan of `choice` for `layout`.
+    private init(_ layout: PaddedImages, _ choice: Choice, outChannels: Int, width: Int, lanes: Int) {
+        let g = layout.geometry
+        let (k, c) = (g.window.size, g.input.c)
+        let (oh, ow) = (layout.outputHeight, layout.outputWidth)
+        func parts(_ classes: [SplitClass], group: Int, mixing: Bool) -> [Part] {
             var parts: [Part] = [], rest: [(image: Int, position: Int)] = []
             for part in classes {
                 let positions = (0..<group).flatMap { i in part.positions.map { (image: i, position: $0) } }
@@ -121,25 +187,7 @@ struct PositionClasses {
             }
             return parts
         }
-        // The tile steps per image of a split, counted without laying it out: the plan is made
-        // at every call, and building each candidate's lists took 10% of LeNet's second layer.
-        func tileSteps(_ classes: [(rows: Range<Int>, columns: Range<Int>, positions: [Int])], group: Int, mixing: Bool) -> Int {
-            var (steps, rest) = (0, 0)
-            for part in classes {
-                let (count, taps) = (part.positions.count * group, c * part.rows.count * part.columns.count)
-                steps += (mixing ? count / width : (count + width - 1) / width) * taps
-                if mixing { rest += count % width }
-            }
-            return steps + (rest + width - 1) / width * c * k * k
-        }
-        var best = (group: 1, classes: merged, mixing: false, cost: Double.infinity)
-        for group in 1...max(1, min(16, batch, (1 << 18) / max(layout.image, 1))) {
-            for (classes, mixing) in [(merged, false), (split, false), (split, true)] {
-                let cost = Double(tileSteps(classes, group: group, mixing: mixing)) / Double(group)
-                if cost < best.cost * (1 - 1e-9) { best = (group, classes, mixing, cost) }
-            }
-        }
-        let (group, chosen) = (best.group, parts(best.classes, group: best.group, mixing: best.mixing))
+        let (group, chosen) = (choice.group, parts(choice.classes, group: choice.group, mixing: choice.mixing))
         images = group
 
         let tapCount = chosen.reduce(0) { $0 + c * $1.rows.count * $1.columns.count }
