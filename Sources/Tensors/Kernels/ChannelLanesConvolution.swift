@@ -2,8 +2,9 @@
 ///
 /// The direct kernel puts 32 outputs of one or two rows in a tile's lanes, so a row narrower
 /// than its vectors leaves lanes idle: a 12-wide row fills 12 of 16, a 6-wide one 6. Here a
-/// tile is 8 output positions by 32 output channels: each step broadcasts the padded image's
-/// values at the 8 positions for one kernel tap, read in place, and multiplies them by that
+/// tile is 8 output positions by 32 output channels: each step broadcasts the image's values
+/// at the 8 positions for one kernel tap, read where they lie (in x itself, or in a copy
+/// inside a zero border: `PositionClasses.forward`), and multiplies them by that
 /// tap's weights for the 32 channels, packed once as a (tap, channel) matrix. The positions can
 /// be any 8 of the plane, so rows of any width, and any stride, fill every lane; only the
 /// channels past a multiple of 32 and the last positions of a plane are wasted; 16 channels or

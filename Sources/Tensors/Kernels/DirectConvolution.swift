@@ -241,9 +241,10 @@ extension Kernels {
 /// loads past the end of a row (or two rows on) stay inside. A 1×1 convolution without padding
 /// treats each whole plane as one long row.
 ///
-/// Without the zero border in memory (`zeroBorder: false`), the layout is the images themselves,
-/// read in place: a position's start lies p rows and p columns before its window's first value
-/// inside, so only the taps inside the image may be read (`PositionClasses` then sums no others).
+/// Without the zero border in memory (`zeroBorder: false`, and no row slack) the layout is the
+/// images themselves, read in place: a position's start is its window's corner, outside the
+/// image for the positions by its edge, so only the taps inside the image may be read
+/// (`PositionClasses` then sums no others).
 struct PaddedImages {
     let geometry: ConvGeometry
     let inputHeight: Int, inputWidth: Int, outputHeight: Int, outputWidth: Int
@@ -281,7 +282,8 @@ struct PaddedImages {
     var hasZeroBorder: Bool { margin == geometry.window.padding }
 
     /// Where output `position` of image `i`'s plane has its receptive field start, in images
-    /// padded side by side (`image` apart); before the image's first value, without the border.
+    /// padded side by side (`image` apart): its window's corner, which without the border can
+    /// lie outside the image (even before it: a negative offset from the group's first).
     @inline(__always)
     func start(image i: Int, position: Int) -> Int {
         let (s, shift) = (geometry.window.stride, margin - geometry.window.padding)
