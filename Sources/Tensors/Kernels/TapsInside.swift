@@ -91,16 +91,16 @@ struct PositionClasses {
         self.init(layout, Self.choice(layout, batch: batch, width: width), outChannels: outChannels, width: width, lanes: lanes)
     }
 
-    /// The forward's layout and plan: the images read in place (`zeroBorder: false`), whose
-    /// classes sum only their own taps, unless that costs more than 2% more tile steps than a
-    /// padded copy, whose part-filled tiles can mix into one class of every tap (in place, 3
-    /// images of 11², 3×3 stride 2, take 10% more steps in tiles of 8). The 3×3 and 5×5
-    /// forwards of `bench` (ResNet's, VGG's, Inception's, AlexNet's, and LeNet's input gradient)
-    /// all read in place: at most 0.2% more steps (VGG's 112²), or fewer where images without a
-    /// border let a larger group fit (AlexNet's second layer). ResNet's 3×3 stride-2 forward,
-    /// at 24² and 64 channels, spent a tenth of its time copying each image inside a border
-    /// (`perf record`), and ran 1.098 times as fast in place (median of `compare_builds
-    /// --rounds 9 -- --chosen-only --pass forward`; the lowest round 1.052).
+    /// The forward's layout and plan: the images read in place (`zeroBorder: false`), whose classes
+    /// sum only their own taps, unless that costs more than 2% more tile steps than a padded copy,
+    /// whose part-filled tiles can mix into one class of every tap. Every forward `bench` runs by
+    /// channelLanes reads in place: at most 0.2% more steps (VGG's 112²), or fewer where images
+    /// without a border let a larger group fit (AlexNet's second layer); so does LeNet's second
+    /// input gradient, run as a forward. AlexNet's second input gradient (96 channels of 26² from
+    /// 256, 5×5) would take 5% and 7% more steps (tiles of 6 and of 8), and is copied. ResNet's 3×3
+    /// stride-2 forward, at 24² and 64 channels, spent a tenth of its time copying each image
+    /// inside a border (`perf record`), and ran 1.098 times as fast in place (median of
+    /// `compare_builds --rounds 9 -- --chosen-only --pass forward`; the lowest round 1.052).
     static func forward(_ g: ConvGeometry, outChannels: Int, width: Int, lanes: Int) -> (layout: PaddedImages, plan: PositionClasses) {
         let padded = PaddedImages(g, rowVectors: false)
         let copied = choice(padded, batch: g.input.n, width: width)
