@@ -9,8 +9,8 @@
 /// be any 8 of the plane, so rows of any width, and any stride, fill every lane; only the
 /// channels past a multiple of 32 and the last positions of a plane are wasted; 16 channels or
 /// fewer run in tiles of 16 lanes (`channelLanesTile8x16`), the weights' first 16 floats.
-/// Channels in whole blocks of 64 (all of ResNet's, AlexNet's 256 and 384, GoogLeNet's 192; 64 of 96, 448
-/// of 480) run in tiles of 6 positions by 64 channels (`channelLanesTile6x64`), which broadcast
+/// Channels in whole blocks of 64 (all of ResNet's, AlexNet's 256 and 384, GoogLeNet's 192;
+/// 64 of 96, 448 of 480) run in tiles of 6 positions by 64 channels (`channelLanesTile6x64`), which broadcast
 /// 6 values a step for 24 multiply-adds instead of 8 for 16; the channels past them in tiles
 /// of 8 by 32. Tiles take positions of one class of `PositionClasses`, and sum only the taps
 /// inside the image.
@@ -305,6 +305,16 @@ extension Kernels {
         store(0, v.0); store(1, v.1); store(2, v.2); store(3, v.3); store(4, v.4); store(5, v.5); store(6, v.6); store(7, v.7)
     }
 
+    /// Where the 8 positions (or taps) of an 8-row tile read x; a step reads each at one offset.
+    typealias EightPositions = (UnsafePointer<Float>, UnsafePointer<Float>, UnsafePointer<Float>, UnsafePointer<Float>,
+                                UnsafePointer<Float>, UnsafePointer<Float>, UnsafePointer<Float>, UnsafePointer<Float>)
+
+    /// The 8 values a step of an 8-row tile broadcasts: each position's at offset `i`.
+    @inline(__always)
+    static func values(_ x: EightPositions, at i: Int) -> (Float, Float, Float, Float, Float, Float, Float, Float) {
+        (x.0[i], x.1[i], x.2[i], x.3[i], x.4[i], x.5[i], x.6[i], x.7[i])
+    }
+
     /// Writes to `tile` ([8][32]), or adds to it, Σ over steps q of x_r[offsets[q]] · the 32
     /// floats `rowOffsets[q]` bytes into `rows`, with sixteen 16-lane sums in registers: the
     /// forward's tile (8 positions, a step per kernel tap inside the image, rows = the taps'
@@ -321,15 +331,12 @@ extension Kernels {
     @inline(never) @_optimize(size)
     static func channelLanesTile(
         steps: Int, offsets: UnsafePointer<Int>, rows: UnsafeRawPointer, rowOffsets: UnsafePointer<Int>,
-        x: (UnsafePointer<Float>, UnsafePointer<Float>, UnsafePointer<Float>, UnsafePointer<Float>,
-            UnsafePointer<Float>, UnsafePointer<Float>, UnsafePointer<Float>, UnsafePointer<Float>),
+        x: EightPositions,
         tile: UnsafeMutablePointer<Float>, adding: Bool
     ) {
         var sums = Tile8x32()
-        let (x0, x1, x2, x3, x4, x5, x6, x7) = x
         for q in 0..<steps {
-            let i = offsets[q]
-            sums.addOuterProduct((x0[i], x1[i], x2[i], x3[i], x4[i], x5[i], x6[i], x7[i]), rows, at: rowOffsets[q])
+            sums.addOuterProduct(values(x, at: offsets[q]), rows, at: rowOffsets[q])
         }
         sums.store(to: UnsafeMutableRawPointer(tile), rowBytes: 128, adding: adding)
     }
@@ -346,23 +353,17 @@ extension Kernels {
     @inline(never) @_optimize(size)
     static func channelLanesTile8x16(
         steps: Int, offsets: UnsafePointer<Int>, rows: UnsafeRawPointer, rowOffsets: UnsafePointer<Int>,
-        x: (UnsafePointer<Float>, UnsafePointer<Float>, UnsafePointer<Float>, UnsafePointer<Float>,
-            UnsafePointer<Float>, UnsafePointer<Float>, UnsafePointer<Float>, UnsafePointer<Float>),
+        x: EightPositions,
         tile: UnsafeMutablePointer<Float>, adding: Bool
     ) {
         var (even, odd) = (Tile8x16(), Tile8x16())
-        let (x0, x1, x2, x3, x4, x5, x6, x7) = x
         var q = 0
         while q &+ 1 < steps {
-            let (i, j) = (offsets[q], offsets[q &+ 1])
-            even.addOuterProduct((x0[i], x1[i], x2[i], x3[i], x4[i], x5[i], x6[i], x7[i]), rows, at: rowOffsets[q])
-            odd.addOuterProduct((x0[j], x1[j], x2[j], x3[j], x4[j], x5[j], x6[j], x7[j]), rows, at: rowOffsets[q &+ 1])
+            even.addOuterProduct(values(x, at: offsets[q]), rows, at: rowOffsets[q])
+            odd.addOuterProduct(values(x, at: offsets[q &+ 1]), rows, at: rowOffsets[q &+ 1])
             q &+= 2
         }
-        if q < steps {
-            let i = offsets[q]
-            even.addOuterProduct((x0[i], x1[i], x2[i], x3[i], x4[i], x5[i], x6[i], x7[i]), rows, at: rowOffsets[q])
-        }
+        if q < steps { even.addOuterProduct(values(x, at: offsets[q]), rows, at: rowOffsets[q]) }
         even.add(odd)
         even.store(to: UnsafeMutableRawPointer(tile), rowBytes: 128, adding: adding)
     }
