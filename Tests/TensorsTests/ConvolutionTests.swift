@@ -89,6 +89,11 @@ import TestSupport
         Case(n: 2, c: 70, h: 9, w: 11, o: 5, k: 3, stride: 2, padding: 1),
         Case(n: 3, c: 40, h: 8, w: 7, o: 6, k: 1, stride: 2, padding: 0),
         Case(n: 2, c: 33, h: 10, w: 13, o: 3, k: 4, stride: 3, padding: 2),
+        // channelLanes' weight gradient reading the images in place (each block of taps one
+        // kernel tap of 8 or 6 channels): 11 images of 3² in a group of 14, and stride 2 in
+        // tiles of 6 taps by 64 channels.
+        Case(n: 11, c: 8, h: 3, w: 3, o: 40, k: 3, stride: 1, padding: 1),
+        Case(n: 3, c: 6, h: 9, w: 11, o: 64, k: 3, stride: 2, padding: 1),
     ]
 
     /// Every algorithm on every case, each pass it supports, against the reference loops in

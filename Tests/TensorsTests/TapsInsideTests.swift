@@ -91,6 +91,40 @@ import Testing
         #expect((0..<72).allSatisfy { plan.taps.pointer[plan.slots.pointer[$0]] == $0 })
     }
 
+    @Test(arguments: [
+        // 8 channels in blocks of 8 taps, a group of 14 images of 3²; 6 channels in blocks of 6
+        // taps with stride 2; 16 channels of a 5×5 kernel with padding 2.
+        (ImageBatch(n: 11, c: 8, h: 3, w: 3), Window(size: 3, stride: 1, padding: 1), 8),
+        (ImageBatch(n: 3, c: 6, h: 9, w: 11), Window(size: 3, stride: 2, padding: 1), 6),
+        (ImageBatch(n: 2, c: 16, h: 7, w: 6), Window(size: 5, stride: 1, padding: 2), 8),
+    ])
+    func weightGradientReadsInPlaceOnlyTheTapsInside(_ input: ImageBatch, _ window: Window, _ width: Int) {
+        let g = ConvGeometry(input, outChannels: 64, window: window)
+        let group = 14
+        let (layout, plan) = TapBlocks.weightGradient(g, images: group, width: width, lanes: 64)
+        #expect(layout.isImageItself && !layout.hasZeroBorder)
+        // Every tap of every block (a last block's repeats too), at every step, reads the
+        // step's own image.
+        let rowBytes = 64 * MemoryLayout<Float>.stride
+        for (b, block) in plan.blocks.enumerated() {
+            for q in block.positions {
+                let owner = plan.rowOffsets.pointer[q] / rowBytes / g.outputPlane
+                for slot in 0..<width {
+                    let read = plan.starts.pointer[q] + layout.tapOffsets.pointer[plan.taps.pointer[b * width + slot]]
+                    #expect(read >= owner * input.image && read < (owner + 1) * input.image)
+                }
+            }
+        }
+    }
+
+    @Test func weightGradientCopiesInsideABorderWhereBlocksMixTaps() {
+        // 3 channels in blocks of 8 taps: a block holds taps of different kernel rows and
+        // columns, which the border's zeros let it sum over the positions of any.
+        let g = ConvGeometry(ImageBatch(n: 2, c: 3, h: 7, w: 7), outChannels: 32, window: Window(size: 3, stride: 1, padding: 1))
+        let (layout, plan) = TapBlocks.weightGradient(g, images: 2, width: 8, lanes: 32)
+        #expect(layout.hasZeroBorder && !layout.isImageItself && !plan.readsOnlyInside)
+    }
+
     @Test func oneClassWhereSplittingCostsMore() {
         // One image of a 3×3 plane: nine classes of one position would run nine part-filled
         // tiles, where all nine positions in two tiles over every tap cost less.

@@ -418,9 +418,8 @@ extension Kernels {
     static func conv2dBackwardWeightChannelLanes(dy: UnsafePointer<Float>, x: UnsafePointer<Float>, _ g: ConvGeometry,
                                           slices: [Range<Int>], outputs: (Int) -> UnsafeMutablePointer<Float>,
                                           biasOutputs: ((Int) -> UnsafeMutablePointer<Float>)?, threads: Int) {
-        let layout = PaddedImages(g, rowVectors: false)
         for part in channelLanesParts(outChannels: g.outChannels) {
-            conv2dBackwardWeightChannelLanes(dy: dy, x: x, layout, channels: part.channels, wide: part.wide, slices: slices,
+            conv2dBackwardWeightChannelLanes(dy: dy, x: x, g, channels: part.channels, wide: part.wide, slices: slices,
                                              outputs: outputs, biasOutputs: biasOutputs, threads: threads)
         }
     }
@@ -428,23 +427,23 @@ extension Kernels {
     /// The rows of dw for output channels `channels`, in tiles of 6 taps by 64 channels (`wide`,
     /// for a whole number of blocks of 64) or of 8 by 32.
     private static func conv2dBackwardWeightChannelLanes(
-        dy: UnsafePointer<Float>, x: UnsafePointer<Float>, _ layout: PaddedImages, channels outputChannels: Range<Int>, wide: Bool,
+        dy: UnsafePointer<Float>, x: UnsafePointer<Float>, _ g: ConvGeometry, channels outputChannels: Range<Int>, wide: Bool,
         slices: [Range<Int>], outputs: (Int) -> UnsafeMutablePointer<Float>,
         biasOutputs: ((Int) -> UnsafeMutablePointer<Float>)?, threads: Int
     ) {
-        let g = layout.geometry
         // o, the channels computed here; the images of dy hold all g.outChannels.
         let o = outputChannels.count, taps = g.patch
         let dy = dy + outputChannels.lowerBound * g.outputPlane
-        let (oh, ow) = (layout.outputHeight, layout.outputWidth)
+        let (oh, ow) = g.directRows
         let positions = oh * ow
         let (width, lanes) = channelLanesTileShape(wide: wide)
         let channelBlocks = (o + lanes - 1) / lanes, tapBlocks = (taps + width - 1) / width
         // Images per call of the tile: enough that a small plane's few positions (9 for 3×3)
         // still make a long sum between the tile's loads and stores.
         let group = max(1, min(16, 128 / positions))
-        // Each block of taps sums over the group's positions where one of its taps is inside.
-        let plan = TapBlocks(layout, images: group, width: width, lanes: lanes)
+        // Each block of taps sums over the group's positions where one of its taps is inside,
+        // read from the images in place or from a padded copy (`TapBlocks.weightGradient`).
+        let (layout, plan) = TapBlocks.weightGradient(g, images: group, width: width, lanes: lanes)
         // The group's rows of dy (a row per image and position) are transposed and summed
         // `chunk` rows at a time, 128 KB per block of 32 channels (256 KB per 64), so that every
         // tap block reads them from L2. Transposing a whole 112² image (1.6 MB at 32 channels) and then
@@ -452,7 +451,8 @@ extension Kernels {
         // GFLOP/s instead of 162 on a Zen 4, 78 instead of 140 on a Xeon.
         let chunk = min(1024, group * positions)
         let perThread = Parallel.split(slices.count, parts: threads)
-        // With no padding the images are read in place (`isImageItself`).
+        // Without a border the images are read in place (`isImageItself`): a group's last
+        // images, if missing, have no steps.
         let inPlace = layout.isImageItself
         Parallel.run(perThread.count) { t in
             let padded = Storage(zeros: inPlace ? 0 : group * layout.image)
