@@ -401,14 +401,15 @@ extension Kernels {
 ///
 /// dwᵀ[(c, ki, kj), o] = Σ over positions of xpad[c, oy·s + ki, ox·s + kj] · dy[o, oy, ox]: a
 /// product whose sum runs over the output positions. Its 8×32 register tile holds 8 kernel taps
-/// by 32 output channels; each step broadcasts the 8 taps' values at one position, read in place
-/// from the zero-padded image, and multiplies them by the 32 channels' dy at that position, read
-/// from a copy of dy transposed a chunk of positions at a time (channels innermost, in blocks
-/// of 32). Channels in whole blocks of 64 run in tiles of 6 taps by 64 channels instead, as
-/// the forward does (`channelLanesTile6x64`). Packing col's panels, as the packed GEMM does,
-/// costs a scalar gather per tap and position, which with only O multiply-adds to share it was
-/// a quarter to a half of the packed weight gradient's time at O = 128 and 64. A block of taps
-/// steps only over the positions where its taps read inside the image (`TapBlocks`).
+/// by 32 output channels; each step broadcasts the 8 taps' values at one position, read from the
+/// image itself or from a zero-padded copy (`TapBlocks.weightGradient`), and multiplies them by
+/// the 32 channels' dy at that position, read from a copy of dy transposed a chunk of
+/// positions at a time (channels innermost, in blocks of 32). Channels in whole blocks of 64
+/// run in tiles of 6 taps by 64 channels instead, as the forward does (`channelLanesTile6x64`).
+/// Packing col's panels, as the packed GEMM does, costs a scalar gather per tap and position,
+/// which with only O multiply-adds to share it was a quarter to a half of the packed weight
+/// gradient's time at O = 128 and 64. A block of taps steps only over the positions where its
+/// taps read inside the image (`TapBlocks`).
 extension Kernels {
     /// The channels in whole blocks of 64 run in tiles of 6 taps by 64 channels
     /// (`channelLanesTile6x64`), the rest in tiles of 8 by 32 (or 16), as in the forward.
