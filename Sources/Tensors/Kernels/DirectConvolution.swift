@@ -244,7 +244,7 @@ extension Kernels {
 /// Without the zero border in memory (`zeroBorder: false`, and no row slack) the layout is the
 /// images themselves, read in place: a position's start is its window's corner, outside the
 /// image for the positions by its edge, so only the taps inside the image may be read
-/// (`PositionClasses` then sums no others).
+/// (`PositionClasses` and `TapBlocks` then read no others).
 struct PaddedImages {
     let geometry: ConvGeometry
     let inputHeight: Int, inputWidth: Int, outputHeight: Int, outputWidth: Int

@@ -261,44 +261,79 @@ struct TapBlocks {
     /// no step reading a tap in the border.
     let readsOnlyInside: Bool
 
+    /// The taps in buckets by the output positions they are inside for, which depend on the
+    /// geometry alone: the same with the images read in place or copied inside a border.
+    struct Buckets {
+        /// The output rows (columns) for which kernel row (column) ki is inside the image.
+        let rowsInside: [[Int]], columnsInside: [[Int]]
+        /// The taps of each bucket (row rank · k + column rank), in GEMM's (c, ki, kj) order.
+        let taps: [[Int]]
+
+        init(_ layout: PaddedImages) {
+            let k = layout.geometry.window.size
+            let (oh, ow) = (layout.outputHeight, layout.outputWidth)
+            let (rowRanges, columnRanges) = layout.kernelRangesInside()
+            rowsInside = (0..<k).map { ki in (0..<oh).filter { rowRanges[$0].contains(ki) } }
+            columnsInside = (0..<k).map { kj in (0..<ow).filter { columnRanges[$0].contains(kj) } }
+            // Kernel rows (columns) inside for the same output rows (columns) share a rank.
+            func ranks(_ sets: [[Int]]) -> [Int] {
+                let distinct = Array(Set(sets)).sorted { $0.lexicographicallyPrecedes($1) }
+                return sets.map { distinct.firstIndex(of: $0)! }
+            }
+            let (rowRank, columnRank) = (ranks(rowsInside), ranks(columnsInside))
+            // A bucket per pair of ranks (each below k), filled in tap order: sorting the taps
+            // with a comparison took an eighth of NiN's last weight gradient (3,456 taps).
+            var buckets = [[Int]](repeating: [], count: k * k)
+            for tap in 0..<layout.geometry.patch {
+                let (ki, kj) = Self.kernelPosition(tap, k)
+                buckets[rowRank[ki] * k + columnRank[kj]].append(tap)
+            }
+            taps = buckets
+        }
+
+        /// Tap (c, ki, kj)'s kernel row and column, for a k×k kernel.
+        static func kernelPosition(_ tap: Int, _ k: Int) -> (ki: Int, kj: Int) { (tap / k % k, tap % k) }
+
+        /// The buckets each block of `width` taps draws from, the taps taken bucket after bucket.
+        func ofBlocks(width: Int) -> [[Int]] {
+            var blocks = [[Int]](repeating: [], count: (taps.reduce(0) { $0 + $1.count } + width - 1) / width)
+            var place = 0
+            for (bucket, members) in taps.enumerated() {
+                for _ in members {
+                    if blocks[place / width].last != bucket { blocks[place / width].append(bucket) }
+                    place += 1
+                }
+            }
+            return blocks
+        }
+
+        /// Whether every block (its buckets as `ofBlocks` gives them) holds one bucket's taps,
+        /// so that it reads inside the image wherever it steps.
+        static func readOnlyInside(_ blocks: [[Int]]) -> Bool { blocks.allSatisfy { $0.count <= 1 } }
+    }
+
     /// Blocks of `width` taps, for a tile of `width` taps by `lanes` channels of dy.
     init(_ layout: PaddedImages, images group: Int, width: Int = 8, lanes: Int = 32) {
+        let buckets = Buckets(layout)
+        self.init(layout, buckets, buckets.ofBlocks(width: width), images: group, width: width, lanes: lanes)
+    }
+
+    /// Blocks of `width` taps of `buckets` (made for this geometry), taken bucket after bucket;
+    /// `blockBuckets`, each block's buckets (`Buckets.ofBlocks`).
+    private init(_ layout: PaddedImages, _ buckets: Buckets, _ blockBuckets: [[Int]], images group: Int, width: Int, lanes: Int) {
         (self.width, self.lanes) = (width, lanes)
         let g = layout.geometry
         let k = g.window.size
         let (oh, ow) = (layout.outputHeight, layout.outputWidth)
-        let (rowRanges, columnRanges) = layout.kernelRangesInside()
-        // The output rows (columns) for which kernel row (column) ki is inside the image.
-        let rowsInside = (0..<k).map { ki in (0..<oh).filter { rowRanges[$0].contains(ki) } }
-        let columnsInside = (0..<k).map { kj in (0..<ow).filter { columnRanges[$0].contains(kj) } }
+        let (rowsInside, columnsInside) = (buckets.rowsInside, buckets.columnsInside)
         let tapCount = g.patch
-        func kernelPosition(_ tap: Int) -> (ki: Int, kj: Int) { (tap / k % k, tap % k) }
-        // Kernel rows (columns) inside for the same output rows (columns) share a rank.
-        func ranks(_ sets: [[Int]]) -> [Int] {
-            let distinct = Array(Set(sets)).sorted { $0.lexicographicallyPrecedes($1) }
-            return sets.map { distinct.firstIndex(of: $0)! }
-        }
-        let (rowRank, columnRank) = (ranks(rowsInside), ranks(columnsInside))
-        // The taps in order of (row rank, column rank, tap), a bucket per pair of ranks (each
-        // below k): sorting them with a comparison took an eighth of NiN's last weight gradient
-        // (3,456 taps).
-        var buckets = [[Int]](repeating: [], count: k * k)
-        for tap in 0..<tapCount {
-            let (ki, kj) = kernelPosition(tap)
-            buckets[rowRank[ki] * k + columnRank[kj]].append(tap)
-        }
-        let order = buckets.joined()
+        let order = buckets.taps.joined()
         let blockCount = (tapCount + width - 1) / width
         taps = IntBuffer(count: blockCount * width)
         slots = IntBuffer(count: tapCount)
-        // The buckets each block's taps come from, in order (a bucket's taps lie side by side).
-        var blockBuckets = [[Int]](repeating: [], count: blockCount)
         for (place, tap) in order.enumerated() {
             slots.pointer[tap] = place
             taps.pointer[place] = tap
-            let (ki, kj) = kernelPosition(tap)
-            let bucket = rowRank[ki] * k + columnRank[kj]
-            if blockBuckets[place / width].last != bucket { blockBuckets[place / width].append(bucket) }
         }
         for place in tapCount..<blockCount * width { taps.pointer[place] = taps.pointer[place / width * width] }
 
@@ -314,7 +349,7 @@ struct TapBlocks {
             if let block = shared[bucketsOfBlock] { blocks.append(block); continue }
             var mask = [Bool](repeating: false, count: oh * ow)
             for bucket in bucketsOfBlock {
-                let (ki, kj) = kernelPosition(buckets[bucket][0])
+                let (ki, kj) = Buckets.kernelPosition(buckets.taps[bucket][0], k)
                 for oy in rowsInside[ki] {
                     for ox in columnsInside[kj] { mask[oy * ow + ox] = true }
                 }
@@ -332,8 +367,7 @@ struct TapBlocks {
             blocks.append(block)
         }
         self.blocks = blocks
-        // A block of one bucket's taps reads inside the image wherever it steps.
-        readsOnlyInside = blockBuckets.allSatisfy { $0.count <= 1 }
+        readsOnlyInside = Buckets.readOnlyInside(blockBuckets)
         (starts, rowOffsets) = (IntBuffer(count: steps.count), IntBuffer(count: steps.count))
         for (q, step) in steps.enumerated() { (starts.pointer[q], rowOffsets.pointer[q]) = step }
     }
@@ -343,12 +377,13 @@ struct TapBlocks {
     /// border, each image before its steps. VGG's 16 → 32 weight gradient at 112² spent an
     /// eighth of its time copying (`perf record`), and ran 1.055 times as fast in place
     /// (0.86–1.11, `compare_builds --rounds 9 -- --chosen-only --pass weight 112²`).
+    /// The plan is laid out once, for the layout chosen.
     static func weightGradient(_ g: ConvGeometry, images: Int, width: Int, lanes: Int) -> (layout: PaddedImages, plan: TapBlocks) {
         let inPlace = PaddedImages(g, rowVectors: false, zeroBorder: false)
-        let plan = TapBlocks(inPlace, images: images, width: width, lanes: lanes)
-        if plan.readsOnlyInside { return (inPlace, plan) }
-        let padded = PaddedImages(g, rowVectors: false)
-        return (padded, TapBlocks(padded, images: images, width: width, lanes: lanes))
+        let buckets = Buckets(inPlace)
+        let blockBuckets = buckets.ofBlocks(width: width)
+        let layout = Buckets.readOnlyInside(blockBuckets) ? inPlace : PaddedImages(g, rowVectors: false)
+        return (layout, TapBlocks(layout, buckets, blockBuckets, images: images, width: width, lanes: lanes))
     }
 
     /// The block's steps at rows `rows` of a group (row: image · positions + position): its
