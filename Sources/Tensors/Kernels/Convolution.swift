@@ -14,7 +14,7 @@
 /// (Im2colConvolution.swift); packed, the GEMM reading col's panels straight from the images
 /// (PackedConvolution.swift); direct, for stride 1 (DirectConvolution.swift, and ShiftedRows.swift
 /// for narrow planes); channelLanes (ChannelLanesConvolution.swift); inputLanes
-/// (InputLanesConvolution.swift); and Winograd's, for 3×3 with stride 1
+/// (InputLanesConvolution.swift); and Winograd's, for 3×3 and 5×5 with stride 1
 /// (WinogradConvolution.swift).
 ///
 /// Every algorithm sums each output element in an order set by the sizes alone, so the result is

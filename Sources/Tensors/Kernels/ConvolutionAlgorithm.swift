@@ -8,7 +8,8 @@
 ///     direct       stride 1   stride 1         stride 1          DirectConvolution.swift, ShiftedRows.swift
 ///     channelLanes yes        yes              yes               ChannelLanesConvolution.swift
 ///     inputLanes   yes        stride 1         yes               InputLanesConvolution.swift
-///     winograd     3×3 s1     3×3 s1           3×3 s1            WinogradConvolution.swift
+///     winograd     3×3, 5×5   3×3, 5×5         3×3               WinogradConvolution.swift
+///                  s1         s1               s1
 ///
 /// With stride 1 the input gradient is itself a forward convolution (of dy, with the kernels
 /// turned 180° and the channel axes swapped: `conv2dBackwardInputAsForward`), so direct,
@@ -45,9 +46,10 @@ package enum ConvolutionAlgorithm: String, CaseIterable, Sendable {
     /// positions (forward) or by 64 channels of one tap (weight gradient). For few output
     /// channels over many input channels. The input gradient with stride 1 only, as a forward.
     case inputLanes
-    /// 3×3 with stride 1 only: Winograd's F(2×2, 3×3), 16 GEMMs over the transformed patches
-    /// and weights with 16/36 of the multiply-adds; the weight gradient, 16 GEMMs over the
-    /// transformed patches and output gradients.
+    /// 3×3 or 5×5 with stride 1 only: Winograd's F(2×2, 3×3), 16 GEMMs over the transformed
+    /// patches and weights with 16/36 of the multiply-adds, or F(2×2, 5×5), 36 GEMMs with 36/100
+    /// of them; the weight gradient (3×3 only), 16 GEMMs over the transformed patches and output
+    /// gradients.
     case winograd
 
     /// The three passes of a convolution in a training step.
@@ -63,7 +65,8 @@ package enum ConvolutionAlgorithm: String, CaseIterable, Sendable {
         case .channelLanes: true
         case .inputLanes: pass != .inputGradient || (window.stride == 1 && window.padding < window.size)
         case .winograd:
-            window.size == 3 && window.stride == 1 && (pass != .inputGradient || window.padding < window.size)
+            (window.size == 3 || (window.size == 5 && pass != .weightGradient)) && window.stride == 1
+                && (pass != .inputGradient || window.padding < window.size)
         }
     }
 
@@ -92,7 +95,8 @@ package enum ConvolutionAlgorithm: String, CaseIterable, Sendable {
     ///   more (NiN's last layer), and the weight gradient with 32 on planes of 6² or smaller
     ///   (DenseNet's last blocks): inputLanes, by `inputLanesPays`.
     /// - 3×3 with stride 1: Winograd when it has channels enough (`winogradPays`); for the
-    ///   weight gradient, more of them.
+    ///   weight gradient, more of them. 5×5 with stride 1: Winograd's F(2×2, 5×5) for the
+    ///   forward and input gradient by the same rule of channels.
     /// - forward: for 16 output channels or fewer, or from 32, whichever of direct and
     ///   channelLanes fills more of its vector lanes (a row of output positions, or the output
     ///   channels in blocks of 32, or one block of 16 or fewer), channelLanes on a tie of 32
@@ -219,12 +223,20 @@ package enum ConvolutionAlgorithm: String, CaseIterable, Sendable {
     /// 128→128 at 28² 1.30 and 1.47, 64→192 at 24² 1.29, 64→128 at 28² 1.24, 128→128 at 12²
     /// 1.18, 256→256 at 6² 1.13, 96→128 at 12² 1.12; left out: 64→64 at 56² 1.14 then 0.85,
     /// at 24² 0.95, 128→32 at 24² 0.94, 224→32 at 12² 0.96, 32→64 at 56² 0.79.
+    ///
+    /// A 5×5 layer goes by F(2×2, 5×5), whose GEMMs do 36/100 of the multiply-adds over 36
+    /// transformed places a tile, by the first rule alone, forward and input gradient (it has
+    /// no weight gradient). AlexNet's 96 → 256 at 26² ran its forward at 603 GFLOP/s (as
+    /// plain sums) against channelLanes' 330, its input gradient at 514 against 298; LeNet's
+    /// 6 → 16 at 14², which the rule leaves out, at 49 against 242 (`bench --rounds 3`, 2-core
+    /// Xeon).
     static func winogradPays(_ g: ConvGeometry, pass: Pass = .forward) -> Bool {
         let (c, o) = (g.input.c, g.outChannels)
-        guard g.window.size == 3 && g.window.stride == 1 && c > 0 && o > 0 else { return false }
+        guard ConvolutionAlgorithm.winograd.supports(pass, window: g.window) && c > 0 && o > 0 else { return false }
         let tiles = WinogradTiles(g)
         let manyChannels = (c + o) * 64 * 128 <= (64 + 128) * c * o
-        let rowsFillLanes = pass != .weightGradient && (c + o) * 16 * 16 <= c * o * min(16, tiles.across)
+        let rowsFillLanes = pass != .weightGradient && g.window.size == 3
+            && (c + o) * 16 * 16 <= c * o * min(16, tiles.across)
         // The plane holds at least 3/4 of its tiles' 4 · perImage outputs.
         return (manyChannels || rowsFillLanes)
             && g.outputHeight >= 6 && g.outputWidth >= 6 && g.outputPlane >= 3 * tiles.perImage

@@ -18,6 +18,13 @@
 /// transform the patches, run 16 GEMMs of O × C by C × tiles, transform the 16 results back.
 /// The GEMMs do 16/36 of the plain multiply-adds; the transforms add a few adds per value.
 ///
+/// A 5×5 kernel goes the same way by F(2×2, 5×5): 6×6 patches (overlapping by 4), 36 places ξ,
+/// so 36 GEMMs doing 36/100 of the plain multiply-adds, with Bᵀ, G and Aᵀ interpolating at 0,
+/// ±1, ±2 and infinity (`WinogradTiles.inputTransform6`, `g5`, `outputTransform6`). Its
+/// transforms multiply by up to 5 and divide by up to 24, so it rounds more than F(2×2, 3×3)
+/// (`ConvolutionTests.tolerance`). It has the forward and, as a forward, the input gradient;
+/// the weight gradient is the 3×3 one's alone.
+///
 /// Each output is a sum in an order set by the sizes alone (the GEMM's, over C, for each ξ;
 /// then Aᵀ·A's fixed adds), so the bits are the same for every thread count. The rounding
 /// differs from the plain sums (each output combines 16 sums of transformed values; G's halves
@@ -38,30 +45,32 @@ extension Kernels {
         x: UnsafePointer<Float>, _ g: ConvGeometry, weight: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
         y: UnsafeMutablePointer<Float>, threads: Int
     ) {
-        precondition(g.window.size == 3 && g.window.stride == 1, "Winograd F(2×2, 3×3) needs a 3×3 window with stride 1")
+        precondition((g.window.size == 3 || g.window.size == 5) && g.window.stride == 1,
+                     "Winograd F(2×2, 3×3) and F(2×2, 5×5) need a 3×3 or 5×5 window with stride 1")
         let (c, o) = (g.input.c, g.outChannels)
         let tiles = WinogradTiles(g)
         guard tiles.count > 0 else { return }
-        let transformed = winogradWeights(weight, outChannels: o, inChannels: c, threads: threads)
+        let places = tiles.places
+        let transformed = winogradWeights(weight, size: g.window.size, outChannels: o, inChannels: c, threads: threads)
 
         let perThread = (tiles.count + winogradChunkTiles * threads - 1) / (winogradChunkTiles * threads)
         let chunks = Parallel.split(tiles.count, parts: perThread * threads)
         let width = chunks.map(\.count).max() ?? 0
         // Each place's U packed once for the GEMM's microkernel, for every chunk and thread.
         func run<Kernel: GEMMMicrokernel>(_: Kernel.Type) {
-            let packed = (0..<16).map { place in
+            let packed = (0..<places).map { place in
                 PackedMatrix(transposed: false, rows: o, columns: c, transformed.pointer + place * o * c, ld: c,
                              sliverRows: Kernel.rows)
             }
             let shares = Parallel.split(chunks.count, parts: threads)
             Parallel.run(shares.count) { t in
-                let patches = Storage(uninitializedCount: 16 * WinogradTiles.placeFloats(rows: c, tiles: width))
-                let products = Storage(uninitializedCount: 16 * WinogradTiles.placeFloats(rows: o, tiles: width))
+                let patches = Storage(uninitializedCount: places * WinogradTiles.placeFloats(rows: c, tiles: width))
+                let products = Storage(uninitializedCount: places * WinogradTiles.placeFloats(rows: o, tiles: width))
                 let scratch = Storage(zeros: tiles.scratchFloats)
                 for chunk in shares[t].map({ chunks[$0] }) {
                     let n = chunk.count
                     tiles.transformPatches(of: x, chunk, scratch: scratch.pointer, into: patches.pointer)
-                    for place in 0..<16 {
+                    for place in 0..<places {
                         let v = patches.pointer + place * WinogradTiles.placeFloats(rows: c, tiles: n)
                         blockedGEMM(Kernel.self, m: o, n: n, k: c,
                                     packA: { row, col, _, kc in packed[place].block(row: row, col: col, kc: kc) },
@@ -164,20 +173,31 @@ extension Kernels {
         }
     }
 
-    /// U = G g Gᵀ for every (o, c): [place ξ][o][c], each ξ an O × C matrix.
-    static func winogradWeights(_ weight: UnsafePointer<Float>, outChannels o: Int, inChannels c: Int, threads: Int) -> Storage {
-        let u = Storage(uninitializedCount: 16 * o * c)
+    /// U = G g Gᵀ for every (o, c) of a `size`×`size` kernel (3 or 5): [place ξ][o][c], each ξ
+    /// an O × C matrix.
+    static func winogradWeights(_ weight: UnsafePointer<Float>, size r: Int, outChannels o: Int, inChannels c: Int,
+                                threads: Int) -> Storage {
+        let gMatrix = r == 3 ? WinogradTiles.g3 : WinogradTiles.g5
+        let side = r + 1
+        let u = Storage(uninitializedCount: side * side * o * c)
         Parallel.forRanges(o, threads: threads, grain: 16) { outputs in
+            var gg = [Float](repeating: 0, count: side * r)   // G g, side × r
             for oc in outputs {
                 for ic in 0..<c {
-                    let k = weight + (oc * c + ic) * 9
-                    // G g, a column of 4 for each of g's 3 columns; then each row of that
-                    // times Gᵀ, 4 values.
-                    func g(_ a: Float, _ b: Float, _ d: Float) -> SIMD4<Float> { SIMD4(a, 0.5 * (a + b + d), 0.5 * (a - b + d), d) }
-                    let columns = (g(k[0], k[3], k[6]), g(k[1], k[4], k[7]), g(k[2], k[5], k[8]))
-                    for i in 0..<4 {
-                        let row = g(columns.0[i], columns.1[i], columns.2[i])
-                        for j in 0..<4 { u.pointer[((i * 4 + j) * o + oc) * c + ic] = row[j] }
+                    let k = weight + (oc * c + ic) * r * r
+                    for i in 0..<side {
+                        for l in 0..<r {
+                            var sum: Float = 0
+                            for j in 0..<r where gMatrix[i][j] != 0 { sum += gMatrix[i][j] * k[j * r + l] }
+                            gg[i * r + l] = sum
+                        }
+                    }
+                    for i in 0..<side {
+                        for j in 0..<side {
+                            var sum: Float = 0
+                            for l in 0..<r where gMatrix[j][l] != 0 { sum += gg[i * r + l] * gMatrix[j][l] }
+                            u.pointer[((i * side + j) * o + oc) * c + ic] = sum
+                        }
                     }
                 }
             }
@@ -186,13 +206,26 @@ extension Kernels {
     }
 }
 
-/// The 2×2 output tiles of a 3×3 stride-1 convolution over a batch, numbered image by image,
-/// row by row, and the transforms in and out of Winograd's 4×4 domain for a range of them.
+/// The 2×2 output tiles of a 3×3 or 5×5 stride-1 convolution over a batch, numbered image by
+/// image, row by row, and the transforms in and out of Winograd's domain (4×4, or 6×6 for
+/// 5×5) for a range of them.
 struct WinogradTiles {
     let g: ConvGeometry
     /// Tiles per row and per column of an image's output, and per image.
     let across: Int, down: Int, perImage: Int
     var count: Int { g.input.n * perImage }
+    /// The side of a tile's patch (the kernel's plus 1), and the places ξ of its transform.
+    var side: Int { g.window.size + 1 }
+    var places: Int { side * side }
+
+    /// G of F(2×2, 3×3) and of F(2×2, 5×5), the weights' transform: `side` rows of the kernel's
+    /// size. F(2×2, 5×5) interpolates at 0, ±1, ±2 and infinity (its Bᵀ and Aᵀ are
+    /// `inputTransform6` and `outputTransform6`).
+    static let g3: [[Float]] = [[1, 0, 0], [0.5, 0.5, 0.5], [0.5, -0.5, 0.5], [0, 0, 1]]
+    static let g5: [[Float]] = [[1.0 / 4, 0, 0, 0, 0], [-1.0 / 6, -1.0 / 6, -1.0 / 6, -1.0 / 6, -1.0 / 6],
+                                [-1.0 / 6, 1.0 / 6, -1.0 / 6, 1.0 / 6, -1.0 / 6],
+                                [1.0 / 24, 1.0 / 12, 1.0 / 6, 1.0 / 3, 2.0 / 3],
+                                [1.0 / 24, -1.0 / 12, 1.0 / 6, -1.0 / 3, 2.0 / 3], [0, 0, 0, 0, 1]]
 
     init(_ g: ConvGeometry) {
         self.g = g
@@ -202,10 +235,10 @@ struct WinogradTiles {
     }
 
     /// `transformPatches`' scratch plane: one image channel zero-padded to the tiles' patches,
-    /// (2 · down + 2) rows of `paddedWidth` floats; and the floats of its buffer, 32 more, which
-    /// the last row's vectors of 16 patches read past its end.
-    var paddedWidth: Int { 2 * across + 2 }
-    var paddedPlane: Int { (2 * down + 2) * paddedWidth }
+    /// (2 · down + side − 2) rows of `paddedWidth` floats; and the floats of its buffer, 32 more,
+    /// which the last row's vectors of 16 patches read past its end.
+    var paddedWidth: Int { 2 * across + side - 2 }
+    var paddedPlane: Int { (2 * down + side - 2) * paddedWidth }
     var scratchFloats: Int { paddedPlane + 32 }
 
     /// One value of each of up to 16 tiles, the tiles in the lanes.
@@ -234,51 +267,88 @@ struct WinogradTiles {
     }
 
     /// V = Bᵀ d B of every input channel for the tiles `range`: [place ξ][channel][tile],
-    /// `range.count` tiles a row. d is the 4×4 patch at (2·ty − p, 2·tx − p), zero outside x:
-    /// the rows of each image channel that the patches read are first copied into `scratch`
-    /// (`scratchFloats` floats, zero on entry), so that every patch is 4 rows read whole. A run
-    /// of 16 patches is 4 rows of 34 floats: their even and odd floats, and the same 2 floats
-    /// on, are the patches' 4 columns with the tiles in the lanes. Each place's 16 values are
-    /// stored whole: past a run's `count` they land on tiles (or the next channel's row, or the
-    /// 16 floats past the last) written after.
+    /// `range.count` tiles a row. d is the side×side patch at (2·ty − p, 2·tx − p), zero outside
+    /// x: the rows of each image channel that the patches read are first copied into `scratch`
+    /// (`scratchFloats` floats, zero on entry), so that every patch is `side` rows read whole. A
+    /// run of 16 patches is `side` rows of 32 + side − 2 floats: their even and odd floats, and
+    /// the same 2 (and 4) floats on, are the patches' columns with the tiles in the lanes. Each
+    /// place's 16 values are stored whole: past a run's `count` they land on tiles (or the next
+    /// channel's row, or the 16 floats past the last) written after.
     /// Scalar, a tile at a time, the transform took a third of the layer's time (`perf record`,
     /// GoogLeNet's 192 → 64 input gradient at 24²).
     func transformPatches(of x: UnsafePointer<Float>, _ range: Range<Int>, scratch: UnsafeMutablePointer<Float>,
                           into v: UnsafeMutablePointer<Float>) {
         let (c, h, w, p) = (g.input.c, g.input.h, g.input.w, g.window.padding)
         let n = range.count, placeBytes = Self.placeFloats(rows: c, tiles: n) * 4, rowBytes = paddedWidth * 4
+        let side = side
         for ic in 0..<c {
             for image in range.lowerBound / perImage...(range.upperBound - 1) / perImage {
                 let plane = x + (image * c + ic) * g.input.plane
                 let inImage = max(range.lowerBound, image * perImage)..<min(range.upperBound, (image + 1) * perImage)
-                for iy in rows(readBy: inImage, of: image, rowsPerTile: 4, from: -p, upTo: h) {
+                for iy in rows(readBy: inImage, of: image, rowsPerTile: side, from: -p, upTo: h) {
                     Kernels.copyFloats(w, from: plane + iy * w, to: scratch + (iy + p) * paddedWidth + p)
                 }
                 forEachRun(in: inImage) { first, _, at in
                     let patches = UnsafeRawPointer(scratch + 2 * at.ty * paddedWidth + 2 * at.tx)
-                    @inline(__always) func row(_ r: Int) -> TileRow {
-                        @inline(__always) func load(_ offset: Int) -> V { patches.loadUnaligned(fromByteOffset: r * rowBytes + offset, as: V.self) }
-                        let (left, leftEnd, right, rightEnd) = (load(0), load(64), load(8), load(72))
-                        return TileRow(V(lowHalf: left.evenHalf, highHalf: leftEnd.evenHalf), V(lowHalf: left.oddHalf, highHalf: leftEnd.oddHalf),
-                                        V(lowHalf: right.evenHalf, highHalf: rightEnd.evenHalf), V(lowHalf: right.oddHalf, highHalf: rightEnd.oddHalf))
+                    /// Columns 2·pair and 2·pair + 1 of row r of the run's patches.
+                    @inline(__always) func columns(_ r: Int, _ pair: Int) -> (V, V) {
+                        @inline(__always) func load(_ offset: Int) -> V {
+                            patches.loadUnaligned(fromByteOffset: r * rowBytes + pair * 8 + offset, as: V.self)
+                        }
+                        let (start, end) = (load(0), load(64))
+                        return (V(lowHalf: start.evenHalf, highHalf: end.evenHalf), V(lowHalf: start.oddHalf, highHalf: end.oddHalf))
                     }
-                    let (d0, d1, d2, d3) = (row(0), row(1), row(2), row(3))
-                    // Bᵀ d combines the rows; (Bᵀ d) B the same way each row's 4 values.
                     let out = UnsafeMutableRawPointer(v + ic * n + (first - range.lowerBound))
-                    @inline(__always) func store(_ r: TileRow, _ i: Int) {
-                        let at = i * 4 * placeBytes
-                        out.storeBytes(of: r.d0 - r.d2, toByteOffset: at, as: V.self)
-                        out.storeBytes(of: r.d1 + r.d2, toByteOffset: at + placeBytes, as: V.self)
-                        out.storeBytes(of: r.d2 - r.d1, toByteOffset: at + 2 * placeBytes, as: V.self)
-                        out.storeBytes(of: r.d1 - r.d3, toByteOffset: at + 3 * placeBytes, as: V.self)
+                    @inline(__always) func put(_ value: V, place: Int) {
+                        out.storeBytes(of: value, toByteOffset: place * placeBytes, as: V.self)
                     }
-                    store(d0 - d2, 0)
-                    store(d1 + d2, 1)
-                    store(d2 - d1, 2)
-                    store(d1 - d3, 3)
+                    if side == 4 {
+                        @inline(__always) func row(_ r: Int) -> TileRow {
+                            let ((d0, d1), (d2, d3)) = (columns(r, 0), columns(r, 1))
+                            return TileRow(d0, d1, d2, d3)
+                        }
+                        let (d0, d1, d2, d3) = (row(0), row(1), row(2), row(3))
+                        // Bᵀ d combines the rows; (Bᵀ d) B the same way each row's 4 values.
+                        @inline(__always) func store(_ r: TileRow, _ i: Int) {
+                            put(r.d0 - r.d2, place: 4 * i)
+                            put(r.d1 + r.d2, place: 4 * i + 1)
+                            put(r.d2 - r.d1, place: 4 * i + 2)
+                            put(r.d1 - r.d3, place: 4 * i + 3)
+                        }
+                        store(d0 - d2, 0)
+                        store(d1 + d2, 1)
+                        store(d2 - d1, 2)
+                        store(d1 - d3, 3)
+                    } else {
+                        @inline(__always) func row(_ r: Int) -> TileRow6 {
+                            let ((d0, d1), (d2, d3), (d4, d5)) = (columns(r, 0), columns(r, 1), columns(r, 2))
+                            return TileRow6(d0, d1, d2, d3, d4, d5)
+                        }
+                        let rows = Self.inputTransform6(row(0), row(1), row(2), row(3), row(4), row(5))
+                        @inline(__always) func store(_ r: TileRow6, _ i: Int) {
+                            let t = Self.inputTransform6(r.d0, r.d1, r.d2, r.d3, r.d4, r.d5)
+                            put(t.0, place: 6 * i); put(t.1, place: 6 * i + 1); put(t.2, place: 6 * i + 2)
+                            put(t.3, place: 6 * i + 3); put(t.4, place: 6 * i + 4); put(t.5, place: 6 * i + 5)
+                        }
+                        store(rows.0, 0); store(rows.1, 1); store(rows.2, 2); store(rows.3, 3); store(rows.4, 4); store(rows.5, 5)
+                    }
                 }
             }
         }
+    }
+
+    /// Bᵀ d of F(2×2, 5×5) along one axis: six values (vectors of tiles, or rows of them) from
+    /// six.
+    @inline(__always)
+    static func inputTransform6<T: WinogradValue>(_ d0: T, _ d1: T, _ d2: T, _ d3: T, _ d4: T, _ d5: T) -> (T, T, T, T, T, T) {
+        let (a, b) = (d4 - d2, 2 * (d3 - d1))
+        return (4 * d0 - 5 * d2 + d4, (d3 + d4) - 4 * (d1 + d2), (d4 - d3) + 4 * (d1 - d2), a + b, a - b, 4 * d1 - 5 * d3 + d5)
+    }
+
+    /// Aᵀ m of F(2×2, 5×5) along one axis: the two outputs from six values.
+    @inline(__always)
+    static func outputTransform6<T: WinogradValue>(_ m0: T, _ m1: T, _ m2: T, _ m3: T, _ m4: T, _ m5: T) -> (T, T) {
+        (m0 + m1 + m2 + m3 + m4, m1 - m2 + 2 * (m3 - m4) + m5)
     }
 
     /// Z = A dy Aᵀ of every output channel's gradients for the tiles `range`: [place ξ][o][tile],
@@ -346,6 +416,21 @@ struct WinogradTiles {
         @inline(__always) static func - (a: Self, b: Self) -> Self { Self(a.d0 - b.d0, a.d1 - b.d1, a.d2 - b.d2, a.d3 - b.d3) }
     }
 
+    /// Row i of the 6×6 values of up to 16 tiles of F(2×2, 5×5): a vector per column.
+    struct TileRow6: WinogradValue {
+        var d0: V, d1: V, d2: V, d3: V, d4: V, d5: V
+        @inline(__always) init(_ d0: V, _ d1: V, _ d2: V, _ d3: V, _ d4: V, _ d5: V) {
+            (self.d0, self.d1, self.d2, self.d3, self.d4, self.d5) = (d0, d1, d2, d3, d4, d5)
+        }
+        @inline(__always) static func + (a: Self, b: Self) -> Self {
+            Self(a.d0 + b.d0, a.d1 + b.d1, a.d2 + b.d2, a.d3 + b.d3, a.d4 + b.d4, a.d5 + b.d5)
+        }
+        @inline(__always) static func - (a: Self, b: Self) -> Self {
+            Self(a.d0 - b.d0, a.d1 - b.d1, a.d2 - b.d2, a.d3 - b.d3, a.d4 - b.d4, a.d5 - b.d5)
+        }
+        @inline(__always) static func * (k: Float, a: Self) -> Self { Self(k * a.d0, k * a.d1, k * a.d2, k * a.d3, k * a.d4, k * a.d5) }
+    }
+
     /// Floats from one place ξ's matrix (`rows` × `tiles`) to the next: 16 more than it holds,
     /// so that the 16 places, written side by side, do not start on the same cache sets (with
     /// 384 rows of 256 tiles each is a multiple of 4 KB).
@@ -366,20 +451,34 @@ struct WinogradTiles {
     func transformProducts(_ m: UnsafePointer<Float>, _ range: Range<Int>, outChannels o: Int, bias: UnsafePointer<Float>?,
                            into y: UnsafeMutablePointer<Float>) {
         let (oh, ow) = (g.outputHeight, g.outputWidth)
+        let side = side
         let n = range.count, placeBytes = Self.placeFloats(rows: o, tiles: n) * 4
         for oc in 0..<o {
             let b = V(repeating: bias?[oc] ?? 0)
             forEachRun(in: range) { first, count, at in
                 let products = UnsafeRawPointer(m + oc * n + (first - range.lowerBound))
-                @inline(__always) func row(_ i: Int) -> TileRow {
-                    @inline(__always) func place(_ j: Int) -> V { products.loadUnaligned(fromByteOffset: (4 * i + j) * placeBytes, as: V.self) }
-                    return TileRow(place(0), place(1), place(2), place(3))
+                @inline(__always) func place(_ i: Int, _ j: Int) -> V {
+                    products.loadUnaligned(fromByteOffset: (side * i + j) * placeBytes, as: V.self)
                 }
-                let (m0, m1, m2, m3) = (row(0), row(1), row(2), row(3))
-                // Aᵀ M: 2 rows of 4; then (Aᵀ M) A: 2 values of each.
-                let (r0, r1) = (m0 + m1 + m2, m1 - m2 - m3)
-                let top = Kernels.interleaved(r0.d0 + r0.d1 + r0.d2 + b, r0.d1 - r0.d2 - r0.d3 + b)
-                let bottom = Kernels.interleaved(r1.d0 + r1.d1 + r1.d2 + b, r1.d1 - r1.d2 - r1.d3 + b)
+                let top: SIMD32<Float>, bottom: SIMD32<Float>
+                if side == 4 {
+                    @inline(__always) func row(_ i: Int) -> TileRow { TileRow(place(i, 0), place(i, 1), place(i, 2), place(i, 3)) }
+                    let (m0, m1, m2, m3) = (row(0), row(1), row(2), row(3))
+                    // Aᵀ M: 2 rows of 4; then (Aᵀ M) A: 2 values of each.
+                    let (r0, r1) = (m0 + m1 + m2, m1 - m2 - m3)
+                    top = Kernels.interleaved(r0.d0 + r0.d1 + r0.d2 + b, r0.d1 - r0.d2 - r0.d3 + b)
+                    bottom = Kernels.interleaved(r1.d0 + r1.d1 + r1.d2 + b, r1.d1 - r1.d2 - r1.d3 + b)
+                } else {
+                    @inline(__always) func row(_ i: Int) -> TileRow6 {
+                        TileRow6(place(i, 0), place(i, 1), place(i, 2), place(i, 3), place(i, 4), place(i, 5))
+                    }
+                    let (r0, r1) = Self.outputTransform6(row(0), row(1), row(2), row(3), row(4), row(5))
+                    @inline(__always) func outputs(_ r: TileRow6) -> SIMD32<Float> {
+                        let (left, right) = Self.outputTransform6(r.d0, r.d1, r.d2, r.d3, r.d4, r.d5)
+                        return Kernels.interleaved(left + b, right + b)
+                    }
+                    (top, bottom) = (outputs(r0), outputs(r1))
+                }
                 let (oy, ox) = (2 * at.ty, 2 * at.tx)
                 let out = y + ((at.image * o + oc) * oh + oy) * ow + ox, width = min(2 * count, ow - ox)
                 Kernels.storeFirst(width, of: top, to: out)
@@ -388,3 +487,12 @@ struct WinogradTiles {
         }
     }
 }
+
+/// What F(2×2, 5×5)'s one-axis transforms combine: the tiles' vectors, or rows of them.
+protocol WinogradValue {
+    static func + (a: Self, b: Self) -> Self
+    static func - (a: Self, b: Self) -> Self
+    static func * (k: Float, a: Self) -> Self
+}
+
+extension SIMD16: WinogradValue where Scalar == Float {}
