@@ -20,7 +20,7 @@
 ///
 /// A 5×5 kernel goes the same way by F(2×2, 5×5): 6×6 patches (overlapping by 4), 36 places ξ,
 /// so 36 GEMMs doing 36/100 of the plain multiply-adds, with Bᵀ, G and Aᵀ interpolating at 0,
-/// ±1, ±2 and infinity (`WinogradTiles.inputTransform6`, `g5`, `outputTransform6`). Its
+/// ±1, ±2 and infinity (`WinogradTiles.inputTransform6`, `weightTransform5`, `outputTransform6`). Its
 /// transforms multiply by up to 5 and divide by up to 24, so it rounds more than F(2×2, 3×3)
 /// (`ConvolutionTests.tolerance`). It has the forward and, as a forward, the input gradient;
 /// the weight gradient is the 3×3 one's alone.
@@ -174,30 +174,61 @@ extension Kernels {
     }
 
     /// U = G g Gᵀ for every (o, c) of a `size`×`size` kernel (3 or 5): [place ξ][o][c], each ξ
-    /// an O × C matrix.
+    /// an O × C matrix. 16 input channels at a time, in the vector lanes, so that each place's
+    /// values are stored 16 at once: a kernel at a time, in scalars, it took 12% of ResNet's
+    /// 256 → 256 forward at 6² (`perf record`).
     static func winogradWeights(_ weight: UnsafePointer<Float>, size r: Int, outChannels o: Int, inChannels c: Int,
                                 threads: Int) -> Storage {
-        let gMatrix = r == 3 ? WinogradTiles.g3 : WinogradTiles.g5
-        let side = r + 1
+        typealias V = SIMD16<Float>
+        let (side, taps) = (r + 1, r * r)
         let u = Storage(uninitializedCount: side * side * o * c)
         Parallel.forRanges(o, threads: threads, grain: 16) { outputs in
-            var gg = [Float](repeating: 0, count: side * r)   // G g, side × r
             for oc in outputs {
-                for ic in 0..<c {
-                    let k = weight + (oc * c + ic) * r * r
-                    for i in 0..<side {
-                        for l in 0..<r {
-                            var sum: Float = 0
-                            for j in 0..<r where gMatrix[i][j] != 0 { sum += gMatrix[i][j] * k[j * r + l] }
-                            gg[i * r + l] = sum
+                for ic in stride(from: 0, to: c, by: 16) {
+                    let count = min(16, c - ic), kernels = weight + (oc * c + ic) * taps
+                    // Tap t of the 16 kernels.
+                    @inline(__always) func tap(_ t: Int) -> V {
+                        var v = V()
+                        for lane in 0..<count { v[lane] = kernels[lane * taps + t] }
+                        return v
+                    }
+                    @inline(__always) func put(_ i: Int, _ j: Int, _ value: V) {
+                        let at = u.pointer + ((i * side + j) * o + oc) * c + ic
+                        if count == 16 {
+                            UnsafeMutableRawPointer(at).storeBytes(of: value, as: V.self)
+                        } else {
+                            for lane in 0..<count { at[lane] = value[lane] }
                         }
                     }
-                    for i in 0..<side {
-                        for j in 0..<side {
-                            var sum: Float = 0
-                            for l in 0..<r where gMatrix[j][l] != 0 { sum += gg[i * r + l] * gMatrix[j][l] }
-                            u.pointer[((i * side + j) * o + oc) * c + ic] = sum
+                    if r == 3 {
+                        // G g, a column of 4 for each of g's 3 columns; then each row of that
+                        // times Gᵀ, 4 values.
+                        let columns = (WinogradTiles.weightTransform3(tap(0), tap(3), tap(6)),
+                                       WinogradTiles.weightTransform3(tap(1), tap(4), tap(7)),
+                                       WinogradTiles.weightTransform3(tap(2), tap(5), tap(8)))
+                        @inline(__always) func store(_ i: Int, _ a: V, _ b: V, _ d: V) {
+                            let t = WinogradTiles.weightTransform3(a, b, d)
+                            put(i, 0, t.0); put(i, 1, t.1); put(i, 2, t.2); put(i, 3, t.3)
                         }
+                        store(0, columns.0.0, columns.1.0, columns.2.0); store(1, columns.0.1, columns.1.1, columns.2.1)
+                        store(2, columns.0.2, columns.1.2, columns.2.2); store(3, columns.0.3, columns.1.3, columns.2.3)
+                    } else {
+                        // G g, a column of 6 for each of g's 5 columns; then each row of that
+                        // times Gᵀ, 6 values.
+                        @inline(__always) func column(_ j: Int) -> (V, V, V, V, V, V) {
+                            WinogradTiles.weightTransform5(tap(j), tap(5 + j), tap(10 + j), tap(15 + j), tap(20 + j))
+                        }
+                        let columns = (column(0), column(1), column(2), column(3), column(4))
+                        @inline(__always) func store(_ i: Int, _ k0: V, _ k1: V, _ k2: V, _ k3: V, _ k4: V) {
+                            let t = WinogradTiles.weightTransform5(k0, k1, k2, k3, k4)
+                            put(i, 0, t.0); put(i, 1, t.1); put(i, 2, t.2); put(i, 3, t.3); put(i, 4, t.4); put(i, 5, t.5)
+                        }
+                        store(0, columns.0.0, columns.1.0, columns.2.0, columns.3.0, columns.4.0)
+                        store(1, columns.0.1, columns.1.1, columns.2.1, columns.3.1, columns.4.1)
+                        store(2, columns.0.2, columns.1.2, columns.2.2, columns.3.2, columns.4.2)
+                        store(3, columns.0.3, columns.1.3, columns.2.3, columns.3.3, columns.4.3)
+                        store(4, columns.0.4, columns.1.4, columns.2.4, columns.3.4, columns.4.4)
+                        store(5, columns.0.5, columns.1.5, columns.2.5, columns.3.5, columns.4.5)
                     }
                 }
             }
@@ -218,14 +249,24 @@ struct WinogradTiles {
     var side: Int { g.window.size + 1 }
     var places: Int { side * side }
 
-    /// G of F(2×2, 3×3) and of F(2×2, 5×5), the weights' transform: `side` rows of the kernel's
-    /// size. F(2×2, 5×5) interpolates at 0, ±1, ±2 and infinity (its Bᵀ and Aᵀ are
-    /// `inputTransform6` and `outputTransform6`).
-    static let g3: [[Float]] = [[1, 0, 0], [0.5, 0.5, 0.5], [0.5, -0.5, 0.5], [0, 0, 1]]
-    static let g5: [[Float]] = [[1.0 / 4, 0, 0, 0, 0], [-1.0 / 6, -1.0 / 6, -1.0 / 6, -1.0 / 6, -1.0 / 6],
-                                [-1.0 / 6, 1.0 / 6, -1.0 / 6, 1.0 / 6, -1.0 / 6],
-                                [1.0 / 24, 1.0 / 12, 1.0 / 6, 1.0 / 3, 2.0 / 3],
-                                [1.0 / 24, -1.0 / 12, 1.0 / 6, -1.0 / 3, 2.0 / 3], [0, 0, 0, 0, 1]]
+    /// G g of F(2×2, 3×3) along one axis: four values from a kernel's three. G's rows are
+    /// (1, 0, 0), (½, ½, ½), (½, −½, ½) and (0, 0, 1).
+    @inline(__always)
+    static func weightTransform3<T: WinogradValue>(_ a: T, _ b: T, _ d: T) -> (T, T, T, T) {
+        (a, 0.5 * (a + b + d), 0.5 * (a - b + d), d)
+    }
+
+    /// G g of F(2×2, 5×5) along one axis: six values from a kernel's five. F(2×2, 5×5)
+    /// interpolates at 0, ±1, ±2 and infinity: G's rows are (1/4, 0, 0, 0, 0), −(1, 1, 1, 1, 1)/6,
+    /// −(1, −1, 1, −1, 1)/6, (1, 2, 4, 8, 16)/24, (1, −2, 4, −8, 16)/24 and (0, 0, 0, 0, 1); its
+    /// Bᵀ and Aᵀ are `inputTransform6` and `outputTransform6`.
+    @inline(__always)
+    static func weightTransform5<T: WinogradValue>(_ k0: T, _ k1: T, _ k2: T, _ k3: T, _ k4: T) -> (T, T, T, T, T, T) {
+        let (even, odd) = (k0 + k2 + k4, k1 + k3)
+        let (evenPowers, oddPowers) = (k0 + 4 * k2 + 16 * k4, 2 * k1 + 8 * k3)
+        return (0.25 * k0, (-1.0 / 6) * (even + odd), (-1.0 / 6) * (even - odd),
+                (1.0 / 24) * (evenPowers + oddPowers), (1.0 / 24) * (evenPowers - oddPowers), k4)
+    }
 
     init(_ g: ConvGeometry) {
         self.g = g
@@ -278,9 +319,20 @@ struct WinogradTiles {
     /// GoogLeNet's 192 → 64 input gradient at 24²).
     func transformPatches(of x: UnsafePointer<Float>, _ range: Range<Int>, scratch: UnsafeMutablePointer<Float>,
                           into v: UnsafeMutablePointer<Float>) {
+        if side == 4 {
+            transformPatches(Patches4x4.self, of: x, range, scratch: scratch, into: v)
+        } else {
+            transformPatches(Patches6x6.self, of: x, range, scratch: scratch, into: v)
+        }
+    }
+
+    /// `transformPatches` for one size of patch: a copy of the loops each, with only its own
+    /// transform inlined. One copy for both had cost Inception's 12² and ResNet's 6² layers
+    /// (a run of 6 and of 3 tiles) 8% and 6% of their forward.
+    private func transformPatches<Shape: WinogradPatchShape>(_: Shape.Type, of x: UnsafePointer<Float>, _ range: Range<Int>,
+                                                            scratch: UnsafeMutablePointer<Float>, into v: UnsafeMutablePointer<Float>) {
         let (c, h, w, p) = (g.input.c, g.input.h, g.input.w, g.window.padding)
         let n = range.count, placeBytes = Self.placeFloats(rows: c, tiles: n) * 4, rowBytes = paddedWidth * 4
-        let side = side
         for ic in 0..<c {
             for image in range.lowerBound / perImage...(range.upperBound - 1) / perImage {
                 let plane = x + (image * c + ic) * g.input.plane
@@ -289,49 +341,9 @@ struct WinogradTiles {
                     Kernels.copyFloats(w, from: plane + iy * w, to: scratch + (iy + p) * paddedWidth + p)
                 }
                 forEachRun(in: inImage) { first, _, at in
-                    let patches = UnsafeRawPointer(scratch + 2 * at.ty * paddedWidth + 2 * at.tx)
-                    /// Columns 2·pair and 2·pair + 1 of row r of the run's patches.
-                    @inline(__always) func columns(_ r: Int, _ pair: Int) -> (V, V) {
-                        @inline(__always) func load(_ offset: Int) -> V {
-                            patches.loadUnaligned(fromByteOffset: r * rowBytes + pair * 8 + offset, as: V.self)
-                        }
-                        let (start, end) = (load(0), load(64))
-                        return (V(lowHalf: start.evenHalf, highHalf: end.evenHalf), V(lowHalf: start.oddHalf, highHalf: end.oddHalf))
-                    }
-                    let out = UnsafeMutableRawPointer(v + ic * n + (first - range.lowerBound))
-                    @inline(__always) func put(_ value: V, place: Int) {
-                        out.storeBytes(of: value, toByteOffset: place * placeBytes, as: V.self)
-                    }
-                    if side == 4 {
-                        @inline(__always) func row(_ r: Int) -> TileRow {
-                            let ((d0, d1), (d2, d3)) = (columns(r, 0), columns(r, 1))
-                            return TileRow(d0, d1, d2, d3)
-                        }
-                        let (d0, d1, d2, d3) = (row(0), row(1), row(2), row(3))
-                        // Bᵀ d combines the rows; (Bᵀ d) B the same way each row's 4 values.
-                        @inline(__always) func store(_ r: TileRow, _ i: Int) {
-                            put(r.d0 - r.d2, place: 4 * i)
-                            put(r.d1 + r.d2, place: 4 * i + 1)
-                            put(r.d2 - r.d1, place: 4 * i + 2)
-                            put(r.d1 - r.d3, place: 4 * i + 3)
-                        }
-                        store(d0 - d2, 0)
-                        store(d1 + d2, 1)
-                        store(d2 - d1, 2)
-                        store(d1 - d3, 3)
-                    } else {
-                        @inline(__always) func row(_ r: Int) -> TileRow6 {
-                            let ((d0, d1), (d2, d3), (d4, d5)) = (columns(r, 0), columns(r, 1), columns(r, 2))
-                            return TileRow6(d0, d1, d2, d3, d4, d5)
-                        }
-                        let rows = Self.inputTransform6(row(0), row(1), row(2), row(3), row(4), row(5))
-                        @inline(__always) func store(_ r: TileRow6, _ i: Int) {
-                            let t = Self.inputTransform6(r.d0, r.d1, r.d2, r.d3, r.d4, r.d5)
-                            put(t.0, place: 6 * i); put(t.1, place: 6 * i + 1); put(t.2, place: 6 * i + 2)
-                            put(t.3, place: 6 * i + 3); put(t.4, place: 6 * i + 4); put(t.5, place: 6 * i + 5)
-                        }
-                        store(rows.0, 0); store(rows.1, 1); store(rows.2, 2); store(rows.3, 3); store(rows.4, 4); store(rows.5, 5)
-                    }
+                    Shape.transformPatches(UnsafeRawPointer(scratch + 2 * at.ty * paddedWidth + 2 * at.tx), rowBytes: rowBytes,
+                                           into: UnsafeMutableRawPointer(v + ic * n + (first - range.lowerBound)),
+                                           placeBytes: placeBytes)
                 }
             }
         }
@@ -450,35 +462,24 @@ struct WinogradTiles {
     /// plane's last row or column are not written.
     func transformProducts(_ m: UnsafePointer<Float>, _ range: Range<Int>, outChannels o: Int, bias: UnsafePointer<Float>?,
                            into y: UnsafeMutablePointer<Float>) {
+        if side == 4 {
+            transformProducts(Patches4x4.self, m, range, outChannels: o, bias: bias, into: y)
+        } else {
+            transformProducts(Patches6x6.self, m, range, outChannels: o, bias: bias, into: y)
+        }
+    }
+
+    /// `transformProducts` for one size of patch, as `transformPatches`.
+    private func transformProducts<Shape: WinogradPatchShape>(_: Shape.Type, _ m: UnsafePointer<Float>, _ range: Range<Int>,
+                                                             outChannels o: Int, bias: UnsafePointer<Float>?,
+                                                             into y: UnsafeMutablePointer<Float>) {
         let (oh, ow) = (g.outputHeight, g.outputWidth)
-        let side = side
         let n = range.count, placeBytes = Self.placeFloats(rows: o, tiles: n) * 4
         for oc in 0..<o {
             let b = V(repeating: bias?[oc] ?? 0)
             forEachRun(in: range) { first, count, at in
-                let products = UnsafeRawPointer(m + oc * n + (first - range.lowerBound))
-                @inline(__always) func place(_ i: Int, _ j: Int) -> V {
-                    products.loadUnaligned(fromByteOffset: (side * i + j) * placeBytes, as: V.self)
-                }
-                let top: SIMD32<Float>, bottom: SIMD32<Float>
-                if side == 4 {
-                    @inline(__always) func row(_ i: Int) -> TileRow { TileRow(place(i, 0), place(i, 1), place(i, 2), place(i, 3)) }
-                    let (m0, m1, m2, m3) = (row(0), row(1), row(2), row(3))
-                    // Aᵀ M: 2 rows of 4; then (Aᵀ M) A: 2 values of each.
-                    let (r0, r1) = (m0 + m1 + m2, m1 - m2 - m3)
-                    top = Kernels.interleaved(r0.d0 + r0.d1 + r0.d2 + b, r0.d1 - r0.d2 - r0.d3 + b)
-                    bottom = Kernels.interleaved(r1.d0 + r1.d1 + r1.d2 + b, r1.d1 - r1.d2 - r1.d3 + b)
-                } else {
-                    @inline(__always) func row(_ i: Int) -> TileRow6 {
-                        TileRow6(place(i, 0), place(i, 1), place(i, 2), place(i, 3), place(i, 4), place(i, 5))
-                    }
-                    let (r0, r1) = Self.outputTransform6(row(0), row(1), row(2), row(3), row(4), row(5))
-                    @inline(__always) func outputs(_ r: TileRow6) -> SIMD32<Float> {
-                        let (left, right) = Self.outputTransform6(r.d0, r.d1, r.d2, r.d3, r.d4, r.d5)
-                        return Kernels.interleaved(left + b, right + b)
-                    }
-                    (top, bottom) = (outputs(r0), outputs(r1))
-                }
+                let (top, bottom) = Shape.transformProducts(UnsafeRawPointer(m + oc * n + (first - range.lowerBound)),
+                                                            placeBytes: placeBytes, bias: b)
                 let (oy, ox) = (2 * at.ty, 2 * at.tx)
                 let out = y + ((at.image * o + oc) * oh + oy) * ow + ox, width = min(2 * count, ow - ox)
                 Kernels.storeFirst(width, of: top, to: out)
@@ -488,7 +489,108 @@ struct WinogradTiles {
     }
 }
 
-/// What F(2×2, 5×5)'s one-axis transforms combine: the tiles' vectors, or rows of them.
+/// The transforms of one size of patch, for a run of 16 tiles in the vector lanes:
+/// `transformPatches`, Bᵀ d B of the patches at `patches` (2 floats apart, their rows `rowBytes`
+/// apart) into `out`, each place's 16 values `placeBytes` after the one before; and
+/// `transformProducts`, Aᵀ M A + bias from their products stored the same way: the tiles' two
+/// rows of outputs, each tile's left and right values interleaved.
+protocol WinogradPatchShape {
+    static func transformPatches(_ patches: UnsafeRawPointer, rowBytes: Int, into out: UnsafeMutableRawPointer, placeBytes: Int)
+    static func transformProducts(_ products: UnsafeRawPointer, placeBytes: Int, bias: SIMD16<Float>) -> (SIMD32<Float>, SIMD32<Float>)
+}
+
+extension WinogradPatchShape {
+    typealias V = SIMD16<Float>
+
+    /// Columns 2·pair and 2·pair + 1 of row r of the run's patches: the even and odd floats of
+    /// the 32 from float 2·pair.
+    @inline(__always)
+    static func columns(_ patches: UnsafeRawPointer, row r: Int, rowBytes: Int, pair: Int) -> (V, V) {
+        @inline(__always) func load(_ offset: Int) -> V { patches.loadUnaligned(fromByteOffset: r * rowBytes + pair * 8 + offset, as: V.self) }
+        let (start, end) = (load(0), load(64))
+        return (V(lowHalf: start.evenHalf, highHalf: end.evenHalf), V(lowHalf: start.oddHalf, highHalf: end.oddHalf))
+    }
+}
+
+/// F(2×2, 3×3)'s 4×4 patches.
+enum Patches4x4: WinogradPatchShape {
+    typealias TileRow = WinogradTiles.TileRow
+
+    @inline(__always)
+    static func transformPatches(_ patches: UnsafeRawPointer, rowBytes: Int, into out: UnsafeMutableRawPointer, placeBytes: Int) {
+        @inline(__always) func row(_ r: Int) -> TileRow {
+            let ((d0, d1), (d2, d3)) = (columns(patches, row: r, rowBytes: rowBytes, pair: 0),
+                                        columns(patches, row: r, rowBytes: rowBytes, pair: 1))
+            return TileRow(d0, d1, d2, d3)
+        }
+        let (d0, d1, d2, d3) = (row(0), row(1), row(2), row(3))
+        // Bᵀ d combines the rows; (Bᵀ d) B the same way each row's 4 values.
+        @inline(__always) func store(_ r: TileRow, _ i: Int) {
+            let at = i * 4 * placeBytes
+            out.storeBytes(of: r.d0 - r.d2, toByteOffset: at, as: V.self)
+            out.storeBytes(of: r.d1 + r.d2, toByteOffset: at + placeBytes, as: V.self)
+            out.storeBytes(of: r.d2 - r.d1, toByteOffset: at + 2 * placeBytes, as: V.self)
+            out.storeBytes(of: r.d1 - r.d3, toByteOffset: at + 3 * placeBytes, as: V.self)
+        }
+        store(d0 - d2, 0)
+        store(d1 + d2, 1)
+        store(d2 - d1, 2)
+        store(d1 - d3, 3)
+    }
+
+    @inline(__always)
+    static func transformProducts(_ products: UnsafeRawPointer, placeBytes: Int, bias b: V) -> (SIMD32<Float>, SIMD32<Float>) {
+        @inline(__always) func row(_ i: Int) -> TileRow {
+            @inline(__always) func place(_ j: Int) -> V { products.loadUnaligned(fromByteOffset: (4 * i + j) * placeBytes, as: V.self) }
+            return TileRow(place(0), place(1), place(2), place(3))
+        }
+        let (m0, m1, m2, m3) = (row(0), row(1), row(2), row(3))
+        // Aᵀ M: 2 rows of 4; then (Aᵀ M) A: 2 values of each.
+        let (r0, r1) = (m0 + m1 + m2, m1 - m2 - m3)
+        return (Kernels.interleaved(r0.d0 + r0.d1 + r0.d2 + b, r0.d1 - r0.d2 - r0.d3 + b),
+                Kernels.interleaved(r1.d0 + r1.d1 + r1.d2 + b, r1.d1 - r1.d2 - r1.d3 + b))
+    }
+}
+
+/// F(2×2, 5×5)'s 6×6 patches: 6 columns from three pairs.
+enum Patches6x6: WinogradPatchShape {
+    typealias TileRow6 = WinogradTiles.TileRow6
+
+    @inline(__always)
+    static func transformPatches(_ patches: UnsafeRawPointer, rowBytes: Int, into out: UnsafeMutableRawPointer, placeBytes: Int) {
+        @inline(__always) func row(_ r: Int) -> TileRow6 {
+            @inline(__always) func pair(_ j: Int) -> (V, V) { columns(patches, row: r, rowBytes: rowBytes, pair: j) }
+            let ((d0, d1), (d2, d3), (d4, d5)) = (pair(0), pair(1), pair(2))
+            return TileRow6(d0, d1, d2, d3, d4, d5)
+        }
+        let rows = WinogradTiles.inputTransform6(row(0), row(1), row(2), row(3), row(4), row(5))
+        @inline(__always) func put(_ value: V, place: Int) { out.storeBytes(of: value, toByteOffset: place * placeBytes, as: V.self) }
+        @inline(__always) func store(_ r: TileRow6, _ i: Int) {
+            let t = WinogradTiles.inputTransform6(r.d0, r.d1, r.d2, r.d3, r.d4, r.d5)
+            put(t.0, place: 6 * i); put(t.1, place: 6 * i + 1); put(t.2, place: 6 * i + 2)
+            put(t.3, place: 6 * i + 3); put(t.4, place: 6 * i + 4); put(t.5, place: 6 * i + 5)
+        }
+        store(rows.0, 0); store(rows.1, 1); store(rows.2, 2); store(rows.3, 3); store(rows.4, 4); store(rows.5, 5)
+    }
+
+    @inline(__always)
+    static func transformProducts(_ products: UnsafeRawPointer, placeBytes: Int, bias b: V) -> (SIMD32<Float>, SIMD32<Float>) {
+        @inline(__always) func row(_ i: Int) -> TileRow6 {
+            @inline(__always) func place(_ j: Int) -> V { products.loadUnaligned(fromByteOffset: (6 * i + j) * placeBytes, as: V.self) }
+            return TileRow6(place(0), place(1), place(2), place(3), place(4), place(5))
+        }
+        // Aᵀ M: 2 rows of 6; then (Aᵀ M) A: 2 values of each.
+        let (r0, r1) = WinogradTiles.outputTransform6(row(0), row(1), row(2), row(3), row(4), row(5))
+        @inline(__always) func pair(_ r: TileRow6) -> SIMD32<Float> {
+            let (left, right) = WinogradTiles.outputTransform6(r.d0, r.d1, r.d2, r.d3, r.d4, r.d5)
+            return Kernels.interleaved(left + b, right + b)
+        }
+        return (pair(r0), pair(r1))
+    }
+}
+
+/// What the one-axis transforms combine: the tiles' vectors (or 16 kernels' taps), or rows of
+/// them.
 protocol WinogradValue {
     static func + (a: Self, b: Self) -> Self
     static func - (a: Self, b: Self) -> Self
