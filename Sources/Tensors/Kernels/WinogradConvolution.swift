@@ -20,7 +20,7 @@
 ///
 /// A 5×5 kernel goes the same way by F(2×2, 5×5): 6×6 patches (overlapping by 4), 36 places ξ,
 /// so 36 GEMMs doing 36/100 of the plain multiply-adds, with Bᵀ, G and Aᵀ interpolating at 0,
-/// ±1, ±2 and infinity (`WinogradTiles.inputTransform6`, `weightTransform5`, `outputTransform6`). Its
+/// ±1, ±2 and infinity (`Patches6x6`'s `inputTransform`, `weightTransform`, `outputTransform`). Its
 /// transforms multiply by up to 5 and divide by up to 24, so it rounds more than F(2×2, 3×3)
 /// (`ConvolutionTests.tolerance`). It has the forward and, as a forward, the input gradient;
 /// the weight gradient is the 3×3 one's alone.
@@ -51,7 +51,7 @@ extension Kernels {
         let tiles = WinogradTiles(g)
         guard tiles.count > 0 else { return }
         let places = tiles.places
-        let transformed = winogradWeights(weight, size: g.window.size, outChannels: o, inChannels: c, threads: threads)
+        let transformed = tiles.transformWeights(weight, outChannels: o, inChannels: c, threads: threads)
 
         let perThread = (tiles.count + winogradChunkTiles * threads - 1) / (winogradChunkTiles * threads)
         let chunks = Parallel.split(tiles.count, parts: perThread * threads)
@@ -173,68 +173,6 @@ extension Kernels {
         }
     }
 
-    /// U = G g Gᵀ for every (o, c) of a `size`×`size` kernel (3 or 5): [place ξ][o][c], each ξ
-    /// an O × C matrix. 16 input channels at a time, in the vector lanes, so that each place's
-    /// values are stored 16 at once: a kernel at a time, in scalars, it took 12% of ResNet's
-    /// 256 → 256 forward at 6² (`perf record`).
-    static func winogradWeights(_ weight: UnsafePointer<Float>, size r: Int, outChannels o: Int, inChannels c: Int,
-                                threads: Int) -> Storage {
-        typealias V = SIMD16<Float>
-        let (side, taps) = (r + 1, r * r)
-        let u = Storage(uninitializedCount: side * side * o * c)
-        Parallel.forRanges(o, threads: threads, grain: 16) { outputs in
-            for oc in outputs {
-                for ic in stride(from: 0, to: c, by: 16) {
-                    let count = min(16, c - ic), kernels = weight + (oc * c + ic) * taps
-                    // Tap t of the 16 kernels.
-                    @inline(__always) func tap(_ t: Int) -> V {
-                        var v = V()
-                        for lane in 0..<count { v[lane] = kernels[lane * taps + t] }
-                        return v
-                    }
-                    @inline(__always) func put(_ i: Int, _ j: Int, _ value: V) {
-                        let at = u.pointer + ((i * side + j) * o + oc) * c + ic
-                        if count == 16 {
-                            UnsafeMutableRawPointer(at).storeBytes(of: value, as: V.self)
-                        } else {
-                            for lane in 0..<count { at[lane] = value[lane] }
-                        }
-                    }
-                    if r == 3 {
-                        // G g, a column of 4 for each of g's 3 columns; then each row of that
-                        // times Gᵀ, 4 values.
-                        let columns = (WinogradTiles.weightTransform3(tap(0), tap(3), tap(6)),
-                                       WinogradTiles.weightTransform3(tap(1), tap(4), tap(7)),
-                                       WinogradTiles.weightTransform3(tap(2), tap(5), tap(8)))
-                        @inline(__always) func store(_ i: Int, _ a: V, _ b: V, _ d: V) {
-                            let t = WinogradTiles.weightTransform3(a, b, d)
-                            put(i, 0, t.0); put(i, 1, t.1); put(i, 2, t.2); put(i, 3, t.3)
-                        }
-                        store(0, columns.0.0, columns.1.0, columns.2.0); store(1, columns.0.1, columns.1.1, columns.2.1)
-                        store(2, columns.0.2, columns.1.2, columns.2.2); store(3, columns.0.3, columns.1.3, columns.2.3)
-                    } else {
-                        // G g, a column of 6 for each of g's 5 columns; then each row of that
-                        // times Gᵀ, 6 values.
-                        @inline(__always) func column(_ j: Int) -> (V, V, V, V, V, V) {
-                            WinogradTiles.weightTransform5(tap(j), tap(5 + j), tap(10 + j), tap(15 + j), tap(20 + j))
-                        }
-                        let columns = (column(0), column(1), column(2), column(3), column(4))
-                        @inline(__always) func store(_ i: Int, _ k0: V, _ k1: V, _ k2: V, _ k3: V, _ k4: V) {
-                            let t = WinogradTiles.weightTransform5(k0, k1, k2, k3, k4)
-                            put(i, 0, t.0); put(i, 1, t.1); put(i, 2, t.2); put(i, 3, t.3); put(i, 4, t.4); put(i, 5, t.5)
-                        }
-                        store(0, columns.0.0, columns.1.0, columns.2.0, columns.3.0, columns.4.0)
-                        store(1, columns.0.1, columns.1.1, columns.2.1, columns.3.1, columns.4.1)
-                        store(2, columns.0.2, columns.1.2, columns.2.2, columns.3.2, columns.4.2)
-                        store(3, columns.0.3, columns.1.3, columns.2.3, columns.3.3, columns.4.3)
-                        store(4, columns.0.4, columns.1.4, columns.2.4, columns.3.4, columns.4.4)
-                        store(5, columns.0.5, columns.1.5, columns.2.5, columns.3.5, columns.4.5)
-                    }
-                }
-            }
-        }
-        return u
-    }
 }
 
 /// The 2×2 output tiles of a 3×3 or 5×5 stride-1 convolution over a batch, numbered image by
@@ -248,25 +186,6 @@ struct WinogradTiles {
     /// The side of a tile's patch (the kernel's plus 1), and the places ξ of its transform.
     var side: Int { g.window.size + 1 }
     var places: Int { side * side }
-
-    /// G g of F(2×2, 3×3) along one axis: four values from a kernel's three. G's rows are
-    /// (1, 0, 0), (½, ½, ½), (½, −½, ½) and (0, 0, 1).
-    @inline(__always)
-    static func weightTransform3<T: WinogradValue>(_ a: T, _ b: T, _ d: T) -> (T, T, T, T) {
-        (a, 0.5 * (a + b + d), 0.5 * (a - b + d), d)
-    }
-
-    /// G g of F(2×2, 5×5) along one axis: six values from a kernel's five. F(2×2, 5×5)
-    /// interpolates at 0, ±1, ±2 and infinity: G's rows are (1/4, 0, 0, 0, 0), −(1, 1, 1, 1, 1)/6,
-    /// −(1, −1, 1, −1, 1)/6, (1, 2, 4, 8, 16)/24, (1, −2, 4, −8, 16)/24 and (0, 0, 0, 0, 1); its
-    /// Bᵀ and Aᵀ are `inputTransform6` and `outputTransform6`.
-    @inline(__always)
-    static func weightTransform5<T: WinogradValue>(_ k0: T, _ k1: T, _ k2: T, _ k3: T, _ k4: T) -> (T, T, T, T, T, T) {
-        let (even, odd) = (k0 + k2 + k4, k1 + k3)
-        let (evenPowers, oddPowers) = (k0 + 4 * k2 + 16 * k4, 2 * k1 + 8 * k3)
-        return (0.25 * k0, (-1.0 / 6) * (even + odd), (-1.0 / 6) * (even - odd),
-                (1.0 / 24) * (evenPowers + oddPowers), (1.0 / 24) * (evenPowers - oddPowers), k4)
-    }
 
     init(_ g: ConvGeometry) {
         self.g = g
@@ -349,20 +268,6 @@ struct WinogradTiles {
         }
     }
 
-    /// Bᵀ d of F(2×2, 5×5) along one axis: six values (vectors of tiles, or rows of them) from
-    /// six.
-    @inline(__always)
-    static func inputTransform6<T: WinogradValue>(_ d0: T, _ d1: T, _ d2: T, _ d3: T, _ d4: T, _ d5: T) -> (T, T, T, T, T, T) {
-        let (a, b) = (d4 - d2, 2 * (d3 - d1))
-        return (4 * d0 - 5 * d2 + d4, (d3 + d4) - 4 * (d1 + d2), (d4 - d3) + 4 * (d1 - d2), a + b, a - b, 4 * d1 - 5 * d3 + d5)
-    }
-
-    /// Aᵀ m of F(2×2, 5×5) along one axis: the two outputs from six values.
-    @inline(__always)
-    static func outputTransform6<T: WinogradValue>(_ m0: T, _ m1: T, _ m2: T, _ m3: T, _ m4: T, _ m5: T) -> (T, T) {
-        (m0 + m1 + m2 + m3 + m4, m1 - m2 + 2 * (m3 - m4) + m5)
-    }
-
     /// Z = A dy Aᵀ of every output channel's gradients for the tiles `range`: [place ξ][o][tile],
     /// `range.count` tiles a row, the weight gradient's counterpart of the patches. A tile's dy
     /// is the 2×2 block at (2·ty, 2·tx), zero past the plane: the rows of each gradient plane
@@ -420,29 +325,6 @@ struct WinogradTiles {
         return max(0, 2 * first + from)..<min(limit, 2 * last + from + rowsPerTile)
     }
 
-    /// Row i of the 4×4 values (patch or product) of up to 16 tiles: a vector per column.
-    struct TileRow {
-        var d0: V, d1: V, d2: V, d3: V
-        @inline(__always) init(_ d0: V, _ d1: V, _ d2: V, _ d3: V) { (self.d0, self.d1, self.d2, self.d3) = (d0, d1, d2, d3) }
-        @inline(__always) static func + (a: Self, b: Self) -> Self { Self(a.d0 + b.d0, a.d1 + b.d1, a.d2 + b.d2, a.d3 + b.d3) }
-        @inline(__always) static func - (a: Self, b: Self) -> Self { Self(a.d0 - b.d0, a.d1 - b.d1, a.d2 - b.d2, a.d3 - b.d3) }
-    }
-
-    /// Row i of the 6×6 values of up to 16 tiles of F(2×2, 5×5): a vector per column.
-    struct TileRow6: WinogradValue {
-        var d0: V, d1: V, d2: V, d3: V, d4: V, d5: V
-        @inline(__always) init(_ d0: V, _ d1: V, _ d2: V, _ d3: V, _ d4: V, _ d5: V) {
-            (self.d0, self.d1, self.d2, self.d3, self.d4, self.d5) = (d0, d1, d2, d3, d4, d5)
-        }
-        @inline(__always) static func + (a: Self, b: Self) -> Self {
-            Self(a.d0 + b.d0, a.d1 + b.d1, a.d2 + b.d2, a.d3 + b.d3, a.d4 + b.d4, a.d5 + b.d5)
-        }
-        @inline(__always) static func - (a: Self, b: Self) -> Self {
-            Self(a.d0 - b.d0, a.d1 - b.d1, a.d2 - b.d2, a.d3 - b.d3, a.d4 - b.d4, a.d5 - b.d5)
-        }
-        @inline(__always) static func * (k: Float, a: Self) -> Self { Self(k * a.d0, k * a.d1, k * a.d2, k * a.d3, k * a.d4, k * a.d5) }
-    }
-
     /// Floats from one place ξ's matrix (`rows` × `tiles`) to the next: 16 more than it holds,
     /// so that the 16 places, written side by side, do not start on the same cache sets (with
     /// 384 rows of 256 tiles each is a multiple of 4 KB).
@@ -453,6 +335,48 @@ struct WinogradTiles {
         let (image, inImage) = index.quotientAndRemainder(dividingBy: perImage)
         let (ty, tx) = inImage.quotientAndRemainder(dividingBy: across)
         return (image, ty, tx)
+    }
+
+    /// U = G g Gᵀ for every (o, c): [place ξ][o][c], each ξ an O × C matrix. 16 input channels
+    /// at a time, in the vector lanes, so that each place's values are stored 16 at once: a
+    /// kernel at a time, in scalars, it took 12% of ResNet's 256 → 256 forward at 6² (`perf
+    /// record`).
+    func transformWeights(_ weight: UnsafePointer<Float>, outChannels o: Int, inChannels c: Int, threads: Int) -> Storage {
+        if side == 4 {
+            transformWeights(Patches4x4.self, weight, outChannels: o, inChannels: c, threads: threads)
+        } else {
+            transformWeights(Patches6x6.self, weight, outChannels: o, inChannels: c, threads: threads)
+        }
+    }
+
+    /// `transformWeights` for one size of patch.
+    private func transformWeights<Shape: WinogradPatchShape>(_: Shape.Type, _ weight: UnsafePointer<Float>, outChannels o: Int,
+                                                            inChannels c: Int, threads: Int) -> Storage {
+        let (side, taps) = (side, g.window.size * g.window.size)
+        let u = Storage(uninitializedCount: places * o * c)
+        Parallel.forRanges(o, threads: threads, grain: 16) { outputs in
+            for oc in outputs {
+                for ic in stride(from: 0, to: c, by: 16) {
+                    let count = min(16, c - ic), kernels = weight + (oc * c + ic) * taps
+                    // Tap t of the 16 kernels; place (i, j) of their transforms.
+                    @inline(__always) func tap(_ t: Int) -> V {
+                        var v = V()
+                        for lane in 0..<count { v[lane] = kernels[lane * taps + t] }
+                        return v
+                    }
+                    @inline(__always) func put(_ i: Int, _ j: Int, _ value: V) {
+                        let at = u.pointer + ((i * side + j) * o + oc) * c + ic
+                        if count == 16 {
+                            UnsafeMutableRawPointer(at).storeBytes(of: value, as: V.self)
+                        } else {
+                            for lane in 0..<count { at[lane] = value[lane] }
+                        }
+                    }
+                    Shape.transformWeights(tap, put)
+                }
+            }
+        }
+        return u
     }
 
     /// y = Aᵀ M A + bias for the tiles `range`, from the products M, [place ξ][o][tile]
@@ -489,12 +413,14 @@ struct WinogradTiles {
     }
 }
 
-/// The transforms of one size of patch, for a run of 16 tiles in the vector lanes:
-/// `transformPatches`, Bᵀ d B of the patches at `patches` (2 floats apart, their rows `rowBytes`
-/// apart) into `out`, each place's 16 values `placeBytes` after the one before; and
-/// `transformProducts`, Aᵀ M A + bias from their products stored the same way: the tiles' two
-/// rows of outputs, each tile's left and right values interleaved.
+/// The transforms of one size of patch: `transformWeights`, U = G g Gᵀ of 16 kernels, `tap(t)`
+/// giving tap t of each (row by row), `put(i, j, u)` taking place (i, j); and, for a run of 16
+/// tiles in the vector lanes, `transformPatches`, Bᵀ d B of the patches at `patches` (2 floats
+/// apart, their rows `rowBytes` apart) into `out`, each place's 16 values `placeBytes` after the
+/// one before, and `transformProducts`, Aᵀ M A + bias from their products stored the same way:
+/// the tiles' two rows of outputs, each tile's left and right values interleaved.
 protocol WinogradPatchShape {
+    static func transformWeights(_ tap: (Int) -> SIMD16<Float>, _ put: (Int, Int, SIMD16<Float>) -> Void)
     static func transformPatches(_ patches: UnsafeRawPointer, rowBytes: Int, into out: UnsafeMutableRawPointer, placeBytes: Int)
     static func transformProducts(_ products: UnsafeRawPointer, placeBytes: Int, bias: SIMD16<Float>) -> (SIMD32<Float>, SIMD32<Float>)
 }
@@ -514,7 +440,33 @@ extension WinogradPatchShape {
 
 /// F(2×2, 3×3)'s 4×4 patches.
 enum Patches4x4: WinogradPatchShape {
-    typealias TileRow = WinogradTiles.TileRow
+    /// Row i of the 4×4 values (patch or product) of up to 16 tiles: a vector per column.
+    struct TileRow {
+        var d0: V, d1: V, d2: V, d3: V
+        @inline(__always) init(_ d0: V, _ d1: V, _ d2: V, _ d3: V) { (self.d0, self.d1, self.d2, self.d3) = (d0, d1, d2, d3) }
+        @inline(__always) static func + (a: Self, b: Self) -> Self { Self(a.d0 + b.d0, a.d1 + b.d1, a.d2 + b.d2, a.d3 + b.d3) }
+        @inline(__always) static func - (a: Self, b: Self) -> Self { Self(a.d0 - b.d0, a.d1 - b.d1, a.d2 - b.d2, a.d3 - b.d3) }
+    }
+
+    /// G g along one axis: four values from a kernel's three. G's rows are (1, 0, 0),
+    /// (½, ½, ½), (½, −½, ½) and (0, 0, 1).
+    @inline(__always)
+    static func weightTransform(_ a: V, _ b: V, _ d: V) -> (V, V, V, V) {
+        (a, 0.5 * (a + b + d), 0.5 * (a - b + d), d)
+    }
+
+    @inline(__always)
+    static func transformWeights(_ tap: (Int) -> V, _ put: (Int, Int, V) -> Void) {
+        // G g, a column of 4 for each of g's 3 columns; then each row of that times Gᵀ.
+        let columns = (weightTransform(tap(0), tap(3), tap(6)), weightTransform(tap(1), tap(4), tap(7)),
+                       weightTransform(tap(2), tap(5), tap(8)))
+        @inline(__always) func store(_ i: Int, _ a: V, _ b: V, _ d: V) {
+            let t = weightTransform(a, b, d)
+            put(i, 0, t.0); put(i, 1, t.1); put(i, 2, t.2); put(i, 3, t.3)
+        }
+        store(0, columns.0.0, columns.1.0, columns.2.0); store(1, columns.0.1, columns.1.1, columns.2.1)
+        store(2, columns.0.2, columns.1.2, columns.2.2); store(3, columns.0.3, columns.1.3, columns.2.3)
+    }
 
     @inline(__always)
     static func transformPatches(_ patches: UnsafeRawPointer, rowBytes: Int, into out: UnsafeMutableRawPointer, placeBytes: Int) {
@@ -552,9 +504,66 @@ enum Patches4x4: WinogradPatchShape {
     }
 }
 
-/// F(2×2, 5×5)'s 6×6 patches: 6 columns from three pairs.
+/// F(2×2, 5×5)'s 6×6 patches: 6 columns from three pairs. Its transforms interpolate at 0,
+/// ±1, ±2 and infinity.
 enum Patches6x6: WinogradPatchShape {
-    typealias TileRow6 = WinogradTiles.TileRow6
+    /// Row i of the 6×6 values of up to 16 tiles: a vector per column.
+    struct TileRow6: WinogradValue {
+        var d0: V, d1: V, d2: V, d3: V, d4: V, d5: V
+        @inline(__always) init(_ d0: V, _ d1: V, _ d2: V, _ d3: V, _ d4: V, _ d5: V) {
+            (self.d0, self.d1, self.d2, self.d3, self.d4, self.d5) = (d0, d1, d2, d3, d4, d5)
+        }
+        @inline(__always) static func + (a: Self, b: Self) -> Self {
+            Self(a.d0 + b.d0, a.d1 + b.d1, a.d2 + b.d2, a.d3 + b.d3, a.d4 + b.d4, a.d5 + b.d5)
+        }
+        @inline(__always) static func - (a: Self, b: Self) -> Self {
+            Self(a.d0 - b.d0, a.d1 - b.d1, a.d2 - b.d2, a.d3 - b.d3, a.d4 - b.d4, a.d5 - b.d5)
+        }
+        @inline(__always) static func * (k: Float, a: Self) -> Self { Self(k * a.d0, k * a.d1, k * a.d2, k * a.d3, k * a.d4, k * a.d5) }
+    }
+
+    /// G g along one axis: six values from a kernel's five. G's rows are (1/4, 0, 0, 0, 0),
+    /// −(1, 1, 1, 1, 1)/6, −(1, −1, 1, −1, 1)/6, (1, 2, 4, 8, 16)/24, (1, −2, 4, −8, 16)/24 and
+    /// (0, 0, 0, 0, 1).
+    @inline(__always)
+    static func weightTransform(_ k0: V, _ k1: V, _ k2: V, _ k3: V, _ k4: V) -> (V, V, V, V, V, V) {
+        let (even, odd) = (k0 + k2 + k4, k1 + k3)
+        let (evenPowers, oddPowers) = (k0 + 4 * k2 + 16 * k4, 2 * k1 + 8 * k3)
+        return (0.25 * k0, (-1.0 / 6) * (even + odd), (-1.0 / 6) * (even - odd),
+                (1.0 / 24) * (evenPowers + oddPowers), (1.0 / 24) * (evenPowers - oddPowers), k4)
+    }
+
+    /// Bᵀ d along one axis: six values (vectors of tiles, or rows of them) from six.
+    @inline(__always)
+    static func inputTransform<T: WinogradValue>(_ d0: T, _ d1: T, _ d2: T, _ d3: T, _ d4: T, _ d5: T) -> (T, T, T, T, T, T) {
+        let (a, b) = (d4 - d2, 2 * (d3 - d1))
+        return (4 * d0 - 5 * d2 + d4, (d3 + d4) - 4 * (d1 + d2), (d4 - d3) + 4 * (d1 - d2), a + b, a - b, 4 * d1 - 5 * d3 + d5)
+    }
+
+    /// Aᵀ m along one axis: the two outputs from six values.
+    @inline(__always)
+    static func outputTransform<T: WinogradValue>(_ m0: T, _ m1: T, _ m2: T, _ m3: T, _ m4: T, _ m5: T) -> (T, T) {
+        (m0 + m1 + m2 + m3 + m4, m1 - m2 + 2 * (m3 - m4) + m5)
+    }
+
+    @inline(__always)
+    static func transformWeights(_ tap: (Int) -> V, _ put: (Int, Int, V) -> Void) {
+        // G g, a column of 6 for each of g's 5 columns; then each row of that times Gᵀ.
+        @inline(__always) func column(_ j: Int) -> (V, V, V, V, V, V) {
+            weightTransform(tap(j), tap(5 + j), tap(10 + j), tap(15 + j), tap(20 + j))
+        }
+        let columns = (column(0), column(1), column(2), column(3), column(4))
+        @inline(__always) func store(_ i: Int, _ k0: V, _ k1: V, _ k2: V, _ k3: V, _ k4: V) {
+            let t = weightTransform(k0, k1, k2, k3, k4)
+            put(i, 0, t.0); put(i, 1, t.1); put(i, 2, t.2); put(i, 3, t.3); put(i, 4, t.4); put(i, 5, t.5)
+        }
+        store(0, columns.0.0, columns.1.0, columns.2.0, columns.3.0, columns.4.0)
+        store(1, columns.0.1, columns.1.1, columns.2.1, columns.3.1, columns.4.1)
+        store(2, columns.0.2, columns.1.2, columns.2.2, columns.3.2, columns.4.2)
+        store(3, columns.0.3, columns.1.3, columns.2.3, columns.3.3, columns.4.3)
+        store(4, columns.0.4, columns.1.4, columns.2.4, columns.3.4, columns.4.4)
+        store(5, columns.0.5, columns.1.5, columns.2.5, columns.3.5, columns.4.5)
+    }
 
     @inline(__always)
     static func transformPatches(_ patches: UnsafeRawPointer, rowBytes: Int, into out: UnsafeMutableRawPointer, placeBytes: Int) {
@@ -563,10 +572,10 @@ enum Patches6x6: WinogradPatchShape {
             let ((d0, d1), (d2, d3), (d4, d5)) = (pair(0), pair(1), pair(2))
             return TileRow6(d0, d1, d2, d3, d4, d5)
         }
-        let rows = WinogradTiles.inputTransform6(row(0), row(1), row(2), row(3), row(4), row(5))
+        let rows = inputTransform(row(0), row(1), row(2), row(3), row(4), row(5))
         @inline(__always) func put(_ value: V, place: Int) { out.storeBytes(of: value, toByteOffset: place * placeBytes, as: V.self) }
         @inline(__always) func store(_ r: TileRow6, _ i: Int) {
-            let t = WinogradTiles.inputTransform6(r.d0, r.d1, r.d2, r.d3, r.d4, r.d5)
+            let t = inputTransform(r.d0, r.d1, r.d2, r.d3, r.d4, r.d5)
             put(t.0, place: 6 * i); put(t.1, place: 6 * i + 1); put(t.2, place: 6 * i + 2)
             put(t.3, place: 6 * i + 3); put(t.4, place: 6 * i + 4); put(t.5, place: 6 * i + 5)
         }
@@ -580,17 +589,16 @@ enum Patches6x6: WinogradPatchShape {
             return TileRow6(place(0), place(1), place(2), place(3), place(4), place(5))
         }
         // Aᵀ M: 2 rows of 6; then (Aᵀ M) A: 2 values of each.
-        let (r0, r1) = WinogradTiles.outputTransform6(row(0), row(1), row(2), row(3), row(4), row(5))
+        let (r0, r1) = outputTransform(row(0), row(1), row(2), row(3), row(4), row(5))
         @inline(__always) func pair(_ r: TileRow6) -> SIMD32<Float> {
-            let (left, right) = WinogradTiles.outputTransform6(r.d0, r.d1, r.d2, r.d3, r.d4, r.d5)
+            let (left, right) = outputTransform(r.d0, r.d1, r.d2, r.d3, r.d4, r.d5)
             return Kernels.interleaved(left + b, right + b)
         }
         return (pair(r0), pair(r1))
     }
 }
 
-/// What the one-axis transforms combine: the tiles' vectors (or 16 kernels' taps), or rows of
-/// them.
+/// What F(2×2, 5×5)'s one-axis transforms combine: the tiles' vectors, or rows of them.
 protocol WinogradValue {
     static func + (a: Self, b: Self) -> Self
     static func - (a: Self, b: Self) -> Self
