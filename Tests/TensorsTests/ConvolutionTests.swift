@@ -83,6 +83,11 @@ import TestSupport
         Case(n: 3, c: 1, h: 28, w: 28, o: 6, k: 5, stride: 1, padding: 2),
         Case(n: 9, c: 1, h: 28, w: 28, o: 6, k: 5, stride: 1, padding: 2),
         Case(n: 3, c: 6, h: 14, w: 14, o: 16, k: 5, stride: 1, padding: 0),
+        // channelLanes' forward in segments of 10 (`ChannelLaneSegments`; LeNet's second layer
+        // above is one, 6 × 20 rows with padding 2 another): an odd number of segments, the last
+        // tile's second the first again, not stored; 7 channels, inside a zero border. Its
+        // input gradient, a forward onto 3 channels, runs in segments too.
+        Case(n: 2, c: 3, h: 7, w: 10, o: 7, k: 3, stride: 1, padding: 1),
         // channelLanes' input gradient with a stride, dx's channels in the lanes: 6 × 64 tiles
         // and 6 channels past them; 32 + 8 channels of a 1×1 stride-2 kernel (three of four
         // phases with no tap at all); a 4×4 kernel with stride 3 and odd sizes.

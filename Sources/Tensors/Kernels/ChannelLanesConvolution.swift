@@ -8,7 +8,9 @@
 /// tap's weights for the 32 channels, packed once as a (tap, channel) matrix. The positions can
 /// be any 8 of the plane, so rows of any width, and any stride, fill every lane; only the
 /// channels past a multiple of 32 and the last positions of a plane are wasted; 16 channels or
-/// fewer run in tiles of 16 lanes (`channelLanesTile8x16`), the weights' first 16 floats.
+/// fewer run in tiles of 16 lanes (`channelLanesTile8x16`), the weights' first 16 floats, or,
+/// with stride 1 on rows a whole number of 10 wide (LeNet's second layer), in tiles of two
+/// pieces of rows, 10 positions each (`ChannelLaneSegments`).
 /// Channels in whole blocks of 64 (all of ResNet's, AlexNet's 256 and 384, GoogLeNet's 192;
 /// 64 of 96, 448 of 480) run in tiles of 6 positions by 64 channels (`channelLanesTile6x64`), which broadcast
 /// 6 values a step for 24 multiply-adds instead of 8 for 16; the channels past them in tiles
@@ -28,6 +30,10 @@ extension Kernels {
         x: UnsafePointer<Float>, _ g: ConvGeometry, weight: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
         y: UnsafeMutablePointer<Float>, threads: Int
     ) {
+        if ChannelLaneSegments.fit(g) {
+            conv2dForwardChannelLaneSegments(x: x, g, weight: weight, bias: bias, y: y, threads: threads)
+            return
+        }
         for part in channelLanesParts(outChannels: g.outChannels) {
             conv2dForwardChannelLanes(x: x, g, channels: part.channels, wide: part.wide, weight: weight, bias: bias, y: y,
                                       threads: threads)
@@ -220,6 +226,8 @@ extension Kernels {
             storeTransposed(tile, positions: 8, lanes: 32, channels: 32, spreadBias: spreadBias, to: out, plane: plane, step: 1)
         case (8, 32, 16, 1):
             storeTransposed(tile, positions: 8, lanes: 32, channels: 16, spreadBias: spreadBias, to: out, plane: plane, step: 1)
+        case (8, 16, 16, 1):
+            storeTransposed(tile, positions: 8, lanes: 16, channels: 16, spreadBias: spreadBias, to: out, plane: plane, step: 1)
         default:
             storeTransposed(tile, positions: positions, lanes: lanes, channels: channels, spreadBias: spreadBias,
                             to: out, plane: plane, step: step)

@@ -39,7 +39,8 @@ package enum ConvolutionAlgorithm: String, CaseIterable, Sendable {
     /// come in blocks of 64) or 8 kernel taps (weight gradient) broadcast from the zero-padded
     /// image in place, times 32 (or 64) channels' weights or dy.
     /// Every lane busy on narrow rows, and any stride; taps that read the zero border are skipped
-    /// (TapsInside.swift).
+    /// (TapsInside.swift). With 16 channels or fewer on rows a multiple of 10 wide, the forward
+    /// takes two 10-position pieces of rows a tile (ChannelLaneSegments.swift).
     case channelLanes
     /// Input channels in the vector lanes: the images copied channels innermost, each output a
     /// dot product over runs of (kernel column, channel), in tiles of 5 output channels by 4
