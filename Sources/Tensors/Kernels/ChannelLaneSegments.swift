@@ -1,6 +1,6 @@
 /// channelLanes' forward for 16 output channels or fewer on planes whose rows are a whole number
-/// of 10 wide (LeNet's second layer: 10² from 6 channels, 16 out), in tiles of two row segments
-/// of 10 positions.
+/// of 10 wide (LeNet's second layer: 10² from 6 channels, 16 out), in tiles of two segments of
+/// rows, 10 positions each.
 ///
 /// The 8-position 16-lane tile (`channelLanesTile8x16`) reads its 8 positions through 8
 /// pointers and one offset a step, so each multiply-add's broadcast operand is addressed as
@@ -93,9 +93,9 @@ extension Kernels {
         withExtendedLifetime((layout, rows, spreadBias)) {}
     }
 
-    /// Writes to `tile` ([20][16]) Σ over steps q of the 10 floats from pointers[2q] (the top
-    /// segment) and from pointers[2q + 1] (the bottom one), each times row q of `rows` (16
-    /// floats a row): two segments of 10 positions by 16 channels.
+    /// Writes to `tile` ([20][16]) Σ over steps q of the 10 floats from pointers[2q] (the first
+    /// segment) and from pointers[2q + 1] (the second), each times row q of `rows` (16 floats a
+    /// row): two segments of 10 positions by 16 channels.
     ///
     /// Not inlined, and optimized for size, as `channelLanesTile`: the loop is two pointer
     /// loads, a row load and 20 FMAs that each broadcast from pointer + 4r (objdump).
@@ -119,29 +119,29 @@ struct Segments2x10 {
 
     @inline(__always) init() {}
 
-    /// Adds top[r] times `row` to sum r, and bottom[r] times `row` to sum 10 + r.
+    /// Adds first[r] times `row` to sum r, and second[r] times `row` to sum 10 + r.
     @inline(__always)
-    mutating func addOuterProduct(_ top: UnsafePointer<Float>, _ bottom: UnsafePointer<Float>, _ row: V) {
-        c.0.addProduct(V(repeating: top[0]), row)
-        c.1.addProduct(V(repeating: top[1]), row)
-        c.2.addProduct(V(repeating: top[2]), row)
-        c.3.addProduct(V(repeating: top[3]), row)
-        c.4.addProduct(V(repeating: top[4]), row)
-        c.5.addProduct(V(repeating: top[5]), row)
-        c.6.addProduct(V(repeating: top[6]), row)
-        c.7.addProduct(V(repeating: top[7]), row)
-        c.8.addProduct(V(repeating: top[8]), row)
-        c.9.addProduct(V(repeating: top[9]), row)
-        c.10.addProduct(V(repeating: bottom[0]), row)
-        c.11.addProduct(V(repeating: bottom[1]), row)
-        c.12.addProduct(V(repeating: bottom[2]), row)
-        c.13.addProduct(V(repeating: bottom[3]), row)
-        c.14.addProduct(V(repeating: bottom[4]), row)
-        c.15.addProduct(V(repeating: bottom[5]), row)
-        c.16.addProduct(V(repeating: bottom[6]), row)
-        c.17.addProduct(V(repeating: bottom[7]), row)
-        c.18.addProduct(V(repeating: bottom[8]), row)
-        c.19.addProduct(V(repeating: bottom[9]), row)
+    mutating func addOuterProduct(_ first: UnsafePointer<Float>, _ second: UnsafePointer<Float>, _ row: V) {
+        c.0.addProduct(V(repeating: first[0]), row)
+        c.1.addProduct(V(repeating: first[1]), row)
+        c.2.addProduct(V(repeating: first[2]), row)
+        c.3.addProduct(V(repeating: first[3]), row)
+        c.4.addProduct(V(repeating: first[4]), row)
+        c.5.addProduct(V(repeating: first[5]), row)
+        c.6.addProduct(V(repeating: first[6]), row)
+        c.7.addProduct(V(repeating: first[7]), row)
+        c.8.addProduct(V(repeating: first[8]), row)
+        c.9.addProduct(V(repeating: first[9]), row)
+        c.10.addProduct(V(repeating: second[0]), row)
+        c.11.addProduct(V(repeating: second[1]), row)
+        c.12.addProduct(V(repeating: second[2]), row)
+        c.13.addProduct(V(repeating: second[3]), row)
+        c.14.addProduct(V(repeating: second[4]), row)
+        c.15.addProduct(V(repeating: second[5]), row)
+        c.16.addProduct(V(repeating: second[6]), row)
+        c.17.addProduct(V(repeating: second[7]), row)
+        c.18.addProduct(V(repeating: second[8]), row)
+        c.19.addProduct(V(repeating: second[9]), row)
     }
 
     /// Writes the sums as 20 rows of 16 floats.
