@@ -358,10 +358,15 @@ import TestSupport
         #expect(chosen(.forward, googLeNet6x6) == .winograd && chosen(.inputGradient, googLeNet6x6) == .winograd)
         #expect(chosen(.weightGradient, googLeNet6x6) == .winograd)
         // 1×1: a matrix product per image on large planes; channelLanes' lanes on small ones,
-        // and on 3² a weight gradient by packed's GEMM over the images.
+        // and for the weight gradient from 32 output channels (a matrix product per image with
+        // fewer), but on 3² by packed's GEMM over the images.
         let nin = Case(n: 128, c: 96, h: 54, w: 54, o: 96, k: 1, stride: 1, padding: 0)
         #expect(chosen(.forward, nin) == .im2colGEMM && chosen(.inputGradient, nin) == .im2colGEMM)
-        #expect(chosen(.weightGradient, nin) == .im2colGEMM)
+        #expect(chosen(.weightGradient, nin) == .channelLanes)
+        let oneByOneTo16 = Case(n: 128, c: 192, h: 12, w: 12, o: 16, k: 1, stride: 1, padding: 0)
+        #expect(chosen(.weightGradient, oneByOneTo16) == .im2colGEMM)
+        let googLeNet6x6OneByOne = Case(n: 128, c: 480, h: 6, w: 6, o: 192, k: 1, stride: 1, padding: 0)
+        #expect(chosen(.weightGradient, googLeNet6x6OneByOne) == .channelLanes)
         let googLeNet3x3OneByOne = Case(n: 128, c: 832, h: 3, w: 3, o: 256, k: 1, stride: 1, padding: 0)
         #expect(chosen(.forward, googLeNet3x3OneByOne) == .channelLanes && chosen(.inputGradient, googLeNet3x3OneByOne) == .channelLanes)
         #expect(chosen(.weightGradient, googLeNet3x3OneByOne) == .packed)

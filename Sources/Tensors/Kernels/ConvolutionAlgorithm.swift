@@ -76,8 +76,9 @@ package enum ConvolutionAlgorithm: String, CaseIterable, Sendable {
     /// thread count. The rules come from the bench (`swift run -c release bench conv`).
     ///
     /// - 1×1 with stride 1 and no padding, the convolution is a matrix product per image, read
-    ///   and written in place (im2colGEMM skips im2col). The weight gradient goes by im2colGEMM,
-    ///   but by packed on planes under 16 positions, where a GEMM per image sums too few terms
+    ///   and written in place (im2colGEMM skips im2col). The weight gradient goes by
+    ///   channelLanes from 32 output channels (the rule for every layer below), by im2colGEMM
+    ///   with fewer, but by packed on planes under 16 positions, where a GEMM per image sums too few terms
     ///   to vectorize its packing and reads and writes all of dw for each: packed's GEMM sums
     ///   over the images (GoogLeNet's 832 → 384, → 128, → 48 at 3²: 93.0, 85.2, 64.0 GFLOP/s
     ///   against 52.9, 60.6, 41.0, `bench --rounds 5 --pass weight`, 2-core AMD EPYC). The
@@ -91,7 +92,11 @@ package enum ConvolutionAlgorithm: String, CaseIterable, Sendable {
     ///   4.2× im2colGEMM's; at 12², channelLanes 0.94–1.15× direct's. Input gradient against
     ///   packed: im2colGEMM 1.11–1.48× from 24² up, channelLanes 1.15–1.26× at 6² and 3².
     ///   Weight gradient: im2colGEMM 0.95–1.16× channelLanes from 3² to 54², below 1 only at 6²
-    ///   with 240 channels.
+    ///   with 240 channels, on a 2-core AMD EPYC; but on a 2-core Xeon, with channelLanes'
+    ///   kernels of December 2026, channelLanes ran NiN's 96 → 96 at 54² 1.227 times as fast
+    ///   (184 against 226 GFLOP/s), GoogLeNet's 480 → 192 at 6² 1.293 times, and NiN, GoogLeNet
+    ///   and DenseNet trained 1.017, 1.028, 1.014 times as fast (`compare_builds --rounds 5`,
+    ///   lowest rounds 1.212, 1.221; 0.957, 1.004, 0.996).
     /// - forward and weight gradient, 16 output channels or fewer from 64 input channels or
     ///   more (NiN's last layer), and the weight gradient with 32 on planes of 6² or smaller
     ///   (DenseNet's last blocks): inputLanes, by `inputLanesPays`.
@@ -142,7 +147,8 @@ package enum ConvolutionAlgorithm: String, CaseIterable, Sendable {
             let turned = Window(size: window.size, stride: 1, padding: window.size - 1 - window.padding)
             return stride1Forward(ConvGeometry(gradients, outChannels: input.c, window: turned))
         case .weightGradient:
-            if g.skipsIm2col { return g.outputPlane < 16 ? .packed : .im2colGEMM }
+            if g.skipsIm2col && g.outputPlane < 16 { return .packed }
+            if g.skipsIm2col && outChannels < 32 { return .im2colGEMM }
             if inputLanesPays(g, pass: .weightGradient) { return .inputLanes }
             if winogradPays(g, pass: .weightGradient) { return .winograd }
             if outChannels >= 32 { return .channelLanes }
