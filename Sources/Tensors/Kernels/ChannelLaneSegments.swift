@@ -43,13 +43,11 @@ extension Kernels {
         precondition(ChannelLaneSegments.fit(g), "channelLanes' segments do not fit this convolution")
         let layout = PaddedImages(g, rowVectors: false)
         let segments = plane / length, tiles = (segments + 1) / 2
-        // The weights as rows of 16 channels, one a tap (zeros past o), and each channel's bias
-        // 8 times over, as `storeTile` reads them.
-        let rows = Storage(zeros: taps * 16), spreadBias = Storage(zeros: 16 * 8)
-        for channel in 0..<o {
-            for tap in 0..<taps { rows.pointer[tap * 16 + channel] = weight[channel * taps + tap] }
-            (spreadBias.pointer + channel * 8).update(repeating: bias?[channel] ?? 0, count: 8)
-        }
+        // The weights as wᵀ, rows of 16 channels, one a tap (zeros past o), and the biases as
+        // `storeTile` reads them.
+        let rows = Storage(uninitializedCount: taps * 16), spreadBias = Storage(uninitializedCount: 16 * 8)
+        packB(transB: true, b: weight, ldb: taps, row: 0, col: 0, kc: taps, nc: o, columns: 16, into: rows.pointer)
+        spreadBiases(bias, channels: o, lanes: 16, into: spreadBias.pointer)
         let ranges = Parallel.split(g.input.n, parts: min(threads, max(1, g.input.n * o * plane * taps / 50_000)))
         Parallel.run(ranges.count) { t in
             let padded = Storage(zeros: layout.image)
@@ -68,11 +66,7 @@ extension Kernels {
             }
             let sums = Storage(uninitializedCount: 2 * length * 16)
             for image in ranges[t] {
-                if layout.isImageItself {
-                    padded.pointer.update(from: x + image * g.input.image, count: layout.image)
-                } else {
-                    layout.copy(x + image * g.input.image, into: padded.pointer)
-                }
+                layout.copy(x + image * g.input.image, into: padded.pointer)
                 let out = y + image * o * plane
                 for tile in 0..<tiles {
                     channelLanesSegments2x10(steps: taps, pointers: pointers + tile * taps * 2,

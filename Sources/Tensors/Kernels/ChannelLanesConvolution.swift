@@ -84,7 +84,6 @@ extension Kernels {
         Parallel.run(ranges.count) { t in
             let padded = Storage(zeros: copies ? group * layout.image : 0)
             let tiles = Storage(zeros: plan.tileFloats(width: width, lanes: lanes))
-            // Each channel's bias 8 times over, for tiles written out transposed.
             let spreadBias = Storage(uninitializedCount: lanes * 8)
             var paddedGroup = -1
             for item in ranges[t] {
@@ -99,11 +98,7 @@ extension Kernels {
                 }
                 let weights = UnsafeRawPointer(packedWeight.pointer + block * lanes * taps)
                 let channels = min(lanes, o - block * lanes)
-                // The block's biases once, not an optional lookup per output written.
-                for lane in 0..<lanes {
-                    let value = lane < channels ? bias?[block * lanes + lane] ?? 0 : 0
-                    (spreadBias.pointer + lane * 8).update(repeating: value, count: 8)
-                }
+                spreadBiases(bias.map { $0 + block * lanes }, channels: channels, lanes: lanes, into: spreadBias.pointer)
                 let out = y + (firstImage * g.outChannels + block * lanes) * plane
                 let xp = readInPlace ? x + firstImage * g.input.image : UnsafePointer(padded.pointer)
                 channelLanesClasses(plan, images: images, x: xp, weights: weights, wide: wide, narrow: o <= 16, channels: channels,
@@ -206,6 +201,15 @@ extension Kernels {
         }
         for position in first..<plane {
             for lane in 0..<channels { out[lane &* plane &+ position] = stage[position &* lanes &+ lane] + spreadBias[lane &* 8] }
+        }
+    }
+
+    /// Each of `lanes` channels' bias 8 times over (zeros past `channels`, or all without a
+    /// bias), as `storeTile` adds them to a tile written out transposed: once per block of
+    /// channels, not an optional lookup per output written.
+    static func spreadBiases(_ bias: UnsafePointer<Float>?, channels: Int, lanes: Int, into spread: UnsafeMutablePointer<Float>) {
+        for lane in 0..<lanes {
+            (spread + lane * 8).update(repeating: lane < channels ? bias?[lane] ?? 0 : 0, count: 8)
         }
     }
 

@@ -290,8 +290,13 @@ struct PaddedImages {
         return i * image + (position / outputWidth * s + shift) * paddedWidth + position % outputWidth * s + shift
     }
 
-    /// Copies one (C, H, W) image inside the zero border of `padded` (the border stays zero).
+    /// Copies one (C, H, W) image inside the zero border of `padded` (the border stays zero),
+    /// in one piece when the layout is the image itself.
     func copy(_ source: UnsafePointer<Float>, into padded: UnsafeMutablePointer<Float>) {
+        if isImageItself {
+            padded.update(from: source, count: image)
+            return
+        }
         let p = margin
         for c in 0..<geometry.input.c {
             for r in 0..<inputHeight {
