@@ -31,7 +31,8 @@ public final class Sequential: Layer {
     /// with the pool, as max(relu(x)) = relu(max(x)): the convolution before it then writes its
     /// output once, and the ReLU's passes both ways run over the pool's output (a quarter of the
     /// map, for the pools that halve it). So does a ReLU that ends a stage before a max pool,
-    /// as NiN's blocks do.
+    /// as NiN's blocks do. A convolution right before such a ReLU runs with the two as one op
+    /// (`conv2dReLUMaxPool2d`), which keeps VGG's first feature maps in cache.
     func forward(_ x: Tensor, leavingOutLastReLU: Bool) throws -> Tensor {
         let fusing = LayerTracer.scope.value == nil
         // Whether the ReLU that layer i ends with is left to a max pool: the next layer, or the
@@ -42,7 +43,12 @@ public final class Sequential: Layer {
         }
         var y = x, i = 0
         while i < layers.count {
-            if fusing, let pool = layers[i] as? MaxPool2d, i > 0, reluLeftToAPool(at: i - 1) {
+            if fusing, let conv = layers[i] as? Conv2d, i + 2 < layers.count, layers[i + 1] is ReLU,
+               let pool = layers[i + 2] as? MaxPool2d {
+                // The convolution, its ReLU and the pool.
+                y = try conv.call(y) { try conv.forward($0, thenReLUAndMaxPool: pool) }
+                i += 2
+            } else if fusing, let pool = layers[i] as? MaxPool2d, i > 0, reluLeftToAPool(at: i - 1) {
                 y = try pool.call(y) { try pool.forward($0, thenReLU: true) }
             } else if fusing, reluLeftToAPool(at: i) {
                 // A ReLU is taken by the pool; a stage runs without its last one.

@@ -47,7 +47,7 @@ struct Bench: ParsableCommand {
                          results.peakGFLOPS, threads, threads == 1 ? "" : "s"))
             // Profiles only when asked for by name: they time operations, not kernels or networks.
             let profiles = filter.contains { $0.lowercased().contains("profile") } ? profileBenchmarks : []
-            for benchmark in gemmBenchmarks + convolutions + poolingBenchmarks + normalizationBenchmarks + networkBenchmarks + memoryBenchmarks + profiles
+            for benchmark in gemmBenchmarks + convolutions + poolingBenchmarks + convolutionPoolBenchmarks + normalizationBenchmarks + networkBenchmarks + memoryBenchmarks + profiles
                 where wanted(benchmark.name) {
                 let rows = benchmark.run()
                 for row in rows where row.algorithm == nil { print(row.line(peak: results.peakGFLOPS)) }

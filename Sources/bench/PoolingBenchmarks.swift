@@ -27,3 +27,44 @@ var poolingBenchmarks: [Benchmark] {
         }
     }
 }
+
+/// A convolution, its ReLU and the max pool after it, forward: image by image in cache
+/// (`conv2dReLUMaxPoolForward`), against the two ops one after the other over the whole batch,
+/// in milliseconds. `conv2dReLUMaxPool2d` fuses them from 2 MB of feature maps an image (VGG's
+/// first layer), not below (its second).
+struct ConvolutionPoolCase {
+    var name: String
+    var n: Int, c: Int, o: Int, size: Int, k: Int, padding: Int, pool: Int
+}
+
+let convolutionPoolCases = [
+    ConvolutionPoolCase(name: "VGG conv1 128×1→16 224² 3×3", n: 128, c: 1, o: 16, size: 224, k: 3, padding: 1, pool: 2),
+    ConvolutionPoolCase(name: "VGG 128×16→32 112² 3×3", n: 128, c: 16, o: 32, size: 112, k: 3, padding: 1, pool: 2),
+]
+
+var convolutionPoolBenchmarks: [Benchmark] {
+    convolutionPoolCases.map { t in
+        Benchmark(name: "pool conv+relu+max " + t.name) {
+            let input = ImageBatch(n: t.n, c: t.c, h: t.size, w: t.size)
+            let window = Window(size: t.k, stride: 1, padding: t.padding), pool = Window(size: t.pool, stride: t.pool, padding: 0)
+            let maps = ImageBatch(n: t.n, c: t.o, h: window.outputSize(t.size), w: window.outputSize(t.size))
+            let pooledCount = t.n * t.o * pool.outputSize(maps.h) * pool.outputSize(maps.w)
+            let x = randomBuffer(t.n * input.image), w = randomBuffer(t.o * t.c * t.k * t.k, seed: 2)
+            let b = randomBuffer(t.o, seed: 3)
+            var y = [Float](repeating: 0, count: pooledCount), argmax = [Int32](repeating: 0, count: pooledCount)
+            let full = Storage(uninitializedCount: maps.shape.count)
+            let twoOps = medianSeconds {
+                Kernels.conv2dForward(x: x, input, weight: w, bias: b, outChannels: t.o, window: window, y: full.pointer)
+                Kernels.maxPoolForward(full.pointer, maps, window: pool, &y, argmax: &argmax, thenReLU: true)
+            }
+            let fused = medianSeconds {
+                Kernels.conv2dReLUMaxPoolForward(x: x, input, weight: w, bias: b, outChannels: t.o, window: window, pool: pool,
+                                                 y: &y, argmax: &argmax)
+            }
+            withExtendedLifetime(full) {}
+            let name = "pool conv+relu+max \(t.name) forward"
+            return [Row(name: "\(name), two ops", unit: "ms", value: twoOps * 1e3),
+                    Row(name: "\(name), fused", unit: "ms", value: fused * 1e3)]
+        }
+    }
+}

@@ -79,7 +79,8 @@ import TestSupport
     }
 
     /// Runs `net` on x as a whole and layer by layer, each with a backward pass: the ops the
-    /// whole ran (names up to their arguments), and the output and parameter gradients of each.
+    /// whole ran (names up to their arguments), and the output and parameter gradients of each
+    /// (and x's, if it wants one).
     static func wholeAndLayerByLayer(_ net: Sequential, _ x: Tensor, seedShape: Shape) throws
         -> (ops: [String], whole: [[Float]], layerByLayer: [[Float]]) {
         final class Names: OperationObserver {
@@ -88,10 +89,10 @@ import TestSupport
         }
         let seed = Tensor.uniform(seedShape, -1, 1, using: RandomGenerator(seed: 9))
         func gradients(_ forward: () throws -> Tensor) rethrows -> [[Float]] {
-            for p in net.parameters { p.zeroGrad() }
+            for p in net.parameters + [x] { p.zeroGrad() }
             let y = try forward()
             y.backward(seed: seed)
-            return [y.scalars] + net.parameters.map { $0.grad!.scalars }
+            return [y.scalars] + net.parameters.map { $0.grad!.scalars } + (x.grad.map { [$0.scalars] } ?? [])
         }
         let names = Names()
         let whole = try OperationTrace.scope.withValue(names) { try gradients { try net(x) } }
@@ -136,6 +137,21 @@ import TestSupport
 
         let (_, calls) = try LayerTracer.trace { try net(x) }
         #expect(calls.filter { $0.layer is ReLU }.count == 4)
+    }
+
+    /// A convolution, ReLU and max pool whose feature maps take 2 MB an image (VGG's first
+    /// block) run as one op, with the same bits as the layers one by one; smaller maps keep the
+    /// convolution apart (above). Traced, every layer is still there.
+    @Test func sequentialRunsAConvolutionWithLargeMapsReLUAndMaxPoolAsOneOp() throws {
+        let net = Sequential { Conv2d(2, 8, kernelSize: 3, padding: 1); ReLU(); MaxPool2d(kernelSize: 2) }
+        let x = Tensor.uniform([2, 2, 256, 256], -1, 1, using: RandomGenerator(seed: 8))
+        x.requiresGrad = true
+        let run = try Self.wholeAndLayerByLayer(net, x, seedShape: [2, 8, 128, 128])
+        #expect(run.ops == ["conv2d+relu+maxPool2d"])
+        #expect(run.whole == run.layerByLayer)
+
+        let (_, calls) = try LayerTracer.trace { try net(x) }
+        #expect(calls.map(\.layer.typeName) == ["Conv2d", "ReLU", "MaxPool2d", "Sequential"])
     }
 
     /// A stage that ends with a ReLU before a max pool (NiN's blocks) leaves its ReLU to the

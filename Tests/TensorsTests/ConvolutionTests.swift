@@ -428,6 +428,44 @@ import TestSupport
         for (name, pair) in zip(["y", "dx", "dw", "db"], zip(fused, apart)) { #expect(pair.0 == pair.1, "\(name) of \(t)") }
     }
 
+    /// The convolution, ReLU and max pool image by image (`conv2dReLUMaxPoolForward`) give the
+    /// two ops' bits over the whole batch, outputs and winners, for 1 to 3 threads: 2×2 pools
+    /// and 3×3 ones with stride 2 and padding, over maps of odd sizes. Where the batch goes by
+    /// channelLanes, whose tiles run across a group of images, an image alone may round its
+    /// sums apart (by an ulp or so): there the fused outputs are the same for every thread
+    /// count, and close to the two ops'.
+    @Test(arguments: cases[1..<cases.count])
+    func convolutionReLUAndMaxPoolGiveTheTwoOpsBits(_ t: Case) throws {
+        let (oh, ow) = (t.window.outputSize(t.h), t.window.outputSize(t.w))
+        let maps = ImageBatch(n: t.n, c: t.o, h: oh, w: ow)
+        let g = RandomGenerator(seed: 11)
+        let x = Tensor.uniform(t.input.shape, -1, 1, using: g), w = Tensor.uniform([t.o, t.c, t.k, t.k], -1, 1, using: g)
+        let b = Tensor.uniform([t.o], -0.5, 0.5, using: g)
+        for pool in [Window(size: 2, stride: 2, padding: 0), Window(size: 3, stride: 2, padding: 1)]
+        where pool.outputSize(oh) > 0 && pool.outputSize(ow) > 0 {
+            let pooled = t.n * t.o * pool.outputSize(oh) * pool.outputSize(ow)
+            let full = Tensor(uninitialized: maps.shape)
+            var (y, winners) = ([Float](repeating: 0, count: pooled), [Int32](repeating: 0, count: pooled))
+            Kernels.conv2dForward(x: x.data, t.input, weight: w.data, bias: b.data, outChannels: t.o, window: t.window, y: full.data)
+            Kernels.maxPoolForward(full.data, maps, window: pool, &y, argmax: &winners, thenReLU: true)
+            let acrossImages = ConvolutionAlgorithm.chosen(for: .forward, t.input, outChannels: t.o, window: t.window) == .channelLanes
+            var firstRun: [Float]?
+            for threads in 1...3 {
+                var (fusedY, fusedWinners) = ([Float](repeating: .nan, count: pooled), [Int32](repeating: -1, count: pooled))
+                Kernels.conv2dReLUMaxPoolForward(x: x.data, t.input, weight: w.data, bias: b.data, outChannels: t.o, window: t.window,
+                                                 pool: pool, y: &fusedY, argmax: &fusedWinners, threads: threads)
+                let what = "\(t), pool \(pool.size) stride \(pool.stride), \(threads) threads"
+                if acrossImages {
+                    #expect(fusedY == (firstRun ?? fusedY), "\(what): the same for every thread count")
+                    #expect(zip(fusedY, y).allSatisfy { abs($0 - $1) <= 1e-5 * max(1, abs($1)) }, "\(what)")
+                } else {
+                    #expect(fusedY == y && fusedWinners == winners, "\(what)")
+                }
+                firstRun = firstRun ?? fusedY
+            }
+        }
+    }
+
     @Test func sameBitsForEveryThreadCount() throws {
         let g = RandomGenerator(seed: 9)
         let x = Tensor.uniform([13, 6, 14, 14], -1, 1, using: g)

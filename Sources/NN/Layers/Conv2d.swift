@@ -31,6 +31,12 @@ public final class Conv2d: Layer, ReLUFusing {
         try conv2d(x, weight: weight, bias: bias, stride: stride, padding: padding, thenReLU: thenReLU)
     }
 
+    /// pool(relu(self(x))) as one op (`conv2dReLUMaxPool2d`).
+    func forward(_ x: Tensor, thenReLUAndMaxPool pool: MaxPool2d) throws -> Tensor {
+        try conv2dReLUMaxPool2d(x, weight: weight, bias: bias, stride: stride, padding: padding,
+                                poolSize: pool.kernelSize, poolStride: pool.stride, poolPadding: pool.padding)
+    }
+
     public var description: String {
         "Conv2d(\(inChannels), \(outChannels), kernel_size=\(kernelSize)"
             + (stride != 1 ? ", stride=\(stride)" : "") + (padding != 0 ? ", padding=\(padding)" : "")

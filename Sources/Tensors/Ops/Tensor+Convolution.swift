@@ -15,6 +15,30 @@ extension Tensor {
 /// ReLU applied in place: the convolution's own output is not kept beside the ReLU's.
 public func conv2d(_ x: Tensor, weight: Tensor, bias: Tensor? = nil, stride: Int = 1, padding: Int = 0,
                    thenReLU: Bool = false) throws -> Tensor {
+    let (input, window, outShape) = try convolutionWindow(x, weight: weight, bias: bias, stride: stride, padding: padding)
+    OpCounter.add(outShape.count * input.c * window.size * window.size)
+    if let shapeOnly = Tensor.shapeOnlyResult(outShape, of: x, weight) { return shapeOnly }
+    let y = Tensor(uninitialized: outShape)
+    Kernels.conv2dForward(x: x.data, input, weight: weight.data, bias: bias?.data, outChannels: outShape[1], window: window,
+                          y: y.data)
+    if thenReLU { Kernels.reluInPlace(y.data, count: y.count) }
+
+    return y.recorded(from: [x, weight] + (bias.map { [$0] } ?? []),
+                      operation: operationName(thenReLU: thenReLU)) { y in
+        var dy = y.grad!
+        if thenReLU {
+            // The ReLU's backward, into the gradient the convolution's passes read.
+            let passed = Tensor(uninitialized: y.shape)
+            Kernels.reluBackward(y.data, dy.data, passed.data, count: y.count)
+            dy = passed
+        }
+        convolutionBackward(dy, x: x, weight: weight, bias: bias, window: window)
+    }
+}
+
+/// Checks a convolution's operands: x as a batch, its window, and the output's shape.
+func convolutionWindow(_ x: Tensor, weight: Tensor, bias: Tensor?, stride: Int, padding: Int) throws
+    -> (ImageBatch, Window, Shape) {
     let input = try x.requireImages("conv2d")
     guard weight.shape.rank == 4, weight.shape[2] == weight.shape[3] else {
         throw ShapeError("conv2d expects a weight of shape [out, in, k, k], got \(weight.shape)")
@@ -31,33 +55,24 @@ public func conv2d(_ x: Tensor, weight: Tensor, bias: Tensor? = nil, stride: Int
     guard oh > 0 && ow > 0 else {
         throw ShapeError("conv2d: a \(k)x\(k) kernel with padding \(padding) does not fit input \(x.shape)")
     }
-    OpCounter.add(input.n * o * oh * ow * input.c * k * k)
-    if let shapeOnly = Tensor.shapeOnlyResult([input.n, o, oh, ow], of: x, weight) { return shapeOnly }
-    let y = Tensor(uninitialized: [input.n, o, oh, ow])
-    Kernels.conv2dForward(x: x.data, input, weight: weight.data, bias: bias?.data, outChannels: o, window: window, y: y.data)
-    if thenReLU { Kernels.reluInPlace(y.data, count: y.count) }
+    return (input, window, [input.n, o, oh, ow])
+}
 
-    return y.recorded(from: [x, weight] + (bias.map { [$0] } ?? []),
-                      operation: operationName(thenReLU: thenReLU)) { y in
-        var dy = y.grad!
-        if thenReLU {
-            // The ReLU's backward, into the gradient the convolution's passes read.
-            let passed = Tensor(uninitialized: y.shape)
-            Kernels.reluBackward(y.data, dy.data, passed.data, count: y.count)
-            dy = passed
-        }
-        if x.requiresGrad {
-            let dx = Tensor(uninitialized: x.shape)
-            Kernels.conv2dBackwardInput(dy: dy.data, weight: weight.data, outChannels: o, window: window, dx: dx.data, input)
-            x.accumulateGrad(dx)
-        }
-        if weight.requiresGrad || bias?.requiresGrad == true {
-            let dweight = Tensor(uninitialized: weight.shape)
-            let dbias = bias.map { Tensor(uninitialized: $0.shape) }
-            Kernels.conv2dBackwardWeight(dy: dy.data, x: x.data, input, outChannels: o, window: window,
-                                         dweight: dweight.data, dbias: dbias?.data)
-            if weight.requiresGrad { weight.accumulateGrad(dweight) }
-            if let bias, let dbias, bias.requiresGrad { bias.accumulateGrad(dbias) }
-        }
+/// A convolution's input and weight gradients from the gradient of its output, dy, into those
+/// of x, weight and bias that want one.
+func convolutionBackward(_ dy: Tensor, x: Tensor, weight: Tensor, bias: Tensor?, window: Window) {
+    let (input, o) = (ImageBatch(x.shape), weight.shape[0])
+    if x.requiresGrad {
+        let dx = Tensor(uninitialized: x.shape)
+        Kernels.conv2dBackwardInput(dy: dy.data, weight: weight.data, outChannels: o, window: window, dx: dx.data, input)
+        x.accumulateGrad(dx)
+    }
+    if weight.requiresGrad || bias?.requiresGrad == true {
+        let dweight = Tensor(uninitialized: weight.shape)
+        let dbias = bias.map { Tensor(uninitialized: $0.shape) }
+        Kernels.conv2dBackwardWeight(dy: dy.data, x: x.data, input, outChannels: o, window: window,
+                                     dweight: dweight.data, dbias: dbias?.data)
+        if weight.requiresGrad { weight.accumulateGrad(dweight) }
+        if let bias, let dbias, bias.requiresGrad { bias.accumulateGrad(dbias) }
     }
 }

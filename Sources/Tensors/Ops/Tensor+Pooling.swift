@@ -1,19 +1,25 @@
 extension Tensor {
     fileprivate func poolWindow(_ op: String, kernelSize: Int, stride: Int?, padding: Int) throws -> (ImageBatch, Window, Shape) {
         let input = try requireImages(op)
-        guard kernelSize >= 1, (stride ?? 1) >= 1, padding >= 0 else {
-            throw ShapeError("\(op): kernel size \(kernelSize), stride \(stride ?? kernelSize), padding \(padding) must be positive")
-        }
-        guard padding * 2 <= kernelSize else {
-            throw ShapeError("\(op): padding \(padding) must be at most half the kernel size \(kernelSize)")
-        }
-        let window = Window(size: kernelSize, stride: stride ?? kernelSize, padding: padding)
-        let (oh, ow) = (window.outputSize(input.h), window.outputSize(input.w))
-        guard oh > 0 && ow > 0 else {
-            throw ShapeError("\(op): a \(kernelSize)x\(kernelSize) window with padding \(padding) does not fit input \(shape)")
-        }
-        return (input, window, [input.n, input.c, oh, ow])
+        let (window, outShape) = try poolingWindow(op, input, kernelSize: kernelSize, stride: stride, padding: padding)
+        return (input, window, outShape)
     }
+}
+
+/// Checks a pool's window over `input`: the window, and the output's shape.
+func poolingWindow(_ op: String, _ input: ImageBatch, kernelSize: Int, stride: Int?, padding: Int) throws -> (Window, Shape) {
+    guard kernelSize >= 1, (stride ?? 1) >= 1, padding >= 0 else {
+        throw ShapeError("\(op): kernel size \(kernelSize), stride \(stride ?? kernelSize), padding \(padding) must be positive")
+    }
+    guard padding * 2 <= kernelSize else {
+        throw ShapeError("\(op): padding \(padding) must be at most half the kernel size \(kernelSize)")
+    }
+    let window = Window(size: kernelSize, stride: stride ?? kernelSize, padding: padding)
+    let (oh, ow) = (window.outputSize(input.h), window.outputSize(input.w))
+    guard oh > 0 && ow > 0 else {
+        throw ShapeError("\(op): a \(kernelSize)x\(kernelSize) window with padding \(padding) does not fit input \(input.shape)")
+    }
+    return (window, [input.n, input.c, oh, ow])
 }
 
 /// Maximum over each `kernelSize`×`kernelSize` window, per channel. Stride defaults to the
@@ -48,7 +54,7 @@ public func maxPool2d(_ x: Tensor, kernelSize: Int, stride: Int? = nil, padding:
 /// Owns the winners' indices of a max-pooling forward pass until its backward pass is gone, in
 /// a buffer from the pool like a tensor's: a fresh allocation of VGG's first pooling layer (100
 /// MB) came from the system, zeroed page by page, at every step.
-private final class ArgmaxBuffer {
+final class ArgmaxBuffer {
     let storage: Storage
     let pointer: UnsafeMutablePointer<Int32>
     init(count: Int) {
