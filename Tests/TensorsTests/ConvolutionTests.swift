@@ -58,6 +58,9 @@ import TestSupport
         // tail); and stride 2 with 14 channels (tiles of 16 lanes) over 35×34 positions.
         Case(n: 2, c: 2, h: 37, w: 35, o: 37, k: 3, stride: 1, padding: 1),
         Case(n: 2, c: 3, h: 69, w: 67, o: 14, k: 3, stride: 2, padding: 1),
+        // The direct weight gradient over a plane whose block does not fit in L1, in chunks
+        // (three, the last shorter), as VGG's first layer.
+        Case(n: 2, c: 1, h: 50, w: 47, o: 7, k: 3, stride: 1, padding: 1),
         // A 1×1 layer on a plane of 256 positions or more, which the chooser runs as a matrix
         // product per image in every pass (im2colGEMM), with 6 or more input channels.
         Case(n: 2, c: 7, h: 17, w: 16, o: 9, k: 1, stride: 1, padding: 0),

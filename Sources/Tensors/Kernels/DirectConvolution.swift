@@ -135,9 +135,17 @@ extension Kernels {
         let (blockChannels, blockTaps) = (6, 4)
         let channelBlocks = (o + blockChannels - 1) / blockChannels, tapBlocks = (taps + blockTaps - 1) / blockTaps
         let blockFloats = blockChannels * blockTaps * 16
+        let blockOperands = paddedImage + blockChannels * dyPlane
         // Images per group: as many as keep one block's operands, a padded image and 6 planes
         // of dy each, within about 24 KB of L1 (at least one, at most the largest slice).
-        let group = max(1, min(6_144 / (paddedImage + blockChannels * dyPlane), slices.map(\.count).max() ?? 1))
+        let group = max(1, min(6_144 / blockOperands, slices.map(\.count).max() ?? 1))
+        // A plane whose block does not fit in L1 at all (VGG's 224², 1.4 MB a block) is summed
+        // in chunks of about 24 KB of operands, all blocks over one chunk before the next, so
+        // the chunk's dy and image stay in L1 for every block, where each block streamed the
+        // whole plane from cache further out. Each lane still adds its terms in order: the
+        // same bits.
+        let chunks = blockOperands <= 12_288 ? 1 : (vectors * (blockChannels + 1) * 16 + 6_143) / 6_144
+        let chunk = (vectors + chunks - 1) / chunks
 
         let perThread = Parallel.split(slices.count, parts: threads)
         Parallel.run(perThread.count) { t in
@@ -163,19 +171,22 @@ extension Kernels {
                             }
                         }
                     }
-                    for cb in 0..<channelBlocks {
-                        // Channels past o read channel 0 again, taps past the last tap its block's
-                        // first; their sums are never read.
-                        let channel = { (i: Int) in (cb * blockChannels + i < o ? i : 0) * dyPlane * 4 }
-                        for tb in 0..<tapBlocks {
-                            let tap = { (i: Int) in layout.tapOffsets.pointer[tb * blockTaps + (tb * blockTaps + i < taps ? i : 0)] * 4 }
-                            weightGradientBlock(
-                                images: images, vectors: vectors,
-                                dy: UnsafeRawPointer(dyPadded.pointer + cb * blockChannels * dyPlane), dyImageBytes: dyImage * 4,
-                                channels: (channel(0), channel(1), channel(2), channel(3), channel(4), channel(5)),
-                                x: UnsafeRawPointer(padded.pointer), xImageBytes: paddedImage * 4,
-                                taps: (tap(0), tap(1), tap(2), tap(3)),
-                                sums: UnsafeMutableRawPointer(sums.pointer + (cb * tapBlocks + tb) * blockFloats))
+                    for firstVector in stride(from: 0, to: vectors, by: chunk) {
+                        let (count, start) = (min(chunk, vectors - firstVector), firstVector * 16)
+                        for cb in 0..<channelBlocks {
+                            // Channels past o read channel 0 again, taps past the last tap its block's
+                            // first; their sums are never read.
+                            let channel = { (i: Int) in (cb * blockChannels + i < o ? i : 0) * dyPlane * 4 }
+                            for tb in 0..<tapBlocks {
+                                let tap = { (i: Int) in layout.tapOffsets.pointer[tb * blockTaps + (tb * blockTaps + i < taps ? i : 0)] * 4 }
+                                weightGradientBlock(
+                                    images: images, vectors: count,
+                                    dy: UnsafeRawPointer(dyPadded.pointer + cb * blockChannels * dyPlane + start), dyImageBytes: dyImage * 4,
+                                    channels: (channel(0), channel(1), channel(2), channel(3), channel(4), channel(5)),
+                                    x: UnsafeRawPointer(padded.pointer + start), xImageBytes: paddedImage * 4,
+                                    taps: (tap(0), tap(1), tap(2), tap(3)),
+                                    sums: UnsafeMutableRawPointer(sums.pointer + (cb * tapBlocks + tb) * blockFloats))
+                            }
                         }
                     }
                 }
