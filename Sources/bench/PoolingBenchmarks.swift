@@ -28,8 +28,9 @@ var poolingBenchmarks: [Benchmark] {
     }
 }
 
-/// A convolution, its ReLU and the max pool after it, forward: image by image in cache
-/// (`conv2dReLUMaxPoolForward`), against the two ops one after the other over the whole batch,
+/// A convolution, its ReLU and the max pool after it: forward image by image in cache
+/// (`conv2dReLUMaxPoolForward`), and the weight gradient from the pool's (as for a first layer,
+/// `conv2dReLUMaxPoolBackward`), against the two ops one after the other over the whole batch,
 /// in milliseconds. `conv2dReLUMaxPool2d` fuses them from 2 MB of feature maps an image (VGG's
 /// first layer), not below (its second).
 struct ConvolutionPoolCase {
@@ -61,10 +62,23 @@ var convolutionPoolBenchmarks: [Benchmark] {
                 Kernels.conv2dReLUMaxPoolForward(x: x, input, weight: w, bias: b, outChannels: t.o, window: window, pool: pool,
                                                  y: &y, argmax: &argmax)
             }
+            // Backward without an input gradient, as for a first layer.
+            let dy = randomBuffer(pooledCount, seed: 4)
+            var (dw, db) = ([Float](repeating: 0, count: w.count), [Float](repeating: 0, count: t.o))
+            let twoOpsBackward = medianSeconds {
+                Kernels.maxPoolBackward(dy, argmax: argmax, maps, window: pool, full.pointer, reluOutput: y)
+                Kernels.conv2dBackwardWeight(dy: full.pointer, x: x, input, outChannels: t.o, window: window, dweight: &dw, dbias: &db)
+            }
+            let fusedBackward = medianSeconds {
+                Kernels.conv2dReLUMaxPoolBackward(dy: dy, argmax: argmax, y: y, x: x, input, weight: w, outChannels: t.o,
+                                                  window: window, pool: pool, dx: nil, dweight: &dw, dbias: &db)
+            }
             withExtendedLifetime(full) {}
-            let name = "pool conv+relu+max \(t.name) forward"
-            return [Row(name: "\(name), two ops", unit: "ms", value: twoOps * 1e3),
-                    Row(name: "\(name), fused", unit: "ms", value: fused * 1e3)]
+            let name = "pool conv+relu+max \(t.name)"
+            return [Row(name: "\(name) forward, two ops", unit: "ms", value: twoOps * 1e3),
+                    Row(name: "\(name) forward, fused", unit: "ms", value: fused * 1e3),
+                    Row(name: "\(name) weight gradient, two ops", unit: "ms", value: twoOpsBackward * 1e3),
+                    Row(name: "\(name) weight gradient, fused", unit: "ms", value: fusedBackward * 1e3)]
         }
     }
 }

@@ -140,15 +140,19 @@ import TestSupport
     }
 
     /// A convolution, ReLU and max pool whose feature maps take 2 MB an image (VGG's first
-    /// block) run as one op, with the same bits as the layers one by one; smaller maps keep the
-    /// convolution apart (above). Traced, every layer is still there.
+    /// block) run as one op, with the same bits as the layers one by one, as a first layer (the
+    /// weight gradient from the pool's) or not; smaller maps keep the convolution apart (above).
+    /// Traced, every layer is still there.
     @Test func sequentialRunsAConvolutionWithLargeMapsReLUAndMaxPoolAsOneOp() throws {
         let net = Sequential { Conv2d(2, 8, kernelSize: 3, padding: 1); ReLU(); MaxPool2d(kernelSize: 2) }
         let x = Tensor.uniform([2, 2, 256, 256], -1, 1, using: RandomGenerator(seed: 8))
-        x.requiresGrad = true
-        let run = try Self.wholeAndLayerByLayer(net, x, seedShape: [2, 8, 128, 128])
-        #expect(run.ops == ["conv2d+relu+maxPool2d"])
-        #expect(run.whole == run.layerByLayer)
+        for inputGradient in [false, true] {
+            x.requiresGrad = inputGradient
+            let run = try Self.wholeAndLayerByLayer(net, x, seedShape: [2, 8, 128, 128])
+            #expect(run.ops == ["conv2d+relu+maxPool2d"])
+            #expect(run.whole.count == net.parameters.count + (inputGradient ? 2 : 1))
+            #expect(run.whole == run.layerByLayer, "input gradient: \(inputGradient)")
+        }
 
         let (_, calls) = try LayerTracer.trace { try net(x) }
         #expect(calls.map(\.layer.typeName) == ["Conv2d", "ReLU", "MaxPool2d", "Sequential"])

@@ -431,6 +431,21 @@ import TestSupport
         for (name, pair) in zip(["y", "dx", "dw", "db"], zip(fused, apart)) { #expect(pair.0 == pair.1, "\(name) of \(t)") }
     }
 
+    /// Random x, weight and bias for case t.
+    static func operands(_ t: Case, using g: RandomGenerator) -> (x: Tensor, w: Tensor, b: Tensor) {
+        (Tensor.uniform(t.input.shape, -1, 1, using: g), Tensor.uniform([t.o, t.c, t.k, t.k], -1, 1, using: g),
+         Tensor.uniform([t.o], -0.5, 0.5, using: g))
+    }
+
+    /// A 2×2 pool and a 3×3 one with stride 2 and padding, those that fit `maps`, each with the
+    /// number of its outputs.
+    static func pools(over maps: ImageBatch) -> [(Window, Int)] {
+        [Window(size: 2, stride: 2, padding: 0), Window(size: 3, stride: 2, padding: 1)].compactMap { pool in
+            let (ph, pw) = (pool.outputSize(maps.h), pool.outputSize(maps.w))
+            return ph > 0 && pw > 0 ? (pool, maps.n * maps.c * ph * pw) : nil
+        }
+    }
+
     /// The convolution, ReLU and max pool image by image (`conv2dReLUMaxPoolForward`) give the
     /// two ops' bits over the whole batch, outputs and winners, for 1 to 3 threads: 2×2 pools
     /// and 3×3 ones with stride 2 and padding, over maps of odd sizes. Where the batch goes by
@@ -439,14 +454,9 @@ import TestSupport
     /// count, and close to the two ops'.
     @Test(arguments: cases[1..<cases.count])
     func convolutionReLUAndMaxPoolGiveTheTwoOpsBits(_ t: Case) throws {
-        let (oh, ow) = (t.window.outputSize(t.h), t.window.outputSize(t.w))
-        let maps = ImageBatch(n: t.n, c: t.o, h: oh, w: ow)
-        let g = RandomGenerator(seed: 11)
-        let x = Tensor.uniform(t.input.shape, -1, 1, using: g), w = Tensor.uniform([t.o, t.c, t.k, t.k], -1, 1, using: g)
-        let b = Tensor.uniform([t.o], -0.5, 0.5, using: g)
-        for pool in [Window(size: 2, stride: 2, padding: 0), Window(size: 3, stride: 2, padding: 1)]
-        where pool.outputSize(oh) > 0 && pool.outputSize(ow) > 0 {
-            let pooled = t.n * t.o * pool.outputSize(oh) * pool.outputSize(ow)
+        let (g, maps) = (RandomGenerator(seed: 11), ImageBatch(n: t.n, c: t.o, h: t.window.outputSize(t.h), w: t.window.outputSize(t.w)))
+        let (x, w, b) = Self.operands(t, using: g)
+        for (pool, pooled) in Self.pools(over: maps) {
             let full = Tensor(uninitialized: maps.shape)
             var (y, winners) = ([Float](repeating: 0, count: pooled), [Int32](repeating: 0, count: pooled))
             Kernels.conv2dForward(x: x.data, t.input, weight: w.data, bias: b.data, outChannels: t.o, window: t.window, y: full.data)
@@ -465,6 +475,40 @@ import TestSupport
                     #expect(fusedY == y && fusedWinners == winners, "\(what)")
                 }
                 firstRun = firstRun ?? fusedY
+            }
+        }
+    }
+
+    /// The backward pass of the convolution, ReLU and max pool (`conv2dReLUMaxPoolBackward`)
+    /// gives the bits of the pool's backward, then the convolution's passes, with and without
+    /// an input gradient: a 2×2 pool over rows of 32 maps or more, whose direct weight gradient
+    /// reads the pool's gradient unpooled into its own copy (the wide rows and the chunked
+    /// plane), and 3×3 pools, which go the two ops' way.
+    @Test(arguments: cases[1..<cases.count])
+    func convolutionReLUAndMaxPoolBackwardGivesTheTwoOpsBits(_ t: Case) throws {
+        let (g, maps) = (RandomGenerator(seed: 12), ImageBatch(n: t.n, c: t.o, h: t.window.outputSize(t.h), w: t.window.outputSize(t.w)))
+        let (x, w, b) = Self.operands(t, using: g)
+        for (pool, pooled) in Self.pools(over: maps) {
+            var (y, winners) = ([Float](repeating: 0, count: pooled), [Int32](repeating: 0, count: pooled))
+            Kernels.conv2dReLUMaxPoolForward(x: x.data, t.input, weight: w.data, bias: b.data, outChannels: t.o, window: t.window,
+                                             pool: pool, y: &y, argmax: &winners)
+            let dy = Tensor.uniform([pooled], -1, 1, using: g)
+            let gradient = Tensor(uninitialized: maps.shape)
+            Kernels.maxPoolBackward(dy.data, argmax: winners, maps, window: pool, gradient.data, reluOutput: y)
+            var (dx, dw, db) = ([Float](repeating: 0, count: x.count), [Float](repeating: 0, count: w.count), [Float](repeating: 0, count: t.o))
+            Kernels.conv2dBackwardInput(dy: gradient.data, weight: w.data, outChannels: t.o, window: t.window, dx: &dx, t.input)
+            Kernels.conv2dBackwardWeight(dy: gradient.data, x: x.data, t.input, outChannels: t.o, window: t.window, dweight: &dw, dbias: &db)
+            for withInput in [false, true] {
+                var (fusedDx, fusedDw, fusedDb) = ([Float](repeating: .nan, count: x.count), [Float](repeating: .nan, count: w.count),
+                                                   [Float](repeating: .nan, count: t.o))
+                fusedDx.withUnsafeMutableBufferPointer { fusedDx in
+                    Kernels.conv2dReLUMaxPoolBackward(dy: dy.data, argmax: winners, y: y, x: x.data, t.input, weight: w.data,
+                                                      outChannels: t.o, window: t.window, pool: pool,
+                                                      dx: withInput ? fusedDx.baseAddress : nil, dweight: &fusedDw, dbias: &fusedDb)
+                }
+                let what = "\(t), pool \(pool.size), \(withInput ? "with" : "without") dx"
+                #expect(fusedDw == dw && fusedDb == db, "\(what)")
+                if withInput { #expect(fusedDx == dx, "\(what)") }
             }
         }
     }

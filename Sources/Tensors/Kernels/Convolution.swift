@@ -140,9 +140,10 @@ extension Kernels {
     /// 0's goes straight into dweight, the others' into partials. Threads may share the slices
     /// any way. With `biasInKernel`, the kernel also writes each slice's Σ dy per channel to
     /// `biasOutput(s)` (given when the bias wants a gradient) from the dy it reads anyway;
-    /// otherwise the bias gradient is a pass of its own over dy.
+    /// otherwise the bias gradient is a pass of its own over dy (which may be nil only with
+    /// `biasInKernel`).
     static func summingSlices(
-        dy: UnsafePointer<Float>, _ g: ConvGeometry, dweight: UnsafeMutablePointer<Float>,
+        dy: UnsafePointer<Float>?, _ g: ConvGeometry, dweight: UnsafeMutablePointer<Float>,
         dbias: UnsafeMutablePointer<Float>?, threads: Int, biasInKernel: Bool = false,
         _ sumSlices: (_ slices: [Range<Int>], _ output: (Int) -> UnsafeMutablePointer<Float>,
                       _ biasOutput: ((Int) -> UnsafeMutablePointer<Float>)?) -> Void
@@ -170,6 +171,7 @@ extension Kernels {
         withExtendedLifetime(partials) {}
 
         if let dbias, biasSummed == nil {
+            guard let dy else { preconditionFailure("the bias gradient needs dy, or a kernel that sums it") }
             Parallel.forRanges(g.outChannels, threads: threads, grain: 8) { channels in
                 for oc in channels {
                     var total: Float = 0

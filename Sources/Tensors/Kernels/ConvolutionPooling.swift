@@ -8,9 +8,11 @@
 /// same bits as the two ops' (but by channelLanes, whose tiles run across a group of images:
 /// an image alone may round apart, by an ulp or so), for any thread count.
 ///
-/// Backward, the same image by image ran slower than the two ops over the batch (VGG's first
-/// layer: 76-78 ms against 73-76, its weight gradient summed per image), so the op keeps
-/// theirs.
+/// Backward, the direct weight gradient (VGG's first layer's) copies each plane of dy into a
+/// layout of its own anyway: it takes it from the pool's gradient and winners instead, so the
+/// convolution's 411 MB gradient is not written and read back either. Other weight gradients,
+/// and input gradients, run the two ops' passes over the batch (image by image, VGG's first
+/// weight gradient summed per image ran slower than that).
 extension Kernels {
     /// x is (N, C, H, W); writes y and `argmax`, (N, O, PH, PW): max(pool(conv(x)), 0) and,
     /// for every output, its winner's index in the convolution's output plane.
@@ -33,6 +35,42 @@ extension Kernels {
                                thenReLU: true, threads: 1)
             }
             withExtendedLifetime(buffer) {}
+        }
+    }
+
+    /// The backward pass of `conv2dReLUMaxPoolForward`, from dy (N, O, PH, PW), the forward's
+    /// `argmax` and its output y (the ReLU's mask): writes dx (N, C, H, W), if given, dweight
+    /// (O, C, K, K) and dbias (O), if given. The same bits as `maxPoolBackward`, then the
+    /// convolution's passes.
+    package static func conv2dReLUMaxPoolBackward(
+        dy: UnsafePointer<Float>, argmax: UnsafePointer<Int32>, y: UnsafePointer<Float>,
+        x: UnsafePointer<Float>, _ input: ImageBatch, weight: UnsafePointer<Float>, outChannels o: Int,
+        window: Window, pool: Window, dx: UnsafeMutablePointer<Float>?,
+        dweight: UnsafeMutablePointer<Float>, dbias: UnsafeMutablePointer<Float>?, threads: Int = Parallel.threadCount
+    ) {
+        let g = ConvGeometry(input, outChannels: o, window: window)
+        let maps = ImageBatch(n: input.n, c: o, h: g.outputHeight, w: g.outputWidth)
+        let (ph, pw) = (pool.outputSize(maps.h), pool.outputSize(maps.w))
+        // The pool's gradient unpooled into direct's rows, the output's (not a 1×1 layer's plane).
+        let unpools = dx == nil && pool.isHalving2x2 && pw >= 16 && !g.skipsIm2col
+            && ConvolutionAlgorithm.chosen(for: .weightGradient, input, outChannels: o, window: window) == .direct
+        guard unpools else {
+            let gradient = Storage(uninitializedCount: maps.shape.count)
+            maxPoolBackward(dy, argmax: argmax, maps, window: pool, gradient.pointer, reluOutput: y, threads: threads)
+            if let dx {
+                conv2dBackwardInput(dy: gradient.pointer, weight: weight, outChannels: o, window: window, dx: dx, input,
+                                    threads: threads)
+            }
+            conv2dBackwardWeight(dy: gradient.pointer, x: x, input, outChannels: o, window: window, dweight: dweight,
+                                 dbias: dbias, threads: threads)
+            return withExtendedLifetime(gradient) {}
+        }
+        summingSlices(dy: nil, g, dweight: dweight, dbias: dbias, threads: threads, biasInKernel: true) { slices, outputs, biasOutputs in
+            conv2dBackwardWeightDirect(gradientPlane: { i, oc, into, rowPitch in
+                let plane = (i * o + oc) * ph * pw
+                maxUnpool2x2(dy + plane, argmax: argmax + plane, reluOutput: y + plane, outputHeight: ph, outputWidth: pw,
+                             into, height: maps.h, width: maps.w, rowPitch: rowPitch)
+            }, x: x, g, slices: slices, outputs: outputs, biasOutputs: biasOutputs, threads: threads)
         }
     }
 

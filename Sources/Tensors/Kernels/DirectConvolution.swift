@@ -122,9 +122,24 @@ extension Kernels {
     static func conv2dBackwardWeightDirect(dy: UnsafePointer<Float>, x: UnsafePointer<Float>, _ g: ConvGeometry,
                                            slices: [Range<Int>], outputs: (Int) -> UnsafeMutablePointer<Float>,
                                            biasOutputs: ((Int) -> UnsafeMutablePointer<Float>)?, threads: Int) {
+        let (oh, ow) = g.directRows
+        conv2dBackwardWeightDirect(gradientPlane: { i, oc, into, rowPitch in
+            let plane = dy + i * g.outputImage + oc * g.outputPlane
+            for r in 0..<oh { copyFloats(ow, from: plane + r * ow, to: into + r * rowPitch) }
+        }, x: x, g, slices: slices, outputs: outputs, biasOutputs: biasOutputs, threads: threads)
+    }
+
+    /// The same, with dy's plane of image i, channel oc written by `gradientPlane(i, oc, into,
+    /// rowPitch)`: its rows (`g.directRows`: a 1×1 layer's whole plane is one) `rowPitch` floats
+    /// apart (the floats between stay zero). From dy itself, above; from a max pool's gradient,
+    /// `conv2dReLUMaxPoolBackward`.
+    static func conv2dBackwardWeightDirect(gradientPlane: (Int, Int, UnsafeMutablePointer<Float>, Int) -> Void,
+                                           x: UnsafePointer<Float>, _ g: ConvGeometry,
+                                           slices: [Range<Int>], outputs: (Int) -> UnsafeMutablePointer<Float>,
+                                           biasOutputs: ((Int) -> UnsafeMutablePointer<Float>)?, threads: Int) {
         let o = g.outChannels, taps = g.patch
         let layout = PaddedImages(g, rowVectors: false)
-        let (oh, ow, width) = (layout.outputHeight, layout.outputWidth, layout.paddedWidth)
+        let (oh, width) = (layout.outputHeight, layout.paddedWidth)
         let paddedImage = layout.image
         // dy's plane as rows of the padded width, in whole vectors: zeros past each row's end
         // and past the last row, so that those lanes add nothing.
@@ -161,11 +176,8 @@ extension Kernels {
                     let images = min(group, slices[s].upperBound - first)
                     for j in 0..<images {
                         layout.copy(x + (first + j) * g.input.image, into: padded.pointer + j * paddedImage)
-                        let gradient = dy + (first + j) * g.outputImage
                         for oc in 0..<o {
-                            for r in 0..<oh {
-                                copyFloats(ow, from: gradient + (oc * oh + r) * ow, to: dyPadded.pointer + j * dyImage + oc * dyPlane + r * width)
-                            }
+                            gradientPlane(first + j, oc, dyPadded.pointer + j * dyImage + oc * dyPlane, width)
                             if biasOutputs != nil {
                                 biasSums.pointer[oc] += sum(dyPadded.pointer + j * dyImage + oc * dyPlane, count: dyPlane)
                             }

@@ -151,17 +151,20 @@ extension Kernels {
     /// windows a batch, about half of them masked at random by the ReLU, a branch mispredicted
     /// as often). Inputs past the last whole window get zero. Narrower rows, whose planes fit in
     /// L1, go the plain way: gathering a part-filled vector cost more.
+    /// dx's rows are `rowPitch` floats apart (w by default; the direct weight gradient's copy
+    /// of dy has wider rows, `conv2dReLUMaxPoolBackward`), of which the first w are written.
     @inline(__always)
     static func maxUnpool2x2(_ dy: UnsafePointer<Float>, argmax: UnsafePointer<Int32>, reluOutput: UnsafePointer<Float>?,
                              outputHeight oh: Int, outputWidth ow: Int,
-                             _ dx: UnsafeMutablePointer<Float>, height h: Int, width w: Int) {
+                             _ dx: UnsafeMutablePointer<Float>, height h: Int, width w: Int, rowPitch: Int? = nil) {
+        let pitch = rowPitch ?? w
         typealias V = SIMD16<Float>
         typealias I = SIMD16<Int32>
         let evenColumns = I(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30)
         for oy in 0..<oh {
             let (g, winners, y) = (dy + oy * ow, argmax + oy * ow, reluOutput.map { $0 + oy * ow })
             for line in 0..<2 {
-                let row = dx + (2 * oy + line) * w, rowStart = (2 * oy + line) * w
+                let row = dx + (2 * oy + line) * pitch, rowStart = (2 * oy + line) * w
                 // Windows ox..<ox+16: the gradients of the pair of inputs each covers on this line.
                 @inline(__always) func inputs(_ ox: Int, _ gradient: V, _ won: I, _ y: V?) -> SIMD32<Float> {
                     var gradient = gradient
@@ -181,7 +184,7 @@ extension Kernels {
                 for i in (2 * ow)..<w { row[i] = 0 }
             }
         }
-        for iy in (2 * oh)..<h { (dx + iy * w).update(repeating: 0, count: w) }
+        for iy in (2 * oh)..<h { (dx + iy * pitch).update(repeating: 0, count: w) }
     }
 
     package static func avgPoolForward(
