@@ -39,20 +39,20 @@ extension Kernels {
     }
 
     /// The backward pass of `conv2dReLUMaxPoolForward`, from dy (N, O, PH, PW), the forward's
-    /// `argmax` and its output y (the ReLU's mask): writes dx (N, C, H, W), if given, dweight
-    /// (O, C, K, K) and dbias (O), if given. The same bits as `maxPoolBackward`, then the
-    /// convolution's passes.
+    /// `argmax` and its output y (the ReLU's mask): writes those of dx (N, C, H, W), dweight
+    /// (O, C, K, K) and dbias (O, only with dweight) that are given. The same bits as
+    /// `maxPoolBackward`, then the convolution's passes.
     package static func conv2dReLUMaxPoolBackward(
         dy: UnsafePointer<Float>, argmax: UnsafePointer<Int32>, y: UnsafePointer<Float>,
         x: UnsafePointer<Float>, _ input: ImageBatch, weight: UnsafePointer<Float>, outChannels o: Int,
         window: Window, pool: Window, dx: UnsafeMutablePointer<Float>?,
-        dweight: UnsafeMutablePointer<Float>, dbias: UnsafeMutablePointer<Float>?, threads: Int = Parallel.threadCount
+        dweight: UnsafeMutablePointer<Float>?, dbias: UnsafeMutablePointer<Float>?, threads: Int = Parallel.threadCount
     ) {
         let g = ConvGeometry(input, outChannels: o, window: window)
         let maps = ImageBatch(n: input.n, c: o, h: g.outputHeight, w: g.outputWidth)
         let (ph, pw) = (pool.outputSize(maps.h), pool.outputSize(maps.w))
         // The pool's gradient unpooled into direct's rows, the output's (not a 1×1 layer's plane).
-        let unpools = dx == nil && pool.isHalving2x2 && pw >= 16 && !g.skipsIm2col
+        let unpools = dx == nil && dweight != nil && pool.isHalving2x2 && pw >= 16 && !g.skipsIm2col
             && ConvolutionAlgorithm.chosen(for: .weightGradient, input, outChannels: o, window: window) == .direct
         guard unpools else {
             let gradient = Storage(uninitializedCount: maps.shape.count)
@@ -61,11 +61,13 @@ extension Kernels {
                 conv2dBackwardInput(dy: gradient.pointer, weight: weight, outChannels: o, window: window, dx: dx, input,
                                     threads: threads)
             }
-            conv2dBackwardWeight(dy: gradient.pointer, x: x, input, outChannels: o, window: window, dweight: dweight,
-                                 dbias: dbias, threads: threads)
+            if let dweight {
+                conv2dBackwardWeight(dy: gradient.pointer, x: x, input, outChannels: o, window: window, dweight: dweight,
+                                     dbias: dbias, threads: threads)
+            }
             return withExtendedLifetime(gradient) {}
         }
-        summingSlices(dy: nil, g, dweight: dweight, dbias: dbias, threads: threads, biasInKernel: true) { slices, outputs, biasOutputs in
+        summingSlices(dy: nil, g, dweight: dweight!, dbias: dbias, threads: threads, biasInKernel: true) { slices, outputs, biasOutputs in
             conv2dBackwardWeightDirect(gradientPlane: { i, oc, into, rowPitch in
                 let plane = (i * o + oc) * ph * pw
                 maxUnpool2x2(dy + plane, argmax: argmax + plane, reluOutput: y + plane, outputHeight: ph, outputWidth: pw,

@@ -25,12 +25,14 @@ public func conv2dReLUMaxPool2d(_ x: Tensor, weight: Tensor, bias: Tensor? = nil
                                      window: window, pool: pool, y: y.data, argmax: winners.pointer)
     return y.recorded(from: [x, weight] + (bias.map { [$0] } ?? []), operation: "conv2d+relu+maxPool2d") { y in
         let dx = x.requiresGrad ? Tensor(uninitialized: x.shape) : nil
-        let dweight = Tensor(uninitialized: weight.shape), dbias = bias.map { Tensor(uninitialized: $0.shape) }
+        let parameters = weight.requiresGrad || bias?.requiresGrad == true
+        let dweight = parameters ? Tensor(uninitialized: weight.shape) : nil
+        let dbias = parameters ? bias.map { Tensor(uninitialized: $0.shape) } : nil
         Kernels.conv2dReLUMaxPoolBackward(dy: y.grad!.data, argmax: winners.pointer, y: y.data, x: x.data, input,
                                           weight: weight.data, outChannels: maps.c, window: window, pool: pool,
-                                          dx: dx?.data, dweight: dweight.data, dbias: dbias?.data)
+                                          dx: dx?.data, dweight: dweight?.data, dbias: dbias?.data)
         if let dx { x.accumulateGrad(dx) }
-        if weight.requiresGrad { weight.accumulateGrad(dweight) }
+        if let dweight, weight.requiresGrad { weight.accumulateGrad(dweight) }
         if let bias, let dbias, bias.requiresGrad { bias.accumulateGrad(dbias) }
     }
 }
