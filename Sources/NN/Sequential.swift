@@ -45,8 +45,13 @@ public final class Sequential: Layer {
         while i < layers.count {
             if fusing, let conv = layers[i] as? Conv2d, i + 2 < layers.count, layers[i + 1] is ReLU,
                let pool = layers[i + 2] as? MaxPool2d {
-                // The convolution, its ReLU and the pool.
-                y = try conv.call(y) { try conv.forward($0, thenReLUAndMaxPool: pool) }
+                // The convolution, its ReLU and the pool. The op checks all shapes before any
+                // work; if one does not fit, the layers one by one throw it, naming its layer.
+                if let fused = try? conv.call(y, { try conv.forward($0, thenReLUAndMaxPool: pool) }) {
+                    y = fused
+                } else {
+                    y = try pool(layers[i + 1](conv(y)))
+                }
                 i += 2
             } else if fusing, let pool = layers[i] as? MaxPool2d, i > 0, reluLeftToAPool(at: i - 1) {
                 y = try pool.call(y) { try pool.forward($0, thenReLU: true) }

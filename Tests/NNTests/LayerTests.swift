@@ -156,6 +156,16 @@ import TestSupport
 
         let (_, calls) = try LayerTracer.trace { try net(x) }
         #expect(calls.map(\.layer.typeName) == ["Conv2d", "ReLU", "MaxPool2d", "Sequential"])
+
+        // A shape error names the layer it is in, as the layers one by one would.
+        let wrongPool = Sequential { Conv2d(2, 8, kernelSize: 3, padding: 1); ReLU(); MaxPool2d(kernelSize: 300) }
+        do { _ = try wrongPool(x); Issue.record("expected a shape error") } catch {
+            #expect("\(error)".contains("in layer 2 (MaxPool2d(kernel_size=300"), "\(error)")
+        }
+        let wrongConv = Sequential { Conv2d(3, 8, kernelSize: 3, padding: 1); ReLU(); MaxPool2d(kernelSize: 2) }
+        do { _ = try wrongConv(x); Issue.record("expected a shape error") } catch {
+            #expect("\(error)".contains("in layer 0 (Conv2d(3, 8"), "\(error)")
+        }
     }
 
     /// A stage that ends with a ReLU before a max pool (NiN's blocks) leaves its ReLU to the
