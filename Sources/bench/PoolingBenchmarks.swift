@@ -31,16 +31,16 @@ var poolingBenchmarks: [Benchmark] {
 /// A convolution, its ReLU and the max pool after it: forward image by image in cache
 /// (`conv2dReLUMaxPoolForward`), and the weight gradient from the pool's (as for a first layer,
 /// `conv2dReLUMaxPoolBackward`), against the two ops one after the other over the whole batch,
-/// in milliseconds. `conv2dReLUMaxPool2d` fuses them from 2 MB of feature maps an image (VGG's
-/// first layer), not below (its second).
+/// in milliseconds, at a batch of 128, 3×3 kernels and 2×2 pools. `conv2dReLUMaxPool2d` fuses
+/// them from 2 MB of feature maps an image (VGG's first layer, 1 → 16), not below (its second).
 struct ConvolutionPoolCase {
     var name: String
     var n: Int, c: Int, o: Int, size: Int, k: Int, padding: Int, pool: Int
 }
 
 let convolutionPoolCases = [
-    ConvolutionPoolCase(name: "VGG conv1 128×1→16 224² 3×3", n: 128, c: 1, o: 16, size: 224, k: 3, padding: 1, pool: 2),
-    ConvolutionPoolCase(name: "VGG 128×16→32 112² 3×3", n: 128, c: 16, o: 32, size: 112, k: 3, padding: 1, pool: 2),
+    ConvolutionPoolCase(name: "VGG conv1 224²", n: 128, c: 1, o: 16, size: 224, k: 3, padding: 1, pool: 2),
+    ConvolutionPoolCase(name: "VGG 16→32 112²", n: 128, c: 16, o: 32, size: 112, k: 3, padding: 1, pool: 2),
 ]
 
 var convolutionPoolBenchmarks: [Benchmark] {
