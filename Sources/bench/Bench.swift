@@ -10,7 +10,7 @@ struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Speed of the kernels and the networks on this machine (run with -c release).",
-        discussion: "Cases: gemm, conv, pool, net, memory (filter by any word of their names), and, asked for by name, \"profile <network>\". Figures are medians of repeated runs after a warm-up.")
+        discussion: "Cases: gemm, conv, pool, fused (a convolution, ReLU and pool, one op against two), net, memory (filter by any word of their names), and, asked for by name, \"profile <network>\". Figures are medians of repeated runs after a warm-up.")
 
     @Option(parsing: .unconditional, help: "Threads for the kernels (default: all cores).", transform: { try FlagChecks.threads.parse($0) })
     var threads = ProcessInfo.processInfo.activeProcessorCount

@@ -29,10 +29,11 @@ var poolingBenchmarks: [Benchmark] {
 }
 
 /// A convolution, its ReLU and the max pool after it: forward image by image in cache
-/// (`conv2dReLUMaxPoolForward`), and the weight gradient from the pool's (as for a first layer,
-/// `conv2dReLUMaxPoolBackward`), against the two ops one after the other over the whole batch,
-/// in milliseconds, at a batch of 128, 3×3 kernels and 2×2 pools. `conv2dReLUMaxPool2d` fuses
-/// them from 2 MB of feature maps an image (VGG's first layer, 1 → 16), not below (its second).
+/// (`conv2dReLUMaxPoolForward`), and backward the weight gradient from the pool's (as for a
+/// first layer, no input gradient: `conv2dReLUMaxPoolBackward`), against the two ops one after
+/// the other over the whole batch, in milliseconds, at a batch of 128, 3×3 kernels and 2×2
+/// pools. `conv2dReLUMaxPool2d` fuses them from 2 MB of feature maps an image (VGG's first
+/// layer, 1 → 16), not below (its second).
 struct ConvolutionPoolCase {
     var name: String
     var n: Int, c: Int, o: Int, size: Int, k: Int, padding: Int, pool: Int
@@ -45,7 +46,7 @@ let convolutionPoolCases = [
 
 var convolutionPoolBenchmarks: [Benchmark] {
     convolutionPoolCases.map { t in
-        Benchmark(name: "pool conv+relu+max " + t.name) {
+        Benchmark(name: "fused conv+relu+max " + t.name) {
             let input = ImageBatch(n: t.n, c: t.c, h: t.size, w: t.size)
             let window = Window(size: t.k, stride: 1, padding: t.padding), pool = Window(size: t.pool, stride: t.pool, padding: 0)
             let maps = ImageBatch(n: t.n, c: t.o, h: window.outputSize(t.size), w: window.outputSize(t.size))
@@ -74,11 +75,11 @@ var convolutionPoolBenchmarks: [Benchmark] {
                                                   window: window, pool: pool, dx: nil, dweight: &dw, dbias: &db)
             }
             withExtendedLifetime(full) {}
-            let name = "pool conv+relu+max \(t.name)"
+            let name = "fused conv+relu+max \(t.name)"
             return [Row(name: "\(name) forward, two ops", unit: "ms", value: twoOps * 1e3),
                     Row(name: "\(name) forward, fused", unit: "ms", value: fused * 1e3),
-                    Row(name: "\(name) weight gradient, two ops", unit: "ms", value: twoOpsBackward * 1e3),
-                    Row(name: "\(name) weight gradient, fused", unit: "ms", value: fusedBackward * 1e3)]
+                    Row(name: "\(name) backward, two ops", unit: "ms", value: twoOpsBackward * 1e3),
+                    Row(name: "\(name) backward, fused", unit: "ms", value: fusedBackward * 1e3)]
         }
     }
 }
