@@ -479,37 +479,68 @@ import TestSupport
         }
     }
 
-    /// The backward pass of the convolution, ReLU and max pool (`conv2dReLUMaxPoolBackward`)
-    /// gives the bits of the pool's backward, then the convolution's passes, with and without
-    /// an input gradient: a 2×2 pool over rows of 32 maps or more, whose direct weight gradient
-    /// reads the pool's gradient unpooled into its own copy (the wide rows and the chunked
-    /// plane), and 3×3 pools, which go the two ops' way.
-    @Test(arguments: cases[1..<cases.count])
-    func convolutionReLUAndMaxPoolBackwardGivesTheTwoOpsBits(_ t: Case) throws {
-        let (g, maps) = (RandomGenerator(seed: 12), ImageBatch(n: t.n, c: t.o, h: t.window.outputSize(t.h), w: t.window.outputSize(t.w)))
-        let (x, w, b) = Self.operands(t, using: g)
-        for (pool, pooled) in Self.pools(over: maps) {
-            var (y, winners) = ([Float](repeating: 0, count: pooled), [Int32](repeating: 0, count: pooled))
-            Kernels.conv2dReLUMaxPoolForward(x: x.data, t.input, weight: w.data, bias: b.data, outChannels: t.o, window: t.window,
-                                             pool: pool, y: &y, argmax: &winners)
-            let dy = Tensor.uniform([pooled], -1, 1, using: g)
-            let gradient = Tensor(uninitialized: maps.shape)
-            Kernels.maxPoolBackward(dy.data, argmax: winners, maps, window: pool, gradient.data, reluOutput: y)
-            var (dx, dw, db) = ([Float](repeating: 0, count: x.count), [Float](repeating: 0, count: w.count), [Float](repeating: 0, count: t.o))
-            Kernels.conv2dBackwardInput(dy: gradient.data, weight: w.data, outChannels: t.o, window: t.window, dx: &dx, t.input)
-            Kernels.conv2dBackwardWeight(dy: gradient.data, x: x.data, t.input, outChannels: t.o, window: t.window, dweight: &dw, dbias: &db)
-            for withInput in [false, true] {
-                var (fusedDx, fusedDw, fusedDb) = ([Float](repeating: .nan, count: x.count), [Float](repeating: .nan, count: w.count),
-                                                   [Float](repeating: .nan, count: t.o))
-                fusedDx.withUnsafeMutableBufferPointer { fusedDx in
-                    Kernels.conv2dReLUMaxPoolBackward(dy: dy.data, argmax: winners, y: y, x: x.data, t.input, weight: w.data,
-                                                      outChannels: t.o, window: t.window, pool: pool,
-                                                      dx: withInput ? fusedDx.baseAddress : nil, dweight: &fusedDw, dbias: &fusedDb)
+    /// The weight gradient of the convolution, ReLU and max pool from the pool's gradient
+    /// (`conv2dReLUMaxPoolWeightGradient`) gives the bits of the pool's backward, then the
+    /// convolution's weight gradient, for 1 to 3 threads: 2×2 pools over rows of 32 maps or
+    /// more, whose direct weight gradient reads the pool's gradient unpooled into its own copy
+    /// (the wide rows, and the plane in chunks).
+    @Test func convolutionReLUAndMaxPoolWeightGradientGivesTheTwoOpsBits() throws {
+        var tested = 0
+        for t in Self.cases {
+            let (g, maps) = (RandomGenerator(seed: 12), ImageBatch(n: t.n, c: t.o, h: t.window.outputSize(t.h), w: t.window.outputSize(t.w)))
+            let (x, w, b) = Self.operands(t, using: g)
+            for (pool, pooled) in Self.pools(over: maps)
+                where Kernels.unpoolsIntoWeightGradient(t.input, outChannels: t.o, window: t.window, pool: pool) {
+                var (y, winners) = ([Float](repeating: 0, count: pooled), [Int32](repeating: 0, count: pooled))
+                Kernels.conv2dReLUMaxPoolForward(x: x.data, t.input, weight: w.data, bias: b.data, outChannels: t.o, window: t.window,
+                                                 pool: pool, y: &y, argmax: &winners)
+                let dy = Tensor.uniform([pooled], -1, 1, using: g)
+                let gradient = Tensor(uninitialized: maps.shape)
+                Kernels.maxPoolBackward(dy.data, argmax: winners, maps, window: pool, gradient.data, reluOutput: y)
+                var (dw, db) = ([Float](repeating: 0, count: w.count), [Float](repeating: 0, count: t.o))
+                Kernels.conv2dBackwardWeight(dy: gradient.data, x: x.data, t.input, outChannels: t.o, window: t.window, dweight: &dw, dbias: &db)
+                for threads in 1...3 {
+                    var (fusedDw, fusedDb) = ([Float](repeating: .nan, count: w.count), [Float](repeating: .nan, count: t.o))
+                    Kernels.conv2dReLUMaxPoolWeightGradient(dy: dy.data, argmax: winners, y: y, x: x.data, t.input, outChannels: t.o,
+                                                            window: t.window, pool: pool, dweight: &fusedDw, dbias: &fusedDb,
+                                                            threads: threads)
+                    #expect(fusedDw == dw && fusedDb == db, "\(t), pool \(pool.size), \(threads) threads")
                 }
-                let what = "\(t), pool \(pool.size), \(withInput ? "with" : "without") dx"
-                #expect(fusedDw == dw && fusedDb == db, "\(what)")
-                if withInput { #expect(fusedDx == dx, "\(what)") }
+                tested += 1
             }
+        }
+        #expect(tested >= 2, "the cases hold maps wide enough for the weight gradient from the pool's")
+    }
+
+    /// `conv2dReLUMaxPool2d` on maps large enough to run image by image in cache (VGG's first
+    /// layer's way, 16 × 182² floats an image) gives the bits of conv2d, relu and maxPool2d,
+    /// forward and in every gradient: with the input's gradient (the two ops' passes) and
+    /// without it (the weight gradient from the pool's), and with only the input's.
+    @Test func convolutionReLUAndMaxPoolOpGivesTheThreeOpsBits() throws {
+        let g = RandomGenerator(seed: 13)
+        let x = Tensor.uniform([2, 1, 182, 182], -1, 1, using: g), w = Tensor.uniform([16, 1, 3, 3], -1, 1, using: g)
+        let b = Tensor.uniform([16], -0.5, 0.5, using: g)
+        let input = ImageBatch(x.shape), window = Window(size: 3, stride: 1, padding: 1)
+        #expect(Kernels.fusesConvolutionAndPool(input, outChannels: 16, window: window))
+        #expect(Kernels.unpoolsIntoWeightGradient(input, outChannels: 16, window: window, pool: Window(size: 2, stride: 2, padding: 0)))
+        let seed = Tensor.uniform([2, 16, 91, 91], -1, 1, using: g)
+        func run(fused: Bool, gradients: (x: Bool, parameters: Bool)) throws -> [[Float]] {
+            let (xs, ws, bs) = (Tensor(x.scalars, shape: x.shape), Tensor(w.scalars, shape: w.shape), Tensor(b.scalars, shape: b.shape))
+            xs.requiresGrad = gradients.x
+            for t in [ws, bs] { t.requiresGrad = gradients.parameters }
+            let y = fused
+                ? try conv2dReLUMaxPool2d(xs, weight: ws, bias: bs, padding: 1, poolSize: 2)
+                : try maxPool2d(relu(try conv2d(xs, weight: ws, bias: bs, padding: 1)), kernelSize: 2)
+            y.backward(seed: seed)
+            return [y.scalars] + [xs, ws, bs].map { $0.grad?.scalars ?? [] }
+        }
+        for gradients in [(x: true, parameters: true), (x: false, parameters: true), (x: true, parameters: false)] {
+            let (fused, apart) = (try run(fused: true, gradients: gradients), try run(fused: false, gradients: gradients))
+            for (name, pair) in zip(["y", "dx", "dw", "db"], zip(fused, apart)) {
+                let same = pair.0 == pair.1
+                #expect(same, "\(name), gradients of \(gradients)")
+            }
+            #expect(fused[1].isEmpty != gradients.x && fused[2].isEmpty != gradients.parameters)
         }
     }
 

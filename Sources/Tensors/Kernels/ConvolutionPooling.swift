@@ -11,8 +11,8 @@
 /// Backward, the direct weight gradient (VGG's first layer's) copies each plane of dy into a
 /// layout of its own anyway: it takes it from the pool's gradient and winners instead, so the
 /// convolution's 411 MB gradient is not written and read back either. Other weight gradients,
-/// and input gradients, run the two ops' passes over the batch (image by image, VGG's first
-/// weight gradient summed per image ran slower than that).
+/// and input gradients, are the two ops' passes over the batch, which the op runs (image by
+/// image, VGG's first weight gradient summed per image ran slower than that).
 extension Kernels {
     /// x is (N, C, H, W); writes y and `argmax`, (N, O, PH, PW): max(pool(conv(x)), 0) and,
     /// for every output, its winner's index in the convolution's output plane.
@@ -38,40 +38,33 @@ extension Kernels {
         }
     }
 
-    /// The backward pass of `conv2dReLUMaxPoolForward`, from dy (N, O, PH, PW), the forward's
-    /// `argmax` and its output y (the ReLU's mask): writes those of dx (N, C, H, W), dweight
-    /// (O, C, K, K) and dbias (O, only with dweight) that are given. The same bits as
-    /// `maxPoolBackward`, then the convolution's passes.
-    package static func conv2dReLUMaxPoolBackward(
-        dy: UnsafePointer<Float>, argmax: UnsafePointer<Int32>, y: UnsafePointer<Float>,
-        x: UnsafePointer<Float>, _ input: ImageBatch, weight: UnsafePointer<Float>, outChannels o: Int,
-        window: Window, pool: Window, dx: UnsafeMutablePointer<Float>?,
-        dweight: UnsafeMutablePointer<Float>?, dbias: UnsafeMutablePointer<Float>?, threads: Int = Parallel.threadCount
-    ) {
+    /// Whether `conv2dReLUMaxPoolWeightGradient` applies: a pool that halves the maps (2×2,
+    /// 16 outputs a row or more) after a convolution whose weight gradient goes by direct (VGG's
+    /// first layer's), not a 1×1 one's.
+    package static func unpoolsIntoWeightGradient(_ input: ImageBatch, outChannels o: Int, window: Window,
+                                                  pool: Window) -> Bool {
         let g = ConvGeometry(input, outChannels: o, window: window)
-        let maps = ImageBatch(n: input.n, c: o, h: g.outputHeight, w: g.outputWidth)
-        let (ph, pw) = (pool.outputSize(maps.h), pool.outputSize(maps.w))
-        // The pool's gradient unpooled into direct's rows, the output's (not a 1×1 layer's plane).
-        let unpools = dx == nil && dweight != nil && pool.isHalving2x2 && pw >= 16 && !g.skipsIm2col
+        return pool.isHalving2x2 && pool.outputSize(g.outputWidth) >= 16 && !g.skipsIm2col
             && ConvolutionAlgorithm.chosen(for: .weightGradient, input, outChannels: o, window: window) == .direct
-        guard unpools else {
-            let gradient = Storage(uninitializedCount: maps.shape.count)
-            maxPoolBackward(dy, argmax: argmax, maps, window: pool, gradient.pointer, reluOutput: y, threads: threads)
-            if let dx {
-                conv2dBackwardInput(dy: gradient.pointer, weight: weight, outChannels: o, window: window, dx: dx, input,
-                                    threads: threads)
-            }
-            if let dweight {
-                conv2dBackwardWeight(dy: gradient.pointer, x: x, input, outChannels: o, window: window, dweight: dweight,
-                                     dbias: dbias, threads: threads)
-            }
-            return withExtendedLifetime(gradient) {}
-        }
-        summingSlices(dy: nil, g, dweight: dweight!, dbias: dbias, threads: threads, biasInKernel: true) { slices, outputs, biasOutputs in
+    }
+
+    /// The weight and bias gradients of `conv2dReLUMaxPoolForward`, from dy (N, O, PH, PW), the
+    /// forward's `argmax` and its output y (the ReLU's mask), where `unpoolsIntoWeightGradient`:
+    /// writes dweight (O, C, K, K) and dbias (O), if given. The same bits as `maxPoolBackward`,
+    /// then `conv2dBackwardWeight`.
+    package static func conv2dReLUMaxPoolWeightGradient(
+        dy: UnsafePointer<Float>, argmax: UnsafePointer<Int32>, y: UnsafePointer<Float>,
+        x: UnsafePointer<Float>, _ input: ImageBatch, outChannels o: Int, window: Window, pool: Window,
+        dweight: UnsafeMutablePointer<Float>, dbias: UnsafeMutablePointer<Float>?, threads: Int = Parallel.threadCount
+    ) {
+        precondition(unpoolsIntoWeightGradient(input, outChannels: o, window: window, pool: pool))
+        let g = ConvGeometry(input, outChannels: o, window: window)
+        let (ph, pw) = (pool.outputSize(g.outputHeight), pool.outputSize(g.outputWidth))
+        summingSlices(dy: nil, g, dweight: dweight, dbias: dbias, threads: threads, biasInKernel: true) { slices, outputs, biasOutputs in
             conv2dBackwardWeightDirect(gradientPlane: { i, oc, into, rowPitch in
                 let plane = (i * o + oc) * ph * pw
                 maxUnpool2x2(dy + plane, argmax: argmax + plane, reluOutput: y + plane, outputHeight: ph, outputWidth: pw,
-                             into, height: maps.h, width: maps.w, rowPitch: rowPitch)
+                             into, height: g.outputHeight, width: g.outputWidth, rowPitch: rowPitch)
             }, x: x, g, slices: slices, outputs: outputs, biasOutputs: biasOutputs, threads: threads)
         }
     }

@@ -132,7 +132,7 @@ extension Kernels {
     /// The same, with dy's plane of image i, channel oc written by `gradientPlane(i, oc, into,
     /// rowPitch)`: its rows (`g.directRows`: a 1×1 layer's whole plane is one) `rowPitch` floats
     /// apart (the floats between stay zero). From dy itself, above; from a max pool's gradient,
-    /// `conv2dReLUMaxPoolBackward`.
+    /// `conv2dReLUMaxPoolWeightGradient`.
     static func conv2dBackwardWeightDirect(gradientPlane: (Int, Int, UnsafeMutablePointer<Float>, Int) -> Void,
                                            x: UnsafePointer<Float>, _ g: ConvGeometry,
                                            slices: [Range<Int>], outputs: (Int) -> UnsafeMutablePointer<Float>,

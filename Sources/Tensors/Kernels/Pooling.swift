@@ -152,7 +152,7 @@ extension Kernels {
     /// as often). Inputs past the last whole window get zero. Narrower rows, whose planes fit in
     /// L1, go the plain way: gathering a part-filled vector cost more.
     /// dx's rows are `rowPitch` floats apart (w by default; the direct weight gradient's copy
-    /// of dy has wider rows, `conv2dReLUMaxPoolBackward`), of which the first w are written.
+    /// of dy has wider rows, `conv2dReLUMaxPoolWeightGradient`), of which the first w are written.
     @inline(__always)
     static func maxUnpool2x2(_ dy: UnsafePointer<Float>, argmax: UnsafePointer<Int32>, reluOutput: UnsafePointer<Float>?,
                              outputHeight oh: Int, outputWidth ow: Int,

@@ -3,7 +3,7 @@
 /// (`Kernels.fusesConvolutionAndPool`: VGG's first layer, 3.2 MB an image), the forward
 /// convolves and pools image by image in cache (`conv2dReLUMaxPoolForward`), and the maps are
 /// never kept for the backward pass: the pool's winners and output are all it needs (and the
-/// first layer's weight gradient reads its gradient from them, `conv2dReLUMaxPoolBackward`).
+/// first layer's weight gradient reads its gradient from them, `conv2dReLUMaxPoolWeightGradient`).
 /// Elsewhere it is `conv2d`, then `maxPool2d(thenReLU:)`.
 public func conv2dReLUMaxPool2d(_ x: Tensor, weight: Tensor, bias: Tensor? = nil, stride: Int = 1, padding: Int = 0,
                                 poolSize: Int, poolStride: Int? = nil, poolPadding: Int = 0) throws -> Tensor {
@@ -24,15 +24,20 @@ public func conv2dReLUMaxPool2d(_ x: Tensor, weight: Tensor, bias: Tensor? = nil
     Kernels.conv2dReLUMaxPoolForward(x: x.data, input, weight: weight.data, bias: bias?.data, outChannels: maps.c,
                                      window: window, pool: pool, y: y.data, argmax: winners.pointer)
     return y.recorded(from: [x, weight] + (bias.map { [$0] } ?? []), operation: "conv2d+relu+maxPool2d") { y in
-        let dx = x.requiresGrad ? Tensor(uninitialized: x.shape) : nil
         let parameters = weight.requiresGrad || bias?.requiresGrad == true
-        let dweight = parameters ? Tensor(uninitialized: weight.shape) : nil
-        let dbias = parameters ? bias.map { Tensor(uninitialized: $0.shape) } : nil
-        Kernels.conv2dReLUMaxPoolBackward(dy: y.grad!.data, argmax: winners.pointer, y: y.data, x: x.data, input,
-                                          weight: weight.data, outChannels: maps.c, window: window, pool: pool,
-                                          dx: dx?.data, dweight: dweight?.data, dbias: dbias?.data)
-        if let dx { x.accumulateGrad(dx) }
-        if let dweight, weight.requiresGrad { weight.accumulateGrad(dweight) }
+        guard !x.requiresGrad && parameters
+                && Kernels.unpoolsIntoWeightGradient(input, outChannels: maps.c, window: window, pool: pool) else {
+            // The pool's backward into the maps' gradient, then the convolution's.
+            let gradient = Tensor(uninitialized: mapsShape)
+            Kernels.maxPoolBackward(y.grad!.data, argmax: winners.pointer, maps, window: pool, gradient.data, reluOutput: y.data)
+            return convolutionBackward(gradient, x: x, weight: weight, bias: bias, window: window)
+        }
+        let dweight = Tensor(uninitialized: weight.shape)
+        let dbias = bias.map { Tensor(uninitialized: $0.shape) }
+        Kernels.conv2dReLUMaxPoolWeightGradient(dy: y.grad!.data, argmax: winners.pointer, y: y.data, x: x.data, input,
+                                                outChannels: maps.c, window: window, pool: pool,
+                                                dweight: dweight.data, dbias: dbias?.data)
+        if weight.requiresGrad { weight.accumulateGrad(dweight) }
         if let bias, let dbias, bias.requiresGrad { bias.accumulateGrad(dbias) }
     }
 }
