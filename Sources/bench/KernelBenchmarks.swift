@@ -7,6 +7,37 @@ func randomBuffer(_ count: Int, seed: UInt64 = 1) -> [Float] {
 }
 
 var gemmBenchmarks: [Benchmark] {
+    squareGEMMBenchmarks + [fullyConnectedBenchmark]
+}
+
+/// VGG's first fully connected layer (6272 → 4096 at a batch of 128) as `linear` runs its three
+/// products: forward as weight · xᵀ, the input gradient dy · weight, the weight gradient dyᵀ · x.
+/// The weight (103 MB) and its gradient stream from memory; the batch is short.
+var fullyConnectedBenchmark: Benchmark {
+    Benchmark(name: "gemm VGG fc1") {
+        let (batch, inFeatures, outFeatures) = (128, 6272, 4096)
+        let x = randomBuffer(batch * inFeatures), weight = randomBuffer(outFeatures * inFeatures, seed: 2)
+        let dy = randomBuffer(batch * outFeatures, seed: 3)
+        var y = [Float](repeating: 0, count: outFeatures * batch), dx = [Float](repeating: 0, count: batch * inFeatures)
+        var dweight = [Float](repeating: 0, count: outFeatures * inFeatures)
+        let flops = 2.0 * Double(batch * inFeatures * outFeatures)
+        let passes: [(String, () -> Void)] = [
+            ("forward", { Kernels.gemm(transB: true, m: outFeatures, n: batch, k: inFeatures, a: weight, lda: inFeatures,
+                                       b: x, ldb: inFeatures, c: &y, ldc: batch) }),
+            ("input", { Kernels.gemm(m: batch, n: inFeatures, k: outFeatures, a: dy, lda: outFeatures,
+                                     b: weight, ldb: inFeatures, c: &dx, ldc: inFeatures) }),
+            ("weight", { Kernels.gemm(transA: true, m: outFeatures, n: inFeatures, k: batch, a: dy, lda: outFeatures,
+                                      b: x, ldb: inFeatures, c: &dweight, ldc: inFeatures) }),
+        ]
+        return passes.map { pass, body in
+            let timing = timed(besidePeak: true, body)
+            return Row(name: "gemm VGG fc1 128×6272→4096 \(pass)", unit: "GFLOP/s", value: flops / timing.seconds / 1e9,
+                       shareOfPeak: timing.shareOfPeak(flops: flops))
+        }
+    }
+}
+
+var squareGEMMBenchmarks: [Benchmark] {
     [256, 512, 1024, 2048].map { n in
         Benchmark(name: "gemm \(n)") {
             let a = randomBuffer(n * n), b = randomBuffer(n * n, seed: 2)
