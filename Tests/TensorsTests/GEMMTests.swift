@@ -10,6 +10,9 @@ import TestSupport
         (13, 70, 257), (129, 65, 300), (64, 64, 64), (100, 3, 513), (6, 784, 25), (17, 2049, 3),
         // Sums of several KC slices (512 terms each), the later slices added to the first.
         (20, 70, 1100), (9, 40, 2100),
+        // A batch of 128 rows in one block of A (more than the 120 of a block of 6-row slivers),
+        // B packed sliver by sliver, the last part-filled, over two KC slices.
+        (128, 250, 600),
     ]
 
     @Test(arguments: shapes)
@@ -52,7 +55,7 @@ import TestSupport
 
     @Test func sameBitsForEveryThreadCount() {
         let g = RandomGenerator(seed: 3)
-        for (m, n, k) in [(200, 90, 300), (40, 500, 700), (8, 2100, 9)] {
+        for (m, n, k) in [(200, 90, 300), (40, 500, 700), (8, 2100, 9), (128, 250, 600)] {
             let a = randomValues(m * k, using: g), b = randomValues(k * n, using: g)
             var results: [[Float]] = []
             for threads in [1, 2, 3, 5] {

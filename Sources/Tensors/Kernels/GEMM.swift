@@ -76,9 +76,12 @@ extension Kernels {
         c: UnsafeMutablePointer<Float>, ldc: Int, accumulate: Bool
     ) {
         func run<Kernel: GEMMMicrokernel>(_ kernel: Kernel.Type) {
-            let packedA = Storage(uninitializedCount: Kernel.rowBlock * gemmKC)
+            // A few rows more than a block (a batch of 128 against 120) go in one block: a
+            // second, of a sliver or two, would stream every packed panel of B again for them.
+            let rowBlock = m <= Kernel.rowBlock * 3 / 2 ? (m + Kernel.rows - 1) / Kernel.rows * Kernel.rows : Kernel.rowBlock
+            let packedA = Storage(uninitializedCount: rowBlock * gemmKC)
             blockedGEMM(
-                kernel, m: m, n: n, k: k,
+                kernel, m: m, n: n, k: k, rowBlock: rowBlock, packsBSliverBySliver: true,
                 packA: { row, col, mc, kc in
                     packA(transA: transA, a: a, lda: lda, row: row, col: col, mc: mc, kc: kc, rows: Kernel.rows, into: packedA.pointer)
                     return UnsafePointer(packedA.pointer)
@@ -109,24 +112,31 @@ extension Kernels {
     /// `packA(row, col, mc, kc)` returns the MR-sliver packing of A[row..<row+mc, col..<col+kc]
     /// (packing it, or pointing into a copy packed once); `packB(row, col, kc, nc, into:)` packs
     /// B[row..<row+kc, col..<col+nc] into NR slivers. Convolution packs straight from images.
-    /// `Kernel` sets the tile (MR × NR) and MC; the convolutions' packers pack for the default,
-    /// `Microkernel8x32`.
+    /// `Kernel` sets the tile (MR × NR) and MC (or `rowBlock`, a multiple of MR); the
+    /// convolutions' packers pack for the default, `Microkernel8x32`. With
+    /// `packsBSliverBySliver`, where all of A is one block, `packB` is asked for one sliver at
+    /// a time, just before the block uses it.
     @inline(__always)
     static func blockedGEMM<Kernel: GEMMMicrokernel>(
-        _: Kernel.Type = Microkernel8x32.self, m: Int, n: Int, k: Int,
+        _: Kernel.Type = Microkernel8x32.self, m: Int, n: Int, k: Int, rowBlock: Int? = nil,
+        packsBSliverBySliver: Bool = false,
         packA: (_ row: Int, _ col: Int, _ mc: Int, _ kc: Int) -> UnsafePointer<Float>,
         packB: (_ row: Int, _ col: Int, _ kc: Int, _ nc: Int, _ into: UnsafeMutablePointer<Float>) -> Void,
         c: UnsafeMutablePointer<Float>, ldc: Int, accumulate: Bool
     ) {
-        let MR = Kernel.rows, NR = Kernel.columns, KC = gemmKC, MC = Kernel.rowBlock, NC = gemmNC
-        let packedB = Storage(uninitializedCount: KC * min(NC, (n + NR - 1) / NR * NR))
+        let MR = Kernel.rows, NR = Kernel.columns, KC = gemmKC, MC = rowBlock ?? Kernel.rowBlock, NC = gemmNC
+        // With A in one block, each sliver of B is used once, by that block: it is packed right
+        // before, into a sliver that stays in cache, instead of with its panel, which would go to
+        // memory and come back (VGG's fully connected input gradient: 4 MB panels).
+        let sliverBySliver = packsBSliverBySliver && m <= MC
+        let packedB = Storage(uninitializedCount: KC * (sliverBySliver ? NR : min(NC, (n + NR - 1) / NR * NR)))
         let edgeTile = Storage(uninitializedCount: MR * NR)
 
         for jc in stride(from: 0, to: n, by: NC) {                 // 5th loop: NC-wide panels of B and C
             let nc = min(NC, n - jc)
             for pc in stride(from: 0, to: k, by: KC) {             // 4th loop: KC-deep slices of the sum
                 let kc = min(KC, k - pc)
-                packB(pc, jc, kc, nc, packedB.pointer)
+                if !sliverBySliver { packB(pc, jc, kc, nc, packedB.pointer) }
                 // The first slice overwrites C unless the caller accumulates; later ones add.
                 let add = accumulate || pc > 0
                 for ic in stride(from: 0, to: m, by: MC) {         // 3rd loop: MC-tall blocks of A
@@ -134,7 +144,8 @@ extension Kernels {
                     let aBlock = packA(ic, pc, mc, kc)
                     for jr in stride(from: 0, to: nc, by: NR) {    // 2nd loop: NR-wide slivers of B
                         let nr = min(NR, nc - jr)
-                        let bSliver = UnsafePointer(packedB.pointer + jr * kc)
+                        if sliverBySliver { packB(pc, jc + jr, kc, nr, packedB.pointer) }
+                        let bSliver = UnsafePointer(packedB.pointer + (sliverBySliver ? 0 : jr * kc))
                         for ir in stride(from: 0, to: mc, by: MR) {  // 1st loop: MR-tall slivers of A
                             let mr = min(MR, mc - ir)
                             let cTile = c + (ic + ir) * ldc + jc + jr
