@@ -18,17 +18,19 @@ var fullyConnectedBenchmark: Benchmark {
         let (batch, inFeatures, outFeatures) = (128, 6272, 4096)
         let x = randomBuffer(batch * inFeatures), weight = randomBuffer(outFeatures * inFeatures, seed: 2)
         let dy = randomBuffer(batch * outFeatures, seed: 3)
-        var y = [Float](repeating: 0, count: outFeatures * batch), dx = [Float](repeating: 0, count: batch * inFeatures)
-        var dweight = [Float](repeating: 0, count: outFeatures * inFeatures)
+        // Outputs in tensors' own (64-byte aligned) storage, as `linear` writes them.
+        let y = Storage(zeros: outFeatures * batch), dx = Storage(zeros: batch * inFeatures)
+        let dweight = Storage(zeros: outFeatures * inFeatures)
         let flops = 2.0 * Double(batch * inFeatures * outFeatures)
         let passes: [(String, () -> Void)] = [
             ("forward", { Kernels.gemm(transB: true, m: outFeatures, n: batch, k: inFeatures, a: weight, lda: inFeatures,
-                                       b: x, ldb: inFeatures, c: &y, ldc: batch) }),
+                                       b: x, ldb: inFeatures, c: y.pointer, ldc: batch) }),
             ("input", { Kernels.gemm(m: batch, n: inFeatures, k: outFeatures, a: dy, lda: outFeatures,
-                                     b: weight, ldb: inFeatures, c: &dx, ldc: inFeatures) }),
+                                     b: weight, ldb: inFeatures, c: dx.pointer, ldc: inFeatures) }),
             ("weight", { Kernels.gemm(transA: true, m: outFeatures, n: inFeatures, k: batch, a: dy, lda: outFeatures,
-                                      b: x, ldb: inFeatures, c: &dweight, ldc: inFeatures) }),
+                                      b: x, ldb: inFeatures, c: dweight.pointer, ldc: inFeatures) }),
         ]
+        defer { withExtendedLifetime((y, dx, dweight)) {} }
         return passes.map { pass, body in
             let timing = timed(besidePeak: true, body)
             return Row(name: "gemm VGG fc1 128×6272→4096 \(pass)", unit: "GFLOP/s", value: flops / timing.seconds / 1e9,

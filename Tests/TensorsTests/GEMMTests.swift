@@ -53,6 +53,34 @@ import TestSupport
         #expect(outside.allSatisfy { $0 == 99 }, "columns past n must be left alone")
     }
 
+    /// A large C written once (a fully connected layer's weight gradient) is stored past the
+    /// caches (`gemmStreamsC`, 64-byte aligned rows): the triple loop's sums, and the same bits
+    /// as the same product stored through the caches (C one float off the alignment), in 6×64
+    /// tiles and in 8×32 ones, ragged edges and the columns past n left alone.
+    @Test(arguments: [(m: 1030, n: 2050, ldc: 2064), (m: 21_000, n: 100, ldc: 112)])
+    func largeOutputsStoredPastTheCachesKeepTheirBits(_ shape: (m: Int, n: Int, ldc: Int)) {
+        let (m, n, ldc, k) = (shape.m, shape.n, shape.ldc, 5)
+        let g = RandomGenerator(seed: 17)
+        let a = randomValues(m * k, using: g), b = randomValues(k * n, using: g)
+        let (streamed, cached) = (Storage(zeros: m * ldc), Storage(zeros: m * ldc + 1))
+        let offAlignment = cached.pointer + 1
+        #expect(Kernels.gemmStreamsC(m: m, n: n, k: k, c: streamed.pointer, ldc: ldc, accumulate: false))
+        #expect(!Kernels.gemmStreamsC(m: m, n: n, k: k, c: offAlignment, ldc: ldc, accumulate: false))
+        for i in 0..<m { (streamed.pointer + i * ldc + n).update(repeating: 99, count: ldc - n) }
+        for c in [streamed.pointer, offAlignment] {
+            Kernels.gemm(transA: true, m: m, n: n, k: k, a: a, lda: m, b: b, ldb: n, c: c, ldc: ldc, threads: 2)
+        }
+        let rows = { (c: UnsafeMutablePointer<Float>) in (0..<m).flatMap { i in Array(UnsafeBufferPointer(start: c + i * ldc, count: n)) } }
+        let (result, throughCaches) = (rows(streamed.pointer), rows(offAlignment))
+        let sameBits = result == throughCaches
+        #expect(sameBits, "m \(m) n \(n)")
+        let expected = Reference.gemm(transA: true, m: m, n: n, k: k, a: a.map(Double.init), b: b.map(Double.init))
+        #expect(worstError(result, expected, atol: 1e-4, rtol: 1e-5) <= 1, "m \(m) n \(n)")
+        let past = (0..<m).flatMap { i in Array(UnsafeBufferPointer(start: streamed.pointer + i * ldc + n, count: ldc - n)) }
+        #expect(past.allSatisfy { $0 == 99 }, "columns past n must be left alone")
+        withExtendedLifetime((streamed, cached)) {}
+    }
+
     @Test func sameBitsForEveryThreadCount() {
         let g = RandomGenerator(seed: 3)
         for (m, n, k) in [(200, 90, 300), (40, 500, 700), (8, 2100, 9), (128, 250, 600)] {

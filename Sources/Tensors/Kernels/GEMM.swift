@@ -38,6 +38,7 @@ extension Kernels {
             if !accumulate { for i in 0..<m { (c + i * ldc).update(repeating: 0, count: n) } }
             return
         }
+        let streamsC = gemmStreamsC(m: m, n: n, k: k, c: c, ldc: ldc, accumulate: accumulate)
         // Threads take whole rows (or whole columns) of C: each packs its own panels, so they
         // share nothing but the inputs. Small products stay on one thread.
         let parts = m * n * k < 32 * 32 * 64 ? 1 : threads
@@ -49,7 +50,7 @@ extension Kernels {
                 gemmSingleThread(
                     transA: transA, transB: transB, m: rows.count, n: n, k: k,
                     a: transA ? a + rows.lowerBound : a + rows.lowerBound * lda, lda: lda,
-                    b: b, ldb: ldb, c: c + rows.lowerBound * ldc, ldc: ldc, accumulate: accumulate)
+                    b: b, ldb: ldb, c: c + rows.lowerBound * ldc, ldc: ldc, accumulate: accumulate, streamsC: streamsC)
             }
         } else if parts > 1 {
             let ranges = Parallel.split(n, parts: parts, alignment: Microkernel6x64.columns)
@@ -58,22 +59,33 @@ extension Kernels {
                 gemmSingleThread(
                     transA: transA, transB: transB, m: m, n: cols.count, k: k, a: a, lda: lda,
                     b: transB ? b + cols.lowerBound * ldb : b + cols.lowerBound, ldb: ldb,
-                    c: c + cols.lowerBound, ldc: ldc, accumulate: accumulate)
+                    c: c + cols.lowerBound, ldc: ldc, accumulate: accumulate, streamsC: streamsC)
             }
         } else {
             gemmSingleThread(
                 transA: transA, transB: transB, m: m, n: n, k: k, a: a, lda: lda, b: b, ldb: ldb,
-                c: c, ldc: ldc, accumulate: accumulate)
+                c: c, ldc: ldc, accumulate: accumulate, streamsC: streamsC)
         }
+    }
+
+    /// Whether `gemm` stores C past the caches: where C is written once (not added to, and the
+    /// whole sum in one KC slice), is large (8 MB or more: the weight gradient of a fully
+    /// connected layer, 103 MB in VGG's first) and its rows are 64-byte aligned. Such a C goes
+    /// to memory anyway; stored through the caches, each of its lines is first read from memory
+    /// to be owned, and pushes the packed panels out of L2. VGG fc1's weight gradient ran 1.21
+    /// times as fast so (`compare_builds --rounds 7 -- fc1`, lowest 1.16).
+    package static func gemmStreamsC(m: Int, n: Int, k: Int, c: UnsafeMutablePointer<Float>, ldc: Int,
+                                     accumulate: Bool) -> Bool {
+        !accumulate && k <= gemmKC && m * n >= 1 << 21 && ldc % 16 == 0 && Int(bitPattern: c) % 64 == 0
     }
 
     /// One thread's product, in 6×64 tiles (`Microkernel6x64`) or 8×32 ones (`usesWideTiles`).
     /// Either sums each element's terms in the same order, so the bits are the same whichever
-    /// runs.
+    /// runs. `streamsC`: C's whole tiles are stored past the caches (`gemmStreamsC`).
     package static func gemmSingleThread(
         transA: Bool, transB: Bool, m: Int, n: Int, k: Int,
         a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
-        c: UnsafeMutablePointer<Float>, ldc: Int, accumulate: Bool
+        c: UnsafeMutablePointer<Float>, ldc: Int, accumulate: Bool, streamsC: Bool = false
     ) {
         func run<Kernel: GEMMMicrokernel>(_ kernel: Kernel.Type) {
             // A few rows more than a block (a batch of 128 against 120) go in one block: a
@@ -89,10 +101,11 @@ extension Kernels {
                 packB: { row, col, kc, nc, dst in
                     packB(transB: transB, b: b, ldb: ldb, row: row, col: col, kc: kc, nc: nc, columns: Kernel.columns, into: dst)
                 },
-                c: c, ldc: ldc, accumulate: accumulate)
+                c: c, ldc: ldc, accumulate: accumulate, streamsC: streamsC)
             withExtendedLifetime(packedA) {}
         }
         if usesWideTiles(m: m, n: n) { run(Microkernel6x64.self) } else { run(Microkernel8x32.self) }
+        if streamsC { convbook_store_fence() }
     }
 
     /// Whether an m×n product runs in 6×64 tiles: when C has two slivers of 64 columns or more
@@ -115,14 +128,15 @@ extension Kernels {
     /// `Kernel` sets the tile (MR × NR) and MC (or `rowBlock`, a multiple of MR); the
     /// convolutions' packers pack for the default, `Microkernel8x32`. With
     /// `packsBSliverBySliver`, where all of A is one block, `packB` is asked for one sliver at
-    /// a time, just before the block uses it.
+    /// a time, just before the block uses it. `streamsC`: C's whole tiles are stored past the
+    /// caches (64-byte aligned rows; `gemmStreamsC`).
     @inline(__always)
     static func blockedGEMM<Kernel: GEMMMicrokernel>(
         _: Kernel.Type = Microkernel8x32.self, m: Int, n: Int, k: Int, rowBlock: Int? = nil,
         packsBSliverBySliver: Bool = false,
         packA: (_ row: Int, _ col: Int, _ mc: Int, _ kc: Int) -> UnsafePointer<Float>,
         packB: (_ row: Int, _ col: Int, _ kc: Int, _ nc: Int, _ into: UnsafeMutablePointer<Float>) -> Void,
-        c: UnsafeMutablePointer<Float>, ldc: Int, accumulate: Bool
+        c: UnsafeMutablePointer<Float>, ldc: Int, accumulate: Bool, streamsC: Bool = false
     ) {
         let MR = Kernel.rows, NR = Kernel.columns, KC = gemmKC, MC = rowBlock ?? Kernel.rowBlock, NC = gemmNC
         // With A in one block, each sliver of B is used once, by that block: it is packed right
@@ -150,10 +164,12 @@ extension Kernels {
                             let mr = min(MR, mc - ir)
                             let cTile = c + (ic + ir) * ldc + jc + jr
                             if mr == MR && nr == NR {
-                                Kernel.multiply(kc: kc, a: aBlock + ir * kc, b: bSliver, c: cTile, ldc: ldc, accumulate: add)
+                                Kernel.multiply(kc: kc, a: aBlock + ir * kc, b: bSliver, c: cTile, ldc: ldc, accumulate: add,
+                                                streaming: streamsC && !add)
                             } else {
                                 // Ragged edge: compute the full tile aside, keep the part inside C.
-                                Kernel.multiply(kc: kc, a: aBlock + ir * kc, b: bSliver, c: edgeTile.pointer, ldc: NR, accumulate: false)
+                                Kernel.multiply(kc: kc, a: aBlock + ir * kc, b: bSliver, c: edgeTile.pointer, ldc: NR, accumulate: false,
+                                                streaming: false)
                                 for r in 0..<mr {
                                     let src = edgeTile.pointer + r * NR, dst = cTile + r * ldc
                                     if add {
@@ -333,9 +349,11 @@ extension Kernels {
     /// is one broadcast of an A value and two fused multiply-adds per row.
     @inline(__always)
     static func microkernel8x32(kc: Int, a: UnsafePointer<Float>, b: UnsafePointer<Float>,
-                                c: UnsafeMutablePointer<Float>, ldc: Int, accumulate: Bool) {
+                                c: UnsafeMutablePointer<Float>, ldc: Int, accumulate: Bool, streaming: Bool = false) {
         let packed = UnsafeRawPointer(b)
-        microkernel8x32(kc: kc, a: a, c: c, ldc: ldc, accumulate: accumulate, secondHalf: 64) { packed + $0 &* 128 }
+        microkernel8x32(kc: kc, a: a, c: c, ldc: ldc, accumulate: accumulate, streaming: streaming, secondHalf: 64) {
+            packed + $0 &* 128
+        }
     }
 
     /// The microkernel with B wherever it is: step q reads 16 floats at `b(q)` and 16 more
@@ -344,7 +362,7 @@ extension Kernels {
     @inline(__always)
     static func microkernel8x32<Tile: PairedVectorTile>(
         _: Tile.Type = Tile8x32.self, kc: Int, a: UnsafePointer<Float>, c: UnsafeMutablePointer<Float>, ldc: Int,
-        accumulate: Bool, secondHalf: Int, b: (Int) -> UnsafeRawPointer
+        accumulate: Bool, streaming: Bool = false, secondHalf: Int, b: (Int) -> UnsafeRawPointer
     ) {
         var tile = Tile()
         var ap = a
@@ -355,18 +373,23 @@ extension Kernels {
                                  bp.loadUnaligned(fromByteOffset: secondHalf, as: Tile8x32.V.self))
             ap += 8
         }
-        tile.store(to: UnsafeMutableRawPointer(c), rowBytes: ldc &* 4, adding: accumulate)
+        if streaming {
+            tile.storeStreaming(to: c, ld: ldc)
+        } else {
+            tile.store(to: UnsafeMutableRawPointer(c), rowBytes: ldc &* 4, adding: accumulate)
+        }
     }
 }
 
 extension Kernels {
     /// One 6×64 tile of C from a 6-row sliver of packed A and a 64-column sliver of packed B,
     /// 24 sums in registers: each step broadcasts 6 values of A for 24 fused multiply-adds.
-    /// C's tile is asked for first, to be in cache when the sums are stored.
+    /// C's tile is asked for first, to be in cache when the sums are stored; or, `streaming`,
+    /// stored past the caches (64-byte aligned rows).
     @inline(never) @_optimize(size)
     static func microkernel6x64(kc: Int, a: UnsafePointer<Float>, b: UnsafePointer<Float>,
-                                c: UnsafeMutablePointer<Float>, ldc: Int, accumulate: Bool) {
-        prefetchForWriting(UnsafeRawPointer(c), rows: 6, rowBytes: ldc &* 4, bytes: 256)
+                                c: UnsafeMutablePointer<Float>, ldc: Int, accumulate: Bool, streaming: Bool) {
+        if !streaming { prefetchForWriting(UnsafeRawPointer(c), rows: 6, rowBytes: ldc &* 4, bytes: 256) }
         var tile = Tile6x64()
         var ap = a
         let packed = UnsafeRawPointer(b)
@@ -374,7 +397,11 @@ extension Kernels {
             tile.addOuterProduct((ap[0], ap[1], ap[2], ap[3], ap[4], ap[5]), packed, at: q &* 256)
             ap += 6
         }
-        tile.store(to: UnsafeMutableRawPointer(c), rowBytes: ldc &* 4, adding: accumulate)
+        if streaming {
+            tile.storeStreaming(to: c, ld: ldc)
+        } else {
+            tile.store(to: UnsafeMutableRawPointer(c), rowBytes: ldc &* 4, adding: accumulate)
+        }
     }
 
     /// Asks the cache for `rows` rows of `bytes` bytes at `p`, `rowBytes` apart, to be written:
@@ -395,8 +422,10 @@ protocol GEMMMicrokernel {
     static var rows: Int { get }
     static var columns: Int { get }
     static var rowBlock: Int { get }
+    /// One tile: C (+)= A's sliver · B's sliver; `streaming` (not with `accumulate`), stored
+    /// past the caches, C's rows 64-byte aligned.
     static func multiply(kc: Int, a: UnsafePointer<Float>, b: UnsafePointer<Float>, c: UnsafeMutablePointer<Float>,
-                         ldc: Int, accumulate: Bool)
+                         ldc: Int, accumulate: Bool, streaming: Bool)
 }
 
 /// 8 × 32: the tile the convolutions' packers pack for.
@@ -406,8 +435,8 @@ enum Microkernel8x32: GEMMMicrokernel {
     static var rowBlock: Int { Kernels.gemmMC }
     @inline(__always)
     static func multiply(kc: Int, a: UnsafePointer<Float>, b: UnsafePointer<Float>, c: UnsafeMutablePointer<Float>,
-                         ldc: Int, accumulate: Bool) {
-        Kernels.microkernel8x32(kc: kc, a: a, b: b, c: c, ldc: ldc, accumulate: accumulate)
+                         ldc: Int, accumulate: Bool, streaming: Bool) {
+        Kernels.microkernel8x32(kc: kc, a: a, b: b, c: c, ldc: ldc, accumulate: accumulate, streaming: streaming)
     }
 }
 
@@ -418,8 +447,8 @@ enum Microkernel6x64: GEMMMicrokernel {
     static var rowBlock: Int { 120 }
     @inline(__always)
     static func multiply(kc: Int, a: UnsafePointer<Float>, b: UnsafePointer<Float>, c: UnsafeMutablePointer<Float>,
-                         ldc: Int, accumulate: Bool) {
-        Kernels.microkernel6x64(kc: kc, a: a, b: b, c: c, ldc: ldc, accumulate: accumulate)
+                         ldc: Int, accumulate: Bool, streaming: Bool) {
+        Kernels.microkernel6x64(kc: kc, a: a, b: b, c: c, ldc: ldc, accumulate: accumulate, streaming: streaming)
     }
 }
 
@@ -448,6 +477,17 @@ struct Tile6x64 {
         v = V(repeating: a.5); c50.addProduct(v, b0); c51.addProduct(v, b1); c52.addProduct(v, b2); c53.addProduct(v, b3)
     }
 
+    /// Writes the sums to `p` past the caches, row r at `r · ld` floats (64-byte aligned).
+    @inline(__always) func storeStreaming(to p: UnsafeMutablePointer<Float>, ld: Int) {
+        @inline(__always) func row(_ r: Int, _ v0: V, _ v1: V, _ v2: V, _ v3: V) {
+            let at = p + r &* ld
+            convbook_store_streaming(at, v0); convbook_store_streaming(at + 16, v1)
+            convbook_store_streaming(at + 32, v2); convbook_store_streaming(at + 48, v3)
+        }
+        row(0, c00, c01, c02, c03); row(1, c10, c11, c12, c13); row(2, c20, c21, c22, c23)
+        row(3, c30, c31, c32, c33); row(4, c40, c41, c42, c43); row(5, c50, c51, c52, c53)
+    }
+
     /// Writes the sums to `p` (or adds them to what is there), row r at `r · rowBytes`.
     @inline(__always) func store(to p: UnsafeMutableRawPointer, rowBytes: Int, adding: Bool) {
         @inline(__always) func row(_ r: Int, _ v0: V, _ v1: V, _ v2: V, _ v3: V) {
@@ -469,6 +509,7 @@ protocol PairedVectorTile {
     init()
     mutating func addOuterProduct(_ a: (Float, Float, Float, Float, Float, Float, Float, Float), _ b0: SIMD16<Float>, _ b1: SIMD16<Float>)
     func store(to p: UnsafeMutableRawPointer, rowBytes: Int, adding: Bool)
+    func storeStreaming(to p: UnsafeMutablePointer<Float>, ld: Int)
 }
 
 /// The 8×32 block of sums that GEMM's microkernel and the convolutions' tiles keep in registers
@@ -524,6 +565,17 @@ struct Tile32<Rows: TileRows>: PairedVectorTile {
                 p.storeBytes(of: lo, toByteOffset: at, as: V.self)
                 p.storeBytes(of: hi, toByteOffset: at &+ 64, as: V.self)
             }
+        }
+        row(0, c00, c01); row(1, c10, c11); row(2, c20, c21); row(3, c30, c31); row(4, c40, c41); row(5, c50, c51)
+        guard Rows.count == 8 else { return }
+        row(6, c60, c61); row(7, c70, c71)
+    }
+
+    /// Writes the sums to `p` past the caches, row r at `r · ld` floats (64-byte aligned).
+    @inline(__always) func storeStreaming(to p: UnsafeMutablePointer<Float>, ld: Int) {
+        @inline(__always) func row(_ r: Int, _ lo: V, _ hi: V) {
+            let at = p + r &* ld
+            convbook_store_streaming(at, lo); convbook_store_streaming(at + 16, hi)
         }
         row(0, c00, c01); row(1, c10, c11); row(2, c20, c21); row(3, c30, c31); row(4, c40, c41); row(5, c50, c51)
         guard Rows.count == 8 else { return }
