@@ -11,8 +11,9 @@ import TestSupport
         // Sums of several KC slices (512 terms each), the later slices added to the first.
         (20, 70, 1100), (9, 40, 2100),
         // A batch of 128 rows in one block of A (more than the 120 of a block of 6-row slivers),
-        // B packed sliver by sliver, the last part-filled, over two KC slices.
-        (128, 250, 600),
+        // B's panels over 1 MB, so packed sliver by sliver, the last part-filled, over two KC
+        // slices.
+        (128, 1100, 520),
     ]
 
     @Test(arguments: shapes)
@@ -83,7 +84,7 @@ import TestSupport
 
     @Test func sameBitsForEveryThreadCount() {
         let g = RandomGenerator(seed: 3)
-        for (m, n, k) in [(200, 90, 300), (40, 500, 700), (8, 2100, 9), (128, 250, 600)] {
+        for (m, n, k) in [(200, 90, 300), (40, 500, 700), (8, 2100, 9), (128, 1100, 520)] {
             let a = randomValues(m * k, using: g), b = randomValues(k * n, using: g)
             var results: [[Float]] = []
             for threads in [1, 2, 3, 5] {

@@ -127,8 +127,8 @@ extension Kernels {
     /// B[row..<row+kc, col..<col+nc] into NR slivers. Convolution packs straight from images.
     /// `Kernel` sets the tile (MR × NR) and MC (or `rowBlock`, a multiple of MR); the
     /// convolutions' packers pack for the default, `Microkernel8x32`. With
-    /// `packsBSliverBySliver`, where all of A is one block, `packB` is asked for one sliver at
-    /// a time, just before the block uses it. `streamsC`: C's whole tiles are stored past the
+    /// `packsBSliverBySliver`, where all of A is one block and B's panel is large, `packB` is
+    /// asked for one sliver at a time, just before the block uses it. `streamsC`: C's whole tiles are stored past the
     /// caches (64-byte aligned rows; `gemmStreamsC`).
     @inline(__always)
     static func blockedGEMM<Kernel: GEMMMicrokernel>(
@@ -139,10 +139,12 @@ extension Kernels {
         c: UnsafeMutablePointer<Float>, ldc: Int, accumulate: Bool, streamsC: Bool = false
     ) {
         let MR = Kernel.rows, NR = Kernel.columns, KC = gemmKC, MC = rowBlock ?? Kernel.rowBlock, NC = gemmNC
-        // With A in one block, each sliver of B is used once, by that block: it is packed right
-        // before, into a sliver that stays in cache, instead of with its panel, which would go to
-        // memory and come back (VGG's fully connected input gradient: 4 MB panels).
-        let sliverBySliver = packsBSliverBySliver && m <= MC
+        // With A in one block, each sliver of B is used once, by that block: where B's panel is
+        // larger than half of L2, each sliver is packed right before, into a sliver that stays
+        // in cache, instead of with its panel, which would go to memory and come back (VGG's
+        // fully connected input gradient: 4 MB panels). Smaller panels stay in L2 anyway, and
+        // packing them at once costs less (Winograd's products, 32 to 64 deep).
+        let sliverBySliver = packsBSliverBySliver && m <= MC && min(k, KC) * min(n, NC) > 1 << 18
         let packedB = Storage(uninitializedCount: KC * (sliverBySliver ? NR : min(NC, (n + NR - 1) / NR * NR)))
         let edgeTile = Storage(uninitializedCount: MR * NR)
 
