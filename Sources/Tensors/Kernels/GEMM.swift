@@ -72,8 +72,8 @@ extension Kernels {
     /// whole sum in one KC slice), is large (8 MB or more: the weight gradient of a fully
     /// connected layer, 103 MB in VGG's first) and its rows are 64-byte aligned. Such a C goes
     /// to memory anyway; stored through the caches, each of its lines is first read from memory
-    /// to be owned, and pushes the packed panels out of L2. VGG fc1's weight gradient ran 1.21
-    /// times as fast so (`compare_builds --rounds 7 -- fc1`, lowest 1.16).
+    /// to be owned, and pushes the packed panels out of L2. VGG fc1's weight gradient ran 1.18
+    /// times as fast so (`compare_builds --rounds 7 -- fc1`, lowest 1.11).
     package static func gemmStreamsC(m: Int, n: Int, k: Int, c: UnsafeMutablePointer<Float>, ldc: Int,
                                      accumulate: Bool) -> Bool {
         !accumulate && k <= gemmKC && m * n >= 1 << 21 && ldc % 16 == 0 && Int(bitPattern: c) % 64 == 0
@@ -128,8 +128,8 @@ extension Kernels {
     /// `Kernel` sets the tile (MR × NR) and MC (or `rowBlock`, a multiple of MR); the
     /// convolutions' packers pack for the default, `Microkernel8x32`. With
     /// `packsBSliverBySliver`, where all of A is one block and B's panel is large, `packB` is
-    /// asked for one sliver at a time, just before the block uses it. `streamsC`: C's whole tiles are stored past the
-    /// caches (64-byte aligned rows; `gemmStreamsC`).
+    /// asked for one sliver at a time, just before the block uses it. `streamsC`: C's whole
+    /// tiles are stored past the caches (64-byte aligned rows; `gemmStreamsC`).
     @inline(__always)
     static func blockedGEMM<Kernel: GEMMMicrokernel>(
         _: Kernel.Type = Microkernel8x32.self, m: Int, n: Int, k: Int, rowBlock: Int? = nil,
