@@ -91,6 +91,15 @@ def main():
         s = median_seconds(lambda: torch.mm(a, b))
         rows[f"gemm {n}×{n}×{n}"] = 2 * n**3 / s / 1e9
         print(f"gemm {n}: {2 * n**3 / s / 1e9:.1f} GFLOP/s")
+    if wanted("gemm VGG fc1"):
+        # VGG's first fully connected layer's three products, as bench's "gemm VGG fc1" rows.
+        batch, inputs, outputs = 128, 6272, 4096
+        x, w, dy = torch.rand(batch, inputs), torch.rand(outputs, inputs), torch.rand(batch, outputs)
+        for name, product in [("forward", lambda: torch.mm(x, w.t())), ("input", lambda: torch.mm(dy, w)),
+                              ("weight", lambda: torch.mm(dy.t(), x))]:
+            rate = 2 * batch * inputs * outputs / median_seconds(product) / 1e9
+            rows[f"gemm VGG fc1 128×6272→4096 {name}"] = rate
+            print(f"gemm VGG fc1 {name}: {rate:.1f} GFLOP/s")
     for name, n, c, o, size, k, p, *stride in CONVS:
         if not wanted("conv " + name): continue
         conv = nn.Conv2d(c, o, k, padding=p, stride=stride[0] if stride else 1)
