@@ -68,11 +68,20 @@ func convolutionBackward(_ dy: Tensor, x: Tensor, weight: Tensor, bias: Tensor?,
         x.accumulateGrad(dx)
     }
     if weight.requiresGrad || bias?.requiresGrad == true {
-        let dweight = Tensor(uninitialized: weight.shape)
-        let dbias = bias.map { Tensor(uninitialized: $0.shape) }
-        Kernels.conv2dBackwardWeight(dy: dy.data, x: x.data, input, outChannels: o, window: window,
-                                     dweight: dweight.data, dbias: dbias?.data)
-        if weight.requiresGrad { weight.accumulateGrad(dweight) }
-        if let bias, let dbias, bias.requiresGrad { bias.accumulateGrad(dbias) }
+        accumulateParameterGradients(weight: weight, bias: bias) { dweight, dbias in
+            Kernels.conv2dBackwardWeight(dy: dy.data, x: x.data, input, outChannels: o, window: window,
+                                         dweight: dweight, dbias: dbias)
+        }
     }
+}
+
+/// The weight's and bias's gradients, written together by `compute` (the bias's only where
+/// there is a bias), added to those of the two that want one.
+func accumulateParameterGradients(weight: Tensor, bias: Tensor?,
+                                  _ compute: (_ dweight: UnsafeMutablePointer<Float>, _ dbias: UnsafeMutablePointer<Float>?) -> Void) {
+    let dweight = Tensor(uninitialized: weight.shape)
+    let dbias = bias.map { Tensor(uninitialized: $0.shape) }
+    compute(dweight.data, dbias?.data)
+    if weight.requiresGrad { weight.accumulateGrad(dweight) }
+    if let bias, let dbias, bias.requiresGrad { bias.accumulateGrad(dbias) }
 }

@@ -32,12 +32,10 @@ public func conv2dReLUMaxPool2d(_ x: Tensor, weight: Tensor, bias: Tensor? = nil
             Kernels.maxPoolBackward(y.grad!.data, argmax: winners.pointer, maps, window: pool, gradient.data, reluOutput: y.data)
             return convolutionBackward(gradient, x: x, weight: weight, bias: bias, window: window)
         }
-        let dweight = Tensor(uninitialized: weight.shape)
-        let dbias = bias.map { Tensor(uninitialized: $0.shape) }
-        Kernels.conv2dReLUMaxPoolWeightGradient(dy: y.grad!.data, argmax: winners.pointer, y: y.data, x: x.data, input,
-                                                outChannels: maps.c, window: window, pool: pool,
-                                                dweight: dweight.data, dbias: dbias?.data)
-        if weight.requiresGrad { weight.accumulateGrad(dweight) }
-        if let bias, let dbias, bias.requiresGrad { bias.accumulateGrad(dbias) }
+        accumulateParameterGradients(weight: weight, bias: bias) { dweight, dbias in
+            Kernels.conv2dReLUMaxPoolWeightGradient(dy: y.grad!.data, argmax: winners.pointer, y: y.data, x: x.data, input,
+                                                    outChannels: maps.c, window: window, pool: pool,
+                                                    dweight: dweight, dbias: dbias)
+        }
     }
 }
