@@ -14,6 +14,10 @@ import TestSupport
         // B's panels over 1 MB, so packed sliver by sliver, the last part-filled, over two KC
         // slices.
         (128, 1100, 520),
+        // Columns split between the two threads (576 and 524, one in 6×64 tiles, one in 8×32),
+        // two blocks of A each, and B's panels over 1 MB: swept in column blocks (512, then 64
+        // or a part-filled 12) past both blocks, over two KC slices.
+        (200, 1100, 513),
     ]
 
     @Test(arguments: shapes)
@@ -84,7 +88,9 @@ import TestSupport
 
     @Test func sameBitsForEveryThreadCount() {
         let g = RandomGenerator(seed: 3)
-        for (m, n, k) in [(200, 90, 300), (40, 500, 700), (8, 2100, 9), (128, 1100, 520)] {
+        // (200, 576, 513): on one thread, B's panel in column blocks past two blocks of A; on
+        // two, each thread's rows are one block.
+        for (m, n, k) in [(200, 90, 300), (40, 500, 700), (8, 2100, 9), (128, 1100, 520), (200, 576, 513)] {
             let a = randomValues(m * k, using: g), b = randomValues(k * n, using: g)
             var results: [[Float]] = []
             for threads in [1, 2, 3, 5] {
