@@ -268,7 +268,7 @@ package enum ConvolutionAlgorithm: String, CaseIterable, Sendable {
         guard outChannels <= 16 || outChannels >= 32 else { return false }
         let lanes = outChannels <= 16 ? 16 : 32
         let sixteenLaneWeight = 8.0 / 11.0
-        let channelFill = Double(outChannels) / Double((outChannels + lanes - 1) / lanes * lanes)
+        let channelFill = Double(outChannels) / Double(roundedUp(outChannels, toMultipleOf: lanes))
             * (lanes == 16 ? sixteenLaneWeight : 1)
         let rowFill = outputWidth <= 16
             ? Double(outputWidth) / 16 * sixteenLaneWeight

@@ -27,6 +27,10 @@ extension Kernels {
     static let gemmKC = 512
     static let gemmMC = 128
     static let gemmNC = 2048
+    /// Half of a core's L2 (2 MB on the Xeon), in floats: a packed B panel larger than this
+    /// no longer stays in cache beside A's block (`blockedGEMM`'s slivers packed one by one,
+    /// `gemmColumnBlock`).
+    static let gemmHalfL2 = 1 << 18
 
     package static func gemm(
         transA: Bool = false, transB: Bool = false, m: Int, n: Int, k: Int,
@@ -91,12 +95,12 @@ extension Kernels {
         func run<Kernel: GEMMMicrokernel>(_ kernel: Kernel.Type) {
             // A few rows more than a block (a batch of 128 against 120) go in one block: a
             // second, of a sliver or two, would stream every packed panel of B again for them.
-            let rowBlock = m <= Kernel.rowBlock * 3 / 2 ? (m + Kernel.rows - 1) / Kernel.rows * Kernel.rows : Kernel.rowBlock
+            let rowBlock = m <= Kernel.rowBlock * 3 / 2 ? roundedUp(m, toMultipleOf: Kernel.rows) : Kernel.rowBlock
             // Where B's panel goes by in column blocks, each block of A is asked for once per
             // column block: all m rows of the KC slice are packed at the first ask (m × KC
             // floats, 2 MB a thread in gemm 2048), and every later one points into them.
             let columnBlock = m > rowBlock ? gemmColumnBlock(depth: min(k, gemmKC), width: min(n, gemmNC), columns: Kernel.columns) : nil
-            let packedRows = columnBlock == nil ? rowBlock : (m + Kernel.rows - 1) / Kernel.rows * Kernel.rows
+            let packedRows = columnBlock == nil ? rowBlock : roundedUp(m, toMultipleOf: Kernel.rows)
             let packedA = Storage(uninitializedCount: packedRows * gemmKC)
             var packedSlice = -1
             blockedGEMM(
@@ -129,9 +133,8 @@ extension Kernels {
     /// one process (24 pairs, 3 runs): gemm 2048 1.035–1.037 times as fast (median of the
     /// pairs' ratios), 1024 1.010–1.019; 1 MB blocks against 512 KB ones, 1.00–1.02.
     static func gemmColumnBlock(depth: Int, width: Int, columns: Int) -> Int? {
-        let halfL2 = 1 << 18  // floats
-        guard depth * width > halfL2 else { return nil }
-        return max(columns, halfL2 / depth / columns * columns)
+        guard depth * width > gemmHalfL2 else { return nil }
+        return max(columns, gemmHalfL2 / depth / columns * columns)
     }
 
     /// Whether an m×n product runs in 6×64 tiles: when C has two slivers of 64 columns or more
@@ -142,7 +145,7 @@ extension Kernels {
     /// 1.08 for NiN's 1×1 forward (96 × 2,916); but 0.64 for its weight gradient (96 × 96, 33%
     /// more tiles), 0.94 for GoogLeNet's (192 × 480, 7% more) and 0.91 for a 64 × 64 one.
     static func usesWideTiles(m: Int, n: Int) -> Bool {
-        func covered(_ rows: Int, _ columns: Int) -> Int { (m + rows - 1) / rows * rows * ((n + columns - 1) / columns * columns) }
+        func covered(_ rows: Int, _ columns: Int) -> Int { roundedUp(m, toMultipleOf: rows) * roundedUp(n, toMultipleOf: columns) }
         return n >= 2 * Microkernel6x64.columns
             && Double(covered(Microkernel6x64.rows, Microkernel6x64.columns)) <= 1.05 * Double(covered(gemmMR, gemmNR))
     }
@@ -173,8 +176,8 @@ extension Kernels {
         // in cache, instead of with its panel, which would go to memory and come back (VGG's
         // fully connected input gradient: 4 MB panels). Smaller panels stay in L2 anyway, and
         // packing them at once costs less (Winograd's products, 32 to 64 deep).
-        let sliverBySliver = packsBSliverBySliver && m <= MC && min(k, KC) * min(n, NC) > 1 << 18
-        let packedB = Storage(uninitializedCount: KC * (sliverBySliver ? NR : min(NC, (n + NR - 1) / NR * NR)))
+        let sliverBySliver = packsBSliverBySliver && m <= MC && min(k, KC) * min(n, NC) > gemmHalfL2
+        let packedB = Storage(uninitializedCount: KC * (sliverBySliver ? NR : min(NC, roundedUp(n, toMultipleOf: NR))))
         let edgeTile = Storage(uninitializedCount: MR * NR)
 
         for jc in stride(from: 0, to: n, by: NC) {                 // 5th loop: NC-wide panels of B and C
@@ -234,7 +237,7 @@ extension Kernels {
         /// `sliverRows`: the rows of the microkernel that will read it (8, or 6 for `Microkernel6x64`).
         package init(transposed: Bool, rows m: Int, columns k: Int, _ a: UnsafePointer<Float>, ld: Int,
                      blocks: [Range<Int>]? = nil, sliverRows: Int = gemmMR) {
-            paddedRows = (m + sliverRows - 1) / sliverRows * sliverRows
+            paddedRows = roundedUp(m, toMultipleOf: sliverRows)
             storage = Storage(uninitializedCount: max(paddedRows * k, 1))
             for block in blocks ?? stride(from: 0, to: k, by: gemmKC).map({ $0..<min($0 + gemmKC, k) }) {
                 packA(transA: transposed, a: a, lda: ld, row: 0, col: block.lowerBound, mc: m, kc: block.count,
@@ -450,6 +453,10 @@ extension Kernels {
         }
     }
 }
+
+/// The smallest multiple of `step` that is `value` or more (rows padded to whole slivers).
+@inline(__always)
+func roundedUp(_ value: Int, toMultipleOf step: Int) -> Int { (value + step - 1) / step * step }
 
 /// The register tile of a `blockedGEMM`: MR (`rows`) by NR (`columns`), and MC (`rowBlock`, a
 /// multiple of MR), the rows of A packed at a time.
