@@ -53,15 +53,19 @@ var convolutionPoolBenchmarks: [Benchmark] {
             let pooledCount = t.n * t.o * pool.outputSize(maps.h) * pool.outputSize(maps.w)
             let x = randomBuffer(t.n * input.image), w = randomBuffer(t.o * t.c * t.k * t.k, seed: 2)
             let b = randomBuffer(t.o, seed: 3)
-            var y = [Float](repeating: 0, count: pooledCount), argmax = [Int32](repeating: 0, count: pooledCount)
+            // 64-byte aligned, as a tensor's storage and the op's winners (whose whole vectors the
+            // fused forward writes past the caches).
+            let (pooled, winners) = (Storage(zeros: pooledCount), Storage(zeros: pooledCount))
+            let y = pooled.pointer
+            let argmax = UnsafeMutableRawPointer(winners.pointer).bindMemory(to: Int32.self, capacity: pooledCount)
             let full = Storage(uninitializedCount: maps.shape.count)
             let twoOps = medianSeconds {
                 Kernels.conv2dForward(x: x, input, weight: w, bias: b, outChannels: t.o, window: window, y: full.pointer)
-                Kernels.maxPoolForward(full.pointer, maps, window: pool, &y, argmax: &argmax, thenReLU: true)
+                Kernels.maxPoolForward(full.pointer, maps, window: pool, y, argmax: argmax, thenReLU: true)
             }
             let fused = medianSeconds {
                 Kernels.conv2dReLUMaxPoolForward(x: x, input, weight: w, bias: b, outChannels: t.o, window: window, pool: pool,
-                                                 y: &y, argmax: &argmax)
+                                                 y: y, argmax: argmax)
             }
             // Backward without an input gradient, as for a first layer.
             let dy = randomBuffer(pooledCount, seed: 4)
@@ -75,7 +79,9 @@ var convolutionPoolBenchmarks: [Benchmark] {
                 Kernels.conv2dReLUMaxPoolWeightGradient(dy: dy, argmax: argmax, y: y, x: x, input, outChannels: t.o,
                                                         window: window, pool: pool, dweight: &dw, dbias: &db)
             }
-            withExtendedLifetime(full) {}
+            withExtendedLifetime((full, pooled)) {}
+            _ = UnsafeMutableRawPointer(argmax).bindMemory(to: Float.self, capacity: pooledCount)
+            withExtendedLifetime(winners) {}
             let name = "fused conv+relu+max \(t.name)"
             return [Row(name: "\(name) forward, two ops", unit: "ms", value: twoOps * 1e3),
                     Row(name: "\(name) forward, fused", unit: "ms", value: fused * 1e3),

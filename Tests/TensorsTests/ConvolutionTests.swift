@@ -479,6 +479,40 @@ import TestSupport
         }
     }
 
+    /// Where the convolution goes by direct's tiles of one row, the fused forward convolves and
+    /// pools a strip of rows at a time (`poolsInStrips`): the two ops' bits, outputs and winners,
+    /// for 1 to 3 threads. Strips of 8 rows over 24 and 20 pooled rows (the last part-filled),
+    /// pooled rows of 32 written past the caches (aligned buffers); 12-row strips over 28 rows
+    /// and a 9th channel in a tile of its own, pooled rows of 35 and 18 (vectors and a tail);
+    /// odd map heights, whose last row the pool leaves out.
+    @Test(arguments: [Case(n: 2, c: 1, h: 25, w: 64, o: 16, k: 3, stride: 1, padding: 1),
+                      Case(n: 3, c: 2, h: 21, w: 64, o: 16, k: 3, stride: 1, padding: 1),
+                      Case(n: 2, c: 3, h: 29, w: 70, o: 9, k: 3, stride: 1, padding: 1),
+                      Case(n: 3, c: 2, h: 13, w: 37, o: 5, k: 3, stride: 1, padding: 1)])
+    func convolutionReLUAndMaxPoolInStripsGiveTheTwoOpsBits(_ t: Case) throws {
+        let (g, maps) = (RandomGenerator(seed: 14), ImageBatch(n: t.n, c: t.o, h: t.window.outputSize(t.h), w: t.window.outputSize(t.w)))
+        let pool = Window(size: 2, stride: 2, padding: 0)
+        #expect(Kernels.poolsInStrips(t.input, outChannels: t.o, window: t.window, pool: pool), "\(t) goes in strips")
+        let (x, w, b) = Self.operands(t, using: g)
+        let pooled = maps.n * maps.c * (maps.h / 2) * (maps.w / 2)
+        let full = Tensor(uninitialized: maps.shape)
+        var (y, winners) = ([Float](repeating: 0, count: pooled), [Int32](repeating: 0, count: pooled))
+        Kernels.conv2dForward(x: x.data, t.input, weight: w.data, bias: b.data, outChannels: t.o, window: t.window, y: full.data)
+        Kernels.maxPoolForward(full.data, maps, window: pool, &y, argmax: &winners, thenReLU: true)
+        for threads in 1...3 {
+            // 64-byte aligned, as a tensor's storage, so that whole rows of vectors stream.
+            let (fusedY, fusedWinners) = (Storage(uninitializedCount: pooled), Storage(uninitializedCount: pooled))
+            fusedY.pointer.update(repeating: .nan, count: pooled)
+            let indices = UnsafeMutableRawPointer(fusedWinners.pointer).bindMemory(to: Int32.self, capacity: pooled)
+            indices.update(repeating: -1, count: pooled)
+            Kernels.conv2dReLUMaxPoolForward(x: x.data, t.input, weight: w.data, bias: b.data, outChannels: t.o, window: t.window,
+                                             pool: pool, y: fusedY.pointer, argmax: indices, threads: threads)
+            #expect(Array(UnsafeBufferPointer(start: fusedY.pointer, count: pooled)) == y, "\(t), \(threads) threads")
+            #expect(Array(UnsafeBufferPointer(start: indices, count: pooled)) == winners, "\(t), \(threads) threads")
+            _ = UnsafeMutableRawPointer(indices).bindMemory(to: Float.self, capacity: pooled)
+        }
+    }
+
     /// The weight gradient of the convolution, ReLU and max pool from the pool's gradient
     /// (`conv2dReLUMaxPoolWeightGradient`) gives the bits of the pool's backward, then the
     /// convolution's weight gradient, for 1 to 3 threads: 2×2 pools over rows of 32 maps or

@@ -19,64 +19,87 @@ extension Kernels {
         x: UnsafePointer<Float>, _ g: ConvGeometry, weight: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
         y: UnsafeMutablePointer<Float>, threads: Int
     ) {
-        let o = g.outChannels
         let layout = PaddedImages(g)
         if ShiftedRows.laneFill(g) != nil {
             conv2dForwardShiftedRows(x: x, ShiftedRows(layout), weight: weight, bias: bias, y: y, threads: threads)
             return
         }
-        let (oh, ow) = (layout.outputHeight, layout.outputWidth)
-        let twoRows = ow <= 16
-        // Tiles per image: (first output row, first output column) of each 8×32 tile.
-        let tilesPerRow = twoRows ? 1 : (ow + 31) / 32
-        let tileRows = twoRows ? (oh + 1) / 2 : oh
-        let tilesPerImage = tileRows * tilesPerRow
-        // Each tile sums over the kernel rows inside the image for its output rows only.
-        let rowsPerTile = twoRows ? 2 : 1
-        let plan = RowClasses(layout, tileRows: (0..<tileRows).map { $0 * rowsPerTile..<min(oh, ($0 + 1) * rowsPerTile) },
-                              tapOffsets: layout.tapOffsets.pointer, weight: weight)
-        // The second 16 outputs of a tile: the next row (narrow images) or the next 16 columns.
-        let secondHalf = (twoRows ? layout.paddedWidth : 16) * MemoryLayout<Float>.stride
-
-        let work = g.input.n * tilesPerImage
-        let ranges = Parallel.split(work, parts: min(threads, max(1, work * o * g.patch / 50_000)))
+        let tiles = DirectForwardTiles(layout, weight: weight)
+        let work = g.input.n * tiles.perImage
+        let ranges = Parallel.split(work, parts: min(threads, max(1, work * g.outChannels * g.patch / 50_000)))
         Parallel.run(ranges.count) { t in
             let padded = Storage(zeros: layout.image)
-            let tile = Storage(uninitializedCount: gemmMR * gemmNR)
+            let scratch = Storage(uninitializedCount: gemmMR * gemmNR)
             var paddedImage = -1
             for item in ranges[t] {
-                let image = item / tilesPerImage, tileIndex = item % tilesPerImage
+                let image = item / tiles.perImage
                 if image != paddedImage {
                     layout.copy(x + image * g.input.image, into: padded.pointer)
                     paddedImage = image
                 }
-                let oy = (tileIndex / tilesPerRow) * (twoRows ? 2 : 1)
-                let ox = (tileIndex % tilesPerRow) * 32
-                let base = UnsafeRawPointer(padded.pointer + oy * layout.paddedWidth + ox)
-                let out = y + image * g.outputImage
-                let rowClass = plan.classes[plan.classOfTile[tileIndex / tilesPerRow]]
-                for ic in stride(from: 0, to: o, by: gemmMR) {
-                    sumDirectTile(rowClass, channels: ic, of: o, base: base, secondHalf: secondHalf, into: tile.pointer)
-                    // Keep the tile's valid rows (channels) and lanes (outputs), plus the bias.
-                    for r in 0..<min(gemmMR, o - ic) {
-                        let src = tile.pointer + r * gemmNR
-                        let b = bias?[ic + r] ?? 0
-                        let channel = out + (ic + r) * g.outputPlane
-                        if twoRows {
-                            for line in 0..<min(2, oh - oy) {
-                                let dst = channel + (oy + line) * ow, lanes = src + line * 16
-                                for e in 0..<ow { dst[e] = lanes[e] + b }
-                            }
-                        } else {
-                            let dst = channel + oy * ow + ox
-                            for e in 0..<min(32, ow - ox) { dst[e] = src[e] + b }
-                        }
-                    }
+                tiles.sum(item % tiles.perImage, of: padded.pointer, bias: bias, into: y + image * g.outputImage,
+                          planeStride: g.outputPlane, scratch: scratch.pointer)
+            }
+            withExtendedLifetime((padded, scratch)) {}
+        }
+    }
+}
+
+/// The direct forward's tiles over one padded image: 8 output channels by either 32 outputs of
+/// one row (wide images) or 16 outputs of two rows (narrow ones), each summing only the kernel
+/// rows inside the image for its output rows (`RowClasses`). The whole batch's forward runs
+/// them image by image; the fused convolution and pool a few rows at a time
+/// (`conv2dReLUMaxPoolForward`).
+struct DirectForwardTiles {
+    let layout: PaddedImages
+    /// Whether a tile covers two output rows of 16 (rows of 16 or fewer), or 32 outputs of one.
+    let twoRows: Bool
+    let perRow: Int, rows: Int
+    let plan: RowClasses
+    /// The second 16 outputs of a tile: the next row (narrow images) or the next 16 columns.
+    let secondHalf: Int
+
+    init(_ layout: PaddedImages, weight: UnsafePointer<Float>) {
+        self.layout = layout
+        let (oh, ow) = (layout.outputHeight, layout.outputWidth)
+        twoRows = ow <= 16
+        perRow = twoRows ? 1 : (ow + 31) / 32
+        rows = twoRows ? (oh + 1) / 2 : oh
+        let outputRows = twoRows ? 2 : 1
+        plan = RowClasses(layout, tileRows: (0..<rows).map { $0 * outputRows..<min(oh, ($0 + 1) * outputRows) },
+                          tapOffsets: layout.tapOffsets.pointer, weight: weight)
+        secondHalf = (twoRows ? layout.paddedWidth : 16) * MemoryLayout<Float>.stride
+    }
+
+    /// Tiles in one image, row by row: tile t starts at output row t / perRow (times two with
+    /// `twoRows`) and column (t % perRow) · 32.
+    var perImage: Int { rows * perRow }
+
+    /// Sums tile `t` of the image padded at `padded` and writes its outputs plus the bias:
+    /// output (oc, oy, ox) to `out[oc · planeStride + (oy − firstRow) · OW + ox]`. `scratch`
+    /// holds one 8 × 32 tile.
+    @inline(__always)
+    func sum(_ t: Int, of padded: UnsafePointer<Float>, bias: UnsafePointer<Float>?, into out: UnsafeMutablePointer<Float>,
+             planeStride: Int, firstRow: Int = 0, scratch: UnsafeMutablePointer<Float>) {
+        let o = layout.geometry.outChannels
+        let (oh, ow) = (layout.outputHeight, layout.outputWidth)
+        let oy = (t / perRow) * (twoRows ? 2 : 1), ox = (t % perRow) * 32
+        let base = UnsafeRawPointer(padded + oy * layout.paddedWidth + ox)
+        let rowClass = plan.classes[plan.classOfTile[t / perRow]]
+        let rowOut = out + (oy - firstRow) * ow + ox
+        for ic in stride(from: 0, to: o, by: Kernels.gemmMR) {
+            Kernels.sumDirectTile(rowClass, channels: ic, of: o, base: base, secondHalf: secondHalf, into: scratch)
+            // Keep the tile's valid rows (channels) and lanes (outputs), plus the bias.
+            for r in 0..<min(Kernels.gemmMR, o - ic) {
+                let lanes = scratch + r * Kernels.gemmNR
+                let b = bias?[ic + r] ?? 0
+                let channel = rowOut + (ic + r) * planeStride
+                for line in 0..<(twoRows ? min(2, oh - oy) : 1) {
+                    let dst = channel + line * ow, src = lanes + line * 16
+                    for e in 0..<min(twoRows ? 16 : 32, ow - ox) { dst[e] = src[e] + b }
                 }
             }
-            withExtendedLifetime((padded, tile)) {}
         }
-        withExtendedLifetime(plan) {}
     }
 }
 

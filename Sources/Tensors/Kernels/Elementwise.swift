@@ -74,6 +74,17 @@ extension Kernels {
         return SIMD32(lowHalf: a, highHalf: b)
     }
 
+    /// The even and odd floats of the 32 at `p + offset` bytes, x₀ x₂ … x₃₀ and x₁ x₃ … x₃₁ (the
+    /// inverse of `interleaved`): two 16-float loads, split half by half, which LLVM compiles to
+    /// two shuffles. (SIMD32's `evenHalf` and `oddHalf` compiled to calls and stack traffic, and
+    /// VGG's 2×2 max pools spent as long as its first convolution.)
+    @inline(__always)
+    static func deinterleaved(_ p: UnsafeRawPointer, byteOffset offset: Int) -> (even: SIMD16<Float>, odd: SIMD16<Float>) {
+        let a = p.loadUnaligned(fromByteOffset: offset, as: SIMD16<Float>.self)
+        let b = p.loadUnaligned(fromByteOffset: offset &+ 64, as: SIMD16<Float>.self)
+        return (SIMD16(lowHalf: a.evenHalf, highHalf: b.evenHalf), SIMD16(lowHalf: a.oddHalf, highHalf: b.oddHalf))
+    }
+
     @inline(__always)
     static func forChunks(_ count: Int, threads: Int, _ body: (Range<Int>) -> Void) {
         Parallel.forRanges(count, threads: threads, grain: elementwiseGrain, alignment: 16, body)

@@ -1,3 +1,5 @@
+import CPrefetch
+
 /// Pooling over each channel plane separately; planes are split over the threads.
 ///
 /// Max pooling pads with −∞ (padding never wins); average pooling counts padded cells as zeros
@@ -252,9 +254,8 @@ extension Kernels {
             let out = y + oy * ow
             var ox = 0
             while ox + 16 <= ow {
-                let t = top.loadUnaligned(fromByteOffset: 8 * ox, as: SIMD32<Float>.self)
-                let b = bottom.loadUnaligned(fromByteOffset: 8 * ox, as: SIMD32<Float>.self)
-                UnsafeMutableRawPointer(out + ox).storeBytes(of: f(t.evenHalf, t.oddHalf, b.evenHalf, b.oddHalf), as: SIMD16<Float>.self)
+                let t = deinterleaved(top, byteOffset: 8 * ox), b = deinterleaved(bottom, byteOffset: 8 * ox)
+                UnsafeMutableRawPointer(out + ox).storeBytes(of: f(t.even, t.odd, b.even, b.odd), as: SIMD16<Float>.self)
                 ox += 16
             }
             if ox < ow {
@@ -275,10 +276,13 @@ extension Kernels {
     /// 16 outputs at a time as `pool2x2` reads them: the window's four cells in its order, (0, 0),
     /// (0, 1), (1, 0), (1, 1), each taken only when strictly greater, so the first of equal
     /// maxima wins and NaN never does; when none beats −∞ the winner is the first cell.
-    /// `argmax` gets the winners' indices within the plane (`maxPoolForward`).
+    /// `argmax` gets the winners' indices within the plane (`maxPoolForward`), plus `firstIndex`
+    /// when x is a strip of rows further down a plane (`conv2dReLUMaxPoolForward`). `streaming`
+    /// writes y and the winners past the caches, and needs whole vectors a row, 64-byte aligned.
     @inline(__always)
     static func maxPool2x2(_ x: UnsafePointer<Float>, width w: Int, _ y: UnsafeMutablePointer<Float>,
-                           argmax: UnsafeMutablePointer<Int32>, outputHeight oh: Int, outputWidth ow: Int, thenReLU: Bool) {
+                           argmax: UnsafeMutablePointer<Int32>, outputHeight oh: Int, outputWidth ow: Int, thenReLU: Bool,
+                           firstIndex: Int = 0, streaming: Bool = false) {
         typealias V = SIMD16<Float>
         typealias I = SIMD16<Int32>
         let below = Int32(truncatingIfNeeded: w)
@@ -286,20 +290,25 @@ extension Kernels {
         for oy in 0..<oh {
             let top = UnsafeRawPointer(x + 2 * oy * w), bottom = UnsafeRawPointer(x + (2 * oy + 1) * w)
             let (out, winners) = (y + oy * ow, argmax + oy * ow)
-            let rowStart = Int32(truncatingIfNeeded: 2 * oy * w)
+            let rowStart = Int32(truncatingIfNeeded: firstIndex + 2 * oy * w)
             var ox = 0
             while ox + 16 <= ow {
-                let t = top.loadUnaligned(fromByteOffset: 8 * ox, as: SIMD32<Float>.self)
-                let b = bottom.loadUnaligned(fromByteOffset: 8 * ox, as: SIMD32<Float>.self)
+                let t = deinterleaved(top, byteOffset: 8 * ox), b = deinterleaved(bottom, byteOffset: 8 * ox)
                 var best = V(repeating: -.infinity), cell = I(repeating: 0)
-                keepGreater(t.evenHalf, 0, &best, &cell)
-                keepGreater(t.oddHalf, 1, &best, &cell)
-                keepGreater(b.evenHalf, below, &best, &cell)
-                keepGreater(b.oddHalf, below &+ 1, &best, &cell)
+                keepGreater(t.even, 0, &best, &cell)
+                keepGreater(t.odd, 1, &best, &cell)
+                keepGreater(b.even, below, &best, &cell)
+                keepGreater(b.odd, below &+ 1, &best, &cell)
                 if thenReLU { best = best.replacing(with: 0, where: .!(best .> 0)) }
-                UnsafeMutableRawPointer(out + ox).storeBytes(of: best, as: V.self)
                 let first = I(repeating: rowStart &+ Int32(truncatingIfNeeded: 2 * ox)) &+ evenColumns
-                UnsafeMutableRawPointer(winners + ox).storeBytes(of: first &+ cell, as: I.self)
+                if streaming {
+                    convbook_store_streaming(out + ox, best)
+                    convbook_store_streaming(UnsafeMutableRawPointer(winners + ox).assumingMemoryBound(to: Float.self),
+                                             unsafeBitCast(first &+ cell, to: V.self))
+                } else {
+                    UnsafeMutableRawPointer(out + ox).storeBytes(of: best, as: V.self)
+                    UnsafeMutableRawPointer(winners + ox).storeBytes(of: first &+ cell, as: I.self)
+                }
                 ox += 16
             }
             for o in ox..<ow {
@@ -309,7 +318,7 @@ extension Kernels {
                     for kj in 0..<2 where x[first + ki * w + kj] > best { (best, winner) = (x[first + ki * w + kj], first + ki * w + kj) }
                 }
                 out[o] = thenReLU ? max(best, 0) : best
-                winners[o] = Int32(truncatingIfNeeded: winner)
+                winners[o] = Int32(truncatingIfNeeded: firstIndex + winner)
             }
         }
     }

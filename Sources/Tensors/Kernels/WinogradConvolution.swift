@@ -289,10 +289,8 @@ struct WinogradTiles {
                 forEachRun(in: inImage) { first, _, at in
                     let gradients = UnsafeRawPointer(scratch + 2 * at.ty * paddedWidth + 2 * at.tx)
                     @inline(__always) func row(_ r: Int) -> (left: V, right: V) {
-                        let start = r * paddedWidth * 4
-                        let (a, b) = (gradients.loadUnaligned(fromByteOffset: start, as: V.self),
-                                      gradients.loadUnaligned(fromByteOffset: start + 64, as: V.self))
-                        return (V(lowHalf: a.evenHalf, highHalf: b.evenHalf), V(lowHalf: a.oddHalf, highHalf: b.oddHalf))
+                        let (even, odd) = Kernels.deinterleaved(gradients, byteOffset: r * paddedWidth * 4)
+                        return (even, odd)
                     }
                     let (top, bottom) = (row(0), row(1))
                     // A dy: rows top, top + bottom, top − bottom, −bottom; (A dy) Aᵀ the same way
@@ -432,9 +430,8 @@ extension WinogradPatchShape {
     /// the 32 from float 2·pair.
     @inline(__always)
     static func columns(_ patches: UnsafeRawPointer, row r: Int, rowBytes: Int, pair: Int) -> (V, V) {
-        @inline(__always) func load(_ offset: Int) -> V { patches.loadUnaligned(fromByteOffset: r * rowBytes + pair * 8 + offset, as: V.self) }
-        let (start, end) = (load(0), load(64))
-        return (V(lowHalf: start.evenHalf, highHalf: end.evenHalf), V(lowHalf: start.oddHalf, highHalf: end.oddHalf))
+        let (even, odd) = Kernels.deinterleaved(patches, byteOffset: r * rowBytes + pair * 8)
+        return (even, odd)
     }
 }
 
