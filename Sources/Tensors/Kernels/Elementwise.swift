@@ -67,11 +67,19 @@ extension Kernels {
     /// and stack traffic.)
     @inline(__always)
     static func interleaved(_ x: SIMD16<Float>, _ y: SIMD16<Float>) -> SIMD32<Float> {
+        let (low, high) = interleavedHalves(x, y)
+        return SIMD32(lowHalf: low, highHalf: high)
+    }
+
+    /// The same as two vectors, x₀ y₀ … x₇ y₇ and x₈ y₈ … x₁₅ y₁₅, to work on further in
+    /// 16-lane vectors (compares and selects on SIMD32 compiled to scalar code).
+    @inline(__always)
+    static func interleavedHalves(_ x: SIMD16<Float>, _ y: SIMD16<Float>) -> (SIMD16<Float>, SIMD16<Float>) {
         var (a, b) = (x, y)
         for _ in 0..<4 {
             (a, b) = (SIMD16(lowHalf: a.evenHalf, highHalf: b.evenHalf), SIMD16(lowHalf: a.oddHalf, highHalf: b.oddHalf))
         }
-        return SIMD32(lowHalf: a, highHalf: b)
+        return (a, b)
     }
 
     /// The even and odd floats of the 32 at `p + offset` bytes, x₀ x₂ … x₃₀ and x₁ x₃ … x₃₁ (the

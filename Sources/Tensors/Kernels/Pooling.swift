@@ -151,8 +151,13 @@ extension Kernels {
     /// (and y > 0, with `reluOutput`), else zero, written once, 16 windows at a time, in place
     /// of clearing dx and adding to it one winner at a time (VGG's first pool: 25.7 million
     /// windows a batch, about half of them masked at random by the ReLU, a branch mispredicted
-    /// as often). Inputs past the last whole window get zero. Narrower rows, whose planes fit in
-    /// L1, go the plain way: gathering a part-filled vector cost more.
+    /// as often). Each window's gradient and winner go twice into the lanes of its two inputs on
+    /// a line, and each lane keeps the gradient where its cell won: two selects a 32 inputs.
+    /// (Selecting each column's gradients apart, then interleaving them, compiled to scalar
+    /// extracts and masked moves: VGG's first layer's fused backward took 58–59 ms a batch
+    /// against 39–44 this way, `bench fused`, 2 threads.) Inputs past the last whole window get
+    /// zero. Narrower rows, whose planes fit in L1, go the plain way: gathering a part-filled
+    /// vector cost more.
     /// dx's rows are `rowPitch` floats apart (w by default; the direct weight gradient's copy
     /// of dy has wider rows, `conv2dReLUMaxPoolWeightGradient`), of which the first w are written.
     @inline(__always)
@@ -162,7 +167,7 @@ extension Kernels {
         let pitch = rowPitch ?? w
         typealias V = SIMD16<Float>
         typealias I = SIMD16<Int32>
-        let evenColumns = I(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30)
+        let lineColumns = I(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15)
         for oy in 0..<oh {
             let (g, winners, y) = (dy + oy * ow, argmax + oy * ow, reluOutput.map { $0 + oy * ow })
             for line in 0..<2 {
@@ -171,9 +176,16 @@ extension Kernels {
                 @inline(__always) func inputs(_ ox: Int, _ gradient: V, _ won: I, _ y: V?) -> SIMD32<Float> {
                     var gradient = gradient
                     if let y { gradient.replace(with: 0, where: .!(y .> 0)) }
-                    let left = I(repeating: Int32(truncatingIfNeeded: rowStart &+ 2 &* ox)) &+ evenColumns
-                    return Kernels.interleaved(V(repeating: 0).replacing(with: gradient, where: won .== left),
-                                               V(repeating: 0).replacing(with: gradient, where: won .== left &+ 1))
+                    // Each window's gradient and winner twice, once for each of its inputs on
+                    // this line; an input gets the gradient where it is the winner.
+                    let twice = Kernels.interleavedHalves(gradient, gradient)
+                    let bits = unsafeBitCast(won, to: V.self)
+                    let winners = Kernels.interleavedHalves(bits, bits)
+                    let first = I(repeating: Int32(truncatingIfNeeded: rowStart &+ 2 &* ox)) &+ lineColumns
+                    @inline(__always) func half(_ gradients: V, _ winners: V, _ cells: I) -> V {
+                        V(repeating: 0).replacing(with: gradients, where: unsafeBitCast(winners, to: I.self) .== cells)
+                    }
+                    return SIMD32(lowHalf: half(twice.0, winners.0, first), highHalf: half(twice.1, winners.1, first &+ 16))
                 }
                 // The last 16 windows overlap the ones before unless ow is a multiple of 16:
                 // their inputs are written again with the same values.
