@@ -71,12 +71,12 @@ var convolutionPoolBenchmarks: [Benchmark] {
             let dy = randomBuffer(pooledCount, seed: 4)
             var (dw, db) = ([Float](repeating: 0, count: w.count), [Float](repeating: 0, count: t.o))
             let twoOpsBackward = medianSeconds {
-                Kernels.maxPoolBackward(dy, argmax: argmax, maps, window: pool, full.pointer, reluOutput: y)
+                Kernels.maxPoolBackward(dy, argmax: argmax, maps, window: pool, full.pointer)
                 Kernels.conv2dBackwardWeight(dy: full.pointer, x: x, input, outChannels: t.o, window: window, dweight: &dw, dbias: &db)
             }
             let unpools = Kernels.unpoolsIntoWeightGradient(input, outChannels: t.o, window: window, pool: pool)
             let fusedBackward = !unpools ? nil : medianSeconds {
-                Kernels.conv2dReLUMaxPoolWeightGradient(dy: dy, argmax: argmax, y: y, x: x, input, outChannels: t.o,
+                Kernels.conv2dReLUMaxPoolWeightGradient(dy: dy, argmax: argmax, x: x, input, outChannels: t.o,
                                                         window: window, pool: pool, dweight: &dw, dbias: &db)
             }
             withExtendedLifetime((full, pooled)) {}

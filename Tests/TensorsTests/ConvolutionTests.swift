@@ -530,12 +530,12 @@ import TestSupport
                                                  pool: pool, y: &y, argmax: &winners)
                 let dy = Tensor.uniform([pooled], -1, 1, using: g)
                 let gradient = Tensor(uninitialized: maps.shape)
-                Kernels.maxPoolBackward(dy.data, argmax: winners, maps, window: pool, gradient.data, reluOutput: y)
+                Kernels.maxPoolBackward(dy.data, argmax: winners, maps, window: pool, gradient.data)
                 var (dw, db) = ([Float](repeating: 0, count: w.count), [Float](repeating: 0, count: t.o))
                 Kernels.conv2dBackwardWeight(dy: gradient.data, x: x.data, t.input, outChannels: t.o, window: t.window, dweight: &dw, dbias: &db)
                 for threads in 1...3 {
                     var (fusedDw, fusedDb) = ([Float](repeating: .nan, count: w.count), [Float](repeating: .nan, count: t.o))
-                    Kernels.conv2dReLUMaxPoolWeightGradient(dy: dy.data, argmax: winners, y: y, x: x.data, t.input, outChannels: t.o,
+                    Kernels.conv2dReLUMaxPoolWeightGradient(dy: dy.data, argmax: winners, x: x.data, t.input, outChannels: t.o,
                                                             window: t.window, pool: pool, dweight: &fusedDw, dbias: &fusedDb,
                                                             threads: threads)
                     #expect(fusedDw == dw && fusedDb == db, "\(t), pool \(pool.size), \(threads) threads")

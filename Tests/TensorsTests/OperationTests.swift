@@ -63,6 +63,29 @@ import TestSupport
         }
     }
 
+    /// With `thenReLU`, an output the ReLU cuts (y ≤ 0) has no winner (`Kernels.reluCut`), so
+    /// that the backward pass needs no y; every other output keeps the pool's winner: on every
+    /// path of the forward kernel (2×2 in vectors and their tails, strides 1 and 2 in vectors,
+    /// the general loop), over values of both signs and zeros.
+    @Test(arguments: poolCases + [([2, 3, 9, 40], 3, 1, 1), ([1, 3, 27, 27], 3, 2, 0), ([2, 2, 28, 30], 2, 2, 0)])
+    func maxPoolThenReLUHasNoWinnerWhereItCuts(_ t: (shape: Shape, k: Int, stride: Int, padding: Int)) {
+        let input = ImageBatch(t.shape), window = Window(size: t.k, stride: t.stride, padding: t.padding)
+        let g = RandomGenerator(seed: 9)
+        // The first half of x has no positive value, so some windows have none.
+        let half = t.shape.count / 2
+        let x: [Float] = (0..<t.shape.count).map { i in (g.uniform(i < half ? -3 : -2, i < half ? 0 : 2) * 2).rounded(.down) / 2 }
+        let count = input.n * input.c * window.outputSize(input.h) * window.outputSize(input.w)
+        var (plain, plainWinners) = ([Float](repeating: 0, count: count), [Int32](repeating: 0, count: count))
+        var (cut, cutWinners) = (plain, plainWinners)
+        Kernels.maxPoolForward(x, input, window: window, &plain, argmax: &plainWinners, threads: 2)
+        Kernels.maxPoolForward(x, input, window: window, &cut, argmax: &cutWinners, thenReLU: true, threads: 2)
+        #expect(plain.contains { $0 <= 0 } && plain.contains { $0 > 0 }, "the ReLU cuts some outputs and passes others")
+        for o in 0..<count {
+            #expect(cut[o] == max(plain[o], 0), "output \(o)")
+            #expect(cutWinners[o] == (plain[o] > 0 ? plainWinners[o] : Kernels.reluCut), "winner of output \(o)")
+        }
+    }
+
     /// `thenReLU` is relu(maxPool2d(x)) = maxPool2d(relu(x)) in one op: the same bits as the ReLU
     /// before the pool, forward and backward, on values with ties, zeros and windows with no
     /// positive value (where the ReLU's gradient is zero either way: the first half of x has none).

@@ -109,13 +109,13 @@ extension Kernels {
             && ConvolutionAlgorithm.chosen(for: .weightGradient, input, outChannels: o, window: window) == .direct
     }
 
-    /// The weight and bias gradients of `conv2dReLUMaxPoolForward`, from dy (N, O, PH, PW), the
-    /// forward's `argmax` and its output y (the ReLU's mask), where `unpoolsIntoWeightGradient`:
-    /// writes dweight (O, C, K, K) and dbias (O), if given. The same bits as `maxPoolBackward`,
-    /// then `conv2dBackwardWeight`.
+    /// The weight and bias gradients of `conv2dReLUMaxPoolForward`, from dy (N, O, PH, PW) and
+    /// the forward's `argmax` (which holds the ReLU's mask: `reluCut`), where
+    /// `unpoolsIntoWeightGradient`: writes dweight (O, C, K, K) and dbias (O), if given. The same
+    /// bits as `maxPoolBackward`, then `conv2dBackwardWeight`.
     package static func conv2dReLUMaxPoolWeightGradient(
-        dy: UnsafePointer<Float>, argmax: UnsafePointer<Int32>, y: UnsafePointer<Float>,
-        x: UnsafePointer<Float>, _ input: ImageBatch, outChannels o: Int, window: Window, pool: Window,
+        dy: UnsafePointer<Float>, argmax: UnsafePointer<Int32>, x: UnsafePointer<Float>, _ input: ImageBatch,
+        outChannels o: Int, window: Window, pool: Window,
         dweight: UnsafeMutablePointer<Float>, dbias: UnsafeMutablePointer<Float>?, threads: Int = Parallel.threadCount
     ) {
         precondition(unpoolsIntoWeightGradient(input, outChannels: o, window: window, pool: pool))
@@ -124,7 +124,7 @@ extension Kernels {
         summingSlices(dy: nil, g, dweight: dweight, dbias: dbias, threads: threads, biasInKernel: true) { slices, outputs, biasOutputs in
             conv2dBackwardWeightDirect(gradientPlane: { i, oc, into, rowPitch in
                 let plane = (i * o + oc) * ph * pw
-                maxUnpool2x2(dy + plane, argmax: argmax + plane, reluOutput: y + plane, outputHeight: ph, outputWidth: pw,
+                maxUnpool2x2(dy + plane, argmax: argmax + plane, outputHeight: ph, outputWidth: pw,
                              into, height: g.outputHeight, width: g.outputWidth, rowPitch: rowPitch)
             }, x: x, g, slices: slices, outputs: outputs, biasOutputs: biasOutputs, threads: threads)
         }

@@ -8,7 +8,9 @@ extension Kernels {
     /// x is (N, C, H, W), y is (N, C, OH, OW); `argmax` receives, for every output, the index
     /// within its input plane of the winning input (for the backward pass). `thenReLU` writes
     /// max(y, 0): the max pool of relu(x), since the two commute, with the ReLU on the pool's
-    /// output (a quarter of x, for the pools that halve it) rather than on x.
+    /// output (a quarter of x, for the pools that halve it) rather than on x; and where the ReLU
+    /// cuts an output (y ≤ 0), its winner is −1, no input: the backward pass then needs no y for
+    /// the ReLU's mask (`reluCut`).
     package static func maxPoolForward(
         _ x: UnsafePointer<Float>, _ input: ImageBatch, window: Window,
         _ y: UnsafeMutablePointer<Float>, argmax: UnsafeMutablePointer<Int32>, thenReLU: Bool = false,
@@ -38,7 +40,7 @@ extension Kernels {
                         }
                     }
                     yp[oy * ow + ox] = thenReLU ? max(best, 0) : best
-                    ap[oy * ow + ox] = Int32(bestIndex)
+                    ap[oy * ow + ox] = thenReLU && !(best > 0) ? reluCut : Int32(bestIndex)
                 }
             }
         }
@@ -112,7 +114,8 @@ extension Kernels {
                     for ox in 0..<ow {
                         let at = ox &* s, number = cellOfRow[at], at32 = Int32(truncatingIfNeeded: at)
                         values[ox] = thenReLU ? max(bestOfRow[at], 0) : bestOfRow[at]
-                        out[ox] = number < 0 ? firstInside &+ max(at32 &- Int32(p), 0) : windowStart &+ at32 &+ number
+                        out[ox] = thenReLU && !(bestOfRow[at] > 0) ? reluCut
+                            : number < 0 ? firstInside &+ max(at32 &- Int32(p), 0) : windowStart &+ at32 &+ number
                     }
                 }
             }
@@ -121,34 +124,33 @@ extension Kernels {
         }
     }
 
-    /// Routes each output gradient to the input that won its window; dx is cleared first. With
-    /// `reluOutput`, the forward's y of `thenReLU`, only where y > 0: the ReLU's gradient, taken
-    /// on the pool's outputs (an input that wins y > 0 is that y, so the mask is relu(x)'s).
+    /// The winner of an output that the forward's ReLU cut (`thenReLU`, y ≤ 0): none, so that its
+    /// gradient goes nowhere. The ReLU's gradient taken on the pool's outputs (an input that wins
+    /// y > 0 is that y, so the mask is relu(x)'s), kept in the winners the backward pass reads
+    /// anyway, not in a read of y (VGG's pools' y, 196 MB a step).
+    package static let reluCut: Int32 = -1
+
+    /// Routes each output gradient to the input that won its window (none where the forward's
+    /// ReLU cut it: `reluCut`); dx is cleared first.
     package static func maxPoolBackward(
         _ dy: UnsafePointer<Float>, argmax: UnsafePointer<Int32>, _ input: ImageBatch, window: Window,
-        _ dx: UnsafeMutablePointer<Float>, reluOutput: UnsafePointer<Float>? = nil, threads: Int = Parallel.threadCount
+        _ dx: UnsafeMutablePointer<Float>, threads: Int = Parallel.threadCount
     ) {
         let (oh, ow) = (window.outputSize(input.h), window.outputSize(input.w))
         let outPlane = oh * ow, inVectors = window.isHalving2x2 && ow >= 16
         forPlanes(input.n * input.c, work: outPlane + input.plane, threads: threads) { plane in
             let dxp = dx + plane * input.plane, dyp = dy + plane * outPlane, ap = argmax + plane * outPlane
-            let y = reluOutput.map { $0 + plane * outPlane }
             if inVectors {
-                return maxUnpool2x2(dyp, argmax: ap, reluOutput: y, outputHeight: oh, outputWidth: ow, dxp,
-                                    height: input.h, width: input.w)
+                return maxUnpool2x2(dyp, argmax: ap, outputHeight: oh, outputWidth: ow, dxp, height: input.h, width: input.w)
             }
             dxp.update(repeating: 0, count: input.plane)
-            if let y {
-                for o in 0..<outPlane where y[o] > 0 { dxp[Int(ap[o])] += dyp[o] }
-            } else {
-                for o in 0..<outPlane { dxp[Int(ap[o])] += dyp[o] }
-            }
+            for o in 0..<outPlane where ap[o] != reluCut { dxp[Int(ap[o])] += dyp[o] }
         }
     }
 
     /// `maxPoolBackward` of a 2×2 pool with stride 2 (VGG's), whose windows do not overlap, on
     /// rows of 16 windows or more: each input gets its window's gradient if it won the window
-    /// (and y > 0, with `reluOutput`), else zero, written once, 16 windows at a time, in place
+    /// (a window the ReLU cut has no winner), else zero, written once, 16 windows at a time, in place
     /// of clearing dx and adding to it one winner at a time (VGG's first pool: 25.7 million
     /// windows a batch, about half of them masked at random by the ReLU, a branch mispredicted
     /// as often). Each window's gradient and winner go twice into the lanes of its two inputs on
@@ -161,23 +163,21 @@ extension Kernels {
     /// dx's rows are `rowPitch` floats apart (w by default; the direct weight gradient's copy
     /// of dy has wider rows, `conv2dReLUMaxPoolWeightGradient`), of which the first w are written.
     @inline(__always)
-    static func maxUnpool2x2(_ dy: UnsafePointer<Float>, argmax: UnsafePointer<Int32>, reluOutput: UnsafePointer<Float>?,
-                             outputHeight oh: Int, outputWidth ow: Int,
+    static func maxUnpool2x2(_ dy: UnsafePointer<Float>, argmax: UnsafePointer<Int32>, outputHeight oh: Int, outputWidth ow: Int,
                              _ dx: UnsafeMutablePointer<Float>, height h: Int, width w: Int, rowPitch: Int? = nil) {
         let pitch = rowPitch ?? w
         typealias V = SIMD16<Float>
         typealias I = SIMD16<Int32>
         let lineColumns = I(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15)
         for oy in 0..<oh {
-            let (g, winners, y) = (dy + oy * ow, argmax + oy * ow, reluOutput.map { $0 + oy * ow })
+            let (g, winners) = (dy + oy * ow, argmax + oy * ow)
             for line in 0..<2 {
                 let row = dx + (2 * oy + line) * pitch, rowStart = (2 * oy + line) * w
                 // Windows ox..<ox+16: the gradients of the pair of inputs each covers on this line.
-                @inline(__always) func inputs(_ ox: Int, _ gradient: V, _ won: I, _ y: V?) -> SIMD32<Float> {
-                    var gradient = gradient
-                    if let y { gradient.replace(with: 0, where: .!(y .> 0)) }
+                @inline(__always) func inputs(_ ox: Int, _ gradient: V, _ won: I) -> SIMD32<Float> {
                     // Each window's gradient and winner twice, once for each of its inputs on
-                    // this line; an input gets the gradient where it is the winner.
+                    // this line; an input gets the gradient where it is the winner (`reluCut`
+                    // is no input's).
                     let twice = Kernels.interleavedHalves(gradient, gradient)
                     let bits = unsafeBitCast(won, to: V.self)
                     let winners = Kernels.interleavedHalves(bits, bits)
@@ -192,8 +192,7 @@ extension Kernels {
                 for start in stride(from: 0, to: ow, by: 16) {
                     let ox = min(start, ow - 16)
                     @inline(__always) func load<T: SIMD>(_ p: UnsafePointer<T.Scalar>) -> T { UnsafeRawPointer(p + ox).loadUnaligned(as: T.self) }
-                    UnsafeMutableRawPointer(row + 2 * ox).storeBytes(of: inputs(ox, load(g), load(winners), y.map { load($0) }),
-                                                                     as: SIMD32<Float>.self)
+                    UnsafeMutableRawPointer(row + 2 * ox).storeBytes(of: inputs(ox, load(g), load(winners)), as: SIMD32<Float>.self)
                 }
                 for i in (2 * ow)..<w { row[i] = 0 }
             }
@@ -311,15 +310,19 @@ extension Kernels {
                 keepGreater(t.odd, 1, &best, &cell)
                 keepGreater(b.even, below, &best, &cell)
                 keepGreater(b.odd, below &+ 1, &best, &cell)
-                if thenReLU { best = best.replacing(with: 0, where: .!(best .> 0)) }
-                let first = I(repeating: rowStart &+ Int32(truncatingIfNeeded: 2 * ox)) &+ evenColumns
+                var won = I(repeating: rowStart &+ Int32(truncatingIfNeeded: 2 * ox)) &+ evenColumns &+ cell
+                if thenReLU {
+                    let cut = .!(best .> 0)
+                    best.replace(with: 0, where: cut)
+                    won.replace(with: reluCut, where: cut)
+                }
                 if streaming {
                     convbook_store_streaming(out + ox, best)
                     convbook_store_streaming(UnsafeMutableRawPointer(winners + ox).assumingMemoryBound(to: Float.self),
-                                             unsafeBitCast(first &+ cell, to: V.self))
+                                             unsafeBitCast(won, to: V.self))
                 } else {
                     UnsafeMutableRawPointer(out + ox).storeBytes(of: best, as: V.self)
-                    UnsafeMutableRawPointer(winners + ox).storeBytes(of: first &+ cell, as: I.self)
+                    UnsafeMutableRawPointer(winners + ox).storeBytes(of: won, as: I.self)
                 }
                 ox += 16
             }
@@ -330,7 +333,7 @@ extension Kernels {
                     for kj in 0..<2 where x[first + ki * w + kj] > best { (best, winner) = (x[first + ki * w + kj], first + ki * w + kj) }
                 }
                 out[o] = thenReLU ? max(best, 0) : best
-                winners[o] = Int32(truncatingIfNeeded: firstIndex + winner)
+                winners[o] = thenReLU && !(best > 0) ? reluCut : Int32(truncatingIfNeeded: firstIndex + winner)
             }
         }
     }

@@ -2,7 +2,7 @@
 /// `Sequential` runs this way (VGG's blocks end so). Where one image's feature maps are large
 /// (`Kernels.fusesConvolutionAndPool`: VGG's first layer, 3.2 MB an image), the forward
 /// convolves and pools image by image in cache (`conv2dReLUMaxPoolForward`), and the maps are
-/// never kept for the backward pass: the pool's winners and output are all it needs (and the
+/// never kept for the backward pass: the pool's winners are all it needs (and the
 /// first layer's weight gradient reads its gradient from them, `conv2dReLUMaxPoolWeightGradient`).
 /// Elsewhere it is `conv2d`, then `maxPool2d(thenReLU:)`.
 public func conv2dReLUMaxPool2d(_ x: Tensor, weight: Tensor, bias: Tensor? = nil, stride: Int = 1, padding: Int = 0,
@@ -29,11 +29,11 @@ public func conv2dReLUMaxPool2d(_ x: Tensor, weight: Tensor, bias: Tensor? = nil
                 && Kernels.unpoolsIntoWeightGradient(input, outChannels: maps.c, window: window, pool: pool) else {
             // The pool's backward into the maps' gradient, then the convolution's.
             let gradient = Tensor(uninitialized: mapsShape)
-            Kernels.maxPoolBackward(y.grad!.data, argmax: winners.pointer, maps, window: pool, gradient.data, reluOutput: y.data)
+            Kernels.maxPoolBackward(y.grad!.data, argmax: winners.pointer, maps, window: pool, gradient.data)
             return convolutionBackward(gradient, x: x, weight: weight, bias: bias, window: window)
         }
         accumulateParameterGradients(weight: weight, bias: bias) { dweight, dbias in
-            Kernels.conv2dReLUMaxPoolWeightGradient(dy: y.grad!.data, argmax: winners.pointer, y: y.data, x: x.data, input,
+            Kernels.conv2dReLUMaxPoolWeightGradient(dy: y.grad!.data, argmax: winners.pointer, x: x.data, input,
                                                     outChannels: maps.c, window: window, pool: pool,
                                                     dweight: dweight, dbias: dbias)
         }

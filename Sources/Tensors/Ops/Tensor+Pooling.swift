@@ -45,8 +45,7 @@ public func maxPool2d(_ x: Tensor, kernelSize: Int, stride: Int? = nil, padding:
     }
     return y.recorded(from: [x], operation: operationName(thenReLU: thenReLU)) { y in
         let dx = Tensor(uninitialized: x.shape)
-        Kernels.maxPoolBackward(y.grad!.data, argmax: winners.pointer, input, window: window, dx.data,
-                                reluOutput: thenReLU ? y.data : nil)
+        Kernels.maxPoolBackward(y.grad!.data, argmax: winners.pointer, input, window: window, dx.data)
         x.accumulateGrad(dx)
     }
 }
