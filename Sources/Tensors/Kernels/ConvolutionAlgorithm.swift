@@ -252,7 +252,10 @@ package enum ConvolutionAlgorithm: String, CaseIterable, Sendable {
     /// Whether channelLanes' tiles fill more of their vector lanes than direct's, for a stride-1
     /// pass with `outChannels` channels in the lanes (in blocks of 32, or one block of 16 or
     /// fewer) or positions of `outputWidth`-wide rows (a 16-lane vector for rows up to 16 wide,
-    /// else 32).
+    /// else 32). Rows are counted in direct's tiles of 32 along a row, as when the rule was
+    /// measured; its forward tiles now pair segments of 16 (`DirectForwardTiles`), which fill
+    /// as many lanes or more (rows of 112: all, where 32-wide tiles filled 112 of 128), so the
+    /// rule leans to channelLanes where the two come close.
     /// A tie goes to 32-lane tiles only: VGG's first layer (16 channels, 224-wide rows, 9 taps)
     /// sums too little per 16-lane tile to pay for writing it out. Fewer than 16 channels count
     /// too: NiN's last layer (10 channels, 5-wide rows) ran its forward at 1.7 times direct's

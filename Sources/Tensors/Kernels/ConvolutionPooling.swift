@@ -68,7 +68,6 @@ extension Kernels {
     ) {
         let layout = tiles.layout, g = layout.geometry, o = g.outChannels
         let ow = layout.outputWidth
-        precondition(!tiles.twoRows, "strips of whole rows")
         let (ph, pw) = (layout.outputHeight / 2, ow / 2)
         let stripRows = max(1, 4_096 / (o * ow)) * 2
         let streams = pw % 16 == 0 && Int(bitPattern: y) % 64 == 0 && Int(bitPattern: argmax) % 64 == 0
@@ -82,7 +81,7 @@ extension Kernels {
                 // Only the rows the pool reads: an odd last row is left out.
                 for firstRow in stride(from: 0, to: 2 * ph, by: stripRows) {
                     let rows = min(stripRows, 2 * ph - firstRow)
-                    for tile in firstRow * tiles.perRow..<(firstRow + rows) * tiles.perRow {
+                    for tile in tiles.tiles(ofRows: firstRow..<firstRow + rows) {
                         tiles.sum(tile, of: padded.pointer, bias: bias, into: strip.pointer, planeStride: stripRows * ow,
                                   firstRow: firstRow, scratch: scratch.pointer)
                     }

@@ -4,9 +4,10 @@
 /// stride 1, the receptive-field value of output (oy, ox) at kernel tap (c, ki, kj) is
 /// xpad[c, oy + ki, ox + kj], so 16 consecutive outputs of one row read 16 consecutive floats
 /// of one row of the zero-padded image. The 8×32 register tile covers 8 output channels and
-/// either 32 outputs of one row (wide images) or 16 outputs of two rows (narrow ones; where
-/// that leaves many lanes idle, 16 positions of the flattened plane of two images instead,
-/// from copies shifted per kernel column: `ShiftedRows`); the weights are packed once, as
+/// two segments of up to 16 outputs of a row, the next two in reading order
+/// (`DirectForwardTiles`: two halves of a row, a row's end and the next row's start, or two
+/// narrow rows; where narrow rows leave many lanes idle, 16 positions of the flattened plane of
+/// two images instead, from copies shifted per kernel column: `ShiftedRows`); the weights are packed once, as
 /// GEMM's A. A last block of 6 channels or fewer runs in a 6-row tile (`Tile6x32`). Each tile
 /// sums only the kernel rows that read inside the image for its output rows (`RowClasses`),
 /// which leaves out a third of the taps of LeNet's input gradient.
@@ -45,35 +46,45 @@ extension Kernels {
     }
 }
 
-/// The direct forward's tiles over one padded image: 8 output channels by either 32 outputs of
-/// one row (wide images) or 16 outputs of two rows (narrow ones), each summing only the kernel
-/// rows inside the image for its output rows (`RowClasses`). The whole batch's forward runs
-/// them image by image; the fused convolution and pool a few rows at a time
-/// (`conv2dReLUMaxPoolForward`).
+/// The direct forward's tiles over one padded image: 8 output channels by two segments of 16
+/// outputs. A row is cut into segments of 16 (its last may be shorter; a row of 16 or fewer is
+/// one), and tile t takes segments 2t and 2t + 1 in reading order: two halves of one row, or a
+/// row's last and the next row's first. So rows of 112 (7 segments) fill every lane, where
+/// tiles of 32 along a row filled 112 of 128 (VGG's 16-channel input gradient at 112²), and
+/// narrow rows go two to a tile. Each tile sums only the kernel rows inside the image for its
+/// output rows (`RowClasses`). The whole batch's forward runs them image by image; the fused
+/// convolution and pool a few rows at a time (`conv2dReLUMaxPoolForward`).
 struct DirectForwardTiles {
     let layout: PaddedImages
-    /// Whether a tile covers two output rows of 16 (rows of 16 or fewer), or 32 outputs of one.
-    let twoRows: Bool
-    let perRow: Int, rows: Int
+    /// Segments of up to 16 outputs in an output row, and in all of an image's.
+    let segmentsPerRow: Int, segments: Int
     let plan: RowClasses
-    /// The second 16 outputs of a tile: the next row (narrow images) or the next 16 columns.
-    let secondHalf: Int
 
     init(_ layout: PaddedImages, weight: UnsafePointer<Float>) {
         self.layout = layout
-        let (oh, ow) = (layout.outputHeight, layout.outputWidth)
-        twoRows = ow <= 16
-        perRow = twoRows ? 1 : (ow + 31) / 32
-        rows = twoRows ? (oh + 1) / 2 : oh
-        let outputRows = twoRows ? 2 : 1
-        plan = RowClasses(layout, tileRows: (0..<rows).map { $0 * outputRows..<min(oh, ($0 + 1) * outputRows) },
-                          tapOffsets: layout.tapOffsets.pointer, weight: weight)
-        secondHalf = (twoRows ? layout.paddedWidth : 16) * MemoryLayout<Float>.stride
+        let perRow = (layout.outputWidth + 15) / 16, count = layout.outputHeight * perRow
+        (segmentsPerRow, segments) = (perRow, count)
+        plan = RowClasses(layout, tileRows: (0..<(count + 1) / 2).map { t in
+            (2 * t) / perRow..<min(2 * t + 1, count - 1) / perRow + 1
+        }, tapOffsets: layout.tapOffsets.pointer, weight: weight)
     }
 
-    /// Tiles in one image, row by row: tile t starts at output row t / perRow (times two with
-    /// `twoRows`) and column (t % perRow) · 32.
-    var perImage: Int { rows * perRow }
+    /// Tiles in one image: two segments each (the last, of an odd count, one).
+    var perImage: Int { (segments + 1) / 2 }
+
+    /// The tiles of output rows `rows`, whose first is an even number of segments into the
+    /// image (`rows.lowerBound` even, or rows of an even number of segments) and whose last
+    /// ends the image or is followed by such a row.
+    func tiles(ofRows rows: Range<Int>) -> Range<Int> {
+        rows.lowerBound * segmentsPerRow / 2..<(min(rows.upperBound * segmentsPerRow, segments) + 1) / 2
+    }
+
+    /// Where segment j lies: its output row, first column and width.
+    @inline(__always)
+    func segment(_ j: Int) -> (row: Int, column: Int, width: Int) {
+        let (row, column) = (j / segmentsPerRow, j % segmentsPerRow * 16)
+        return (row, column, min(16, layout.outputWidth - column))
+    }
 
     /// Sums tile `t` of the image padded at `padded` and writes its outputs plus the bias:
     /// output (oc, oy, ox) to `out[oc · planeStride + (oy − firstRow) · OW + ox]`. `scratch`
@@ -81,23 +92,27 @@ struct DirectForwardTiles {
     @inline(__always)
     func sum(_ t: Int, of padded: UnsafePointer<Float>, bias: UnsafePointer<Float>?, into out: UnsafeMutablePointer<Float>,
              planeStride: Int, firstRow: Int = 0, scratch: UnsafeMutablePointer<Float>) {
-        let o = layout.geometry.outChannels
-        let (oh, ow) = (layout.outputHeight, layout.outputWidth)
-        let oy = (t / perRow) * (twoRows ? 2 : 1), ox = (t % perRow) * 32
-        let base = UnsafeRawPointer(padded + oy * layout.paddedWidth + ox)
-        let rowClass = plan.classes[plan.classOfTile[t / perRow]]
-        let rowOut = out + (oy - firstRow) * ow + ox
+        let o = layout.geometry.outChannels, ow = layout.outputWidth, width = layout.paddedWidth
+        let first = segment(2 * t)
+        let second = 2 * t + 1 < segments ? segment(2 * t + 1) : nil
+        let start = first.row * width + first.column
+        // A last tile of one segment reads its second half from the row's slack, and drops it.
+        let secondHalf = ((second.map { $0.row * width + $0.column } ?? start + 16) - start) * MemoryLayout<Float>.stride
+        let base = UnsafeRawPointer(padded + start)
+        let rowClass = plan.classes[plan.classOfTile[t]]
         for ic in stride(from: 0, to: o, by: Kernels.gemmMR) {
             Kernels.sumDirectTile(rowClass, channels: ic, of: o, base: base, secondHalf: secondHalf, into: scratch)
             // Keep the tile's valid rows (channels) and lanes (outputs), plus the bias.
             for r in 0..<min(Kernels.gemmMR, o - ic) {
                 let lanes = scratch + r * Kernels.gemmNR
                 let b = bias?[ic + r] ?? 0
-                let channel = rowOut + (ic + r) * planeStride
-                for line in 0..<(twoRows ? min(2, oh - oy) : 1) {
-                    let dst = channel + line * ow, src = lanes + line * 16
-                    for e in 0..<min(twoRows ? 16 : 32, ow - ox) { dst[e] = src[e] + b }
+                let channel = out + (ic + r) * planeStride - firstRow * ow
+                @inline(__always) func write(_ piece: (row: Int, column: Int, width: Int), from src: UnsafePointer<Float>) {
+                    let dst = channel + piece.row * ow + piece.column
+                    for e in 0..<piece.width { dst[e] = src[e] + b }
                 }
+                write(first, from: lanes)
+                if let second { write(second, from: lanes + 16) }
             }
         }
     }
