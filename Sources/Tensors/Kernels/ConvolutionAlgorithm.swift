@@ -105,8 +105,8 @@ package enum ConvolutionAlgorithm: String, CaseIterable, Sendable {
     ///   forward and input gradient by the same rule of channels.
     /// - forward: for 16 output channels or fewer, or from 32, whichever of direct and
     ///   channelLanes fills more of its vector lanes (a row of output positions, or the output
-    ///   channels in blocks of 32, or one block of 16 or fewer), channelLanes on a tie of 32
-    ///   lanes: with its lanes full it ran faster on every bench case. With 16 channels: LeNet's
+    ///   channels in blocks of 32, or one block of 16 or fewer), direct on a tie
+    ///   (`channelLanesFillMore`). With 16 channels: LeNet's
     ///   second convolution (10-wide rows) ran at 115–119 GFLOP/s by direct, 98 by 32-lane
     ///   tiles, 168 by 16-lane ones. Direct's shifted rows (`ShiftedRows`: 100 of 112 lanes)
     ///   had then run it at 1.00–1.06 times the 16-lane tiles' speed (262–282 against 254–275
@@ -167,7 +167,9 @@ package enum ConvolutionAlgorithm: String, CaseIterable, Sendable {
     static func stride1Forward(_ g: ConvGeometry) -> ConvolutionAlgorithm {
         if winogradPays(g) { return .winograd }
         if g.skipsIm2col && g.outputPlane >= 256 { return .im2colGEMM }
-        return channelLanesFillMore(outChannels: g.outChannels, outputWidth: g.directRows.width) ? .channelLanes : .direct
+        let rows = g.directRows
+        return channelLanesFillMore(outChannels: g.outChannels, outputWidth: rows.width, outputRows: rows.height)
+            ? .channelLanes : .direct
     }
 
     /// Whether inputLanes' dot products over (tap, input channel) beat the tiles with output
@@ -251,13 +253,14 @@ package enum ConvolutionAlgorithm: String, CaseIterable, Sendable {
 
     /// Whether channelLanes' tiles fill more of their vector lanes than direct's, for a stride-1
     /// pass with `outChannels` channels in the lanes (in blocks of 32, or one block of 16 or
-    /// fewer) or positions of `outputWidth`-wide rows (a 16-lane vector for rows up to 16 wide,
-    /// else 32). Rows are counted in direct's tiles of 32 along a row, as when the rule was
-    /// measured; its forward tiles now pair segments of 16 (`DirectForwardTiles`), which fill
-    /// as many lanes or more (rows of 112: all, where 32-wide tiles filled 112 of 128), so the
-    /// rule leans to channelLanes where the two come close.
-    /// A tie goes to 32-lane tiles only: VGG's first layer (16 channels, 224-wide rows, 9 taps)
-    /// sums too little per 16-lane tile to pay for writing it out. Fewer than 16 channels count
+    /// fewer) or positions of `outputRows` rows `outputWidth` wide (a 16-lane vector for rows
+    /// up to 16 wide, else 32: two segments of 16 in reading order, `DirectForwardTiles`, so
+    /// that rows of 112 fill every lane and one row of 36 fills 36 of 64).
+    /// A tie goes to direct. With 16 lanes: VGG's first layer (16 channels, 224-wide rows, 9
+    /// taps) sums too little per 16-lane tile to pay for writing it out. With 32: VGG's 16 → 32
+    /// at 112², both tiles full once direct's paired segments of rows (whose tiles of 32 along a
+    /// row had filled 112 of 128 lanes), ran its forward at 247–258 GFLOP/s by direct against
+    /// 224–234 by channelLanes (`bench --rounds 5 --pass forward`, twice). Fewer than 16 channels count
     /// too: NiN's last layer (10 channels, 5-wide rows) ran its forward at 1.7 times direct's
     /// speed by channelLanes' 16-lane tiles (104–130 against 60–76 GFLOP/s), its weight gradient
     /// at 3.5–4 times packed's (113–118 against 26–34; `bench --rounds 3`, two runs), before
@@ -267,7 +270,7 @@ package enum ConvolutionAlgorithm: String, CaseIterable, Sendable {
     /// in a 32-lane tile: a 16-lane step loads 8 broadcast values, a vector and one or two
     /// indices for 8 multiply-adds, so it waits on loads, while a 32-lane step loads 11 or 12
     /// for 16.
-    static func channelLanesFillMore(outChannels: Int, outputWidth: Int) -> Bool {
+    static func channelLanesFillMore(outChannels: Int, outputWidth: Int, outputRows: Int = 1) -> Bool {
         guard outChannels <= 16 || outChannels >= 32 else { return false }
         let lanes = outChannels <= 16 ? 16 : 32
         let sixteenLaneWeight = 8.0 / 11.0
@@ -275,8 +278,8 @@ package enum ConvolutionAlgorithm: String, CaseIterable, Sendable {
             * (lanes == 16 ? sixteenLaneWeight : 1)
         let rowFill = outputWidth <= 16
             ? Double(outputWidth) / 16 * sixteenLaneWeight
-            : Double(outputWidth) / Double((outputWidth + 31) / 32 * 32)
-        return channelFill > rowFill || (channelFill == rowFill && lanes == 32)
+            : Double(outputRows * outputWidth) / Double(32 * ((outputRows * ((outputWidth + 15) / 16) + 1) / 2))
+        return channelFill > rowFill
     }
 
     /// `requested`, or the chosen algorithm when it is nil; stops if `requested` lacks `pass`.
