@@ -129,9 +129,12 @@ extension Kernels {
         }
     }
 
-    /// Whether `conv2dReLUMaxPoolForward` pays for these sizes: when one image's feature maps
-    /// are large enough that the two ops' passes over them stream from memory.
-    package static func fusesConvolutionAndPool(_ input: ImageBatch, outChannels o: Int, window: Window) -> Bool {
-        o * window.outputSize(input.h) * window.outputSize(input.w) >= 1 << 19
+    /// Whether `conv2dReLUMaxPoolForward` pays for these sizes: where it goes in strips
+    /// (`poolsInStrips`; VGG's 16 → 32 at 112², 1.6 MB of maps an image: 64–66 ms a batch
+    /// against 72–75 for the two ops, `bench fused`, three runs), or where one image's feature
+    /// maps are large enough that the two ops' passes over them stream from memory.
+    package static func fusesConvolutionAndPool(_ input: ImageBatch, outChannels o: Int, window: Window, pool: Window) -> Bool {
+        poolsInStrips(input, outChannels: o, window: window, pool: pool)
+            || o * window.outputSize(input.h) * window.outputSize(input.w) >= 1 << 19
     }
 }

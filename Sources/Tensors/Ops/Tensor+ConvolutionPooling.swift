@@ -1,7 +1,7 @@
 /// maxPool2d(relu(conv2d(x))) in one op: the same numbers and gradients as the three, which
 /// `Sequential` runs this way (VGG's blocks end so). Where one image's feature maps are large
-/// (`Kernels.fusesConvolutionAndPool`: VGG's first layer, 3.2 MB an image), the forward
-/// convolves and pools image by image in cache (`conv2dReLUMaxPoolForward`), and the maps are
+/// or go by direct's rows (`Kernels.fusesConvolutionAndPool`: VGG's first two layers), the
+/// forward convolves and pools image by image in cache (`conv2dReLUMaxPoolForward`), and the maps are
 /// never kept for the backward pass: the pool's winners are all it needs (and the
 /// first layer's weight gradient reads its gradient from them, `conv2dReLUMaxPoolWeightGradient`).
 /// Elsewhere it is `conv2d`, then `maxPool2d(thenReLU:)`.
@@ -10,7 +10,7 @@ public func conv2dReLUMaxPool2d(_ x: Tensor, weight: Tensor, bias: Tensor? = nil
     let (input, window, mapsShape) = try convolutionWindow(x, weight: weight, bias: bias, stride: stride, padding: padding)
     let maps = ImageBatch(mapsShape)
     let (pool, outShape) = try poolingWindow("max_pool2d", maps, kernelSize: poolSize, stride: poolStride, padding: poolPadding)
-    guard Kernels.fusesConvolutionAndPool(input, outChannels: maps.c, window: window) else {
+    guard Kernels.fusesConvolutionAndPool(input, outChannels: maps.c, window: window, pool: pool) else {
         let y = try conv2d(x, weight: weight, bias: bias, stride: stride, padding: padding)
         return try maxPool2d(y, kernelSize: poolSize, stride: poolStride, padding: poolPadding, thenReLU: true)
     }
