@@ -4,8 +4,8 @@ import CPrefetch
 ///
 /// VGG's first layer writes 411 MB of feature maps a batch of 128 (16 × 224² floats an image),
 /// which the pool then reads back. Here each thread runs the convolution of one image at a time
-/// into a buffer of its own, which stays in cache, and pools it from there (VGG's first layer,
-/// by direct's tiles of rows, a strip of rows at a time, which stays in L1): only the pooled
+/// into a buffer of its own, which stays in cache, and pools it from there (VGG's first two
+/// layers, by direct's tiles, a strip of rows at a time, which stays in L1): only the pooled
 /// maps and the winners' indices go to memory. Each image is one call of the batch's kernels on
 /// a batch of 1, with the algorithm the whole batch would have chosen, so the output has the
 /// same bits as the two ops' (but by channelLanes, whose tiles run across a group of images:
@@ -47,7 +47,7 @@ extension Kernels {
     }
 
     /// Whether `conv2dReLUMaxPoolForward` goes a strip of rows at a time: a forward by direct's
-    /// tiles of one row (rows wider than 16) and a pool that halves the maps (VGG's first layer).
+    /// tiles on rows wider than 16 and a pool that halves the maps (VGG's first two layers).
     package static func poolsInStrips(_ input: ImageBatch, outChannels o: Int, window: Window, pool: Window) -> Bool {
         let g = ConvGeometry(input, outChannels: o, window: window)
         return pool.isHalving2x2 && !g.skipsIm2col && g.outputWidth > 16

@@ -154,7 +154,7 @@ extension Kernels {
     /// of clearing dx and adding to it one winner at a time (VGG's first pool: 25.7 million
     /// windows a batch, about half of them masked at random by the ReLU, a branch mispredicted
     /// as often). Each window's gradient and winner go twice into the lanes of its two inputs on
-    /// a line, and each lane keeps the gradient where its cell won: two selects a 32 inputs.
+    /// a line, and each lane keeps the gradient where its cell won: two selects for 32 inputs.
     /// (Selecting each column's gradients apart, then interleaving them, compiled to scalar
     /// extracts and masked moves: VGG's first layer's fused backward took 58–59 ms a batch
     /// against 39–44 this way, `bench fused`, 2 threads.) Inputs past the last whole window get
