@@ -59,9 +59,9 @@ extension Kernels {
     /// 28 KB), pooled from there. Pooled rows of whole vectors are written past the caches: the
     /// pooled maps and winners, 206 MB a batch of VGG's, would not stay in them, and so no line
     /// is read before it is written. VGG's first layer's forward, a batch of 128 on 2 threads
-    /// (medians of 15 runs, alternating): 24–26 ms, against 29–30 for an image's maps in a
-    /// buffer of their own (3.2 MB, out to L3 and back); strips stored through the caches ran
-    /// no faster than that buffer.
+    /// (medians of 15 runs, the two ways alternating in one process): in strips 32–41 ms,
+    /// against 52–54 for an image's maps in a buffer of their own (3.2 MB, out to L3 and back);
+    /// with the pooled rows written past the caches, 24–26 against 29–30 through them.
     static func conv2dReLUMaxPoolForwardInStrips(
         x: UnsafePointer<Float>, _ tiles: DirectForwardTiles, bias: UnsafePointer<Float>?,
         y: UnsafeMutablePointer<Float>, argmax: UnsafeMutablePointer<Int32>, threads: Int
