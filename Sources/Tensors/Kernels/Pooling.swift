@@ -40,7 +40,7 @@ extension Kernels {
                         }
                     }
                     yp[oy * ow + ox] = thenReLU ? max(best, 0) : best
-                    ap[oy * ow + ox] = thenReLU && !(best > 0) ? reluCut : Int32(bestIndex)
+                    ap[oy * ow + ox] = winner(Int32(bestIndex), of: best, thenReLU: thenReLU)
                 }
             }
         }
@@ -114,8 +114,8 @@ extension Kernels {
                     for ox in 0..<ow {
                         let at = ox &* s, number = cellOfRow[at], at32 = Int32(truncatingIfNeeded: at)
                         values[ox] = thenReLU ? max(bestOfRow[at], 0) : bestOfRow[at]
-                        out[ox] = thenReLU && !(bestOfRow[at] > 0) ? reluCut
-                            : number < 0 ? firstInside &+ max(at32 &- Int32(p), 0) : windowStart &+ at32 &+ number
+                        out[ox] = winner(number < 0 ? firstInside &+ max(at32 &- Int32(p), 0) : windowStart &+ at32 &+ number,
+                                         of: bestOfRow[at], thenReLU: thenReLU)
                     }
                 }
             }
@@ -129,6 +129,13 @@ extension Kernels {
     /// y > 0 is that y, so the mask is relu(x)'s), kept in the winners the backward pass reads
     /// anyway, not in a read of y (VGG's pools' y, 196 MB a step).
     package static let reluCut: Int32 = -1
+
+    /// What a max pool's forward keeps for the output `best` that input `index` won: the index,
+    /// or `reluCut` where `thenReLU` cuts the output (the vectors' way: `maxPool2x2`).
+    @inline(__always)
+    static func winner(_ index: Int32, of best: Float, thenReLU: Bool) -> Int32 {
+        thenReLU && !(best > 0) ? reluCut : index
+    }
 
     /// Routes each output gradient to the input that won its window (none where the forward's
     /// ReLU cut it: `reluCut`); dx is cleared first.
@@ -333,7 +340,7 @@ extension Kernels {
                     for kj in 0..<2 where x[first + ki * w + kj] > best { (best, winner) = (x[first + ki * w + kj], first + ki * w + kj) }
                 }
                 out[o] = thenReLU ? max(best, 0) : best
-                winners[o] = thenReLU && !(best > 0) ? reluCut : Int32(truncatingIfNeeded: firstIndex + winner)
+                winners[o] = Kernels.winner(Int32(truncatingIfNeeded: firstIndex + winner), of: best, thenReLU: thenReLU)
             }
         }
     }
