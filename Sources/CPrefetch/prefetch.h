@@ -24,4 +24,17 @@ static inline __attribute__((always_inline)) void convbook_store_fence(void) {
     __builtin_ia32_sfence();
 }
 
+/// `v` unchanged, through an empty asm statement: the optimizer no longer knows how its lanes
+/// were computed. Before a shuffle, this keeps the arithmetic in whole vectors: LLVM otherwise
+/// folds an interleave of two sums into part-vector and scalar adds and inserts (Winograd's
+/// output transforms compiled to 168 scalar adds, and took as long as their GEMMs).
+/// (Without AVX-512, as when a target that does not build for this CPU imports this header, a
+/// 16-float vector fits no register and `v` is returned as it is.)
+static inline __attribute__((always_inline)) convbook_float16 convbook_opaque(convbook_float16 v) {
+#if defined(__AVX512F__)
+    __asm__("" : "+v"(v));
+#endif
+    return v;
+}
+
 #endif

@@ -75,9 +75,8 @@ extension Kernels {
                 for t in 0..<taps { dst[taps - 1 - t] = src[t] }
             }
         }
-        let gradients = ImageBatch(n: g.input.n, c: o, h: g.outputHeight, w: g.outputWidth)
-        let window = Window(size: g.window.size, stride: 1, padding: g.window.size - 1 - g.window.padding)
-        conv2dForward(x: dy, gradients, weight: turned.pointer, bias: nil, outChannels: c, window: window, y: dx,
+        let forward = g.inputGradientAsForward
+        conv2dForward(x: dy, forward.input, weight: turned.pointer, bias: nil, outChannels: c, window: forward.window, y: dx,
                       algorithm: algorithm, threads: threads)
         withExtendedLifetime(turned) {}
     }
@@ -221,6 +220,13 @@ struct ConvGeometry {
     /// The rows direct's tiles run along (`PaddedImages`): the output's, or for a 1×1 layer that
     /// skips im2col, the whole plane as one row.
     var directRows: (height: Int, width: Int) { skipsIm2col ? (1, outputPlane) : (outputHeight, outputWidth) }
+
+    /// The forward convolution that a stride-1 layer's input gradient is
+    /// (`Kernels.conv2dBackwardInputAsForward`): of dy, padded by k − 1 − p, onto the input's channels.
+    var inputGradientAsForward: ConvGeometry {
+        ConvGeometry(ImageBatch(n: input.n, c: outChannels, h: outputHeight, w: outputWidth), outChannels: input.c,
+                     window: Window(size: window.size, stride: 1, padding: window.size - 1 - window.padding))
+    }
 
     /// Cuts the columns `range` at image boundaries: `body(image, position in its plane, offset
     /// from range.lowerBound, count)`.

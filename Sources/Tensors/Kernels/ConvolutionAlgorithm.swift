@@ -143,9 +143,7 @@ package enum ConvolutionAlgorithm: String, CaseIterable, Sendable {
         case .inputGradient:
             if window.stride > 1 { return input.c >= 32 && window.size >= window.stride ? .channelLanes : .packed }
             guard window.padding < window.size && input.c >= 6 else { return .packed }
-            let gradients = ImageBatch(n: input.n, c: outChannels, h: g.outputHeight, w: g.outputWidth)
-            let turned = Window(size: window.size, stride: 1, padding: window.size - 1 - window.padding)
-            return stride1Forward(ConvGeometry(gradients, outChannels: input.c, window: turned))
+            return stride1Forward(g.inputGradientAsForward)
         case .weightGradient:
             if g.skipsIm2col && g.outputPlane < 16 { return .packed }
             if g.skipsIm2col && outChannels < 32 { return .im2colGEMM }

@@ -1,3 +1,5 @@
+import CPrefetch
+
 /// A 3×3 stride-1 convolution by Winograd's minimal filtering F(2×2, 3×3): 16 multiplications
 /// for a 2×2 block of outputs where the plain sums take 36 (Lavin and Gray, "Fast Algorithms for
 /// Convolutional Neural Networks", 2015).
@@ -25,6 +27,15 @@
 /// (`ConvolutionTests.tolerance`). It has the forward and, as a forward, the input gradient;
 /// the weight gradient is the 3×3 one's alone.
 ///
+/// A 3×3 forward (and input gradient) on planes that 4×4 tiles cover well goes by F(4×4, 3×3)
+/// (`WinogradTiles.forwardOutputTile`): 6×6 patches 4 apart, the same Bᵀ as F(2×2, 5×5), 36
+/// GEMMs doing 36/144 of the plain multiply-adds (F(2×2, 3×3): 16/36), and fewer transformed
+/// values an output, 36/16 against 16/4 (`Patches6x6Of3x3`). It rounds about as F(2×2, 5×5) does.
+/// Against F(2×2, 3×3) in the same build (`bench --rounds 3 --chosen-only`, the two tiles
+/// alternating, two runs each, 2-core Xeon), forward and input gradient ran at 1.37–1.41 and
+/// 1.31–1.32 times its speed for VGG's 32 → 64 at 56², 1.31–1.36 and 1.28–1.29 for its 64 → 128
+/// at 28², 1.23–1.26 and 1.21–1.26 for AlexNet's 384 → 384 at 12².
+///
 /// Each output is a sum in an order set by the sizes alone (the GEMM's, over C, for each ξ;
 /// then Aᵀ·A's fixed adds), so the bits are the same for every thread count. The rounding
 /// differs from the plain sums (each output combines 16 sums of transformed values; G's halves
@@ -48,12 +59,13 @@ extension Kernels {
         precondition((g.window.size == 3 || g.window.size == 5) && g.window.stride == 1,
                      "Winograd F(2×2, 3×3) and F(2×2, 5×5) need a 3×3 or 5×5 window with stride 1")
         let (c, o) = (g.input.c, g.outChannels)
-        let tiles = WinogradTiles(g)
+        let tiles = WinogradTiles(g, outputTile: WinogradTiles.forwardOutputTile(g))
         guard tiles.count > 0 else { return }
         let places = tiles.places
         let transformed = tiles.transformWeights(weight, outChannels: o, inChannels: c, threads: threads)
 
-        let perThread = (tiles.count + winogradChunkTiles * threads - 1) / (winogradChunkTiles * threads)
+        let chunkTiles = tiles.forwardChunkTiles
+        let perThread = (tiles.count + chunkTiles * threads - 1) / (chunkTiles * threads)
         let chunks = Parallel.split(tiles.count, parts: perThread * threads)
         let width = chunks.map(\.count).max() ?? 0
         // Each place's U packed once for the GEMM's microkernel, for every chunk and thread.
@@ -175,31 +187,48 @@ extension Kernels {
 
 }
 
-/// The 2×2 output tiles of a 3×3 or 5×5 stride-1 convolution over a batch, numbered image by
-/// image, row by row, and the transforms in and out of Winograd's domain (4×4, or 6×6 for
-/// 5×5) for a range of them.
+/// The m×m output tiles of a 3×3 or 5×5 stride-1 convolution over a batch (m = `outputTile`,
+/// 2, or 4 for F(4×4, 3×3)), numbered image by image, row by row, and the transforms in and out
+/// of Winograd's domain (4×4, or 6×6 for 5×5 and for 3×3 in 4×4 tiles) for a range of them.
 struct WinogradTiles {
     let g: ConvGeometry
+    /// The side m of a tile of outputs.
+    let outputTile: Int
     /// Tiles per row and per column of an image's output, and per image.
     let across: Int, down: Int, perImage: Int
     var count: Int { g.input.n * perImage }
-    /// The side of a tile's patch (the kernel's plus 1), and the places ξ of its transform.
-    var side: Int { g.window.size + 1 }
+    /// The side of a tile's patch (the kernel's plus m − 1), and the places ξ of its transform.
+    var side: Int { g.window.size + outputTile - 1 }
     var places: Int { side * side }
 
-    init(_ g: ConvGeometry) {
+    init(_ g: ConvGeometry, outputTile: Int = 2) {
+        precondition(outputTile == 2 || (outputTile == 4 && g.window.size == 3), "Winograd's tiles are 2×2, or 4×4 for a 3×3 kernel")
         self.g = g
-        across = (g.outputWidth + 1) / 2
-        down = (g.outputHeight + 1) / 2
+        self.outputTile = outputTile
+        across = (g.outputWidth + outputTile - 1) / outputTile
+        down = (g.outputHeight + outputTile - 1) / outputTile
         perImage = g.outputHeight > 0 && g.outputWidth > 0 ? across * down : 0
     }
 
+    /// The forward's (and so the input gradient's) tiles: F(4×4, 3×3), 36 products for 16 outputs
+    /// where F(2×2, 3×3) takes 16 for 4, wherever tiles of 4 hold at least 3/4 of their outputs
+    /// inside the plane; else 2×2 tiles (and 5×5 kernels' F(2×2, 5×5)).
+    static func forwardOutputTile(_ g: ConvGeometry) -> Int {
+        guard g.window.size == 3 else { return 2 }
+        let tiles4 = WinogradTiles(g, outputTile: 4)
+        return 4 * g.outputPlane >= 3 * 16 * tiles4.perImage && g.outputPlane > 0 ? 4 : 2
+    }
+
+    /// Tiles per chunk of the forward (`Kernels.conv2dForwardWinograd`): for 4×4 tiles, whose
+    /// patches hold 36 places, half of `winogradChunkTiles`.
+    var forwardChunkTiles: Int { outputTile == 4 ? Kernels.winogradChunkTiles / 2 : Kernels.winogradChunkTiles }
+
     /// `transformPatches`' scratch plane: one image channel zero-padded to the tiles' patches,
-    /// (2 · down + side − 2) rows of `paddedWidth` floats; and the floats of its buffer, 32 more,
-    /// which the last row's vectors of 16 patches read past its end.
-    var paddedWidth: Int { 2 * across + side - 2 }
-    var paddedPlane: Int { (2 * down + side - 2) * paddedWidth }
-    var scratchFloats: Int { paddedPlane + 32 }
+    /// (m · down + side − m) rows of `paddedWidth` floats; and the floats of its buffer, 16 · m
+    /// + 16 more, which the last row's vectors of 16 patches read past its end.
+    var paddedWidth: Int { outputTile * across + side - outputTile }
+    var paddedPlane: Int { (outputTile * down + side - outputTile) * paddedWidth }
+    var scratchFloats: Int { paddedPlane + 16 * outputTile + 16 }
 
     /// One value of each of up to 16 tiles, the tiles in the lanes.
     typealias V = SIMD16<Float>
@@ -227,11 +256,12 @@ struct WinogradTiles {
     }
 
     /// V = Bᵀ d B of every input channel for the tiles `range`: [place ξ][channel][tile],
-    /// `range.count` tiles a row. d is the side×side patch at (2·ty − p, 2·tx − p), zero outside
+    /// `range.count` tiles a row. d is the side×side patch at (m·ty − p, m·tx − p), zero outside
     /// x: the rows of each image channel that the patches read are first copied into `scratch`
     /// (`scratchFloats` floats, zero on entry), so that every patch is `side` rows read whole. A
-    /// run of 16 patches is `side` rows of 32 + side − 2 floats: their even and odd floats, and
-    /// the same 2 (and 4) floats on, are the patches' columns with the tiles in the lanes. Each
+    /// run of 16 patches is `side` rows of 16·m + side − m floats: for 2×2 tiles their even and
+    /// odd floats, and the same 2 (and 4) floats on, are the patches' columns with the tiles in
+    /// the lanes; for 4×4, every fourth float from each of the first four and 4 floats on. Each
     /// place's 16 values are stored whole: past a run's `count` they land on tiles (or the next
     /// channel's row, or the 16 floats past the last) written after.
     /// Scalar, a tile at a time, the transform took a third of the layer's time (`perf record`,
@@ -240,8 +270,10 @@ struct WinogradTiles {
                           into v: UnsafeMutablePointer<Float>) {
         if side == 4 {
             transformPatches(Patches4x4.self, of: x, range, scratch: scratch, into: v)
-        } else {
+        } else if outputTile == 2 {
             transformPatches(Patches6x6.self, of: x, range, scratch: scratch, into: v)
+        } else {
+            transformPatches(Patches6x6Of3x3.self, of: x, range, scratch: scratch, into: v)
         }
     }
 
@@ -250,7 +282,7 @@ struct WinogradTiles {
     /// (a run of 6 and of 3 tiles) 8% and 6% of their forward.
     private func transformPatches<Shape: WinogradPatchShape>(_: Shape.Type, of x: UnsafePointer<Float>, _ range: Range<Int>,
                                                             scratch: UnsafeMutablePointer<Float>, into v: UnsafeMutablePointer<Float>) {
-        let (c, h, w, p) = (g.input.c, g.input.h, g.input.w, g.window.padding)
+        let (c, h, w, p, m) = (g.input.c, g.input.h, g.input.w, g.window.padding, outputTile)
         let n = range.count, placeBytes = Self.placeFloats(rows: c, tiles: n) * 4, rowBytes = paddedWidth * 4
         for ic in 0..<c {
             for image in range.lowerBound / perImage...(range.upperBound - 1) / perImage {
@@ -260,7 +292,7 @@ struct WinogradTiles {
                     Kernels.copyFloats(w, from: plane + iy * w, to: scratch + (iy + p) * paddedWidth + p)
                 }
                 forEachRun(in: inImage) { first, _, at in
-                    Shape.transformPatches(UnsafeRawPointer(scratch + 2 * at.ty * paddedWidth + 2 * at.tx), rowBytes: rowBytes,
+                    Shape.transformPatches(UnsafeRawPointer(scratch + m * at.ty * paddedWidth + m * at.tx), rowBytes: rowBytes,
                                            into: UnsafeMutableRawPointer(v + ic * n + (first - range.lowerBound)),
                                            placeBytes: placeBytes)
                 }
@@ -277,6 +309,7 @@ struct WinogradTiles {
     /// Stored whole a place at a time, as `transformPatches` does.
     func transformGradients(of dy: UnsafePointer<Float>, _ range: Range<Int>, outChannels o: Int,
                             scratch: UnsafeMutablePointer<Float>, into z: UnsafeMutablePointer<Float>) {
+        precondition(outputTile == 2, "The weight gradient runs in 2×2 tiles")
         let (oh, ow) = (g.outputHeight, g.outputWidth)
         let n = range.count, placeBytes = Self.placeFloats(rows: o, tiles: n) * 4
         for oc in 0..<o {
@@ -313,14 +346,14 @@ struct WinogradTiles {
     }
 
     /// The rows of a plane that `tiles` (of one image, `image`) read: `rowsPerTile` from row
-    /// 2 · ty + `from` for each row of tiles ty among them, inside 0..<`upTo`. A chunk of tiles
+    /// m · ty + `from` for each row of tiles ty among them, inside 0..<`upTo`. A chunk of tiles
     /// cut mid-image copies only these into its scratch plane, not the whole plane again: VGG's
     /// 56² planes have 784 tiles, so each image's planes were copied by four chunks of 256.
     /// The other rows of the scratch plane are left as they were, and not read.
     @inline(__always)
     func rows(readBy tiles: Range<Int>, of image: Int, rowsPerTile: Int, from: Int, upTo limit: Int) -> Range<Int> {
         let first = (tiles.lowerBound - image * perImage) / across, last = (tiles.upperBound - 1 - image * perImage) / across
-        return max(0, 2 * first + from)..<min(limit, 2 * last + from + rowsPerTile)
+        return max(0, outputTile * first + from)..<min(limit, outputTile * last + from + rowsPerTile)
     }
 
     /// Floats from one place ξ's matrix (`rows` × `tiles`) to the next: 16 more than it holds,
@@ -342,8 +375,10 @@ struct WinogradTiles {
     func transformWeights(_ weight: UnsafePointer<Float>, outChannels o: Int, inChannels c: Int, threads: Int) -> Storage {
         if side == 4 {
             transformWeights(Patches4x4.self, weight, outChannels: o, inChannels: c, threads: threads)
-        } else {
+        } else if outputTile == 2 {
             transformWeights(Patches6x6.self, weight, outChannels: o, inChannels: c, threads: threads)
+        } else {
+            transformWeights(Patches6x6Of3x3.self, weight, outChannels: o, inChannels: c, threads: threads)
         }
     }
 
@@ -379,15 +414,17 @@ struct WinogradTiles {
 
     /// y = Aᵀ M A + bias for the tiles `range`, from the products M, [place ξ][o][tile]
     /// (`range.count` tiles a row), a run of up to 16 tiles at a time in the lanes (as
-    /// `transformPatches`; the loads past a run's end read floats that are not used). A run's two
-    /// rows of outputs are its tiles' left and right values interleaved; outputs past the
-    /// plane's last row or column are not written.
+    /// `transformPatches`; the loads past a run's end read floats that are not used). A run's m
+    /// rows of outputs are its tiles' m values a row interleaved; outputs past the plane's last
+    /// row or column are not written.
     func transformProducts(_ m: UnsafePointer<Float>, _ range: Range<Int>, outChannels o: Int, bias: UnsafePointer<Float>?,
                            into y: UnsafeMutablePointer<Float>) {
         if side == 4 {
             transformProducts(Patches4x4.self, m, range, outChannels: o, bias: bias, into: y)
-        } else {
+        } else if outputTile == 2 {
             transformProducts(Patches6x6.self, m, range, outChannels: o, bias: bias, into: y)
+        } else {
+            transformProducts(Patches6x6Of3x3.self, m, range, outChannels: o, bias: bias, into: y)
         }
     }
 
@@ -395,36 +432,50 @@ struct WinogradTiles {
     private func transformProducts<Shape: WinogradPatchShape>(_: Shape.Type, _ m: UnsafePointer<Float>, _ range: Range<Int>,
                                                              outChannels o: Int, bias: UnsafePointer<Float>?,
                                                              into y: UnsafeMutablePointer<Float>) {
-        let (oh, ow) = (g.outputHeight, g.outputWidth)
+        let (oh, ow, side) = (g.outputHeight, g.outputWidth, outputTile)
         let n = range.count, placeBytes = Self.placeFloats(rows: o, tiles: n) * 4
         for oc in 0..<o {
             let b = V(repeating: bias?[oc] ?? 0)
             forEachRun(in: range) { first, count, at in
-                let (top, bottom) = Shape.transformProducts(UnsafeRawPointer(m + oc * n + (first - range.lowerBound)),
-                                                            placeBytes: placeBytes, bias: b)
-                let (oy, ox) = (2 * at.ty, 2 * at.tx)
-                let out = y + ((at.image * o + oc) * oh + oy) * ow + ox, width = min(2 * count, ow - ox)
-                Kernels.storeFirst(width, of: top, to: out)
-                if oy + 1 < oh { Kernels.storeFirst(width, of: bottom, to: out + ow) }
+                let (oy, ox) = (side * at.ty, side * at.tx)
+                Shape.transformProducts(UnsafeRawPointer(m + oc * n + (first - range.lowerBound)), placeBytes: placeBytes, bias: b,
+                                        into: y + ((at.image * o + oc) * oh + oy) * ow + ox, rowFloats: ow,
+                                        width: min(side * count, ow - ox), rows: min(side, oh - oy))
             }
         }
     }
 }
 
-/// The transforms of one size of patch: `transformWeights`, U = G g Gᵀ of 16 kernels, `tap(t)`
-/// giving tap t of each (row by row), `put(i, j, u)` taking place (i, j); and, for a run of 16
-/// tiles in the vector lanes, `transformPatches`, Bᵀ d B of the patches at `patches` (2 floats
-/// apart, their rows `rowBytes` apart) into `out`, each place's 16 values `placeBytes` after the
-/// one before, and `transformProducts`, Aᵀ M A + bias from their products stored the same way:
-/// the tiles' two rows of outputs, each tile's left and right values interleaved.
+/// The transforms of one size of patch and tile: `transformWeights`, U = G g Gᵀ of 16 kernels,
+/// `tap(t)` giving tap t of each (row by row), `put(i, j, u)` taking place (i, j); and, for a
+/// run of 16 tiles in the vector lanes, `transformPatches`, Bᵀ d B of the patches at `patches`
+/// (m floats apart, their rows `rowBytes` apart) into `out`, each place's 16 values `placeBytes`
+/// after the one before, and `transformProducts`, Aᵀ M A + bias from their products stored the
+/// same way: the tiles' m rows of outputs, each tile's m values of a row side by side, written
+/// to `out`, `rowFloats` apart, the first `width` of the first `rows`.
 protocol WinogradPatchShape {
     static func transformWeights(_ tap: (Int) -> SIMD16<Float>, _ put: (Int, Int, SIMD16<Float>) -> Void)
     static func transformPatches(_ patches: UnsafeRawPointer, rowBytes: Int, into out: UnsafeMutableRawPointer, placeBytes: Int)
-    static func transformProducts(_ products: UnsafeRawPointer, placeBytes: Int, bias: SIMD16<Float>) -> (SIMD32<Float>, SIMD32<Float>)
+    static func transformProducts(_ products: UnsafeRawPointer, placeBytes: Int, bias: SIMD16<Float>,
+                                  into out: UnsafeMutablePointer<Float>, rowFloats: Int, width: Int, rows: Int)
 }
 
 extension WinogradPatchShape {
     typealias V = SIMD16<Float>
+
+    /// x₀ y₀ x₁ y₁ … x₁₅ y₁₅ (`Kernels.interleaved`) of two vectors computed whole: opaque to
+    /// the optimizer (`convbook_opaque`), which would otherwise fold the shuffles into the sums
+    /// before them, splitting those into part-vector and scalar adds.
+    @inline(__always)
+    static func interleaved(_ x: V, _ y: V) -> SIMD32<Float> { Kernels.interleaved(convbook_opaque(x), convbook_opaque(y)) }
+
+    /// The two rows of 2×2 tiles' outputs, each tile's left and right values interleaved.
+    @inline(__always)
+    static func store2x2(_ top: SIMD32<Float>, _ bottom: SIMD32<Float>, into out: UnsafeMutablePointer<Float>, rowFloats: Int,
+                         width: Int, rows: Int) {
+        Kernels.storeFirst(width, of: top, to: out)
+        if rows > 1 { Kernels.storeFirst(width, of: bottom, to: out + rowFloats) }
+    }
 
     /// Columns 2·pair and 2·pair + 1 of row r of the run's patches: the even and odd floats of
     /// the 32 from float 2·pair.
@@ -488,7 +539,8 @@ enum Patches4x4: WinogradPatchShape {
     }
 
     @inline(__always)
-    static func transformProducts(_ products: UnsafeRawPointer, placeBytes: Int, bias b: V) -> (SIMD32<Float>, SIMD32<Float>) {
+    static func transformProducts(_ products: UnsafeRawPointer, placeBytes: Int, bias b: V,
+                                  into out: UnsafeMutablePointer<Float>, rowFloats: Int, width: Int, rows: Int) {
         @inline(__always) func row(_ i: Int) -> TileRow {
             @inline(__always) func place(_ j: Int) -> V { products.loadUnaligned(fromByteOffset: (4 * i + j) * placeBytes, as: V.self) }
             return TileRow(place(0), place(1), place(2), place(3))
@@ -496,8 +548,9 @@ enum Patches4x4: WinogradPatchShape {
         let (m0, m1, m2, m3) = (row(0), row(1), row(2), row(3))
         // Aᵀ M: 2 rows of 4; then (Aᵀ M) A: 2 values of each.
         let (r0, r1) = (m0 + m1 + m2, m1 - m2 - m3)
-        return (Kernels.interleaved(r0.d0 + r0.d1 + r0.d2 + b, r0.d1 - r0.d2 - r0.d3 + b),
-                Kernels.interleaved(r1.d0 + r1.d1 + r1.d2 + b, r1.d1 - r1.d2 - r1.d3 + b))
+        store2x2(interleaved(r0.d0 + r0.d1 + r0.d2 + b, r0.d1 - r0.d2 - r0.d3 + b),
+                 interleaved(r1.d0 + r1.d1 + r1.d2 + b, r1.d1 - r1.d2 - r1.d3 + b),
+                 into: out, rowFloats: rowFloats, width: width, rows: rows)
     }
 }
 
@@ -569,7 +622,35 @@ enum Patches6x6: WinogradPatchShape {
             let ((d0, d1), (d2, d3), (d4, d5)) = (pair(0), pair(1), pair(2))
             return TileRow6(d0, d1, d2, d3, d4, d5)
         }
-        let rows = inputTransform(row(0), row(1), row(2), row(3), row(4), row(5))
+        storePatches(inputTransform(row(0), row(1), row(2), row(3), row(4), row(5)), into: out, placeBytes: placeBytes)
+    }
+
+    @inline(__always)
+    static func transformProducts(_ products: UnsafeRawPointer, placeBytes: Int, bias b: V,
+                                  into out: UnsafeMutablePointer<Float>, rowFloats: Int, width: Int, rows: Int) {
+        // Aᵀ M: 2 rows of 6; then (Aᵀ M) A: 2 values of each.
+        let (r0, r1) = outputTransform(productRow(products, 0, placeBytes: placeBytes), productRow(products, 1, placeBytes: placeBytes),
+                                       productRow(products, 2, placeBytes: placeBytes), productRow(products, 3, placeBytes: placeBytes),
+                                       productRow(products, 4, placeBytes: placeBytes), productRow(products, 5, placeBytes: placeBytes))
+        @inline(__always) func pair(_ r: TileRow6) -> SIMD32<Float> {
+            let (left, right) = outputTransform(r.d0, r.d1, r.d2, r.d3, r.d4, r.d5)
+            return interleaved(left + b, right + b)
+        }
+        store2x2(pair(r0), pair(r1), into: out, rowFloats: rowFloats, width: width, rows: rows)
+    }
+
+    /// Row i of a run's 6×6 products, a vector per place.
+    @inline(__always)
+    static func productRow(_ products: UnsafeRawPointer, _ i: Int, placeBytes: Int) -> TileRow6 {
+        @inline(__always) func place(_ j: Int) -> V { products.loadUnaligned(fromByteOffset: (6 * i + j) * placeBytes, as: V.self) }
+        return TileRow6(place(0), place(1), place(2), place(3), place(4), place(5))
+    }
+
+    /// Stores the 36 places of a run's transformed patch rows (Bᵀ d, a row of 6 per row of the
+    /// patch), each row's 6 values transformed again: (Bᵀ d) B.
+    @inline(__always)
+    static func storePatches(_ rows: (TileRow6, TileRow6, TileRow6, TileRow6, TileRow6, TileRow6),
+                             into out: UnsafeMutableRawPointer, placeBytes: Int) {
         @inline(__always) func put(_ value: V, place: Int) { out.storeBytes(of: value, toByteOffset: place * placeBytes, as: V.self) }
         @inline(__always) func store(_ r: TileRow6, _ i: Int) {
             let t = inputTransform(r.d0, r.d1, r.d2, r.d3, r.d4, r.d5)
@@ -578,20 +659,93 @@ enum Patches6x6: WinogradPatchShape {
         }
         store(rows.0, 0); store(rows.1, 1); store(rows.2, 2); store(rows.3, 3); store(rows.4, 4); store(rows.5, 5)
     }
+}
+
+/// F(4×4, 3×3): a 3×3 kernel's 4×4 tile of outputs from a 6×6 patch (patches 4 apart,
+/// overlapping by 2), 36 products where the plain sums take 144 (F(2×2, 3×3): 16 for 36). Its
+/// Bᵀ is F(2×2, 5×5)'s, the same six points (0, ±1, ±2 and infinity); G and Aᵀ are its own:
+///
+///     G = |  1/4     0     0  |     Aᵀ = | 1  1  1  1  1  0 |
+///         | −1/6  −1/6  −1/6  |          | 0  1 −1  2 −2  0 |
+///         | −1/6   1/6  −1/6  |          | 0  1  1  4  4  0 |
+///         | 1/24  1/12   1/6  |          | 0  1 −1  8 −8  1 |
+///         | 1/24 −1/12   1/6  |
+///         |    0     0     1  |
+///
+/// Its transforms multiply by up to 8 and divide by up to 24, so it rounds as F(2×2, 5×5) does
+/// (`ConvolutionTests.tolerance`).
+enum Patches6x6Of3x3: WinogradPatchShape {
+    typealias TileRow6 = Patches6x6.TileRow6
+
+    /// G g along one axis: six values from a kernel's three.
+    @inline(__always)
+    static func weightTransform(_ k0: V, _ k1: V, _ k2: V) -> (V, V, V, V, V, V) {
+        let (even, evenPowers) = (k0 + k2, k0 + 4 * k2)
+        return (0.25 * k0, (-1.0 / 6) * (even + k1), (-1.0 / 6) * (even - k1),
+                (1.0 / 24) * (evenPowers + 2 * k1), (1.0 / 24) * (evenPowers - 2 * k1), k2)
+    }
+
+    /// Aᵀ m along one axis: the four outputs from six values.
+    @inline(__always)
+    static func outputTransform<T: WinogradValue>(_ m0: T, _ m1: T, _ m2: T, _ m3: T, _ m4: T, _ m5: T) -> (T, T, T, T) {
+        let (sum12, difference12, sum34, difference34) = (m1 + m2, m1 - m2, m3 + m4, m3 - m4)
+        return (m0 + sum12 + sum34, difference12 + 2 * difference34, sum12 + 4 * sum34, difference12 + 8 * difference34 + m5)
+    }
 
     @inline(__always)
-    static func transformProducts(_ products: UnsafeRawPointer, placeBytes: Int, bias b: V) -> (SIMD32<Float>, SIMD32<Float>) {
-        @inline(__always) func row(_ i: Int) -> TileRow6 {
-            @inline(__always) func place(_ j: Int) -> V { products.loadUnaligned(fromByteOffset: (6 * i + j) * placeBytes, as: V.self) }
-            return TileRow6(place(0), place(1), place(2), place(3), place(4), place(5))
+    static func transformWeights(_ tap: (Int) -> V, _ put: (Int, Int, V) -> Void) {
+        // G g, a column of 6 for each of g's 3 columns; then each row of that times Gᵀ.
+        let columns = (weightTransform(tap(0), tap(3), tap(6)), weightTransform(tap(1), tap(4), tap(7)),
+                       weightTransform(tap(2), tap(5), tap(8)))
+        @inline(__always) func store(_ i: Int, _ k0: V, _ k1: V, _ k2: V) {
+            let t = weightTransform(k0, k1, k2)
+            put(i, 0, t.0); put(i, 1, t.1); put(i, 2, t.2); put(i, 3, t.3); put(i, 4, t.4); put(i, 5, t.5)
         }
-        // Aᵀ M: 2 rows of 6; then (Aᵀ M) A: 2 values of each.
-        let (r0, r1) = outputTransform(row(0), row(1), row(2), row(3), row(4), row(5))
-        @inline(__always) func pair(_ r: TileRow6) -> SIMD32<Float> {
-            let (left, right) = outputTransform(r.d0, r.d1, r.d2, r.d3, r.d4, r.d5)
-            return Kernels.interleaved(left + b, right + b)
+        store(0, columns.0.0, columns.1.0, columns.2.0); store(1, columns.0.1, columns.1.1, columns.2.1)
+        store(2, columns.0.2, columns.1.2, columns.2.2); store(3, columns.0.3, columns.1.3, columns.2.3)
+        store(4, columns.0.4, columns.1.4, columns.2.4); store(5, columns.0.5, columns.1.5, columns.2.5)
+    }
+
+    /// Row r of a run's patches, a vector per column: column j of tile t is float 4t + j of the
+    /// row. The 64 floats from the row's start split four ways (even and odd twice) give columns
+    /// 0–3; the 64 from 4 floats on, split the same way, columns 4 and 5.
+    @inline(__always)
+    static func row(_ patches: UnsafeRawPointer, _ r: Int, rowBytes: Int) -> TileRow6 {
+        @inline(__always) func fourWays(_ offset: Int) -> (V, V, V, V) {
+            let (lowEven, lowOdd) = Kernels.deinterleaved(patches, byteOffset: offset)
+            let (highEven, highOdd) = Kernels.deinterleaved(patches, byteOffset: offset &+ 128)
+            return (V(lowHalf: lowEven.evenHalf, highHalf: highEven.evenHalf), V(lowHalf: lowOdd.evenHalf, highHalf: highOdd.evenHalf),
+                    V(lowHalf: lowEven.oddHalf, highHalf: highEven.oddHalf), V(lowHalf: lowOdd.oddHalf, highHalf: highOdd.oddHalf))
         }
-        return (pair(r0), pair(r1))
+        let (d0, d1, d2, d3) = fourWays(r &* rowBytes)
+        let (d4, d5, _, _) = fourWays(r &* rowBytes &+ 16)
+        return TileRow6(d0, d1, d2, d3, d4, d5)
+    }
+
+    @inline(__always)
+    static func transformPatches(_ patches: UnsafeRawPointer, rowBytes: Int, into out: UnsafeMutableRawPointer, placeBytes: Int) {
+        @inline(__always) func row(_ r: Int) -> TileRow6 { Self.row(patches, r, rowBytes: rowBytes) }
+        Patches6x6.storePatches(Patches6x6.inputTransform(row(0), row(1), row(2), row(3), row(4), row(5)), into: out,
+                                placeBytes: placeBytes)
+    }
+
+    @inline(__always)
+    static func transformProducts(_ products: UnsafeRawPointer, placeBytes: Int, bias b: V,
+                                  into out: UnsafeMutablePointer<Float>, rowFloats: Int, width: Int, rows: Int) {
+        @inline(__always) func row(_ i: Int) -> TileRow6 { Patches6x6.productRow(products, i, placeBytes: placeBytes) }
+        // Aᵀ M: 4 rows of 6; then (Aᵀ M) A: 4 values of each, which go 4 floats a tile.
+        let transformed = outputTransform(row(0), row(1), row(2), row(3), row(4), row(5))
+        @inline(__always) func store(_ r: TileRow6, _ i: Int) {
+            guard i < rows else { return }
+            let (o0, o1, o2, o3) = outputTransform(r.d0, r.d1, r.d2, r.d3, r.d4, r.d5)
+            // Four ways interleaved: o0 and o2, o1 and o3, then those two.
+            let (evenLow, evenHigh) = Kernels.interleavedHalves(convbook_opaque(o0 + b), convbook_opaque(o2 + b))
+            let (oddLow, oddHigh) = Kernels.interleavedHalves(convbook_opaque(o1 + b), convbook_opaque(o3 + b))
+            let target = out + i * rowFloats
+            Kernels.storeFirst(min(width, 32), of: Kernels.interleaved(evenLow, oddLow), to: target)
+            if width > 32 { Kernels.storeFirst(width - 32, of: Kernels.interleaved(evenHigh, oddHigh), to: target + 32) }
+        }
+        store(transformed.0, 0); store(transformed.1, 1); store(transformed.2, 2); store(transformed.3, 3)
     }
 }
 
