@@ -225,7 +225,11 @@ package enum ConvolutionAlgorithm: String, CaseIterable, Sendable {
     ///
     /// The weight gradient's GEMMs pack both their operands, the transformed patches and the
     /// transformed output gradients, chunk by chunk (the forward's weights are packed once), so
-    /// it takes the first rule alone: (C + O) / (C · O) at most 64→128's. Measured against
+    /// it took the first rule alone: (C + O) / (C · O) at most 64→128's. In 4×4 tiles
+    /// (`WinogradTiles.outputTile`) it takes the second too, counting runs of its own tiles:
+    /// VGG's 32 → 64 at 56² (14 tiles a row) ran at 303–310 GFLOP/s by F(4×4, 3×3) against
+    /// channelLanes' 269–280 (`bench --rounds 3 --pass weight`, two runs, 2-core Xeon), where
+    /// F(2×2, 3×3) had run at 220–223. Measured against
     /// channelLanes (`bench --rounds 3 --pass weight`, 2-core AMD EPYC): 384→384 at 12² 1.32,
     /// 128→128 at 28² 1.30 and 1.47, 64→192 at 24² 1.29, 64→128 at 28² 1.24, 128→128 at 12²
     /// 1.18, 256→256 at 6² 1.13, 96→128 at 12² 1.12; left out: 64→64 at 56² 1.14 then 0.85,
@@ -242,8 +246,11 @@ package enum ConvolutionAlgorithm: String, CaseIterable, Sendable {
         guard ConvolutionAlgorithm.winograd.supports(pass, window: g.window) && c > 0 && o > 0 else { return false }
         let tiles = WinogradTiles(g)
         let manyChannels = (c + o) * 64 * 128 <= (64 + 128) * c * o
-        let rowsFillLanes = pass != .weightGradient && g.window.size == 3
-            && (c + o) * 16 * 16 <= c * o * min(16, tiles.across)
+        // A weight gradient counts the runs of its own tiles, and only in 4×4 tiles.
+        let inFourByFour = WinogradTiles.outputTile(g) == 4
+        let runTiles = pass == .weightGradient ? WinogradTiles(g, outputTile: 4).across : tiles.across
+        let rowsFillLanes = g.window.size == 3 && (pass != .weightGradient || inFourByFour)
+            && (c + o) * 16 * 16 <= c * o * min(16, runTiles)
         // The plane holds at least 3/4 of its tiles' 4 · perImage outputs.
         return (manyChannels || rowsFillLanes)
             && g.outputHeight >= 6 && g.outputWidth >= 6 && g.outputPlane >= 3 * tiles.perImage

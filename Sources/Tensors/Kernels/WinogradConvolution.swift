@@ -28,7 +28,7 @@ import CPrefetch
 /// the weight gradient is the 3×3 one's alone.
 ///
 /// A 3×3 forward (and input gradient) on planes that 4×4 tiles cover well goes by F(4×4, 3×3)
-/// (`WinogradTiles.forwardOutputTile`): 6×6 patches 4 apart, the same Bᵀ as F(2×2, 5×5), 36
+/// (`WinogradTiles.outputTile`): 6×6 patches 4 apart, the same Bᵀ as F(2×2, 5×5), 36
 /// GEMMs doing 36/144 of the plain multiply-adds (F(2×2, 3×3): 16/36), and fewer transformed
 /// values an output, 36/16 against 16/4 (`Patches6x6Of3x3`). It rounds about as F(2×2, 5×5) does.
 /// Against F(2×2, 3×3) in the same build (`bench --rounds 3 --chosen-only`, the two tiles
@@ -48,7 +48,8 @@ extension Kernels {
     /// thread count, so that each thread has as many. (The bits do not depend on the chunks: each
     /// output's sums run over C in the GEMM's order, whatever its columns.) The weight
     /// gradient, whose sums run over the tiles, takes chunks of exactly this many, whatever the
-    /// thread count.
+    /// thread count. 4×4 tiles, whose patches hold 36 places, take half as many
+    /// (`WinogradTiles.chunkTiles`).
     static let winogradChunkTiles = 256
 
     /// x is (N, C, H, W), weight is (O, C, 3, 3), bias is (O) or nil; writes y, (N, O, OH, OW).
@@ -59,12 +60,12 @@ extension Kernels {
         precondition((g.window.size == 3 || g.window.size == 5) && g.window.stride == 1,
                      "Winograd F(2×2, 3×3) and F(2×2, 5×5) need a 3×3 or 5×5 window with stride 1")
         let (c, o) = (g.input.c, g.outChannels)
-        let tiles = WinogradTiles(g, outputTile: WinogradTiles.forwardOutputTile(g))
+        let tiles = WinogradTiles(g, outputTile: WinogradTiles.outputTile(g))
         guard tiles.count > 0 else { return }
         let places = tiles.places
         let transformed = tiles.transformWeights(weight, outChannels: o, inChannels: c, threads: threads)
 
-        let chunkTiles = tiles.forwardChunkTiles
+        let chunkTiles = tiles.chunkTiles
         let perThread = (tiles.count + chunkTiles * threads - 1) / (chunkTiles * threads)
         let chunks = Parallel.split(tiles.count, parts: perThread * threads)
         let width = chunks.map(\.count).max() ?? 0
@@ -106,39 +107,40 @@ extension Kernels {
     /// The weight gradient, the same identity read the other way. y_tile is bilinear in g and
     /// d, so the gradient of the loss with respect to g, from one tile, is
     ///
-    ///     dg = Gᵀ [ (A dy Aᵀ) ⊙ (Bᵀ d B) ] G        (dy: the tile's 2×2 output gradients)
+    ///     dg = Gᵀ [ (A dy Aᵀ) ⊙ (Bᵀ d B) ] G        (dy: the tile's m×m output gradients)
     ///
     /// and the sum over the batch's tiles goes inside the brackets: for each place ξ,
     /// S_ξ[o, c] = Σ_t Z_ξ[o, t] · V_ξ[c, t], with Z = A dy Aᵀ and V = Bᵀ d B the forward's
-    /// patches. So: transform a chunk's patches and gradients, add its 16 GEMMs of O × tiles by
-    /// tiles × C into S, and once the slice's tiles are all in, take dg = Gᵀ S G. Tiles hanging
-    /// past the plane have zero gradients there, so add nothing.
+    /// patches. So: transform a chunk's patches and gradients, add its GEMMs (16, or 36 in 4×4
+    /// tiles) of O × tiles by tiles × C into S, and once the slice's tiles are all in, take
+    /// dg = Gᵀ S G. Tiles hanging past the plane have zero gradients there, so add nothing.
     ///
-    /// Each slice of images (`summingSlices`) sums its tiles in chunks of `winogradChunkTiles`,
-    /// whatever the thread count, so the bits are the same for any: a thread takes whole slices.
+    /// Each slice of images (`summingSlices`) sums its tiles in chunks of `chunkTiles`, whatever
+    /// the thread count, so the bits are the same for any: a thread takes whole slices.
     ///
     /// Given `biasOutputs`, each slice's Σ dy per channel goes there too, from Z: its place
-    /// (1, 1) is a tile's four gradients summed (row 1 of A is (1, 1)), and tiles hanging past
-    /// the plane add zeros.
+    /// (1, 1) is a tile's gradients summed (row 1 of A is all ones), and tiles hanging past the
+    /// plane add zeros.
     static func conv2dBackwardWeightWinograd(
         dy: UnsafePointer<Float>, x: UnsafePointer<Float>, _ g: ConvGeometry,
         slices: [Range<Int>], outputs: (Int) -> UnsafeMutablePointer<Float>,
         biasOutputs: ((Int) -> UnsafeMutablePointer<Float>)?, threads: Int
     ) {
-        precondition(g.window.size == 3 && g.window.stride == 1, "Winograd F(2×2, 3×3) needs a 3×3 window with stride 1")
+        precondition(g.window.size == 3 && g.window.stride == 1, "Winograd's weight gradient needs a 3×3 window with stride 1")
         let (c, o) = (g.input.c, g.outChannels)
-        let tiles = WinogradTiles(g)
+        let tiles = WinogradTiles(g, outputTile: WinogradTiles.outputTile(g))
+        let places = tiles.places
         let perThread = Parallel.split(slices.count, parts: threads)
-        let chunkTiles = winogradChunkTiles
+        let chunkTiles = tiles.chunkTiles
         Parallel.run(perThread.count) { t in
-            let patches = Storage(uninitializedCount: 16 * WinogradTiles.placeFloats(rows: c, tiles: chunkTiles))
-            let gradients = Storage(uninitializedCount: 16 * WinogradTiles.placeFloats(rows: o, tiles: chunkTiles))
+            let patches = Storage(uninitializedCount: places * WinogradTiles.placeFloats(rows: c, tiles: chunkTiles))
+            let gradients = Storage(uninitializedCount: places * WinogradTiles.placeFloats(rows: o, tiles: chunkTiles))
             let (patchScratch, gradientScratch) = (Storage(zeros: tiles.scratchFloats), Storage(zeros: tiles.scratchFloats))
             // S, [place ξ][o][c].
-            let sums = Storage(uninitializedCount: 16 * o * c)
+            let sums = Storage(uninitializedCount: places * o * c)
             let biasSums = Storage(uninitializedCount: o)
             for s in perThread[t] {
-                sums.pointer.update(repeating: 0, count: 16 * o * c)
+                sums.pointer.update(repeating: 0, count: places * o * c)
                 biasSums.pointer.update(repeating: 0, count: o)
                 let sliceTiles = slices[s].lowerBound * tiles.perImage..<slices[s].upperBound * tiles.perImage
                 for first in stride(from: sliceTiles.lowerBound, to: sliceTiles.upperBound, by: chunkTiles) {
@@ -147,10 +149,11 @@ extension Kernels {
                     tiles.transformGradients(of: dy, chunk, outChannels: o, scratch: gradientScratch.pointer,
                                              into: gradients.pointer)
                     if biasOutputs != nil {
-                        let tileSums = gradients.pointer + 5 * WinogradTiles.placeFloats(rows: o, tiles: n)
+                        // Place (1, 1).
+                        let tileSums = gradients.pointer + (tiles.side + 1) * WinogradTiles.placeFloats(rows: o, tiles: n)
                         for oc in 0..<o { biasSums.pointer[oc] += Kernels.sum(tileSums + oc * n, count: n) }
                     }
-                    for place in 0..<16 {
+                    for place in 0..<places {
                         gemmSingleThread(
                             transA: false, transB: true, m: o, n: c, k: n,
                             a: gradients.pointer + place * WinogradTiles.placeFloats(rows: o, tiles: n), lda: n,
@@ -158,14 +161,14 @@ extension Kernels {
                             c: sums.pointer + place * o * c, ldc: c, accumulate: true)
                     }
                 }
-                winogradWeightGradient(sums.pointer, outChannels: o, inChannels: c, into: outputs(s))
+                tiles.weightGradient(sums.pointer, outChannels: o, inChannels: c, into: outputs(s))
                 biasOutputs.map { $0(s).update(from: biasSums.pointer, count: o) }
             }
             withExtendedLifetime((patches, gradients, patchScratch, gradientScratch, sums, biasSums)) {}
         }
     }
 
-    /// dg = Gᵀ S G for every (o, c), from S, [place ξ][o][c]; writes dg, (O, C, 3, 3).
+    /// dg = Gᵀ S G for every (o, c), from S, [place ξ][o][c], of F(2×2, 3×3); writes dg, (O, C, 3, 3).
     static func winogradWeightGradient(_ s: UnsafePointer<Float>, outChannels o: Int, inChannels c: Int,
                                        into dweight: UnsafeMutablePointer<Float>) {
         let matrix = o * c
@@ -210,18 +213,24 @@ struct WinogradTiles {
         perImage = g.outputHeight > 0 && g.outputWidth > 0 ? across * down : 0
     }
 
-    /// The forward's (and so the input gradient's) tiles: F(4×4, 3×3), 36 products for 16 outputs
-    /// where F(2×2, 3×3) takes 16 for 4, wherever tiles of 4 hold at least 3/4 of their outputs
-    /// inside the plane; else 2×2 tiles (and 5×5 kernels' F(2×2, 5×5)).
-    static func forwardOutputTile(_ g: ConvGeometry) -> Int {
+    /// The tiles of a layer's passes (its input gradient's, a forward of dy's, may differ): F(4×4,
+    /// 3×3), 36 products for 16 outputs where F(2×2, 3×3) takes 16 for 4, wherever tiles of 4 hold
+    /// at least 3/4 of their outputs inside the plane; else 2×2 tiles (and 5×5 kernels'
+    /// F(2×2, 5×5)).
+    static func outputTile(_ g: ConvGeometry) -> Int {
         guard g.window.size == 3 else { return 2 }
         let tiles4 = WinogradTiles(g, outputTile: 4)
         return 4 * g.outputPlane >= 3 * 16 * tiles4.perImage && g.outputPlane > 0 ? 4 : 2
     }
 
-    /// Tiles per chunk of the forward (`Kernels.conv2dForwardWinograd`): for 4×4 tiles, whose
-    /// patches hold 36 places, half of `winogradChunkTiles`.
-    var forwardChunkTiles: Int { outputTile == 4 ? Kernels.winogradChunkTiles / 2 : Kernels.winogradChunkTiles }
+    /// Tiles per chunk: for 4×4 tiles, whose patches hold 36 places, half of `winogradChunkTiles`.
+    var chunkTiles: Int { outputTile == 4 ? Kernels.winogradChunkTiles / 2 : Kernels.winogradChunkTiles }
+
+    /// dg = Gᵀ S G for every (o, c), from S, [place ξ][o][c]; writes dg, (O, C, 3, 3).
+    func weightGradient(_ s: UnsafePointer<Float>, outChannels o: Int, inChannels c: Int, into dweight: UnsafeMutablePointer<Float>) {
+        guard outputTile == 4 else { return Kernels.winogradWeightGradient(s, outChannels: o, inChannels: c, into: dweight) }
+        for e in 0..<o * c { Patches6x6Of3x3.weightGradient(s + e, matrix: o * c, into: dweight + 9 * e) }
+    }
 
     /// `transformPatches`' scratch plane: one image channel zero-padded to the tiles' patches,
     /// (m · down + side − m) rows of `paddedWidth` floats; and the floats of its buffer, 16 · m
@@ -302,25 +311,30 @@ struct WinogradTiles {
 
     /// Z = A dy Aᵀ of every output channel's gradients for the tiles `range`: [place ξ][o][tile],
     /// `range.count` tiles a row, the weight gradient's counterpart of the patches. A tile's dy
-    /// is the 2×2 block at (2·ty, 2·tx), zero past the plane: the rows of each gradient plane
+    /// is the m×m block at (m·ty, m·tx), zero past the plane: the rows of each gradient plane
     /// that the tiles read are first copied into `scratch` (`scratchFloats` floats, zero on
-    /// entry), so that a run of 16 tiles is 2 rows of 32 floats, their even and odd floats the
-    /// tiles' left and right gradients.
+    /// entry), so that a run of 16 tiles is m rows of 16·m floats: for 2×2 tiles, their even and
+    /// odd floats the tiles' left and right gradients; for 4×4, every fourth float
+    /// (`Patches6x6Of3x3.transformGradients`).
     /// Stored whole a place at a time, as `transformPatches` does.
     func transformGradients(of dy: UnsafePointer<Float>, _ range: Range<Int>, outChannels o: Int,
                             scratch: UnsafeMutablePointer<Float>, into z: UnsafeMutablePointer<Float>) {
-        precondition(outputTile == 2, "The weight gradient runs in 2×2 tiles")
-        let (oh, ow) = (g.outputHeight, g.outputWidth)
+        let (oh, ow, m) = (g.outputHeight, g.outputWidth, outputTile)
         let n = range.count, placeBytes = Self.placeFloats(rows: o, tiles: n) * 4
         for oc in 0..<o {
             for image in range.lowerBound / perImage...(range.upperBound - 1) / perImage {
                 let plane = dy + (image * o + oc) * oh * ow
                 let inImage = max(range.lowerBound, image * perImage)..<min(range.upperBound, (image + 1) * perImage)
-                for oy in rows(readBy: inImage, of: image, rowsPerTile: 2, from: 0, upTo: oh) {
+                for oy in rows(readBy: inImage, of: image, rowsPerTile: m, from: 0, upTo: oh) {
                     Kernels.copyFloats(ow, from: plane + oy * ow, to: scratch + oy * paddedWidth)
                 }
                 forEachRun(in: inImage) { first, _, at in
-                    let gradients = UnsafeRawPointer(scratch + 2 * at.ty * paddedWidth + 2 * at.tx)
+                    let gradients = UnsafeRawPointer(scratch + m * at.ty * paddedWidth + m * at.tx)
+                    if m == 4 {
+                        return Patches6x6Of3x3.transformGradients(gradients, rowBytes: paddedWidth * 4,
+                                                                  into: UnsafeMutableRawPointer(z + oc * n + (first - range.lowerBound)),
+                                                                  placeBytes: placeBytes)
+                    }
                     @inline(__always) func row(_ r: Int) -> (left: V, right: V) {
                         let (even, odd) = Kernels.deinterleaved(gradients, byteOffset: r * paddedWidth * 4)
                         return (even, odd)
@@ -489,11 +503,12 @@ extension WinogradPatchShape {
 /// F(2×2, 3×3)'s 4×4 patches.
 enum Patches4x4: WinogradPatchShape {
     /// Row i of the 4×4 values (patch or product) of up to 16 tiles: a vector per column.
-    struct TileRow {
+    struct TileRow: WinogradValue {
         var d0: V, d1: V, d2: V, d3: V
         @inline(__always) init(_ d0: V, _ d1: V, _ d2: V, _ d3: V) { (self.d0, self.d1, self.d2, self.d3) = (d0, d1, d2, d3) }
         @inline(__always) static func + (a: Self, b: Self) -> Self { Self(a.d0 + b.d0, a.d1 + b.d1, a.d2 + b.d2, a.d3 + b.d3) }
         @inline(__always) static func - (a: Self, b: Self) -> Self { Self(a.d0 - b.d0, a.d1 - b.d1, a.d2 - b.d2, a.d3 - b.d3) }
+        @inline(__always) static func * (k: Float, a: Self) -> Self { Self(k * a.d0, k * a.d1, k * a.d2, k * a.d3) }
     }
 
     /// G g along one axis: four values from a kernel's three. G's rows are (1, 0, 0),
@@ -711,15 +726,68 @@ enum Patches6x6Of3x3: WinogradPatchShape {
     /// 0–3; the 64 from 4 floats on, split the same way, columns 4 and 5.
     @inline(__always)
     static func row(_ patches: UnsafeRawPointer, _ r: Int, rowBytes: Int) -> TileRow6 {
-        @inline(__always) func fourWays(_ offset: Int) -> (V, V, V, V) {
-            let (lowEven, lowOdd) = Kernels.deinterleaved(patches, byteOffset: offset)
-            let (highEven, highOdd) = Kernels.deinterleaved(patches, byteOffset: offset &+ 128)
-            return (V(lowHalf: lowEven.evenHalf, highHalf: highEven.evenHalf), V(lowHalf: lowOdd.evenHalf, highHalf: highOdd.evenHalf),
-                    V(lowHalf: lowEven.oddHalf, highHalf: highEven.oddHalf), V(lowHalf: lowOdd.oddHalf, highHalf: highOdd.oddHalf))
-        }
-        let (d0, d1, d2, d3) = fourWays(r &* rowBytes)
-        let (d4, d5, _, _) = fourWays(r &* rowBytes &+ 16)
+        let (d0, d1, d2, d3) = fourWays(patches, byteOffset: r &* rowBytes)
+        let (d4, d5, _, _) = fourWays(patches, byteOffset: r &* rowBytes &+ 16)
         return TileRow6(d0, d1, d2, d3, d4, d5)
+    }
+
+    /// Floats 4t, 4t + 1, 4t + 2 and 4t + 3 (t < 16) of the 64 at `p + offset` bytes: their
+    /// even and odd floats, split into even and odd again.
+    @inline(__always)
+    static func fourWays(_ p: UnsafeRawPointer, byteOffset offset: Int) -> (V, V, V, V) {
+        let (lowEven, lowOdd) = Kernels.deinterleaved(p, byteOffset: offset)
+        let (highEven, highOdd) = Kernels.deinterleaved(p, byteOffset: offset &+ 128)
+        return (V(lowHalf: lowEven.evenHalf, highHalf: highEven.evenHalf), V(lowHalf: lowOdd.evenHalf, highHalf: highOdd.evenHalf),
+                V(lowHalf: lowEven.oddHalf, highHalf: highEven.oddHalf), V(lowHalf: lowOdd.oddHalf, highHalf: highOdd.oddHalf))
+    }
+
+    /// A g along one axis, the weight gradient's transform of a tile's output gradients: six
+    /// values from four (A = Aᵀ's transpose: its rows are (1, 0, 0, 0), (1, 1, 1, 1),
+    /// (1, −1, 1, −1), (1, 2, 4, 8), (1, −2, 4, −8), (0, 0, 0, 1)).
+    @inline(__always)
+    static func gradientTransform<T: WinogradValue>(_ g0: T, _ g1: T, _ g2: T, _ g3: T) -> (T, T, T, T, T, T) {
+        let (even, odd) = (g0 + g2, g1 + g3)
+        let (evenPowers, oddPowers) = (g0 + 4 * g2, 2 * g1 + 8 * g3)
+        return (g0, even + odd, even - odd, evenPowers + oddPowers, evenPowers - oddPowers, g3)
+    }
+
+    /// Z = A dy Aᵀ of a run of 16 tiles' output gradients, 4 rows at `gradients` (`rowBytes`
+    /// apart) of 4 floats a tile, into `out`, each place's 16 values `placeBytes` after the one
+    /// before.
+    @inline(__always)
+    static func transformGradients(_ gradients: UnsafeRawPointer, rowBytes: Int, into out: UnsafeMutableRawPointer,
+                                   placeBytes: Int) {
+        @inline(__always) func row(_ r: Int) -> Patches4x4.TileRow {
+            let (g0, g1, g2, g3) = fourWays(gradients, byteOffset: r &* rowBytes)
+            return Patches4x4.TileRow(g0, g1, g2, g3)
+        }
+        let rows = gradientTransform(row(0), row(1), row(2), row(3))
+        @inline(__always) func put(_ value: V, place: Int) { out.storeBytes(of: value, toByteOffset: place * placeBytes, as: V.self) }
+        @inline(__always) func store(_ r: Patches4x4.TileRow, _ i: Int) {
+            let t = gradientTransform(r.d0, r.d1, r.d2, r.d3)
+            put(t.0, place: 6 * i); put(t.1, place: 6 * i + 1); put(t.2, place: 6 * i + 2)
+            put(t.3, place: 6 * i + 3); put(t.4, place: 6 * i + 4); put(t.5, place: 6 * i + 5)
+        }
+        store(rows.0, 0); store(rows.1, 1); store(rows.2, 2); store(rows.3, 3); store(rows.4, 4); store(rows.5, 5)
+    }
+
+    /// dg = Gᵀ S G of one (o, c), S's place (i, j) at `s[(6i + j) · matrix]`: a row of 3 from
+    /// each column of S's 6, then each row of that times G.
+    @inline(__always)
+    static func weightGradient(_ s: UnsafePointer<Float>, matrix: Int, into dg: UnsafeMutablePointer<Float>) {
+        // Gᵀ's rows: (1/4, −1/6, −1/6, 1/24, 1/24, 0), (0, −1/6, 1/6, 1/12, −1/12, 0),
+        // (0, −1/6, −1/6, 1/6, 1/6, 1).
+        @inline(__always) func gT(_ v: (Float, Float, Float, Float, Float, Float)) -> SIMD3<Float> {
+            let (sum12, difference12, sum34, difference34) = (v.1 + v.2, v.2 - v.1, v.3 + v.4, v.3 - v.4)
+            return SIMD3(0.25 * v.0 - sum12 / 6 + sum34 / 24, difference12 / 6 + difference34 / 12, (sum34 - sum12) / 6 + v.5)
+        }
+        @inline(__always) func m(_ i: Int, _ j: Int) -> Float { s[(6 * i + j) * matrix] }
+        @inline(__always) func column(_ j: Int) -> SIMD3<Float> { gT((m(0, j), m(1, j), m(2, j), m(3, j), m(4, j), m(5, j))) }
+        let columns = (column(0), column(1), column(2), column(3), column(4), column(5))
+        for i in 0..<3 {
+            let row = gT((columns.0[i], columns.1[i], columns.2[i], columns.3[i], columns.4[i], columns.5[i]))
+            for j in 0..<3 { dg[i * 3 + j] = row[j] }
+        }
     }
 
     @inline(__always)
