@@ -381,6 +381,10 @@ import TestSupport
         let vgg3 = Case(n: 128, c: 32, h: 56, w: 56, o: 64, k: 3, stride: 1, padding: 1)
         #expect(chosen(.forward, vgg3) == .winograd && chosen(.inputGradient, vgg3) == .winograd)
         #expect(chosen(.weightGradient, vgg3) == .winograd)
+        // The weight gradient in 4×4 tiles also from 64 channels on each side on narrower rows
+        // (ResNet's 64 → 64 at 24²), not with 32 (DenseNet's 128 → 32 there).
+        #expect(chosen(.weightGradient, Case(n: 256, c: 64, h: 24, w: 24, o: 64, k: 3, stride: 1, padding: 1)) == .winograd)
+        #expect(chosen(.weightGradient, Case(n: 256, c: 128, h: 24, w: 24, o: 32, k: 3, stride: 1, padding: 1)) == .channelLanes)
         let denseNet12x12 = Case(n: 256, c: 160, h: 12, w: 12, o: 32, k: 3, stride: 1, padding: 1)
         #expect(chosen(.forward, denseNet12x12) == .channelLanes && chosen(.inputGradient, denseNet12x12) != .winograd)
         #expect(chosen(.weightGradient, denseNet12x12) == .channelLanes)

@@ -206,7 +206,10 @@ package enum ConvolutionAlgorithm: String, CaseIterable, Sendable {
     /// 511 GFLOP/s): 384→384 at 12² 1.43 / 1.39, 96→128 at 12² 1.19 / 1.22, 64→128 at 28²
     /// 1.19 / 1.03, 256→256 at 6² 1.00 / 0.99, 32→64 at 56² 0.86 / 0.76, 16→32 at 112² 0.55 /
     /// 0.56. So: when (C + O) / (C · O) is at most 64→128's, on a plane of 6² or more whose
-    /// tiles' outputs are at least 3/4 in it.
+    /// tiles' outputs are at least 3/4 in it. (These rules were measured with 2×2 tiles; where
+    /// 4×4 tiles run instead, `WinogradTiles.outputTile`, the layers they admit run faster
+    /// still. VGG's 16 → 32 at 112² in 4×4 tiles ran at direct's speed, forward 235.7 against
+    /// 237.8 GFLOP/s, input gradient 218.7 against 217.4, `bench --rounds 2`: left to direct.)
     /// The input gradient, a forward of dy, goes by the same rule. An earlier build had trained
     /// AlexNet slower with it (0.94 times the speed with Winograd in both passes, 1.06 in the
     /// forward alone); measured again with the kernels of December 2026, AlexNet's 384 → 384
@@ -226,10 +229,12 @@ package enum ConvolutionAlgorithm: String, CaseIterable, Sendable {
     /// The weight gradient's GEMMs pack both their operands, the transformed patches and the
     /// transformed output gradients, chunk by chunk (the forward's weights are packed once), so
     /// it took the first rule alone: (C + O) / (C · O) at most 64→128's. In 4×4 tiles
-    /// (`WinogradTiles.outputTile`) it takes the second too, counting runs of its own tiles:
-    /// VGG's 32 → 64 at 56² (14 tiles a row) ran at 303–310 GFLOP/s by F(4×4, 3×3) against
-    /// channelLanes' 269–280 (`bench --rounds 3 --pass weight`, two runs, 2-core Xeon), where
-    /// F(2×2, 3×3) had run at 220–223. Measured against
+    /// (`WinogradTiles.outputTile`) it takes the second too, counting runs of its own tiles,
+    /// and pays from 64 channels on each side. Against channelLanes (`bench --rounds 3 --pass
+    /// weight`, two runs each, 2-core Xeon): VGG's 32 → 64 at 56² (14 tiles a row) ran at
+    /// 303–310 GFLOP/s by F(4×4, 3×3) against 269–280 (F(2×2, 3×3) had run at 220–223), its
+    /// 64 → 64 at 374–381 against 269–294, ResNet's 64 → 64 at 24² (6 tiles a row) at 240–317
+    /// against 210–292; left out, DenseNet's 128 → 32 at 24², 237–264 against 262–268. Measured against
     /// channelLanes (`bench --rounds 3 --pass weight`, 2-core AMD EPYC): 384→384 at 12² 1.32,
     /// 128→128 at 28² 1.30 and 1.47, 64→192 at 24² 1.29, 64→128 at 28² 1.24, 128→128 at 12²
     /// 1.18, 256→256 at 6² 1.13, 96→128 at 12² 1.12; left out: 64→64 at 56² 1.14 then 0.85,
@@ -251,8 +256,9 @@ package enum ConvolutionAlgorithm: String, CaseIterable, Sendable {
         let runTiles = pass == .weightGradient ? WinogradTiles(g, outputTile: 4).across : tiles.across
         let rowsFillLanes = g.window.size == 3 && (pass != .weightGradient || inFourByFour)
             && (c + o) * 16 * 16 <= c * o * min(16, runTiles)
+        let wideInFourByFour = pass == .weightGradient && inFourByFour && min(c, o) >= 64
         // The plane holds at least 3/4 of its tiles' 4 · perImage outputs.
-        return (manyChannels || rowsFillLanes)
+        return (manyChannels || rowsFillLanes || wideInFourByFour)
             && g.outputHeight >= 6 && g.outputWidth >= 6 && g.outputPlane >= 3 * tiles.perImage
     }
 

@@ -27,8 +27,8 @@ import CPrefetch
 /// (`ConvolutionTests.tolerance`). It has the forward and, as a forward, the input gradient;
 /// the weight gradient is the 3×3 one's alone.
 ///
-/// A 3×3 forward (and input gradient) on planes that 4×4 tiles cover well goes by F(4×4, 3×3)
-/// (`WinogradTiles.outputTile`): 6×6 patches 4 apart, the same Bᵀ as F(2×2, 5×5), 36
+/// A 3×3 layer's passes on planes that 4×4 tiles cover well go by F(4×4, 3×3)
+/// (`WinogradTiles.outputTile`; the weight gradient too): 6×6 patches 4 apart, the same Bᵀ as F(2×2, 5×5), 36
 /// GEMMs doing 36/144 of the plain multiply-adds (F(2×2, 3×3): 16/36), and fewer transformed
 /// values an output, 36/16 against 16/4 (`Patches6x6Of3x3`). It rounds about as F(2×2, 5×5) does.
 /// Against F(2×2, 3×3) in the same build (`bench --rounds 3 --chosen-only`, the two tiles
@@ -58,7 +58,7 @@ extension Kernels {
         y: UnsafeMutablePointer<Float>, threads: Int
     ) {
         precondition((g.window.size == 3 || g.window.size == 5) && g.window.stride == 1,
-                     "Winograd F(2×2, 3×3) and F(2×2, 5×5) need a 3×3 or 5×5 window with stride 1")
+                     "Winograd's forward needs a 3×3 or 5×5 window with stride 1")
         let (c, o) = (g.input.c, g.outChannels)
         let tiles = WinogradTiles(g, outputTile: WinogradTiles.outputTile(g))
         guard tiles.count > 0 else { return }
