@@ -228,17 +228,18 @@ package enum ConvolutionAlgorithm: String, CaseIterable, Sendable {
     ///
     /// The weight gradient's GEMMs pack both their operands, the transformed patches and the
     /// transformed output gradients, chunk by chunk (the forward's weights are packed once), so
-    /// it took the first rule alone: (C + O) / (C · O) at most 64→128's. In 4×4 tiles
-    /// (`WinogradTiles.outputTile`) it takes the second too, counting runs of its own tiles,
-    /// and pays from 64 channels on each side. Against channelLanes (`bench --rounds 3 --pass
-    /// weight`, two runs each, 2-core Xeon): VGG's 32 → 64 at 56² (14 tiles a row) ran at
-    /// 303–310 GFLOP/s by F(4×4, 3×3) against 269–280 (F(2×2, 3×3) had run at 220–223), its
-    /// 64 → 64 at 374–381 against 269–294, ResNet's 64 → 64 at 24² (6 tiles a row) at 240–317
-    /// against 210–292; left out, DenseNet's 128 → 32 at 24², 237–264 against 262–268. Measured against
+    /// it took the first rule alone: (C + O) / (C · O) at most 64→128's. Measured against
     /// channelLanes (`bench --rounds 3 --pass weight`, 2-core AMD EPYC): 384→384 at 12² 1.32,
     /// 128→128 at 28² 1.30 and 1.47, 64→192 at 24² 1.29, 64→128 at 28² 1.24, 128→128 at 12²
     /// 1.18, 256→256 at 6² 1.13, 96→128 at 12² 1.12; left out: 64→64 at 56² 1.14 then 0.85,
     /// at 24² 0.95, 128→32 at 24² 0.94, 224→32 at 12² 0.96, 32→64 at 56² 0.79.
+    /// In 4×4 tiles (`WinogradTiles.outputTile`) it takes the second rule too, counting runs of
+    /// its own tiles, and pays from 64 channels on each side. Against channelLanes (`bench
+    /// --rounds 3 --pass weight`, two runs each, 2-core Xeon): VGG's 32 → 64 at 56² (14 tiles a
+    /// row) ran at 303–310 GFLOP/s by F(4×4, 3×3) against 269–280 (F(2×2, 3×3) had run at
+    /// 220–223), its 64 → 64 at 374–381 against 269–294, ResNet's 64 → 64 at 24² (6 tiles a
+    /// row) at 240–317 against 210–292; left out, DenseNet's 128 → 32 at 24², 237–264 against
+    /// 262–268.
     ///
     /// A 5×5 layer goes by F(2×2, 5×5), whose GEMMs do 36/100 of the multiply-adds over 36
     /// transformed places a tile, by the first rule alone, forward and input gradient (it has

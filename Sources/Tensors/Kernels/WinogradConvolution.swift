@@ -330,30 +330,12 @@ struct WinogradTiles {
                 }
                 forEachRun(in: inImage) { first, _, at in
                     let gradients = UnsafeRawPointer(scratch + m * at.ty * paddedWidth + m * at.tx)
-                    if m == 4 {
-                        return Patches6x6Of3x3.transformGradients(gradients, rowBytes: paddedWidth * 4,
-                                                                  into: UnsafeMutableRawPointer(z + oc * n + (first - range.lowerBound)),
-                                                                  placeBytes: placeBytes)
-                    }
-                    @inline(__always) func row(_ r: Int) -> (left: V, right: V) {
-                        let (even, odd) = Kernels.deinterleaved(gradients, byteOffset: r * paddedWidth * 4)
-                        return (even, odd)
-                    }
-                    let (top, bottom) = (row(0), row(1))
-                    // A dy: rows top, top + bottom, top − bottom, −bottom; (A dy) Aᵀ the same way
-                    // each row's left and right.
                     let out = UnsafeMutableRawPointer(z + oc * n + (first - range.lowerBound))
-                    @inline(__always) func store(_ left: V, _ right: V, _ i: Int) {
-                        let at = i * 4 * placeBytes
-                        out.storeBytes(of: left, toByteOffset: at, as: V.self)
-                        out.storeBytes(of: left + right, toByteOffset: at + placeBytes, as: V.self)
-                        out.storeBytes(of: left - right, toByteOffset: at + 2 * placeBytes, as: V.self)
-                        out.storeBytes(of: -right, toByteOffset: at + 3 * placeBytes, as: V.self)
+                    if m == 4 {
+                        Patches6x6Of3x3.transformGradients(gradients, rowBytes: paddedWidth * 4, into: out, placeBytes: placeBytes)
+                    } else {
+                        Patches4x4.transformGradients(gradients, rowBytes: paddedWidth * 4, into: out, placeBytes: placeBytes)
                     }
-                    store(top.left, top.right, 0)
-                    store(top.left + bottom.left, top.right + bottom.right, 1)
-                    store(top.left - bottom.left, top.right - bottom.right, 2)
-                    store(-bottom.left, -bottom.right, 3)
                 }
             }
         }
@@ -551,6 +533,32 @@ enum Patches4x4: WinogradPatchShape {
         store(d1 + d2, 1)
         store(d2 - d1, 2)
         store(d1 - d3, 3)
+    }
+
+    /// Z = A dy Aᵀ of a run of 16 tiles' output gradients, 2 rows at `gradients` (`rowBytes`
+    /// apart) of 2 floats a tile, into `out`, each place's 16 values `placeBytes` after the one
+    /// before.
+    @inline(__always)
+    static func transformGradients(_ gradients: UnsafeRawPointer, rowBytes: Int, into out: UnsafeMutableRawPointer,
+                                   placeBytes: Int) {
+        @inline(__always) func row(_ r: Int) -> (left: V, right: V) {
+            let (even, odd) = Kernels.deinterleaved(gradients, byteOffset: r * rowBytes)
+            return (even, odd)
+        }
+        let (top, bottom) = (row(0), row(1))
+        // A dy: rows top, top + bottom, top − bottom, −bottom; (A dy) Aᵀ the same way each
+        // row's left and right.
+        @inline(__always) func store(_ left: V, _ right: V, _ i: Int) {
+            let at = i * 4 * placeBytes
+            out.storeBytes(of: left, toByteOffset: at, as: V.self)
+            out.storeBytes(of: left + right, toByteOffset: at + placeBytes, as: V.self)
+            out.storeBytes(of: left - right, toByteOffset: at + 2 * placeBytes, as: V.self)
+            out.storeBytes(of: -right, toByteOffset: at + 3 * placeBytes, as: V.self)
+        }
+        store(top.left, top.right, 0)
+        store(top.left + bottom.left, top.right + bottom.right, 1)
+        store(top.left - bottom.left, top.right - bottom.right, 2)
+        store(-bottom.left, -bottom.right, 3)
     }
 
     @inline(__always)
