@@ -32,12 +32,13 @@ enum PyTorchBridge {
         return (status, (try? String(contentsOfFile: log, encoding: .utf8)) ?? "")
     }
 
-    /// What a failed run printed that says why: its first Python traceback or error line (under
-    /// torchrun, a rank's, which torchrun's own summary at the end would push out of a plain
-    /// tail), then its last lines.
+    /// What a failed run printed that says why: its first Python traceback, error line or C++
+    /// abort (under torchrun, a rank's, which torchrun's own summary at the end would push out of
+    /// a plain tail), then its last lines.
     static func whyItFailed(_ output: String) -> String {
         let tail = String(output.suffix(1500))
-        let first = ["Traceback", "Error", "error:"].compactMap { output.range(of: $0)?.lowerBound }.min()
+        let first = ["Traceback", "Error", "error:", "terminate called", "what():", "Fatal Python"]
+            .compactMap { output.range(of: $0)?.lowerBound }.min()
         guard let first, output.distance(from: first, to: output.endIndex) > 1500 else { return tail }
         return String(output[first...].prefix(2500)) + "\n…\n" + tail
     }

@@ -24,9 +24,10 @@ public enum PyTorchAvailability {
     }()
 
     /// The environment for PyTorch in the tests: one thread, so that a core is left to the tests
-    /// that run beside them (servers timed in seconds).
+    /// that run beside them (servers timed in seconds); and Python's fault handler, so that a
+    /// process that dies of a signal (a C++ abort in gloo, say) prints the Python line it was on.
     public static var environment: [String: String] {
-        ProcessInfo.processInfo.environment.merging(["OMP_NUM_THREADS": "1"]) { $1 }
+        ProcessInfo.processInfo.environment.merging(["OMP_NUM_THREADS": "1", "PYTHONFAULTHANDLER": "1"]) { $1 }
     }
 
     /// Runs `python3 arguments...` from the package's folder; its status and standard output.
