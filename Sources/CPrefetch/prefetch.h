@@ -1,6 +1,7 @@
-// Cache hints for the kernels: prefetches, and stores past the caches. Swift has neither; a
-// call to clang's built-in `_m_prefetchw` from Swift compiles to nothing; these inline
-// wrappers compile to one `prefetchw`, `vmovntps` or `sfence` instruction.
+// What the kernels need and Swift cannot say: cache hints (prefetches, stores past the caches;
+// a call to clang's built-in `_m_prefetchw` from Swift compiles to nothing), a barrier to the
+// optimizer, and a shuffle Swift's SIMD types have no name for. Each inline wrapper compiles to
+// one instruction (`prefetchw`, `vmovntps`, `sfence`, `valignd` or `vpermt2ps`) or none.
 #ifndef CONVBOOK_PREFETCH_H
 #define CONVBOOK_PREFETCH_H
 
@@ -35,6 +36,13 @@ static inline __attribute__((always_inline)) convbook_float16 convbook_opaque(co
     __asm__("" : "+v"(v));
 #endif
     return v;
+}
+
+
+/// `v`'s lanes 1–15, then `next`'s lane 0: the vector of the floats one further along a row of
+/// floats 4 apart, say, when `next` holds the one after its end (one `valignd`).
+static inline __attribute__((always_inline)) convbook_float16 convbook_shifted_in(convbook_float16 v, convbook_float16 next) {
+    return __builtin_shufflevector(v, next, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16);
 }
 
 #endif

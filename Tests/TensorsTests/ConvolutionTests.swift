@@ -194,12 +194,14 @@ import TestSupport
     }
 
     /// A forward and an input gradient the chooser runs by F(4×4, 3×3) (64 → 70 channels), on
-    /// odd sizes whose last row and column of tiles hang past the plane (29 × 27: 8 × 7 tiles),
+    /// odd sizes whose last row and column of tiles hang past the plane (29 × 27: 8 × 7 tiles;
+    /// 13 × 71: rows of 18 tiles, a run of 16 and one of 2, so that every lane holds a tile),
     /// cut mid-image into chunks: within twice F(4×4, 3×3)'s tolerance for sums of 576 and 630
     /// terms with values up to 36 (the worst measured: 1.01 of 2e-4), and the same bits for 1, 2
     /// and 3 threads.
-    @Test func winogradIn4x4TilesMatchesReference() {
-        let t = Case(n: 3, c: 64, h: 29, w: 27, o: 70, k: 3, stride: 1, padding: 1)
+    @Test(arguments: [(29, 27), (13, 71)])
+    func winogradIn4x4TilesMatchesReference(height: Int, width: Int) {
+        let t = Case(n: 3, c: 64, h: height, w: width, o: 70, k: 3, stride: 1, padding: 1)
         #expect(ConvolutionAlgorithm.chosen(for: .forward, t.input, outChannels: t.o, window: t.window) == .winograd)
         #expect(WinogradTiles.outputTile(t.geometry) == 4 && WinogradTiles.outputTile(t.geometry.inputGradientAsForward) == 4)
         forwardMatchesReference(t, seed: 17, algorithm: nil, atol: 2 * Self.tolerance(.winograd, t.geometry).values)
