@@ -823,12 +823,13 @@ enum Patches6x6Of3x3: WinogradPatchShape {
         @inline(__always) func store(_ r: TileRow6, _ i: Int) {
             guard i < rows else { return }
             let (o0, o1, o2, o3) = outputTransform(r.d0, r.d1, r.d2, r.d3, r.d4, r.d5)
-            // Four ways interleaved: o0 and o2, o1 and o3, then those two.
+            // Four ways interleaved: o0 and o2, o1 and o3, then those two (the first round opaque
+            // as well: LLVM merged the rounds into 122 shuffles and spills where 32 do).
             let (evenLow, evenHigh) = Kernels.interleavedHalves(convbook_opaque(o0 + b), convbook_opaque(o2 + b))
             let (oddLow, oddHigh) = Kernels.interleavedHalves(convbook_opaque(o1 + b), convbook_opaque(o3 + b))
             let target = out + i * rowFloats
-            Kernels.storeFirst(min(width, 32), of: Kernels.interleaved(evenLow, oddLow), to: target)
-            if width > 32 { Kernels.storeFirst(width - 32, of: Kernels.interleaved(evenHigh, oddHigh), to: target + 32) }
+            Kernels.storeFirst(min(width, 32), of: interleaved(evenLow, oddLow), to: target)
+            if width > 32 { Kernels.storeFirst(width - 32, of: interleaved(evenHigh, oddHigh), to: target + 32) }
         }
         store(transformed.0, 0); store(transformed.1, 1); store(transformed.2, 2); store(transformed.3, 3)
     }
