@@ -1,7 +1,7 @@
 // What the kernels need and Swift cannot say: cache hints (prefetches, stores past the caches;
 // a call to clang's built-in `_m_prefetchw` from Swift compiles to nothing), a barrier to the
 // optimizer, and a shuffle Swift's SIMD types have no name for. Each inline wrapper compiles to
-// one instruction (`prefetchw`, `vmovntps`, `sfence`, `valignd` or `vpermt2ps`) or none.
+// one instruction (`prefetchw`, `vmovntps`, `sfence`, `vpermt2ps`) or none.
 #ifndef CONVBOOK_PREFETCH_H
 #define CONVBOOK_PREFETCH_H
 
@@ -38,9 +38,8 @@ static inline __attribute__((always_inline)) convbook_float16 convbook_opaque(co
     return v;
 }
 
-
 /// `v`'s lanes 1–15, then `next`'s lane 0: the vector of the floats one further along a row of
-/// floats 4 apart, say, when `next` holds the one after its end (one `valignd`).
+/// floats 4 apart, say, when `next` holds the one after its end (one two-source permute).
 static inline __attribute__((always_inline)) convbook_float16 convbook_shifted_in(convbook_float16 v, convbook_float16 next) {
     return __builtin_shufflevector(v, next, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16);
 }

@@ -234,7 +234,8 @@ struct WinogradTiles {
 
     /// `transformPatches`' scratch plane: one image channel zero-padded to the tiles' patches,
     /// (m · down + side − m) rows of `paddedWidth` floats; and the floats of its buffer, 16 · m
-    /// + 16 more, which the last row's vectors of 16 patches read past its end.
+    /// + 16 more, which the last row's vectors of 16 patches read past its end (4×4 tiles' up to
+    /// 75, the last tile's columns 4 and 5 loaded 16 floats at a time; 2×2 tiles' up to 30).
     var paddedWidth: Int { outputTile * across + side - outputTile }
     var paddedPlane: Int { (outputTile * down + side - outputTile) * paddedWidth }
     var scratchFloats: Int { paddedPlane + 16 * outputTile + 16 }
