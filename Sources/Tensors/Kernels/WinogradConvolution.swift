@@ -271,7 +271,8 @@ struct WinogradTiles {
     /// (`scratchFloats` floats, zero on entry), so that every patch is `side` rows read whole. A
     /// run of 16 patches is `side` rows of 16·m + side − m floats: for 2×2 tiles their even and
     /// odd floats, and the same 2 (and 4) floats on, are the patches' columns with the tiles in
-    /// the lanes; for 4×4, every fourth float from each of the first four and 4 floats on. Each
+    /// the lanes; for 4×4, every fourth float from each of the first four, and columns 0 and 1
+    /// one tile on (`Patches6x6Of3x3.row`). Each
     /// place's 16 values are stored whole: past a run's `count` they land on tiles (or the next
     /// channel's row, or the 16 floats past the last) written after.
     /// Scalar, a tile at a time, the transform took a third of the layer's time (`perf record`,
@@ -320,6 +321,17 @@ struct WinogradTiles {
     /// Stored whole a place at a time, as `transformPatches` does.
     func transformGradients(of dy: UnsafePointer<Float>, _ range: Range<Int>, outChannels o: Int,
                             scratch: UnsafeMutablePointer<Float>, into z: UnsafeMutablePointer<Float>) {
+        if outputTile == 4 {
+            transformGradients(Patches6x6Of3x3.self, of: dy, range, outChannels: o, scratch: scratch, into: z)
+        } else {
+            transformGradients(Patches4x4.self, of: dy, range, outChannels: o, scratch: scratch, into: z)
+        }
+    }
+
+    /// `transformGradients` for one size of tile, as `transformPatches`.
+    private func transformGradients<Shape: WinogradGradientShape>(_: Shape.Type, of dy: UnsafePointer<Float>, _ range: Range<Int>,
+                                                                 outChannels o: Int, scratch: UnsafeMutablePointer<Float>,
+                                                                 into z: UnsafeMutablePointer<Float>) {
         let (oh, ow, m) = (g.outputHeight, g.outputWidth, outputTile)
         let n = range.count, placeBytes = Self.placeFloats(rows: o, tiles: n) * 4
         for oc in 0..<o {
@@ -331,12 +343,9 @@ struct WinogradTiles {
                 }
                 forEachRun(in: inImage) { first, _, at in
                     let gradients = UnsafeRawPointer(scratch + m * at.ty * paddedWidth + m * at.tx)
-                    let out = UnsafeMutableRawPointer(z + oc * n + (first - range.lowerBound))
-                    if m == 4 {
-                        Patches6x6Of3x3.transformGradients(gradients, rowBytes: paddedWidth * 4, into: out, placeBytes: placeBytes)
-                    } else {
-                        Patches4x4.transformGradients(gradients, rowBytes: paddedWidth * 4, into: out, placeBytes: placeBytes)
-                    }
+                    Shape.transformGradients(gradients, rowBytes: paddedWidth * 4,
+                                             into: UnsafeMutableRawPointer(z + oc * n + (first - range.lowerBound)),
+                                             placeBytes: placeBytes)
                 }
             }
         }
@@ -429,15 +438,15 @@ struct WinogradTiles {
     private func transformProducts<Shape: WinogradPatchShape>(_: Shape.Type, _ m: UnsafePointer<Float>, _ range: Range<Int>,
                                                              outChannels o: Int, bias: UnsafePointer<Float>?,
                                                              into y: UnsafeMutablePointer<Float>) {
-        let (oh, ow, side) = (g.outputHeight, g.outputWidth, outputTile)
+        let (oh, ow, tile) = (g.outputHeight, g.outputWidth, outputTile)
         let n = range.count, placeBytes = Self.placeFloats(rows: o, tiles: n) * 4
         for oc in 0..<o {
             let b = V(repeating: bias?[oc] ?? 0)
             forEachRun(in: range) { first, count, at in
-                let (oy, ox) = (side * at.ty, side * at.tx)
+                let (oy, ox) = (tile * at.ty, tile * at.tx)
                 Shape.transformProducts(UnsafeRawPointer(m + oc * n + (first - range.lowerBound)), placeBytes: placeBytes, bias: b,
                                         into: y + ((at.image * o + oc) * oh + oy) * ow + ox, rowFloats: ow,
-                                        width: min(side * count, ow - ox), rows: min(side, oh - oy))
+                                        width: min(tile * count, ow - ox), rows: min(tile, oh - oy))
             }
         }
     }
@@ -455,6 +464,13 @@ protocol WinogradPatchShape {
     static func transformPatches(_ patches: UnsafeRawPointer, rowBytes: Int, into out: UnsafeMutableRawPointer, placeBytes: Int)
     static func transformProducts(_ products: UnsafeRawPointer, placeBytes: Int, bias: SIMD16<Float>,
                                   into out: UnsafeMutablePointer<Float>, rowFloats: Int, width: Int, rows: Int)
+}
+
+/// The 3×3 tiles' transform for the weight gradient: `transformGradients`, Z = A dy Aᵀ of a
+/// run of 16 tiles' output gradients (m rows at `gradients`, `rowBytes` apart, m floats a tile)
+/// into `out`, each place's 16 values `placeBytes` after the one before.
+protocol WinogradGradientShape {
+    static func transformGradients(_ gradients: UnsafeRawPointer, rowBytes: Int, into out: UnsafeMutableRawPointer, placeBytes: Int)
 }
 
 extension WinogradPatchShape {
@@ -484,7 +500,7 @@ extension WinogradPatchShape {
 }
 
 /// F(2×2, 3×3)'s 4×4 patches.
-enum Patches4x4: WinogradPatchShape {
+enum Patches4x4: WinogradPatchShape, WinogradGradientShape {
     /// Row i of the 4×4 values (patch or product) of up to 16 tiles: a vector per column.
     struct TileRow: WinogradValue {
         var d0: V, d1: V, d2: V, d3: V
@@ -543,7 +559,7 @@ enum Patches4x4: WinogradPatchShape {
     static func transformGradients(_ gradients: UnsafeRawPointer, rowBytes: Int, into out: UnsafeMutableRawPointer,
                                    placeBytes: Int) {
         @inline(__always) func row(_ r: Int) -> (left: V, right: V) {
-            let (even, odd) = Kernels.deinterleaved(gradients, byteOffset: r * rowBytes)
+            let (even, odd) = Kernels.deinterleaved(gradients, byteOffset: r &* rowBytes)
             return (even, odd)
         }
         let (top, bottom) = (row(0), row(1))
@@ -698,7 +714,7 @@ enum Patches6x6: WinogradPatchShape {
 ///
 /// Its transforms multiply by up to 8 and divide by up to 24, so it rounds as F(2×2, 5×5) does
 /// (`ConvolutionTests.tolerance`).
-enum Patches6x6Of3x3: WinogradPatchShape {
+enum Patches6x6Of3x3: WinogradPatchShape, WinogradGradientShape {
     typealias TileRow6 = Patches6x6.TileRow6
 
     /// G g along one axis: six values from a kernel's three.
