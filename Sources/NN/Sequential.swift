@@ -32,7 +32,7 @@ public final class Sequential: Layer {
     /// output once, and the ReLU's passes both ways run over the pool's output (a quarter of the
     /// map, for the pools that halve it). So does a ReLU that ends a stage before a max pool,
     /// as NiN's blocks do. A convolution right before such a ReLU runs with the two as one op
-    /// (`conv2dReLUMaxPool2d`), which keeps VGG's first two layers' feature maps in cache.
+    /// (`conv2dReLUMaxPool2d`), which keeps VGG's first layer's feature maps in cache.
     func forward(_ x: Tensor, leavingOutLastReLU: Bool) throws -> Tensor {
         let fusing = LayerTracer.scope.value == nil
         // Whether the ReLU that layer i ends with is left to a max pool: the next layer, or the

@@ -80,6 +80,7 @@ let convolutionCases = [
     ConvCase(name: "VGG 128×32→64 56² 3×3", n: 128, c: 32, o: 64, size: 56, k: 3, padding: 1),
     ConvCase(name: "VGG 128×64→128 28² 3×3", n: 128, c: 64, o: 128, size: 28, k: 3, padding: 1),
     ConvCase(name: "Inception 128×96→128 12² 3×3", n: 128, c: 96, o: 128, size: 12, k: 3, padding: 1),
+    ConvCase(name: "DenseNet 128×160→32 12² 3×3", n: 128, c: 160, o: 32, size: 12, k: 3, padding: 1),
     ConvCase(name: "NiN 128×96→96 54² 1×1", n: 128, c: 96, o: 96, size: 54, k: 1, padding: 0),
     ConvCase(name: "NiN 128×384→10 5² 3×3", n: 128, c: 384, o: 10, size: 5, k: 3, padding: 1),
     ConvCase(name: "GoogLeNet 128×480→192 6² 1×1", n: 128, c: 480, o: 192, size: 6, k: 1, padding: 0),

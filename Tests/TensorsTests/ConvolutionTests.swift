@@ -367,13 +367,15 @@ import TestSupport
         let short = Case(n: 128, c: 128, h: 12, w: 12, o: 16, k: 3, stride: 1, padding: 1)
         #expect(chosen(.forward, short) != .inputLanes && chosen(.weightGradient, short) == .inputLanes)
         let vgg2 = Case(n: 128, c: 16, h: 112, w: 112, o: 32, k: 3, stride: 1, padding: 1)
-        #expect(chosen(.inputGradient, vgg2) == .direct && chosen(.forward, vgg2) == .direct)
+        #expect(chosen(.inputGradient, vgg2) == .winograd && chosen(.forward, vgg2) == .winograd)
+        #expect(chosen(.weightGradient, vgg2) == .channelLanes)
         let vgg1 = Case(n: 128, c: 1, h: 224, w: 224, o: 16, k: 3, stride: 1, padding: 1)
         #expect(chosen(.forward, vgg1) == .direct && chosen(.weightGradient, vgg1) == .direct)
         // 3×3 stride 1: all three passes by Winograd with many channels on planes of 6² or
         // more; the forward and the input gradient also with fewer channels on rows that fill its
-        // lanes, and the weight gradient where its 4×4 tiles' rows do (VGG's 56²); none with few
-        // channels on narrow rows, or on 3².
+        // lanes, or in 4×4 tiles (VGG's 16 → 32 at 112², DenseNet's 160 → 32 at 12²), and the
+        // weight gradient where its 4×4 tiles' rows do (VGG's 56²); none with few channels on
+        // narrow rows in 2×2 tiles (DenseNet's 6²), or on 3².
         let inception = Case(n: 128, c: 96, h: 12, w: 12, o: 128, k: 3, stride: 1, padding: 1)
         #expect(chosen(.forward, inception) == .winograd && chosen(.weightGradient, inception) == .winograd)
         #expect(chosen(.inputGradient, inception) == .winograd)
@@ -388,11 +390,12 @@ import TestSupport
         #expect(chosen(.weightGradient, Case(n: 256, c: 64, h: 24, w: 24, o: 64, k: 3, stride: 1, padding: 1)) == .winograd)
         #expect(chosen(.weightGradient, Case(n: 256, c: 128, h: 24, w: 24, o: 32, k: 3, stride: 1, padding: 1)) == .channelLanes)
         let denseNet12x12 = Case(n: 256, c: 160, h: 12, w: 12, o: 32, k: 3, stride: 1, padding: 1)
-        #expect(chosen(.forward, denseNet12x12) == .channelLanes && chosen(.inputGradient, denseNet12x12) != .winograd)
+        #expect(chosen(.forward, denseNet12x12) == .winograd && chosen(.inputGradient, denseNet12x12) == .winograd)
         #expect(chosen(.weightGradient, denseNet12x12) == .channelLanes)
         let denseNet6x6 = Case(n: 256, c: 184, h: 6, w: 6, o: 32, k: 3, stride: 1, padding: 1)
         #expect(chosen(.weightGradient, denseNet6x6) == .inputLanes && chosen(.forward, denseNet6x6) != .inputLanes)
-        #expect(chosen(.forward, vgg2) != .winograd)
+        #expect(chosen(.forward, denseNet6x6) == .channelLanes && chosen(.inputGradient, denseNet6x6) == .channelLanes)
+        #expect(chosen(.forward, vgg1) != .winograd)
         let resNet3x3 = Case(n: 128, c: 512, h: 3, w: 3, o: 512, k: 3, stride: 1, padding: 1)
         #expect(chosen(.forward, resNet3x3) == .channelLanes && chosen(.inputGradient, resNet3x3) == .channelLanes)
         #expect(chosen(.weightGradient, resNet3x3) == .channelLanes)

@@ -208,8 +208,7 @@ package enum ConvolutionAlgorithm: String, CaseIterable, Sendable {
     /// 0.56. So: when (C + O) / (C · O) is at most 64→128's, on a plane of 6² or more whose
     /// tiles' outputs are at least 3/4 in it. (These rules were measured with 2×2 tiles; where
     /// 4×4 tiles run instead, `WinogradTiles.outputTile`, the layers they admit run faster
-    /// still. VGG's 16 → 32 at 112² in 4×4 tiles ran at direct's speed, forward 235.7 against
-    /// 237.8 GFLOP/s, input gradient 218.7 against 217.4, `bench --rounds 2`: left to direct.)
+    /// still.)
     /// The input gradient, a forward of dy, goes by the same rule. An earlier build had trained
     /// AlexNet slower with it (0.94 times the speed with Winograd in both passes, 1.06 in the
     /// forward alone); measured again with the kernels of December 2026, AlexNet's 384 → 384
@@ -225,6 +224,15 @@ package enum ConvolutionAlgorithm: String, CaseIterable, Sendable {
     /// 2-core AMD EPYC): 64→64 at 24² 1.36 / 1.36, 32→64 at 56² 1.33 / 1.02, 96→32 at 24²
     /// 1.07 / 1.71, 64→32 at 24² 1.11 / 1.48 (the rule's edge); left out: 160→32 at 12² 0.89 /
     /// 1.36, 224→32 at 6² 0.73 / 0.92, 16→32 at 112² 0.78 / 0.63.
+    /// A forward or input gradient in 4×4 tiles (F(4×4, 3×3): a quarter of the multiply-adds,
+    /// and transforms that cost less an output) counts the runs of its own tiles, and pays up to
+    /// 1/4. Against the algorithm chosen before (`bench --rounds 3 --pass forward --pass input`,
+    /// 2-core AMD EPYC, Zen 4, with the 4×4 patches of December 2026): VGG's 16→32 at 112²
+    /// (0.094) 278.0 / 229.2 GFLOP/s against direct's 182.4 / 185.4; DenseNet's 96→32, 128→32
+    /// and 192→32 at 12² (0.22, 0.21, 0.19; runs of 3 tiles) 1.18 / 1.48, 1.11 / 1.46, 1.08 /
+    /// 1.41 times channelLanes' speed; left out in 2×2 tiles, DenseNet's 160→32 at 6², 0.69 /
+    /// 0.97. VGG trained 1.032 times as fast (lowest of 5 rounds 0.998), DenseNet 1.067 (1.023):
+    /// `compare_builds --rounds 5 -- --chosen-only "net VGG"`, `--rounds 3 … "net DenseNet"`.
     ///
     /// The weight gradient's GEMMs pack both their operands, the transformed patches and the
     /// transformed output gradients, chunk by chunk (the forward's weights are packed once), so
@@ -252,11 +260,14 @@ package enum ConvolutionAlgorithm: String, CaseIterable, Sendable {
         guard ConvolutionAlgorithm.winograd.supports(pass, window: g.window) && c > 0 && o > 0 else { return false }
         let tiles = WinogradTiles(g)
         let manyChannels = (c + o) * 64 * 128 <= (64 + 128) * c * o
-        // A weight gradient counts the runs of its own tiles, and only in 4×4 tiles.
+        // A pass in 4×4 tiles counts the runs of its own tiles; a weight gradient takes this
+        // rule only in them. (C + O) / (C · O) · 16 / (tiles a run) may be up to 1 / limit:
+        // 1/16, or 1/4 for a forward or input gradient in 4×4 tiles.
         let inFourByFour = WinogradTiles.outputTile(g) == 4
-        let runTiles = pass == .weightGradient ? WinogradTiles(g, outputTile: 4).across : tiles.across
+        let runTiles = inFourByFour ? WinogradTiles(g, outputTile: 4).across : tiles.across
+        let limit = inFourByFour && pass != .weightGradient ? 4 : 16
         let rowsFillLanes = g.window.size == 3 && (pass != .weightGradient || inFourByFour)
-            && (c + o) * 16 * 16 <= c * o * min(16, runTiles)
+            && (c + o) * 16 * limit <= c * o * min(16, runTiles)
         let wideInFourByFour = pass == .weightGradient && inFourByFour && min(c, o) >= 64
         // The plane holds at least 3/4 of its tiles' 4 · perImage outputs.
         return (manyChannels || rowsFillLanes || wideInFourByFour)

@@ -4,8 +4,8 @@ import CPrefetch
 ///
 /// VGG's first layer writes 411 MB of feature maps a batch of 128 (16 × 224² floats an image),
 /// which the pool then reads back. Here each thread runs the convolution of one image at a time
-/// into a buffer of its own, which stays in cache, and pools it from there (VGG's first two
-/// layers, by direct's tiles, a strip of rows at a time, which stays in L1): only the pooled
+/// into a buffer of its own, which stays in cache, and pools it from there (VGG's first layer,
+/// by direct's tiles, a strip of rows at a time, which stays in L1): only the pooled
 /// maps and the winners' indices go to memory. Each image is one call of the batch's kernels on
 /// a batch of 1, with the algorithm the whole batch would have chosen, so the output has the
 /// same bits as the two ops' (but by channelLanes, whose tiles run across a group of images:
@@ -47,7 +47,7 @@ extension Kernels {
     }
 
     /// Whether `conv2dReLUMaxPoolForward` goes a strip of rows at a time: a forward by direct's
-    /// tiles on rows wider than 16 and a pool that halves the maps (VGG's first two layers).
+    /// tiles on rows wider than 16 and a pool that halves the maps (VGG's first layer).
     package static func poolsInStrips(_ input: ImageBatch, outChannels o: Int, window: Window, pool: Window) -> Bool {
         let g = ConvGeometry(input, outChannels: o, window: window)
         return pool.isHalving2x2 && !g.skipsIm2col && g.outputWidth > 16
@@ -130,9 +130,11 @@ extension Kernels {
     }
 
     /// Whether `conv2dReLUMaxPoolForward` pays for these sizes: where it goes in strips
-    /// (`poolsInStrips`; VGG's 16 → 32 at 112², 1.6 MB of maps an image: 64–66 ms a batch
-    /// against 72–75 for the two ops, `bench fused`, three runs), or where one image's feature
-    /// maps are large enough that the two ops' passes over them stream from memory.
+    /// (`poolsInStrips`; VGG's 16 → 32 at 112², 1.6 MB of maps an image, by direct's tiles:
+    /// 64–66 ms a batch against 72–75 for the two ops, `bench fused`, three runs), or where one
+    /// image's feature maps are large enough that the two ops' passes over them stream from
+    /// memory. That layer now goes by Winograd, as two ops: 69.5 and 73.5 ms a batch, against
+    /// 73.5 and 80.8 image by image (`bench fused`, two runs, Zen 4).
     package static func fusesConvolutionAndPool(_ input: ImageBatch, outChannels o: Int, window: Window, pool: Window) -> Bool {
         poolsInStrips(input, outChannels: o, window: window, pool: pool)
             || o * window.outputSize(input.h) * window.outputSize(input.w) >= 1 << 19

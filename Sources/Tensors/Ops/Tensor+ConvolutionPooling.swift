@@ -1,6 +1,6 @@
 /// maxPool2d(relu(conv2d(x))) in one op: the same numbers and gradients as the three, which
 /// `Sequential` runs this way (VGG's blocks end so). Where one image's feature maps are large
-/// or go by direct's rows (`Kernels.fusesConvolutionAndPool`: VGG's first two layers), the
+/// or go by direct's rows (`Kernels.fusesConvolutionAndPool`: VGG's first layer), the
 /// forward convolves and pools image by image in cache (`conv2dReLUMaxPoolForward`), and the maps are
 /// never kept for the backward pass: the pool's winners are all it needs (and the
 /// first layer's weight gradient reads its gradient from them, `conv2dReLUMaxPoolWeightGradient`).
