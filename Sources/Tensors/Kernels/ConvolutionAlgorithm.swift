@@ -263,11 +263,11 @@ package enum ConvolutionAlgorithm: String, CaseIterable, Sendable {
         // A pass in 4×4 tiles counts the runs of its own tiles; a weight gradient takes this
         // rule only in them. (C + O) / (C · O) · 16 / (tiles a run) may be up to 1 / limit:
         // 1/16, or 1/4 for a forward or input gradient in 4×4 tiles.
-        let inFourByFour = WinogradTiles.outputTile(g) == 4
-        let runTiles = inFourByFour ? WinogradTiles(g, outputTile: 4).across : tiles.across
+        let ownTiles = WinogradTiles(g, outputTile: WinogradTiles.outputTile(g))
+        let inFourByFour = ownTiles.outputTile == 4
         let limit = inFourByFour && pass != .weightGradient ? 4 : 16
         let rowsFillLanes = g.window.size == 3 && (pass != .weightGradient || inFourByFour)
-            && (c + o) * 16 * limit <= c * o * min(16, runTiles)
+            && (c + o) * 16 * limit <= c * o * min(16, ownTiles.across)
         let wideInFourByFour = pass == .weightGradient && inFourByFour && min(c, o) >= 64
         // The plane holds at least 3/4 of its tiles' 4 · perImage outputs.
         return (manyChannels || rowsFillLanes || wideInFourByFour)
