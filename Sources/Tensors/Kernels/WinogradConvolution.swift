@@ -841,7 +841,9 @@ enum Patches6x6Of3x3: WinogradPatchShape, WinogradGradientShape {
             guard i < rows else { return }
             let (o0, o1, o2, o3) = outputTransform(r.d0, r.d1, r.d2, r.d3, r.d4, r.d5)
             // Four ways interleaved: o0 and o2, o1 and o3, then those two (the first round opaque
-            // as well: LLVM merged the rounds into 122 shuffles and spills where 32 do).
+            // as well: LLVM merged the rounds into 122 shuffles and spills where 32 do). On the
+            // Xeon, VGG trained 0.985 times as fast with it; on Zen 4, without it, ResNet 0.933,
+            // GoogLeNet 0.945, VGG 1.013 (`compare_builds --rounds 3 -- --chosen-only net…`): kept.
             let (evenLow, evenHigh) = Kernels.interleavedHalves(convbook_opaque(o0 + b), convbook_opaque(o2 + b))
             let (oddLow, oddHigh) = Kernels.interleavedHalves(convbook_opaque(o1 + b), convbook_opaque(o3 + b))
             let target = out + i * rowFloats
