@@ -2,39 +2,37 @@
 /// of 10 wide (LeNet's second layer: 10² from 6 channels, 16 out), in tiles of two segments of
 /// rows, 10 positions each.
 ///
-/// The 8-position 16-lane tile (`channelLanesTile8x16`) reads its 8 positions through 8
-/// pointers and one offset a step, so each multiply-add's broadcast operand is addressed as
-/// pointer + offset · 4. On Intel's cores an FMA with such an indexed memory operand is split
-/// into two micro-ops (un-lamination), where one addressed as a pointer plus a constant stays
-/// one; LeNet's second forward ran at 65–69% of the peak probed beside it. Here
-/// the image is copied into a buffer of the thread's own, whose address does not change, so
-/// that where each segment reads each tap is a pointer computed once per call; a step loads
-/// the tap's two pointers and a row of 16 weights, and each of its 20 FMAs broadcasts from one
-/// of the pointers at a fixed distance (pointer + 4r: not indexed). Alone on one thread, with
-/// its data in L1, such a loop ran at 180–184 GFLOP/s, against 158 with pointer + offset
-/// operands (a prototype; the core's peak is about 187). LeNet's second forward ran 1.185
-/// times as fast as by `channelLanesTile8x16` (285 against 242 GFLOP/s on 2 threads, medians
-/// of `compare_builds --rounds 7`, lowest round 1.12).
+/// A step of a tile loads one tap's offset and its row of 16 weights, and each of its 20 FMAs
+/// broadcasts from segment + offset + 4r. Alone on one core, with its data in L1, the loop runs
+/// at the core's peak (116.7 GFLOP/s against a probe of 117, on Zen 4). What it loses in the
+/// layer is the memory around it: a first version (for Intel's cores, which split an FMA with
+/// an indexed memory operand into two micro-ops) copied each image into a buffer of the
+/// thread's own and kept a pointer for every tile's segment and tap, 12 KB for LeNet's layer;
+/// with the weights' rows (9.6 KB), the copy, and the image and outputs passing through, more
+/// than L1 holds. Reading the image in place (when it has no padding) through one table of
+/// tap offsets (1.2 KB) ran LeNet's second forward 1.067 times as fast on Zen 4 (199.4 against
+/// 184.8 GFLOP/s on 2 threads, `compare_builds --rounds 7`, lowest round 1.031), where the
+/// indexed operands cost nothing.
 ///
 /// y[i, o, oy, ox] = Σ over taps q in order of xpad[i, c, oy + ki, ox + kj] · w[o, q], in
-/// registers, the same for any thread count. The buffer holds the zero border, so a tile sums
-/// every tap, those on zeros too.
+/// registers, the same for any thread count. With padding, the image is copied inside a zero
+/// border, so a tile sums every tap, those on zeros too.
 enum ChannelLaneSegments {
     /// Positions in a segment: a piece of an output row.
     static let length = 10
 
     /// Whether segments fit this forward: stride 1, 16 output channels or fewer, output rows
-    /// a whole number of segments wide, and no more than 4,096 segment-taps' pointers (32 KB).
+    /// a whole number of segments wide, and no more than 256 taps (their rows of weights,
+    /// 64 bytes a tap, in half of L1).
     static func fit(_ g: ConvGeometry) -> Bool {
-        guard g.window.stride == 1 && g.outChannels <= 16 && g.outputWidth > 0 && g.outputWidth % length == 0 else { return false }
-        let tiles = (g.outputPlane / length + 1) / 2
-        return tiles * 2 * g.patch <= 4_096
+        g.window.stride == 1 && g.outChannels <= 16 && g.outputWidth > 0 && g.outputWidth % length == 0 && g.patch <= 256
     }
 }
 
 extension Kernels {
     /// x is (N, C, H, W), weight is (O, C, K, K) with O ≤ 16, bias is (O) or nil; writes y,
-    /// (N, O, OH, OW). Each thread takes whole images, copying each into its buffer.
+    /// (N, O, OH, OW). Each thread takes whole images, reading each in place when it has no
+    /// padding and from a zero-bordered copy of its own otherwise.
     static func conv2dForwardChannelLaneSegments(
         x: UnsafePointer<Float>, _ g: ConvGeometry, weight: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
         y: UnsafeMutablePointer<Float>, threads: Int
@@ -48,28 +46,26 @@ extension Kernels {
         let rows = Storage(uninitializedCount: taps * 16), spreadBias = Storage(uninitializedCount: 16 * 8)
         packB(transB: true, b: weight, ldb: taps, row: 0, col: 0, kc: taps, nc: o, columns: 16, into: rows.pointer)
         spreadBiases(bias, channels: o, lanes: 16, into: spreadBias.pointer)
+        // Where tile t's two segments start in an image of `layout` (a last tile of one segment
+        // reads it twice, and stores it once).
+        let starts = IntBuffer(count: tiles * 2)
+        for tile in 0..<tiles {
+            for half in 0..<2 { starts.pointer[tile * 2 + half] = layout.start(image: 0, position: min(2 * tile + half, segments - 1) * length) }
+        }
         let ranges = Parallel.split(g.input.n, parts: min(threads, max(1, g.input.n * o * plane * taps / 50_000)))
         Parallel.run(ranges.count) { t in
-            let padded = Storage(zeros: layout.image)
-            // For tile t, step q: where its two segments read the tap, in `padded` (a last tile
-            // of one segment reads it twice, and stores it once).
-            let pointers = UnsafeMutablePointer<UnsafePointer<Float>>.allocate(capacity: tiles * taps * 2)
-            defer { pointers.deallocate() }
-            for tile in 0..<tiles {
-                for half in 0..<2 {
-                    let segment = min(2 * tile + half, segments - 1), position = segment * length
-                    let start = layout.start(image: 0, position: position)
-                    for q in 0..<taps {
-                        pointers[(tile * taps + q) * 2 + half] = UnsafePointer(padded.pointer + start + layout.tapOffsets.pointer[q])
-                    }
-                }
-            }
+            let padded = layout.isImageItself ? nil : Storage(zeros: layout.image)
             let sums = Storage(uninitializedCount: 2 * length * 16)
             for image in ranges[t] {
-                layout.copy(x + image * g.input.image, into: padded.pointer)
+                var source = x + image * g.input.image
+                if let padded {
+                    layout.copy(source, into: padded.pointer)
+                    source = UnsafePointer(padded.pointer)
+                }
                 let out = y + image * o * plane
                 for tile in 0..<tiles {
-                    channelLanesSegments2x10(steps: taps, pointers: pointers + tile * taps * 2,
+                    channelLanesSegments2x10(steps: taps, offsets: layout.tapOffsets.pointer,
+                                             first: source + starts.pointer[tile * 2], second: source + starts.pointer[tile * 2 + 1],
                                              rows: UnsafeRawPointer(rows.pointer), tile: sums.pointer)
                     // The tile's segments follow each other in y: 20 positions (or 10 in a last
                     // tile of one), written 8 at a time, the last 8 ending at its end (some
@@ -84,22 +80,24 @@ extension Kernels {
             }
             withExtendedLifetime((padded, sums)) {}
         }
-        withExtendedLifetime((layout, rows, spreadBias)) {}
+        withExtendedLifetime((layout, rows, spreadBias, starts)) {}
     }
 
-    /// Writes to `tile` ([20][16]) Σ over steps q of the 10 floats from pointers[2q] (the first
-    /// segment) and from pointers[2q + 1] (the second), each times row q of `rows` (16 floats a
-    /// row): two segments of 10 positions by 16 channels.
+    /// Writes to `tile` ([20][16]) Σ over steps q of the 10 floats from first + offsets[q]
+    /// (the first segment) and from second + offsets[q] (the second), each times row q of
+    /// `rows` (16 floats a row): two segments of 10 positions by 16 channels.
     ///
-    /// Not inlined, and optimized for size, as `channelLanesTile`: the loop is two pointer
-    /// loads, a row load and 20 FMAs that each broadcast from pointer + 4r (objdump).
+    /// Not inlined, and optimized for size, as `channelLanesTile`: the loop is an offset load,
+    /// a row load and 20 FMAs that each broadcast from segment + offset + 4r (objdump).
     @inline(never) @_optimize(size)
-    static func channelLanesSegments2x10(steps: Int, pointers: UnsafePointer<UnsafePointer<Float>>, rows: UnsafeRawPointer,
+    static func channelLanesSegments2x10(steps: Int, offsets: UnsafePointer<Int>, first: UnsafePointer<Float>,
+                                         second: UnsafePointer<Float>, rows: UnsafeRawPointer,
                                          tile: UnsafeMutablePointer<Float>) {
         var sums = Segments2x10()
         var row = rows
         for q in 0..<steps {
-            sums.addOuterProduct(pointers[2 &* q], pointers[2 &* q &+ 1], row.loadUnaligned(as: SIMD16<Float>.self))
+            let offset = offsets[q]
+            sums.addOuterProduct(first + offset, second + offset, row.loadUnaligned(as: SIMD16<Float>.self))
             row += 64
         }
         sums.store(to: UnsafeMutableRawPointer(tile))
