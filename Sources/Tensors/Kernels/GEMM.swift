@@ -259,41 +259,63 @@ extension Kernels {
     @inline(__always)
     static func packA(transA: Bool, a: UnsafePointer<Float>, lda: Int, row: Int, col: Int,
                       mc: Int, kc: Int, rows MR: Int = gemmMR, into dst: UnsafeMutablePointer<Float>) {
+        if transA {
+            packTransposedA(a: a, lda: lda, row: row, col: col, mc: mc, kc: kc, rows: MR, into: dst)
+            return
+        }
         for ir in stride(from: 0, to: mc, by: MR) {
             let mr = min(MR, mc - ir)
             let sliver = dst + ir * kc
-            if transA {
-                // A is stored k×m: one column of op(A) is contiguous.
-                for p in 0..<kc {
-                    let src = a + (col + p) * lda + row + ir
-                    let out = sliver + p * MR
-                    for r in 0..<mr { out[r] = src[r] }
-                    for r in mr..<MR { out[r] = 0 }
-                }
-            } else {
-                // 16 columns of 8 rows at a time, transposed in registers: each vector out is two
-                // whole columns of an 8-row sliver; of a 6-row one, the first 6 floats of each
-                // half (its 8 rows read 2 past the sliver, still inside the block).
-                var p = 0
-                if mr == MR && ir + 8 <= mc {
-                    let rows = UnsafeRawPointer(a + (row + ir) * lda + col), rowBytes = lda * 4
-                    while p + 16 <= kc {
-                        let columns = transposed8x16(rows + p * 4, rowBytes: rowBytes)
-                        let out = UnsafeMutableRawPointer(sliver + p * MR)
-                        if MR == 8 {
-                            storeVectors(columns, to: out)
-                        } else {
-                            storeColumns(columns, count: 16, to: out, columnBytes: MR * 4, length: MR)
-                        }
-                        p += 16
+            // 16 columns of 8 rows at a time, transposed in registers: each vector out is two
+            // whole columns of an 8-row sliver; of a 6-row one, the first 6 floats of each
+            // half (its 8 rows read 2 past the sliver, still inside the block).
+            var p = 0
+            if mr == MR && ir + 8 <= mc {
+                let rows = UnsafeRawPointer(a + (row + ir) * lda + col), rowBytes = lda * 4
+                while p + 16 <= kc {
+                    let columns = transposed8x16(rows + p * 4, rowBytes: rowBytes)
+                    let out = UnsafeMutableRawPointer(sliver + p * MR)
+                    if MR == 8 {
+                        storeVectors(columns, to: out)
+                    } else {
+                        storeColumns(columns, count: 16, to: out, columnBytes: MR * 4, length: MR)
                     }
+                    p += 16
                 }
-                for r in 0..<mr {
-                    let src = a + (row + ir + r) * lda + col
-                    for q in p..<kc { sliver[q * MR + r] = src[q] }
-                }
-                if mr < MR {
-                    for p in 0..<kc { for r in mr..<MR { sliver[p * MR + r] = 0 } }
+            }
+            for r in 0..<mr {
+                let src = a + (row + ir + r) * lda + col
+                for q in p..<kc { sliver[q * MR + r] = src[q] }
+            }
+            if mr < MR {
+                for p in 0..<kc { for r in mr..<MR { sliver[p * MR + r] = 0 } }
+            }
+        }
+    }
+
+    /// `packA` of a transposed A (stored k×m: op(A)'s column p is A's row col + p, and each
+    /// sliver takes MR floats of it). Eight of A's rows at a time, every sliver in turn, so
+    /// that the rows stay in L1 while all the slivers read them: a sliver at a time down all kc
+    /// rows read rows lda apart (4 KB in gemm 1024: all in one set of L1's), and the next
+    /// sliver read them again from further out.
+    @inline(__always)
+    static func packTransposedA(a: UnsafePointer<Float>, lda: Int, row: Int, col: Int, mc: Int, kc: Int, rows MR: Int,
+                                into dst: UnsafeMutablePointer<Float>) {
+        for p in stride(from: 0, to: kc, by: 8) {
+            let depth = min(8, kc - p)
+            for ir in stride(from: 0, to: mc, by: MR) {
+                let mr = min(MR, mc - ir)
+                for q in p..<p + depth {
+                    let src = a + (col + q) * lda + row + ir, out = dst + ir * kc + q * MR
+                    if mr == 8 && MR == 8 {
+                        UnsafeMutableRawPointer(out).storeBytes(of: UnsafeRawPointer(src).loadUnaligned(as: SIMD8<Float>.self), as: SIMD8<Float>.self)
+                    } else if mr == 6 && MR == 6 {
+                        UnsafeMutableRawPointer(out).storeBytes(of: UnsafeRawPointer(src).loadUnaligned(as: SIMD4<Float>.self), as: SIMD4<Float>.self)
+                        UnsafeMutableRawPointer(out + 4).storeBytes(of: UnsafeRawPointer(src + 4).loadUnaligned(as: SIMD2<Float>.self), as: SIMD2<Float>.self)
+                    } else {
+                        for r in 0..<mr { out[r] = src[r] }
+                        for r in mr..<MR { out[r] = 0 }
+                    }
                 }
             }
         }
