@@ -283,13 +283,22 @@ extension Kernels {
                     p += 16
                 }
             }
-            for r in 0..<mr {
-                let src = a + (row + ir + r) * lda + col
-                for q in p..<kc { sliver[q * MR + r] = src[q] }
-            }
-            if mr < MR {
-                for p in 0..<kc { for r in mr..<MR { sliver[p * MR + r] = 0 } }
-            }
+            packTransposing(a + (row + ir) * lda + col, ld: lda, count: mr, from: p, kc: kc, width: MR, into: sliver)
+        }
+    }
+
+    /// Floats p..<kc of `count` rows (`ld` apart from `source`) into a sliver of `width` floats
+    /// a step, row r in lane r, and zeros in the lanes past `count` at every step: what the
+    /// packers leave after their transposes in registers, one float at a time.
+    @inline(__always)
+    static func packTransposing(_ source: UnsafePointer<Float>, ld: Int, count: Int, from p: Int, kc: Int, width: Int,
+                                into sliver: UnsafeMutablePointer<Float>) {
+        for r in 0..<count {
+            let src = source + r * ld
+            for q in p..<kc { sliver[q * width + r] = src[q] }
+        }
+        if count < width {
+            for q in 0..<kc { for r in count..<width { sliver[q * width + r] = 0 } }
         }
     }
 
@@ -349,13 +358,7 @@ extension Kernels {
                         p += 16
                     }
                 }
-                for j in 0..<nr {
-                    let src = b + (col + jr + j) * ldb + row
-                    for q in p..<kc { sliver[q * NR + j] = src[q] }
-                }
-                if nr < NR {
-                    for p in 0..<kc { for j in nr..<NR { sliver[p * NR + j] = 0 } }
-                }
+                packTransposing(b + (col + jr) * ldb + row, ld: ldb, count: nr, from: p, kc: kc, width: NR, into: sliver)
             } else if nr == NR {
                 for p in 0..<kc {
                     let src = UnsafeRawPointer(b + (row + p) * ldb + col + jr)
