@@ -3,16 +3,18 @@
 /// rows, 10 positions each.
 ///
 /// A step of a tile loads one tap's offset and its row of 16 weights, and each of its 20 FMAs
-/// broadcasts from segment + offset + 4r. Alone on one core, with its data in L1, the loop runs
-/// at the core's peak (116.7 GFLOP/s against a probe of 117, on Zen 4). What it loses in the
-/// layer is the memory around it: a first version (for Intel's cores, which split an FMA with
-/// an indexed memory operand into two micro-ops) copied each image into a buffer of the
-/// thread's own and kept a pointer for every tile's segment and tap, 12 KB for LeNet's layer;
-/// with the weights' rows (9.6 KB), the copy, and the image and outputs passing through, more
-/// than L1 holds. Reading the image in place (when it has no padding) through one table of
-/// tap offsets (1.2 KB) ran LeNet's second forward 1.067 times as fast on Zen 4 (199.4 against
-/// 184.8 GFLOP/s on 2 threads, `compare_builds --rounds 7`, lowest round 1.031), where the
-/// indexed operands cost nothing.
+/// broadcasts from segment + offset + 4r. A first version (for Intel's cores, which split an
+/// FMA with an indexed memory operand into two micro-ops) copied each image into a buffer of
+/// the thread's own and kept a pointer for every tile's segment and tap: 12 KB for LeNet's
+/// layer, beside the weights' rows (9.6 KB), the copy, and each image and its outputs passing
+/// through, more than L1 holds. Its loop alone on one core, its data in L1, ran at the core's
+/// peak (116.7 GFLOP/s against a probe of 117, on Zen 4); in the layer, at 80–82%. Reading the
+/// image in place (when it has no padding) through one table of tap offsets (1.2 KB), where on
+/// Zen 4 the indexed operands cost nothing, ran LeNet's second forward 1.067 times as fast
+/// (199.4 against 184.8 GFLOP/s on 2 threads, `compare_builds --rounds 7`, lowest round
+/// 1.031). On one thread it now runs at 93–105 GFLOP/s (79–90% of the probe beside it), and at
+/// 110–114 (95–98%) with its tiles not stored (a temporary switch, four runs each): writing y,
+/// through `storeTile`'s transposes, is most of what is left.
 ///
 /// y[i, o, oy, ox] = Σ over taps q in order of xpad[i, c, oy + ki, ox + kj] · w[o, q], in
 /// registers, the same for any thread count. With padding, the image is copied inside a zero
