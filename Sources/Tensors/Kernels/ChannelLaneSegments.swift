@@ -12,11 +12,16 @@
 /// image in place (when it has no padding) through one table of tap offsets (1.2 KB), where on
 /// Zen 4 the indexed operands cost nothing, ran LeNet's second forward 1.067 times as fast
 /// (199.4 against 184.8 GFLOP/s on 2 threads, `compare_builds --rounds 7`, lowest round
-/// 1.031). On one thread it now runs at 93–105 GFLOP/s (79–90% of the probe beside it), and at
-/// 110–114 (95–98%) with its tiles not stored (a temporary switch, four runs each): writing y,
-/// through `storeTile`'s transposes, is most of what is left.
+/// 1.031). On one thread it then ran at 93–105 GFLOP/s (79–90% of the probe beside it), and
+/// at 110–114 (95–98%) with its tiles not stored (a temporary switch, four runs each). Storing
+/// a tile as one 16×16 and one 4×16 transpose, with the biases where the sums start
+/// (`storeSegments`), instead of three 8×16 ones through the stack, each biased: 1.058 times
+/// as fast on 2 threads (192.6 against 182.8, lowest round 1.013) and 1.049 on one
+/// (`compare_builds --rounds 7`). What is left is y's lines coming in to be written: on one
+/// thread, 99.5–106.0 GFLOP/s so, 108.0–109.6 with the tiles stored into one small buffer
+/// instead, 108.8–111.8 not stored (temporary switches, three runs each).
 ///
-/// y[i, o, oy, ox] = Σ over taps q in order of xpad[i, c, oy + ki, ox + kj] · w[o, q], in
+/// y[i, o, oy, ox] = b[o] + Σ over taps q in order of xpad[i, c, oy + ki, ox + kj] · w[o, q], in
 /// registers, the same for any thread count. With padding, the image is copied inside a zero
 /// border, so a tile sums every tap, those on zeros too.
 enum ChannelLaneSegments {
@@ -44,10 +49,10 @@ extension Kernels {
         let layout = PaddedImages(g, rowVectors: false)
         let segments = plane / length, tiles = (segments + 1) / 2
         // The weights as wᵀ, rows of 16 channels, one a tap (zeros past o), and the biases as
-        // `storeTile` reads them.
-        let rows = Storage(uninitializedCount: taps * 16), spreadBias = Storage(uninitializedCount: 16 * 8)
+        // one such row, where each tile's sums start (so `storeTile` adds none: `noBias`).
+        let rows = Storage(uninitializedCount: taps * 16), biasRow = Storage(zeros: 16), noBias = Storage(zeros: 16 * 8)
         packB(transB: true, b: weight, ldb: taps, row: 0, col: 0, kc: taps, nc: o, columns: 16, into: rows.pointer)
-        spreadBiases(bias, channels: o, lanes: 16, into: spreadBias.pointer)
+        if let bias { biasRow.pointer.update(from: bias, count: o) }
         // Where tile t's two segments start in an image of `layout` (a last tile of one segment
         // reads it twice, and stores it once).
         let starts = IntBuffer(count: tiles * 2)
@@ -68,34 +73,37 @@ extension Kernels {
                 for tile in 0..<tiles {
                     channelLanesSegments2x10(steps: taps, offsets: layout.tapOffsets.pointer,
                                              first: source + starts.pointer[tile * 2], second: source + starts.pointer[tile * 2 + 1],
-                                             rows: UnsafeRawPointer(rows.pointer), tile: sums.pointer)
-                    // The tile's segments follow each other in y: 20 positions (or 10 in a last
-                    // tile of one), written 8 at a time, the last 8 ending at its end (some
+                                             rows: UnsafeRawPointer(rows.pointer), bias: UnsafeRawPointer(biasRow.pointer), tile: sums.pointer)
+                    // The tile's segments follow each other in y: 20 positions, or 10 in a last
+                    // tile of one, written 8 at a time, the last 8 ending at its end (some
                     // positions written twice, alike).
-                    let count = min(2, segments - 2 * tile) * length
-                    for group in stride(from: 0, to: count, by: 8) {
-                        let first = min(group, count - 8)
-                        storeTile(sums.pointer + first * 16, positions: 8, lanes: 16, channels: o,
-                                  spreadBias: spreadBias.pointer, to: out + 2 * tile * length + first, plane: plane, step: 1)
+                    let at = out + 2 * tile * length
+                    if 2 * tile + 1 < segments {
+                        storeSegments(sums.pointer, channels: o, to: at, plane: plane)
+                    } else {
+                        for first in stride(from: 0, through: length - 8, by: length - 8) {
+                            storeTile(sums.pointer + first * 16, positions: 8, lanes: 16, channels: o,
+                                      spreadBias: noBias.pointer, to: at + first, plane: plane, step: 1)
+                        }
                     }
                 }
             }
             withExtendedLifetime((padded, sums)) {}
         }
-        withExtendedLifetime((layout, rows, spreadBias, starts)) {}
+        withExtendedLifetime((layout, rows, biasRow, noBias, starts)) {}
     }
 
-    /// Writes to `tile` ([20][16]) Σ over steps q of the 10 floats from first + offsets[q]
-    /// (the first segment) and from second + offsets[q] (the second), each times row q of
-    /// `rows` (16 floats a row): two segments of 10 positions by 16 channels.
+    /// Writes to `tile` ([20][16]) `bias` (16 floats) plus Σ over steps q of the 10 floats from
+    /// first + offsets[q] (the first segment) and from second + offsets[q] (the second), each
+    /// times row q of `rows` (16 floats a row): two segments of 10 positions by 16 channels.
     ///
     /// Not inlined, and optimized for size, as `channelLanesTile`: the loop is an offset load,
     /// a row load and 20 FMAs that each broadcast from segment + offset + 4r (objdump).
     @inline(never) @_optimize(size)
     static func channelLanesSegments2x10(steps: Int, offsets: UnsafePointer<Int>, first: UnsafePointer<Float>,
-                                         second: UnsafePointer<Float>, rows: UnsafeRawPointer,
+                                         second: UnsafePointer<Float>, rows: UnsafeRawPointer, bias: UnsafeRawPointer,
                                          tile: UnsafeMutablePointer<Float>) {
-        var sums = Segments2x10()
+        var sums = Segments2x10(startingAt: bias.loadUnaligned(as: SIMD16<Float>.self))
         var row = rows
         for q in 0..<steps {
             let offset = offsets[q]
@@ -104,6 +112,65 @@ extension Kernels {
         }
         sums.store(to: UnsafeMutableRawPointer(tile))
     }
+
+    /// Writes a tile of two segments (`tile`: 20 rows of 16 lanes, a lane per channel) as each
+    /// channel's 20 floats, `plane` apart from `out` (only `channels` of them). Positions 0..<16
+    /// are transposed in registers as one 16×16 block, each channel's 16 floats then one store;
+    /// positions 16..<20 as one 4×16 block, each channel's 4 floats one store. (`storeTile`
+    /// took three 8×16 blocks, one overlapping, each parked on the stack and stored 8 floats a
+    /// channel.) Compiled apart for 16 channels, where no store asks whether it is one.
+    @inline(never)
+    static func storeSegments(_ tile: UnsafePointer<Float>, channels: Int, to out: UnsafeMutablePointer<Float>, plane: Int) {
+        if channels == 16 {
+            storeSegmentsTransposed(tile, channels: 16, to: out, plane: plane)
+        } else {
+            storeSegmentsTransposed(tile, channels: channels, to: out, plane: plane)
+        }
+    }
+
+    /// `storeSegments`, inlined where `channels` is known.
+    @inline(__always)
+    static func storeSegmentsTransposed(_ tile: UnsafePointer<Float>, channels: Int, to out: UnsafeMutablePointer<Float>,
+                                        plane: Int) {
+        typealias V = SIMD16<Float>
+        let rows = UnsafeRawPointer(tile), target = UnsafeMutableRawPointer(out), channelBytes = plane &* 4
+        @inline(__always) func row(_ r: Int) -> V { rows.loadUnaligned(fromByteOffset: r &* 64, as: V.self) }
+        // Each round splits every pair of vectors into even and odd places, which turns index
+        // (row, lane) of the 256 floats one bit to the right; four rounds, into (lane, row).
+        var v = (row(0), row(1), row(2), row(3), row(4), row(5), row(6), row(7),
+                 row(8), row(9), row(10), row(11), row(12), row(13), row(14), row(15))
+        for _ in 0..<4 {
+            v = (V(lowHalf: v.0.evenHalf, highHalf: v.1.evenHalf), V(lowHalf: v.2.evenHalf, highHalf: v.3.evenHalf),
+                 V(lowHalf: v.4.evenHalf, highHalf: v.5.evenHalf), V(lowHalf: v.6.evenHalf, highHalf: v.7.evenHalf),
+                 V(lowHalf: v.8.evenHalf, highHalf: v.9.evenHalf), V(lowHalf: v.10.evenHalf, highHalf: v.11.evenHalf),
+                 V(lowHalf: v.12.evenHalf, highHalf: v.13.evenHalf), V(lowHalf: v.14.evenHalf, highHalf: v.15.evenHalf),
+                 V(lowHalf: v.0.oddHalf, highHalf: v.1.oddHalf), V(lowHalf: v.2.oddHalf, highHalf: v.3.oddHalf),
+                 V(lowHalf: v.4.oddHalf, highHalf: v.5.oddHalf), V(lowHalf: v.6.oddHalf, highHalf: v.7.oddHalf),
+                 V(lowHalf: v.8.oddHalf, highHalf: v.9.oddHalf), V(lowHalf: v.10.oddHalf, highHalf: v.11.oddHalf),
+                 V(lowHalf: v.12.oddHalf, highHalf: v.13.oddHalf), V(lowHalf: v.14.oddHalf, highHalf: v.15.oddHalf))
+        }
+        @inline(__always) func store(_ channel: Int, _ positions: V) {
+            guard channel < channels else { return }
+            target.storeBytes(of: positions, toByteOffset: channel &* channelBytes, as: V.self)
+        }
+        store(0, v.0); store(1, v.1); store(2, v.2); store(3, v.3); store(4, v.4); store(5, v.5); store(6, v.6); store(7, v.7)
+        store(8, v.8); store(9, v.9); store(10, v.10); store(11, v.11); store(12, v.12); store(13, v.13); store(14, v.14)
+        store(15, v.15)
+        // The same rounds on 64 floats: (row, lane) to (lane, row), 4 channels a vector.
+        var last = (row(16), row(17), row(18), row(19))
+        for _ in 0..<4 {
+            last = (V(lowHalf: last.0.evenHalf, highHalf: last.1.evenHalf), V(lowHalf: last.2.evenHalf, highHalf: last.3.evenHalf),
+                    V(lowHalf: last.0.oddHalf, highHalf: last.1.oddHalf), V(lowHalf: last.2.oddHalf, highHalf: last.3.oddHalf))
+        }
+        @inline(__always) func storeFours(_ first: Int, _ fours: V) {
+            @inline(__always) func put(_ k: Int, _ four: SIMD4<Float>) {
+                guard first &+ k < channels else { return }
+                target.storeBytes(of: four, toByteOffset: (first &+ k) &* channelBytes &+ 64, as: SIMD4<Float>.self)
+            }
+            put(0, fours.lowHalf.lowHalf); put(1, fours.lowHalf.highHalf); put(2, fours.highHalf.lowHalf); put(3, fours.highHalf.highHalf)
+        }
+        storeFours(0, last.0); storeFours(4, last.1); storeFours(8, last.2); storeFours(12, last.3)
+    }
 }
 
 /// 20 sums of 16 lanes in registers: two segments of 10 positions by 16 channels.
@@ -111,7 +178,11 @@ struct Segments2x10 {
     typealias V = SIMD16<Float>
     var c = (V(), V(), V(), V(), V(), V(), V(), V(), V(), V(), V(), V(), V(), V(), V(), V(), V(), V(), V(), V())
 
-    @inline(__always) init() {}
+    /// Every sum starting at `start` (the channels' biases).
+    @inline(__always) init(startingAt start: V) {
+        c = (start, start, start, start, start, start, start, start, start, start,
+             start, start, start, start, start, start, start, start, start, start)
+    }
 
     /// Adds first[r] times `row` to sum r, and second[r] times `row` to sum 10 + r.
     @inline(__always)
