@@ -10,7 +10,7 @@ import CPrefetch
 /// Loops, outermost first (blocks NC, KC, MC, NR, MR):
 ///   jc: NC-wide column panels of B and C
 ///   pc: KC-deep slices of the sum; the B panel is packed into NR-wide slivers (fits L2/L3)
-///   (a panel over 1 MB goes by in column blocks that fit half of L2, each past all of A)
+///   (a panel over 1 MB is packed and goes by in column blocks that fit half of L2, each past all of A)
 ///   ic: MC-tall row blocks of A, packed into MR-tall slivers (fits L2)
 ///   jr, ir: one MR×NR tile of C, computed by the microkernel in registers
 ///
@@ -131,7 +131,11 @@ extension Kernels {
     /// block then stays in L2 from one block of A to the next, where the whole panel came from
     /// L3 for each. Nil where the panel fits. On the 2-core Xeon, the two ways timed in turn in
     /// one process (24 pairs, 3 runs): gemm 2048 1.035–1.037 times as fast (median of the
-    /// pairs' ratios), 1024 1.010–1.019; 1 MB blocks against 512 KB ones, 1.00–1.02.
+    /// pairs' ratios), 1024 1.010–1.019; 1 MB blocks against 512 KB ones, 1.00–1.02. Each
+    /// block is packed just before it goes by, not the whole panel first, whose last blocks
+    /// pushed its first out of L2 before they were used (gemm 1024's 2 MB panels): on the
+    /// 2-core Zen 4, gemm 1024 1.000–1.021 and 2048 0.995–1.030 times as fast (medians of
+    /// `compare_builds --rounds 7`, two runs), and a thread's packed B 1 MB, not 2–4.
     static func gemmColumnBlock(depth: Int, width: Int, columns: Int) -> Int? {
         guard depth * width > gemmHalfL2 else { return nil }
         return max(columns, gemmHalfL2 / depth / columns * columns)
@@ -158,8 +162,8 @@ extension Kernels {
     /// convolutions' packers pack for the default, `Microkernel8x32`. With
     /// `packsBSliverBySliver`, where all of A is one block and B's panel is large, `packB` is
     /// asked for one sliver at a time, just before the block uses it. With `columnBlock`, each
-    /// KC slice's panel goes by that many columns at a time past all of A's blocks
-    /// (`gemmColumnBlock`), and `packA` is asked for each block once per column block: it
+    /// KC slice's panel is packed and goes by that many columns at a time past all of A's
+    /// blocks (`gemmColumnBlock`), and `packA` is asked for each block once per column block: it
     /// should point into a copy packed once. `streamsC`: C's whole tiles are stored past the
     /// caches (64-byte aligned rows; `gemmStreamsC`).
     @inline(__always)
@@ -177,26 +181,27 @@ extension Kernels {
         // fully connected input gradient: 4 MB panels). Smaller panels stay in L2 anyway, and
         // packing them at once costs less (Winograd's products, 32 to 64 deep).
         let sliverBySliver = packsBSliverBySliver && m <= MC && min(k, KC) * min(n, NC) > gemmHalfL2
-        let packedB = Storage(uninitializedCount: KC * (sliverBySliver ? NR : min(NC, roundedUp(n, toMultipleOf: NR))))
+        let packedB = Storage(uninitializedCount: KC * (sliverBySliver ? NR : min(columnBlock ?? NC, roundedUp(min(n, NC), toMultipleOf: NR))))
         let edgeTile = Storage(uninitializedCount: MR * NR)
 
         for jc in stride(from: 0, to: n, by: NC) {                 // 5th loop: NC-wide panels of B and C
             let nc = min(NC, n - jc)
             for pc in stride(from: 0, to: k, by: KC) {             // 4th loop: KC-deep slices of the sum
                 let kc = min(KC, k - pc)
-                if !sliverBySliver { packB(pc, jc, kc, nc, packedB.pointer) }
                 // The first slice overwrites C unless the caller accumulates; later ones add.
                 let add = accumulate || pc > 0
-                // With `columnBlock`, the panel goes a column block at a time past every block of A.
+                // With `columnBlock`, the panel is packed and goes a column block at a time past
+                // every block of A.
                 for jb in stride(from: 0, to: nc, by: columnBlock ?? nc) {
                     let columns = jb..<min(jb + (columnBlock ?? nc), nc)
+                    if !sliverBySliver { packB(pc, jc + jb, kc, columns.count, packedB.pointer) }
                     for ic in stride(from: 0, to: m, by: MC) {         // 3rd loop: MC-tall blocks of A
                         let mc = min(MC, m - ic)
                         let aBlock = packA(ic, pc, mc, kc)
                         for jr in stride(from: columns.lowerBound, to: columns.upperBound, by: NR) {  // 2nd loop: NR-wide slivers of B
                             let nr = min(NR, nc - jr)
                             if sliverBySliver { packB(pc, jc + jr, kc, nr, packedB.pointer) }
-                            let bSliver = UnsafePointer(packedB.pointer + (sliverBySliver ? 0 : jr * kc))
+                            let bSliver = UnsafePointer(packedB.pointer + (sliverBySliver ? 0 : (jr - jb) * kc))
                             for ir in stride(from: 0, to: mc, by: MR) {  // 1st loop: MR-tall slivers of A
                                 let mr = min(MR, mc - ir)
                                 let cTile = c + (ic + ir) * ldc + jc + jr
