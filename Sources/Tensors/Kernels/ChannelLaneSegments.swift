@@ -74,14 +74,14 @@ extension Kernels {
                     channelLanesSegments2x10(steps: taps, offsets: layout.tapOffsets.pointer,
                                              first: source + starts.pointer[tile * 2], second: source + starts.pointer[tile * 2 + 1],
                                              rows: UnsafeRawPointer(rows.pointer), bias: UnsafeRawPointer(biasRow.pointer), tile: sums.pointer)
-                    // The tile's segments follow each other in y: 20 positions, or 10 in a last
-                    // tile of one, written 8 at a time, the last 8 ending at its end (some
-                    // positions written twice, alike).
+                    // The tile's segments follow each other in y: 20 positions, stored by one
+                    // transpose. A last tile of one segment stores its 10 as positions 0..<8 and
+                    // 2..<10 (six of them written twice, alike).
                     let at = out + 2 * tile * length
                     if 2 * tile + 1 < segments {
                         storeSegments(sums.pointer, channels: o, to: at, plane: plane)
                     } else {
-                        for first in stride(from: 0, through: length - 8, by: length - 8) {
+                        for first in [0, length - 8] {
                             storeTile(sums.pointer + first * 16, positions: 8, lanes: 16, channels: o,
                                       spreadBias: noBias.pointer, to: at + first, plane: plane, step: 1)
                         }
